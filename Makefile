@@ -1,0 +1,56 @@
+# parse-sync. Every target installs what it needs itself (fresh machine: Node ≥ 18, npm, make).
+SHELL := /bin/bash
+export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
+NODE := node --import tsx
+APT_PACKAGES := postgresql-client freetds-bin
+
+.PHONY: install apt run server worker migrate seed admin db-url db-stop bench typecheck test demo erp-sim
+
+# npm ci when node_modules is missing or older than the lockfile.
+node_modules/.install-stamp: package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+install: node_modules/.install-stamp
+
+# Debian packages: psql (make seed) and FreeTDS tsql (a second TDS client for the simulator tests).
+apt:
+	@missing=""; command -v psql >/dev/null || missing="$$missing postgresql-client"; \
+	 command -v tsql >/dev/null || missing="$$missing freetds-bin"; \
+	 if [ -n "$$missing" ]; then \
+	   if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	   else echo "install these Debian packages first:$$missing" >&2; exit 1; fi; fi
+
+run: install
+	$(NODE) src/bin/run.ts
+
+server: install
+	$(NODE) src/bin/server.ts
+
+worker: install
+	$(NODE) src/bin/worker.ts
+
+migrate: install
+	$(NODE) src/bin/migrate.ts
+
+db-url: install
+	@$(NODE) src/bin/db-url.ts
+
+seed: install apt
+	$(NODE) src/bin/seed.ts
+
+# Stops the shared embedded PostgreSQL (server and worker leave it running for each other).
+db-stop: install
+	$(NODE) src/bin/db-stop.ts
+
+admin: install
+	$(NODE) src/bin/admin.ts $(ARGS)
+
+typecheck: install
+	tsc --noEmit
+
+test: install apt
+	$(NODE) test/run-suite.ts
+
+bench: install
+	$(NODE) bench/run.ts $(BENCH)

@@ -1,0 +1,32 @@
+/** Benchmark figures (SPEC §7): each measured beside its baseline in the same run. */
+import { readFile, writeFile } from 'node:fs/promises';
+
+export interface BenchFigure {
+  name: string;
+  value: number;
+  unit: string;
+  baseline: string | null;
+  baseline_value: number | null;
+  ratio: number | null;
+}
+
+export const RESULTS_FILE = new URL('./results.json', import.meta.url);
+
+/** A figure measured beside its baseline; ratio = value / baseline_value. */
+export function figure(name: string, value: number, unit: string, baseline?: { name: string; value: number }): BenchFigure {
+  const ratio = baseline && baseline.value ? Number((value / baseline.value).toFixed(3)) : null;
+  return { name, value: Number(value.toFixed(3)), unit, baseline: baseline?.name ?? null, baseline_value: baseline ? Number(baseline.value.toFixed(3)) : null, ratio };
+}
+
+/** Merges figures into bench/results.json, replacing earlier figures of the same name. */
+export async function saveFigures(figures: BenchFigure[]): Promise<void> {
+  let existing: BenchFigure[] = [];
+  try {
+    existing = JSON.parse(await readFile(RESULTS_FILE, 'utf8')) as BenchFigure[];
+  } catch {
+    existing = [];
+  }
+  const names = new Set(figures.map((f) => f.name));
+  const merged = [...existing.filter((f) => !names.has(f.name)), ...figures];
+  await writeFile(RESULTS_FILE, JSON.stringify(merged, null, 2) + '\n');
+}

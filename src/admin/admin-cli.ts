@@ -1,0 +1,147 @@
+/**
+ * The operator's CLI (`make admin ARGS="…"`): tenants, API keys, ERP connections.
+ * Every command validates all of its input before it writes anything.
+ */
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { insertApiKey, listApiKeys, revokeApiKey } from '../db/api-keys.ts';
+import type { Executor } from '../db/connect.ts';
+import { ERP_PASSWORD_CONTEXT, upsertErpConnection } from '../db/erp-connections.ts';
+import { API_SCOPES, ENCRYPT_MODES } from '../db/schema.ts';
+import { createTenant, findTenant } from '../db/tenants.ts';
+import { generateApiKey } from '../security/api-key.ts';
+import { sealSecret, type Keyring } from '../security/secret-box.ts';
+
+/** A misuse of the CLI: printed as one line, exit code 2. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+  readonly exitCode = 2;
+}
+
+export const USAGE = `usage:
+  admin tenant create <id> --name <name> [--timezone <IANA>] [--webhook-url <url>]
+  admin key create <tenant> --scope hub|agent|admin
+  admin key list <tenant>
+  admin key revoke <prefix>
+  admin erp set <tenant> <erp_type> --host <h> --port <p> --database <db> --user <u> --password-stdin
+                [--encrypt off|on|strict] [--trust-server-certificate] [--instance-name <name>]`;
+
+const timezone = z.string().refine((tz) => {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}, 'not an IANA time zone');
+
+export interface AdminDeps {
+  db: Executor;
+  keyring: Keyring;
+  /** Reads the whole of standard input (for --password-stdin). */
+  readStdin(): Promise<string>;
+  out(line: string): void;
+}
+
+function check<T>(schema: z.ZodType<T>, value: unknown): T {
+  const r = schema.safeParse(value);
+  if (r.success) return r.data;
+  throw new UsageError(r.error.issues.map((i) => `${i.path.join('.') || 'argument'}: ${i.message}`).join('; '));
+}
+
+async function requireTenant(db: Executor, id: string): Promise<void> {
+  if (!(await findTenant(db, id))) throw new UsageError(`unknown tenant '${id}' (create it with: admin tenant create ${id} --name …)`);
+}
+
+export async function runAdmin(argv: string[], deps: AdminDeps): Promise<void> {
+  const { values: o, positionals: p } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      name: { type: 'string' },
+      timezone: { type: 'string' },
+      'webhook-url': { type: 'string' },
+      scope: { type: 'string' },
+      host: { type: 'string' },
+      port: { type: 'string' },
+      database: { type: 'string' },
+      user: { type: 'string' },
+      'password-stdin': { type: 'boolean' },
+      encrypt: { type: 'string' },
+      'trust-server-certificate': { type: 'boolean' },
+      'instance-name': { type: 'string' },
+    },
+  });
+  const command = `${p[0] ?? ''} ${p[1] ?? ''}`;
+  switch (command) {
+    case 'tenant create': {
+      const a = check(
+        z.object({
+          id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, 'letters, digits, _ . - (max 63)'),
+          name: z.string().min(1, 'required'),
+          timezone: timezone.default('UTC'),
+          webhookUrl: z.url({ protocol: /^https?$/ }).optional(),
+        }),
+        { id: p[2], name: o.name, timezone: o.timezone, webhookUrl: o['webhook-url'] },
+      );
+      if (await findTenant(deps.db, a.id)) throw new UsageError(`tenant '${a.id}' already exists`);
+      const t = await createTenant(deps.db, a);
+      deps.out(`tenant ${t.id} created (${t.name}, ${t.timezone})`);
+      return;
+    }
+    case 'key create': {
+      const a = check(z.object({ tenant: z.string().min(1, 'required'), scope: z.enum(API_SCOPES) }), { tenant: p[2], scope: o.scope });
+      await requireTenant(deps.db, a.tenant);
+      const key = generateApiKey();
+      await insertApiKey(deps.db, { tenantId: a.tenant, hash: key.hash, prefix: key.prefix, scopes: [a.scope] });
+      deps.out(`key ${key.prefix}… created for tenant ${a.tenant} with scope ${a.scope}; it is shown once, store it now:`);
+      deps.out(key.raw);
+      return;
+    }
+    case 'key list': {
+      const tenant = check(z.string().min(1, 'tenant required'), p[2]);
+      await requireTenant(deps.db, tenant);
+      for (const k of await listApiKeys(deps.db, tenant)) {
+        const state = k.revoked_at ? `revoked ${k.revoked_at.toISOString()}` : 'active';
+        deps.out(`${k.prefix}\t${k.scopes.join(',')}\t${state}\tcreated ${k.created_at.toISOString()}\tlast used ${k.last_used_at?.toISOString() ?? 'never'}`);
+      }
+      return;
+    }
+    case 'key revoke': {
+      const prefix = check(z.string().min(1, 'prefix required'), p[2]);
+      if ((await revokeApiKey(deps.db, prefix)) === 0) throw new UsageError(`no active key with prefix '${prefix}'`);
+      deps.out(`key ${prefix} revoked`);
+      return;
+    }
+    case 'erp set': {
+      const a = check(
+        z.object({
+          tenant: z.string().min(1, 'required'),
+          erpType: z.string().regex(/^[A-Z][A-Z0-9_]{0,31}$/, 'upper-case name like AXIOMA or SOFTLAND'),
+          host: z.string().min(1, 'required'),
+          port: z.coerce.number().int().min(1).max(65535).default(1433),
+          database: z.string().min(1, 'required'),
+          username: z.string().min(1, 'required'),
+          passwordStdin: z.literal(true, { error: 'required: pass --password-stdin and pipe the password in' }),
+          encrypt: z.enum(ENCRYPT_MODES).default('on'),
+          trustServerCertificate: z.boolean().default(false),
+          instanceName: z.string().min(1).optional(),
+        }),
+        {
+          tenant: p[2], erpType: p[3], host: o.host, port: o.port, database: o.database, username: o.user,
+          passwordStdin: o['password-stdin'], encrypt: o.encrypt, trustServerCertificate: o['trust-server-certificate'] ?? false,
+          instanceName: o['instance-name'],
+        },
+      );
+      await requireTenant(deps.db, a.tenant);
+      const password = (await deps.readStdin()).replace(/\r?\n$/, '');
+      if (!password) throw new UsageError('password: nothing on standard input (pipe it in: printf %s "$PW" | admin erp set …)');
+      const row = await upsertErpConnection(deps.db, { ...a, tenantId: a.tenant, password: sealSecret(password, deps.keyring, ERP_PASSWORD_CONTEXT) });
+      deps.out(`erp connection ${row.erp_type} for tenant ${row.tenant_id} saved (version ${row.version}, password encrypted with key ${deps.keyring.primary.kid})`);
+      return;
+    }
+    default:
+      throw new UsageError(`unknown command '${command.trim()}'\n${USAGE}`);
+  }
+}

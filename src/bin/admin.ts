@@ -1,0 +1,24 @@
+/** `make admin ARGS="…"` / `npm run admin -- …`: see src/admin/admin-cli.ts for the commands. */
+import { text } from 'node:stream/consumers';
+import { runAdmin } from '../admin/admin-cli.ts';
+import { loadConfig } from '../config/config.ts';
+import { resolveRuntime } from '../config/bootstrap.ts';
+import { createDb } from '../db/connect.ts';
+import { migrateToLatest } from '../db/migrate.ts';
+import { runMain } from './main.ts';
+
+runMain('admin', async () => {
+  const runtime = await resolveRuntime(loadConfig());
+  const dbh = createDb({ url: runtime.databaseUrl, max: 2 });
+  try {
+    await migrateToLatest(dbh.db, runtime.databaseUrl);
+    await runAdmin(process.argv.slice(2), {
+      db: dbh.db,
+      keyring: runtime.keyring,
+      readStdin: () => (process.stdin.isTTY ? Promise.resolve('') : text(process.stdin)),
+      out: (line) => process.stdout.write(line + '\n'),
+    });
+  } finally {
+    await dbh.close();
+  }
+});

@@ -1,0 +1,40 @@
+import { ConfigError } from '../config/config.ts';
+import { DatabaseUnreachableError } from '../db/connect.ts';
+import { SecretKeyError } from '../security/secret-box.ts';
+
+/** Errors whose message is the whole story: printed as one line, no stack trace. */
+const ONE_LINE_ERRORS = [ConfigError, DatabaseUnreachableError, SecretKeyError];
+
+/** Runs an entry point; known failures print one line to stderr and exit 1. */
+export function runMain(name: string, main: () => Promise<void>): void {
+  main().catch((err: unknown) => {
+    if (ONE_LINE_ERRORS.some((cls) => err instanceof cls) || (err instanceof Error && 'exitCode' in err)) {
+      process.stderr.write(`${name}: ${(err as Error).message}\n`);
+    } else {
+      process.stderr.write(`${name}: unexpected failure: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    }
+    process.exit(1);
+  });
+}
+
+/** Calls `shutdown` once on SIGTERM/SIGINT; exits 1 if it takes longer than `graceMs`. */
+export function onShutdownSignal(shutdown: (signal: string) => Promise<void>, graceMs = 9000): void {
+  let stopping = false;
+  const handler = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    setTimeout(() => {
+      process.stderr.write(`shutdown took longer than ${graceMs} ms; exiting\n`);
+      process.exit(1);
+    }, graceMs).unref();
+    shutdown(signal).then(
+      () => process.exit(0),
+      (err: unknown) => {
+        process.stderr.write(`shutdown failed: ${String(err)}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', handler);
+  process.on('SIGINT', handler);
+}

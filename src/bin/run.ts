@@ -1,0 +1,40 @@
+/**
+ * `make run`: the main job on one host — embedded PostgreSQL if needed, migrations, then the
+ * server and the worker as two child processes. Ctrl-C (or SIGTERM) stops both, then the
+ * embedded cluster if this command started it.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { loadConfig } from '../config/config.ts';
+import { resolveRuntime } from '../config/bootstrap.ts';
+import { createDb } from '../db/connect.ts';
+import { migrateToLatest } from '../db/migrate.ts';
+import { runMain } from './main.ts';
+
+runMain('run', async () => {
+  const env = loadConfig();
+  const runtime = await resolveRuntime(env, (line) => process.stdout.write(`run: ${line}\n`));
+  const dbh = createDb({ url: runtime.databaseUrl, max: 2 });
+  await migrateToLatest(dbh.db, runtime.databaseUrl);
+  await dbh.close();
+
+  const start = (name: string): ChildProcess =>
+    spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL(`./${name}.ts`, import.meta.url))], { stdio: 'inherit' });
+  const children = [start('server'), start('worker')];
+  process.stdout.write(`run: server on http://${env.HOST}:${env.PORT} (health: /api/v1/sync/health) and worker starting; Ctrl-C stops both\n`);
+
+  let stopping = false;
+  const stopAll = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    for (const c of children) if (c.exitCode === null) c.kill(signal);
+  };
+  process.on('SIGINT', () => stopAll('SIGTERM'));
+  process.on('SIGTERM', () => stopAll('SIGTERM'));
+  // If either child dies, stop the other: half a system is worse than none.
+  const codes = await Promise.all(
+    children.map((c) => new Promise<number>((resolve) => c.on('exit', (code) => { stopAll('SIGTERM'); resolve(code ?? 1); }))),
+  );
+  if (runtime.startedEmbedded) await runtime.stopEmbedded();
+  process.exit(codes.every((c) => c === 0) ? 0 : 1);
+});

@@ -1,0 +1,61 @@
+import { z } from 'zod';
+
+/** Raised when the environment is invalid; `message` names every bad variable. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  readonly code = 'CONFIG_INVALID';
+}
+
+const port = z.coerce.number().int().min(1).max(65535);
+
+/** One schema over the environment; defaults live beside their fields. */
+export const envSchema = z.object({
+  /** PostgreSQL URL. Unset → embedded PostgreSQL under DATA_DIR/pg. */
+  DATABASE_URL: z.string().url().startsWith('postgres').optional(),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: port.default(3000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DATA_DIR: z.string().min(1).default('./.data'),
+  EMBEDDED_PG_PORT: port.default(5433),
+  /** 32 bytes, base64. Unset with the embedded default → generated once into DATA_DIR/secret.key. */
+  SYNC_SECRET_KEY: z
+    .string()
+    .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes encoded as base64')
+    .optional(),
+  /** Older keys (comma-separated base64) still accepted for decryption while keys rotate. */
+  SYNC_SECRET_KEY_PREVIOUS: z
+    .string()
+    .refine(
+      (v) => v.split(',').every((k) => Buffer.from(k.trim(), 'base64').length === 32),
+      'must be a comma-separated list of 32-byte base64 keys',
+    )
+    .optional(),
+  /** Request body limit for the HTTP API, bytes. */
+  BODY_LIMIT_BYTES: z.coerce.number().int().positive().default(5 * 1024 * 1024),
+  /** Jobs one worker process runs at the same time. */
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
+  /** Seconds to wait for PostgreSQL at start before giving up. */
+  DB_CONNECT_TIMEOUT_SECONDS: z.coerce.number().int().min(1).default(20),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+// With an external database, server and worker may run on different hosts: the key must be shared, not generated.
+const checkedEnvSchema = envSchema.superRefine((env, ctx) => {
+  if (env.DATABASE_URL && !env.SYNC_SECRET_KEY) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['SYNC_SECRET_KEY'],
+      message: 'required when DATABASE_URL is set (generate one with: openssl rand -base64 32)',
+    });
+  }
+});
+
+/** Parses the environment once; throws ConfigError naming each bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Env {
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const result = checkedEnvSchema.safeParse(cleaned);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+  throw new ConfigError(`invalid environment: ${problems.join('; ')}`);
+}

@@ -1,0 +1,51 @@
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { sql, type Kysely } from 'kysely';
+import { Migrator, type Migration, type MigrationProvider, type MigrationResultSet } from 'kysely/migration';
+import pg from 'pg';
+import type { Database } from './schema.ts';
+
+/** db/migrations at the repository root. */
+export const MIGRATIONS_DIR = fileURLToPath(new URL('../../db/migrations/', import.meta.url));
+
+/** Serves numbered plain-SQL files (`0001_name.sql`) as Kysely migrations, in name order. */
+export class SqlFileMigrationProvider implements MigrationProvider {
+  constructor(private readonly dir: string = MIGRATIONS_DIR) {}
+
+  async getMigrations(): Promise<Record<string, Migration>> {
+    const files = (await readdir(this.dir)).filter((f) => /^\d{4}_[a-z0-9_]+\.sql$/.test(f)).sort();
+    const migrations: Record<string, Migration> = {};
+    for (const file of files) {
+      const text = await readFile(path.join(this.dir, file), 'utf8');
+      migrations[file.replace(/\.sql$/, '')] = { up: async (db) => void (await sql.raw(text).execute(db)) };
+    }
+    return migrations;
+  }
+}
+
+// An arbitrary, fixed advisory-lock key that only parse-sync migrations take.
+const MIGRATION_LOCK_KEY = 7_140_221_901;
+
+/**
+ * Runs pending migrations. A session-level advisory lock on a dedicated connection
+ * serialises processes that start together (server + worker), including the creation
+ * of Kysely's own bookkeeping tables, which its built-in lock does not cover.
+ */
+export async function migrateToLatest(db: Kysely<Database>, url: string): Promise<MigrationResultSet> {
+  const lock = new pg.Client({ connectionString: url });
+  lock.on('error', () => {});
+  await lock.connect();
+  try {
+    await lock.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+    const result = await new Migrator({ db, provider: new SqlFileMigrationProvider() }).migrateToLatest();
+    if (result.error) {
+      const failed = result.results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+      throw new Error(`migration ${failed} failed`, { cause: result.error });
+    }
+    return result;
+  } finally {
+    await lock.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => {});
+    await lock.end().catch(() => {});
+  }
+}

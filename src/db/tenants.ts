@@ -1,0 +1,18 @@
+import type { Executor } from './connect.ts';
+import type { Tenant } from './schema.ts';
+
+/** Inserts a tenant; throws the database's unique violation (23505) if the id exists. */
+export async function createTenant(
+  db: Executor,
+  t: { id: string; name: string; timezone?: string; webhookUrl?: string | null },
+): Promise<Tenant> {
+  return db
+    .insertInto('sync_tenant')
+    .values({ id: t.id, name: t.name, timezone: t.timezone ?? 'UTC', webhook_url: t.webhookUrl ?? null })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+export async function findTenant(db: Executor, id: string): Promise<Tenant | undefined> {
+  return db.selectFrom('sync_tenant').selectAll().where('id', '=', id).executeTakeFirst();
+}

@@ -1,0 +1,54 @@
+/**
+ * Domain errors with stable codes, mapped to HTTP once (see error-handler.ts).
+ * Every error response is `{ success: false, error: { code, message, details } }`.
+ */
+export class AppError extends Error {
+  constructor(
+    readonly statusCode: number,
+    readonly code: string,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+export class NotFoundError extends AppError {
+  constructor(what: string, details?: unknown) {
+    super(404, 'NOT_FOUND', `${what} not found`, details);
+  }
+}
+
+export class ValidationError extends AppError {
+  constructor(message: string, details?: unknown) {
+    super(400, 'VALIDATION_FAILED', message, details);
+  }
+}
+
+export class UnauthorizedError extends AppError {
+  constructor(message = 'missing or invalid X-API-Key header') {
+    super(401, 'UNAUTHORIZED', message);
+  }
+}
+
+export class ForbiddenError extends AppError {
+  constructor(message: string) {
+    super(403, 'FORBIDDEN', message);
+  }
+}
+
+export class ConflictError extends AppError {
+  constructor(message: string, details?: unknown) {
+    super(409, 'CONFLICT', message, details);
+  }
+}
+
+export interface ErrorBody {
+  success: false;
+  error: { code: string; message: string; details: unknown };
+}
+
+export function errorBody(code: string, message: string, details: unknown = null): ErrorBody {
+  return { success: false, error: { code, message, details } };
+}

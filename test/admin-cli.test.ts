@@ -1,0 +1,95 @@
+import t from 'tap';
+import { createHash, randomBytes } from 'node:crypto';
+import { ERP_PASSWORD_CONTEXT } from '../src/db/erp-connections.ts';
+import type { SecretEnvelope } from '../src/db/schema.ts';
+import { createKeyring, openSecret } from '../src/security/secret-box.ts';
+import { createTestDatabase, type TestDatabase } from './helpers/db.ts';
+import { runBin, TEST_SECRET_KEY } from './helpers/processes.ts';
+
+/** Every row of every table of ours, as text: where a secret must NOT appear. */
+async function everything(db: TestDatabase): Promise<string> {
+  const tables = await db.pool.query(`select table_name from information_schema.tables where table_schema = 'public'`);
+  let all = '';
+  for (const { table_name } of tables.rows as { table_name: string }[]) {
+    const rows = await db.pool.query(`select t::text as r from "${table_name}" t`);
+    all += rows.rows.map((r: { r: string }) => r.r).join('\n');
+  }
+  return all;
+}
+
+async function counts(db: TestDatabase): Promise<string> {
+  const r = await db.pool.query(
+    `select (select count(*) from sync_tenant) t, (select count(*) from sync_api_key) k, (select count(*) from sync_erp_connection) e`,
+  );
+  return JSON.stringify(r.rows[0]);
+}
+
+t.test('admin CLI', async (t) => {
+  const db = await createTestDatabase(t);
+  const env = { DATABASE_URL: db.url, SYNC_SECRET_KEY: TEST_SECRET_KEY };
+  const admin = (args: string[], stdin?: string) => runBin('admin', args, { env, stdin });
+
+  const created = await admin(['tenant', 'create', 'acme', '--name', 'Acme SA', '--timezone', 'America/Argentina/Buenos_Aires']);
+  t.equal(created.code, 0, created.stderr);
+  t.match(created.stdout, /tenant acme created/);
+
+  t.test('key create prints the raw key alone on the last line; only its SHA-256 is stored', async (t) => {
+    const r = await admin(['key', 'create', 'acme', '--scope', 'hub']);
+    t.equal(r.code, 0, r.stderr);
+    const raw = r.stdout.trim().split('\n').at(-1)!;
+    t.match(raw, /^sk_live_[A-Za-z0-9_-]{43}$/);
+    const row = (await db.pool.query('select key_hash, prefix, scopes from sync_api_key')).rows[0] as { key_hash: string; prefix: string; scopes: string[] };
+    t.equal(row.key_hash, createHash('sha256').update(raw).digest('hex'));
+    t.ok(raw.startsWith(row.prefix));
+    t.same(row.scopes, ['hub']);
+    t.notMatch(await everything(db), raw.slice(8), 'the raw key is stored nowhere');
+
+    const list = await admin(['key', 'list', 'acme']);
+    t.match(list.stdout, new RegExp(`${row.prefix}\\thub\\tactive`));
+    t.notMatch(list.stdout, raw.slice(8));
+    const revoked = await admin(['key', 'revoke', row.prefix]);
+    t.equal(revoked.code, 0);
+    t.ok((await db.pool.query('select revoked_at from sync_api_key')).rows[0].revoked_at, 'revoked_at set');
+  });
+
+  t.test('erp set stores the password encrypted; it decrypts with the key, not with another', async (t) => {
+    const password = `Erp-${randomBytes(6).toString('hex')}`;
+    const r = await admin(
+      ['erp', 'set', 'acme', 'AXIOMA', '--host', '127.0.0.1', '--port', '14330', '--database', 'axioma', '--user', 'hub_sync', '--password-stdin', '--encrypt', 'off'],
+      password + '\n',
+    );
+    t.equal(r.code, 0, r.stderr);
+    t.notMatch(r.stdout + r.stderr, password);
+    t.notMatch(await everything(db), password, 'the raw password is absent from every column');
+    const row = (await db.pool.query('select password, encrypt, version from sync_erp_connection')).rows[0] as { password: SecretEnvelope; encrypt: string; version: number };
+    t.equal(row.encrypt, 'off');
+    t.equal(openSecret(row.password, createKeyring(TEST_SECRET_KEY), ERP_PASSWORD_CONTEXT), password);
+    t.throws(() => openSecret(row.password, createKeyring(randomBytes(32).toString('base64')), ERP_PASSWORD_CONTEXT), { code: 'SECRET_UNREADABLE' });
+
+    const again = await admin(['erp', 'set', 'acme', 'AXIOMA', '--host', '127.0.0.1', '--port', '14330', '--database', 'axioma', '--user', 'hub_sync', '--password-stdin'], 'other\n');
+    t.equal(again.code, 0);
+    t.equal((await db.pool.query('select version from sync_erp_connection')).rows[0].version, 2, 'a change bumps the version');
+  });
+
+  t.test('misuse: one-line error, non-zero exit, nothing written', async (t) => {
+    const before = await counts(db);
+    const cases: [string[], string | undefined, RegExp][] = [
+      [['key', 'create', 'ghost', '--scope', 'hub'], undefined, /unknown tenant 'ghost'/],
+      [['key', 'create', 'acme', '--scope', 'root'], undefined, /scope/],
+      [['erp', 'set', 'acme', 'AXIOMA', '--host', '127.0.0.1', '--database', 'd', '--user', 'u', '--password-stdin'], '', /password: nothing on standard input/],
+      [['erp', 'set', 'acme', 'AXIOMA', '--host', '127.0.0.1', '--database', 'd', '--user', 'u'], 'pw', /passwordStdin: required/],
+      [['erp', 'set', 'ghost', 'AXIOMA', '--host', '127.0.0.1', '--database', 'd', '--user', 'u', '--password-stdin'], 'pw', /unknown tenant/],
+      [['tenant', 'create', 'acme', '--name', 'Dup'], undefined, /already exists/],
+      [['tenant', 'create', 'x; drop table sync_tenant', '--name', 'Evil'], undefined, /id: letters, digits/],
+      [['tenant', 'create', 'beta', '--name', 'B', '--timezone', 'Mars/Olympus'], undefined, /timezone: not an IANA time zone/],
+      [['frobnicate'], undefined, /unknown command/],
+    ];
+    for (const [args, stdin, message] of cases) {
+      const r = await admin(args, stdin);
+      t.not(r.code, 0, `${args.join(' ')} fails`);
+      t.match(r.stderr, message, args.join(' '));
+      t.notMatch(r.stderr, /\n\s+at /, 'no stack trace');
+    }
+    t.equal(await counts(db), before, 'nothing written');
+  });
+});

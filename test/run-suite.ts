@@ -1,0 +1,94 @@
+/**
+ * `make test`: prepares PostgreSQL (embedded unless DATABASE_URL is set), migrates a template
+ * database that every test file clones, runs tap, and ends with the line CI reads:
+ * `N passed, N failed` (assertion counts from tap's result files).
+ */
+import { spawn } from 'node:child_process';
+import { rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { createDb } from '../src/db/connect.ts';
+import { ensureEmbeddedPostgres } from '../src/db/embedded-postgres.ts';
+import { migrateToLatest } from '../src/db/migrate.ts';
+
+const TEMPLATE = 'parse_sync_template';
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function prepareTemplate(adminUrl: string): Promise<void> {
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`DROP DATABASE IF EXISTS ${TEMPLATE} WITH (FORCE)`);
+  await admin.query(`CREATE DATABASE ${TEMPLATE}`);
+  await admin.end();
+  const u = new URL(adminUrl);
+  u.pathname = `/${TEMPLATE}`;
+  const handle = createDb({ url: u.toString(), max: 2 });
+  await migrateToLatest(handle.db, u.toString());
+  await handle.close();
+}
+
+/** tap's closing summary, e.g. `# { total: 28, pass: 27, fail: 1, skip: 2 }`. */
+function parseSummary(output: string): { pass: number; fail: number; skip: number } | undefined {
+  const line = [...output.matchAll(/^# \{ total: (\d+)(.*)\}$/gm)].at(-1);
+  if (!line) return undefined;
+  const field = (name: string) => Number(new RegExp(`${name}: (\\d+)`).exec(line[2] ?? '')?.[1] ?? 0);
+  return { pass: field('pass'), fail: field('fail'), skip: field('skip') + field('todo') };
+}
+
+async function main(): Promise<number> {
+  let stop = async () => {};
+  let adminUrl = process.env.DATABASE_URL;
+  if (!adminUrl) {
+    const dataDir = path.join(os.tmpdir(), `parse-sync-test-pg-${process.pid}`);
+    const port = await freePort();
+    process.stdout.write(`test: starting embedded PostgreSQL on 127.0.0.1:${port}\n`);
+    const cluster = await ensureEmbeddedPostgres({
+      dataDir,
+      port,
+      settings: { fsync: 'off', synchronous_commit: 'off', full_page_writes: 'off', max_connections: '400' },
+    });
+    process.once('SIGINT', () => void cluster.stop().then(() => process.exit(130)));
+    adminUrl = cluster.url;
+    stop = async () => {
+      await cluster.stop();
+      await rm(dataDir, { recursive: true, force: true });
+      await rm(`${dataDir}.password`, { force: true });
+    };
+  }
+  try {
+    await prepareTemplate(adminUrl);
+    let output = '';
+    const code = await new Promise<number>((resolve) => {
+      const child = spawn(path.resolve('node_modules/.bin/tap'), process.argv.slice(2), {
+        stdio: ['ignore', 'pipe', 'inherit'],
+        env: { ...process.env, TEST_PG_URL: adminUrl, TEST_TEMPLATE_DB: TEMPLATE },
+      });
+      child.stdout.on('data', (chunk: Buffer) => {
+        process.stdout.write(chunk);
+        output += chunk.toString();
+      });
+      child.on('close', (c, sig) => resolve(c ?? (sig ? 1 : 0)));
+    });
+    const { pass, fail, skip } = parseSummary(output) ?? { pass: 0, fail: 1, skip: 0 };
+    // A crash tap did not count as an assertion is still a failure.
+    const failed = code !== 0 && fail === 0 ? 1 : fail;
+    process.stdout.write(`${pass} passed, ${failed} failed${skip ? `, ${skip} skipped` : ''}\n`);
+    return code === 0 && failed === 0 ? 0 : 1;
+  } finally {
+    await stop();
+  }
+}
+
+process.exitCode = await main();

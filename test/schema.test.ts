@@ -1,0 +1,73 @@
+import t from 'tap';
+import { sql } from 'kysely';
+import { createTestDatabase } from './helpers/db.ts';
+
+const TABLES = [
+  'sync_tenant', 'sync_api_key', 'sync_erp_connection', 'sync_entity_config',
+  'sync_data', 'sync_queue', 'sync_log', 'sync_state',
+];
+
+t.test('every table of SPEC §2 exists with its keys and indexes', async (t) => {
+  const { db } = await createTestDatabase(t);
+  const tables = await sql<{ table_name: string }>`
+    select table_name from information_schema.tables where table_schema = 'public' and table_name like 'sync\\_%' order by 1`.execute(db);
+  t.same(tables.rows.map((r) => r.table_name).sort(), [...TABLES].sort());
+
+  const indexes = await sql<{ indexname: string; indexdef: string }>`
+    select indexname, indexdef from pg_indexes where schemaname = 'public'`.execute(db);
+  const defs = indexes.rows.map((r) => r.indexdef).join('\n');
+  t.match(defs, /sync_data_codprov_idx ON public\.sync_data USING btree \(+payload ->> 'CodProv'::text\)+/, 'JSONB expression index');
+  t.match(defs, /UNIQUE INDEX \S+ ON public\.sync_entity_config USING btree \(tenant_id, entity_type, erp_type\)/);
+  t.match(defs, /UNIQUE INDEX \S+ ON public\.sync_data USING btree \(tenant_id, entity_type, erp_type, entity_id\)/);
+  t.match(defs, /UNIQUE INDEX \S+ ON public\.sync_state USING btree \(tenant_id, entity_type, erp_type, direction\)/);
+  t.match(defs, /ON public\.sync_queue USING btree \(status, scheduled_at\)/);
+  t.match(defs, /ON public\.sync_queue USING btree \(entity_type, entity_id\)/);
+  t.match(defs, /ON public\.sync_data USING btree \(tenant_id, entity_type, status\)/);
+  t.match(defs, /ON public\.sync_log USING btree \(tenant_id, created_at DESC, id DESC\)/);
+
+  const fks = await sql<{ tbl: string; ref: string }>`
+    select conrelid::regclass::text as tbl, confrelid::regclass::text as ref
+    from pg_constraint where contype = 'f' and connamespace = 'public'::regnamespace`.execute(db);
+  const pairs = fks.rows.map((r) => `${r.tbl}->${r.ref}`);
+  for (const p of ['sync_data->sync_entity_config', 'sync_log->sync_queue', 'sync_queue->sync_tenant', 'sync_api_key->sync_tenant', 'sync_erp_connection->sync_tenant']) {
+    t.ok(pairs.includes(p), `foreign key ${p}`);
+  }
+});
+
+t.test('the database rejects duplicates on each UNIQUE key and bad enumeration values', async (t) => {
+  const { db } = await createTestDatabase(t);
+  const exec = (q: string) => sql.raw(q).execute(db);
+  await exec(`insert into sync_tenant (id, name) values ('acme', 'Acme')`);
+  await exec(`insert into sync_entity_config (tenant_id, entity_type, erp_type, direction) values ('acme', 'PROVEEDOR', 'AXIOMA', 'IN')`);
+  await exec(`insert into sync_data (tenant_id, entity_type, erp_type, entity_id, payload, payload_hash, sync_direction) values ('acme','PROVEEDOR','AXIOMA','1','{}', repeat('a',64), 'IN')`);
+  await exec(`insert into sync_state (tenant_id, entity_type, erp_type, direction) values ('acme','PROVEEDOR','AXIOMA','IN')`);
+  await exec(`insert into sync_api_key (tenant_id, key_hash, prefix, scopes) values ('acme', repeat('b',64), 'sk_live_abc', '{hub}')`);
+  await exec(`insert into sync_erp_connection (tenant_id, erp_type) values ('acme', 'AXIOMA')`);
+  await exec(`insert into sync_queue (tenant_id, source, destination, entity_type, entity_id, action, idempotency_key) values ('acme','HUB','ERP','ORDEN_COMPRA','1','CREATE','k1')`);
+
+  const duplicates: Record<string, string> = {
+    sync_tenant: `insert into sync_tenant (id, name) values ('acme', 'Again')`,
+    sync_entity_config: `insert into sync_entity_config (tenant_id, entity_type, erp_type, direction) values ('acme', 'PROVEEDOR', 'AXIOMA', 'OUT')`,
+    sync_data: `insert into sync_data (tenant_id, entity_type, erp_type, entity_id, payload, payload_hash, sync_direction) values ('acme','PROVEEDOR','AXIOMA','1','{}', repeat('c',64), 'IN')`,
+    sync_state: `insert into sync_state (tenant_id, entity_type, erp_type, direction) values ('acme','PROVEEDOR','AXIOMA','IN')`,
+    sync_api_key: `insert into sync_api_key (tenant_id, key_hash, prefix, scopes) values ('acme', repeat('b',64), 'sk_live_xyz', '{hub}')`,
+    sync_erp_connection: `insert into sync_erp_connection (tenant_id, erp_type) values ('acme', 'AXIOMA')`,
+    sync_queue: `insert into sync_queue (tenant_id, source, destination, entity_type, entity_id, action, idempotency_key) values ('acme','HUB','ERP','ORDEN_COMPRA','2','CREATE','k1')`,
+  };
+  for (const [table, q] of Object.entries(duplicates)) {
+    await t.rejects(exec(q), { code: '23505' }, `duplicate rejected on ${table}`);
+  }
+
+  const badEnums: Record<string, string> = {
+    'sync_entity_config.direction': `insert into sync_entity_config (tenant_id, entity_type, erp_type, direction) values ('acme', 'X', 'AXIOMA', 'SIDEWAYS')`,
+    'sync_queue.status': `insert into sync_queue (tenant_id, source, destination, entity_type, entity_id, action, status) values ('acme','HUB','ERP','X','1','CREATE','LOST')`,
+    'sync_queue.action': `insert into sync_queue (tenant_id, source, destination, entity_type, entity_id, action) values ('acme','HUB','ERP','X','1','EXPLODE')`,
+    'sync_api_key.scopes': `insert into sync_api_key (tenant_id, key_hash, prefix, scopes) values ('acme', repeat('d',64), 'sk_live_q', '{root}')`,
+    'sync_erp_connection.encrypt': `insert into sync_erp_connection (tenant_id, erp_type, encrypt) values ('acme', 'SOFTLAND', 'maybe')`,
+    'sync_log.status': `insert into sync_log (tenant_id, action, direction, status) values ('acme', 'X', 'IN', 'MEH')`,
+    'sync_data.status': `insert into sync_data (tenant_id, entity_type, erp_type, entity_id, payload, payload_hash, sync_direction, status) values ('acme','P','A','9','{}', repeat('e',64), 'IN', 'GONE')`,
+  };
+  for (const [column, q] of Object.entries(badEnums)) {
+    await t.rejects(exec(q), { code: '23514' }, `bad value rejected on ${column}`);
+  }
+});
