@@ -4,22 +4,20 @@ import { resolveRuntime } from '../config/bootstrap.ts';
 import { createLogger } from '../config/logger.ts';
 import { createDb } from '../db/connect.ts';
 import { migrateToLatest } from '../db/migrate.ts';
-import { createBoss } from '../queue/boss.ts';
+import { startWorkerRuntime } from '../queue/worker-runtime.ts';
 import { onShutdownSignal, runMain } from './main.ts';
 
 runMain('worker', async () => {
   const env = loadConfig();
   const logger = createLogger({ level: env.LOG_LEVEL, name: 'worker', pretty: process.stdout.isTTY });
   const runtime = await resolveRuntime(env, (line) => logger.info(line));
-  const dbh = createDb({ url: runtime.databaseUrl, onError: (err) => logger.warn({ err }, 'idle database connection lost') });
+  const dbh = createDb({ url: runtime.databaseUrl, max: env.WORKER_CONCURRENCY + 2, onError: (err) => logger.warn({ err }, 'idle database connection lost') });
   await migrateToLatest(dbh.db, runtime.databaseUrl);
-  const boss = createBoss({ url: runtime.databaseUrl, logger });
-  await boss.start();
-  logger.info({ concurrency: env.WORKER_CONCURRENCY }, 'worker ready');
+  const worker = await startWorkerRuntime({ env, databaseUrl: runtime.databaseUrl, db: dbh.db, logger, handlers: [] });
+  logger.info({ concurrency: env.WORKER_CONCURRENCY, batchSize: env.WORKER_BATCH_SIZE }, 'worker ready');
   onShutdownSignal(async (signal) => {
     logger.info({ signal }, 'worker stopping');
-    // Graceful: stop fetching, let active jobs finish (jobs not finished in time are retried by pg-boss).
-    await boss.stop({ graceful: true, timeout: 7000 });
+    await worker.stop();
     await dbh.close();
   });
 });

@@ -34,6 +34,16 @@ export const envSchema = z.object({
   BODY_LIMIT_BYTES: z.coerce.number().int().positive().default(5 * 1024 * 1024),
   /** Jobs one worker process runs at the same time. */
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
+  /** Jobs fetched and settled per worker round trip. */
+  WORKER_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(50),
+  /** How long a fetched job may run before pg-boss assumes its worker died and redelivers it, seconds. */
+  JOB_EXPIRE_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
+  /** How often pg-boss looks for expired jobs, seconds. */
+  QUEUE_SUPERVISE_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
+  /** Push retry backoff: first delay, growth factor, cap (milliseconds). */
+  RETRY_BASE_MS: z.coerce.number().int().min(0).default(5_000),
+  RETRY_FACTOR: z.coerce.number().min(1).max(10).default(2),
+  RETRY_CAP_MS: z.coerce.number().int().min(0).default(3_600_000),
   /** Seconds to wait for PostgreSQL at start before giving up. */
   DB_CONNECT_TIMEOUT_SECONDS: z.coerce.number().int().min(1).default(20),
 });

@@ -15,6 +15,8 @@ type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 /** JSONB: read as parsed JSON, written as a JSON string or value. */
 type Json<T = unknown> = ColumnType<T, T | string, T | string>;
+/** JSONB with a column default: optional on insert. */
+type JsonWithDefault<T = unknown> = ColumnType<T, T | string | undefined, T | string>;
 type NullableJson<T = unknown> = ColumnType<T | null, T | string | null | undefined, T | string | null>;
 
 /** AES-256-GCM envelope stored for secrets at rest (see src/security/secret-box.ts). */
@@ -76,7 +78,7 @@ export interface SyncErpConnectionTable {
   password: NullableJson<SecretEnvelope>;
   encrypt: Generated<EncryptMode>;
   trust_server_certificate: Generated<boolean>;
-  options: Generated<Json<Record<string, unknown>>>;
+  options: JsonWithDefault<Record<string, unknown>>;
   version: Generated<number>;
   enabled: Generated<boolean>;
   created_at: Generated<Date>;
@@ -91,9 +93,9 @@ export interface SyncEntityConfigTable {
   source_table: string | null;
   primary_key: string | null;
   timestamp_field: string | null;
-  queries: Generated<Json<Record<string, unknown>>>;
-  field_mapping: Generated<Json<Record<string, unknown>>>;
-  transform_rules: Generated<Json<unknown[]>>;
+  queries: JsonWithDefault<Record<string, unknown>>;
+  field_mapping: JsonWithDefault<Record<string, unknown>>;
+  transform_rules: JsonWithDefault<unknown[]>;
   direction: Direction;
   enabled: Generated<boolean>;
   sync_frequency: string | null;
@@ -128,7 +130,7 @@ export interface SyncQueueTable {
   entity_type: string;
   entity_id: string;
   action: QueueAction;
-  payload: Generated<Json<unknown>>;
+  payload: JsonWithDefault<unknown>;
   data_id: string | null;
   data_version: number | null;
   status: Generated<QueueStatus>;

@@ -2,13 +2,17 @@ import { PgBoss } from 'pg-boss';
 import type { Logger } from '../config/logger.ts';
 
 /** Creates the pg-boss instance of a process (not started). Its schema lives in the same database as ours. */
-export function createBoss(opts: { url: string; logger: Logger; max?: number; supervise?: boolean }): PgBoss {
+export function createBoss(opts: { url: string; logger: Logger; max?: number; supervise?: boolean; superviseIntervalSeconds?: number }): PgBoss {
   const boss = new PgBoss({
     connectionString: opts.url,
     application_name: 'parse-sync-boss',
     max: opts.max ?? 10,
     useListenNotify: true,
     supervise: opts.supervise ?? true,
+    // Expired jobs (their worker died) are found by the per-queue monitor, which runs at most
+    // every monitorIntervalSeconds: keep both intervals equal so the setting means what it says.
+    superviseIntervalSeconds: opts.superviseIntervalSeconds ?? 30,
+    monitorIntervalSeconds: opts.superviseIntervalSeconds ?? 30,
   });
   // Without a listener pg-boss errors would crash the process; they are transient and logged.
   boss.on('error', (err) => opts.logger.error({ err }, 'pg-boss error'));

@@ -1,0 +1,95 @@
+/**
+ * Queue throughput: 100 000 items through sync_queue (enqueue in batches, then processed end to
+ * end by the push worker with a no-op handler), beside raw pg-boss insert + fetch/complete of
+ * 100 000 jobs with the same batch size, in the same run.
+ */
+import { sql } from 'kysely';
+import pino from 'pino';
+import type { BenchContext } from './run.ts';
+import { figure, type BenchFigure } from './results.ts';
+import { createDb } from '../src/db/connect.ts';
+import { createTenant } from '../src/db/tenants.ts';
+import { createBoss } from '../src/queue/boss.ts';
+import { ensureQueues, JOB_TIMING_DEFAULT } from '../src/queue/jobs.ts';
+import { createPushWorker } from '../src/queue/push-worker.ts';
+import { createSyncQueue, type EnqueueInput } from '../src/queue/sync-queue.ts';
+
+const ITEMS = Number(process.env.BENCH_QUEUE_ITEMS ?? 100_000);
+const BATCH = 500;
+const CONCURRENCY = 4;
+const RAW_QUEUE = 'bench-raw';
+
+export default async function run(ctx: BenchContext): Promise<BenchFigure[]> {
+  const logger = pino({ level: 'warn' });
+  const dbh = createDb({ url: ctx.databaseUrl, max: CONCURRENCY + 4 });
+  const boss = createBoss({ url: ctx.databaseUrl, logger, max: CONCURRENCY + 4 });
+  await boss.start();
+  await ensureQueues(boss);
+  await boss.createQueue(RAW_QUEUE);
+  await createTenant(dbh.db, { id: 'bench', name: 'Bench' });
+  const queue = createSyncQueue({ boss });
+
+  // Baseline 1: raw pg-boss insert.
+  let t0 = performance.now();
+  for (let s = 0; s < ITEMS; s += BATCH) {
+    await boss.insert(RAW_QUEUE, Array.from({ length: Math.min(BATCH, ITEMS - s) }, (_, i) => ({ data: { n: s + i } })));
+  }
+  const rawInsert = ITEMS / ((performance.now() - t0) / 1000);
+  ctx.progress(`pgboss.insert_rate ${rawInsert.toFixed(0)}/s`);
+
+  // Baseline 2: raw pg-boss fetch + complete, CONCURRENCY loops.
+  t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      for (;;) {
+        const jobs = await boss.fetch(RAW_QUEUE, { batchSize: BATCH });
+        if (jobs.length === 0) return;
+        await boss.complete(RAW_QUEUE, jobs.map((j) => j.id));
+      }
+    }),
+  );
+  const rawFetch = ITEMS / ((performance.now() - t0) / 1000);
+  ctx.progress(`pgboss.fetch_complete ${rawFetch.toFixed(0)}/s`);
+
+  // Ours: enqueue through sync_queue.
+  t0 = performance.now();
+  for (let s = 0; s < ITEMS; s += BATCH) {
+    const batch: EnqueueInput[] = Array.from({ length: Math.min(BATCH, ITEMS - s) }, (_, i) => ({
+      tenantId: 'bench', source: 'HUB', destination: 'ERP', entityType: 'BENCH', entityId: `E-${s + i}`, action: 'CREATE', payload: { n: s + i },
+    }));
+    await queue.enqueueMany(dbh.db, batch);
+    if ((s / BATCH) % 40 === 0) ctx.progress(`enqueued ${s + batch.length}/${ITEMS}`);
+  }
+  const enqueueRate = ITEMS / ((performance.now() - t0) / 1000);
+
+  // Ours: processed end to end by the push worker.
+  const seen = new Map<string, number>();
+  const worker = createPushWorker({
+    db: dbh.db, boss, logger, concurrency: CONCURRENCY, batchSize: BATCH, timing: JOB_TIMING_DEFAULT,
+    backoff: { baseMs: 1000, factor: 2, capMs: 10_000 },
+    handlers: [{ destination: 'ERP', entityType: 'BENCH', handler: async (item) => void seen.set(item.id, (seen.get(item.id) ?? 0) + 1) }],
+  });
+  t0 = performance.now();
+  await worker.start();
+  for (;;) {
+    const done = Number((await sql<{ n: string }>`select count(*) n from sync_queue where status = 'COMPLETED'`.execute(dbh.db)).rows[0]!.n);
+    if (done >= ITEMS) break;
+    ctx.progress(`processed ${done}/${ITEMS}`);
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  const processRate = ITEMS / ((performance.now() - t0) / 1000);
+  await worker.stop();
+  const ids = (await sql<{ id: string }>`select id from sync_queue`.execute(dbh.db)).rows.map((r) => r.id);
+  const lost = ids.filter((id) => !seen.has(id)).length;
+  const duplicated = [...seen.values()].filter((n) => n > 1).length;
+  await boss.stop({ graceful: false });
+  await dbh.close();
+  return [
+    figure('pgboss.insert_rate', rawInsert, 'items/s'),
+    figure('pgboss.fetch_complete', rawFetch, 'items/s'),
+    figure('queue.enqueue_rate', enqueueRate, 'items/s', { name: 'pgboss.insert_rate', value: rawInsert }),
+    figure('queue.process_rate', processRate, 'items/s', { name: 'pgboss.fetch_complete', value: rawFetch }),
+    figure('queue.lost', lost, 'items'),
+    figure('queue.duplicated', duplicated, 'items'),
+  ];
+}

@@ -1,0 +1,84 @@
+/**
+ * `make bench [BENCH=group]`: runs benchmark groups (bench/<group>.ts) against a throwaway
+ * PostgreSQL (embedded unless DATABASE_URL is set), prints a table and merges the figures into
+ * bench/results.json. Benchmarks never fail CI: they measure, each beside its baseline.
+ */
+import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { ensureEmbeddedPostgres } from '../src/db/embedded-postgres.ts';
+import { figure, saveFigures, type BenchFigure } from './results.ts';
+
+export interface BenchContext {
+  /** An empty, migrated database of its own. */
+  databaseUrl: string;
+  progress(message: string): void;
+}
+
+export type BenchGroup = (ctx: BenchContext) => Promise<BenchFigure[]>;
+
+const GROUPS = ['queue', 'erp', 'api', 'ingest'];
+
+async function freshDatabase(adminUrl: string, name: string): Promise<string> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  await client.query(`CREATE DATABASE ${name}`);
+  await client.end();
+  const u = new URL(adminUrl);
+  u.pathname = `/${name}`;
+  const { createDb } = await import('../src/db/connect.ts');
+  const { migrateToLatest } = await import('../src/db/migrate.ts');
+  const h = createDb({ url: u.toString(), max: 2 });
+  await migrateToLatest(h.db, u.toString());
+  await h.close();
+  return u.toString();
+}
+
+async function main(): Promise<void> {
+  const wanted = process.argv[2] ? [process.argv[2]] : GROUPS;
+  const unknown = wanted.filter((g) => !GROUPS.includes(g));
+  if (unknown.length) throw new Error(`unknown bench group ${unknown.join(', ')}; groups: ${GROUPS.join(', ')}`);
+  let adminUrl = process.env.DATABASE_URL;
+  let stop = async () => {};
+  if (!adminUrl) {
+    const dataDir = path.join(os.tmpdir(), `parse-sync-bench-pg-${process.pid}`);
+    const cluster = await ensureEmbeddedPostgres({ dataDir, port: 5400 + (process.pid % 500), settings: { max_connections: '200', shared_buffers: '256MB' } });
+    adminUrl = cluster.url;
+    stop = async () => {
+      await cluster.stop();
+      await rm(dataDir, { recursive: true, force: true });
+      await rm(`${dataDir}.password`, { force: true });
+    };
+  }
+  const all: BenchFigure[] = [];
+  try {
+    for (const group of wanted) {
+      const file = new URL(`./${group}.ts`, import.meta.url);
+      if (!existsSync(file)) {
+        process.stdout.write(`bench ${group}: not written yet, skipped\n`);
+        continue;
+      }
+      const run = (await import(file.href)).default as BenchGroup;
+      const databaseUrl = await freshDatabase(adminUrl, `bench_${group}`);
+      const started = Date.now();
+      const figures = await run({ databaseUrl, progress: (m) => process.stdout.write(`bench ${group}: ${m}\n`) });
+      process.stdout.write(`bench ${group}: done in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+      await saveFigures(figures);
+      all.push(...figures);
+    }
+  } finally {
+    await stop();
+  }
+  const rows = all.map((f) => [f.name, `${f.value} ${f.unit}`, f.baseline ?? '', f.baseline_value ?? '', f.ratio ?? '']);
+  const widths = [0, 1, 2, 3, 4].map((i) => Math.max(...[['figure', 'value', 'baseline', 'baseline value', 'ratio'], ...rows].map((r) => String(r[i]).length)));
+  for (const r of [['figure', 'value', 'baseline', 'baseline value', 'ratio'], ...rows]) {
+    process.stdout.write(r.map((c, i) => String(c).padEnd(widths[i]!)).join('  ') + '\n');
+  }
+  process.stdout.write(`results: bench/results.json\n`);
+}
+
+export { figure };
+await main();

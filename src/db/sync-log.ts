@@ -1,0 +1,36 @@
+import { sql } from 'kysely';
+import type { Executor } from './connect.ts';
+import type { NewLogRow, QueueEndpoint } from './schema.ts';
+
+/** sync_log.direction of a queue item: towards the Hub is IN (seed 000's "inbound"), towards the ERP is OUT. */
+export function directionOf(destination: QueueEndpoint): 'IN' | 'OUT' {
+  return destination === 'HUB' ? 'IN' : 'OUT';
+}
+
+const COLUMNS = [
+  'tenant_id', 'sync_queue_id', 'entity_type', 'entity_id', 'action', 'direction', 'status', 'message', 'request_payload',
+  'response_data', 'duration_ms', 'phase', 'executed_on', 'rows_affected', 'error_detail', 'metadata', 'started_at', 'completed_at',
+] as const;
+const RECORD_TYPE = sql.raw(
+  'x(tenant_id text, sync_queue_id uuid, entity_type text, entity_id text, action text, direction text, status text, message text, ' +
+    'request_payload jsonb, response_data jsonb, duration_ms int, phase text, executed_on text, rows_affected int, error_detail text, ' +
+    'metadata jsonb, started_at timestamptz, completed_at timestamptz)',
+);
+
+const asJson = (v: unknown) => (typeof v === 'string' ? JSON.parse(v) : v);
+
+/**
+ * Appends audit rows in one statement. The rows travel as ONE jsonb parameter: a batch of 500
+ * multi-column VALUES would be thousands of bind parameters, and this is the worker's hot path.
+ */
+export async function insertLogs(db: Executor, rows: NewLogRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  const records = rows.map((r) => ({
+    ...r,
+    request_payload: asJson(r.request_payload ?? null),
+    response_data: asJson(r.response_data ?? null),
+    metadata: asJson(r.metadata ?? null),
+  }));
+  const cols = sql.raw(COLUMNS.join(', '));
+  await sql`insert into sync_log (${cols}) select ${cols} from jsonb_to_recordset(${JSON.stringify(records)}::jsonb) as ${RECORD_TYPE}`.execute(db);
+}

@@ -1,0 +1,98 @@
+/**
+ * The one place that talks to pg-boss about jobs: queue names, payload types, and the only
+ * calls to `insert` / `cancel`. Every call runs on the caller's Kysely executor, so a job is
+ * written in the same transaction as its sync_queue row.
+ */
+import type { Kysely, Transaction } from 'kysely';
+import { fromKysely, type PgBoss } from 'pg-boss';
+import type { Database, QueueEndpoint } from '../db/schema.ts';
+
+/** Destinations delivered by the worker (push). HUB items are pulled by the Hub through leases and have no job. */
+export const PUSH_DESTINATIONS = ['ERP', 'PARSE', 'AGENT'] as const satisfies readonly QueueEndpoint[];
+export type PushDestination = (typeof PUSH_DESTINATIONS)[number];
+
+export const DEAD_LETTER_QUEUE = 'sync-dead-letter';
+
+export function pushQueueName(destination: PushDestination): string {
+  return `sync-push-${destination.toLowerCase()}`;
+}
+
+export function isPushDestination(d: QueueEndpoint): d is PushDestination {
+  return (PUSH_DESTINATIONS as readonly string[]).includes(d);
+}
+
+/** Payload of a push job: which sync_queue row, and the job id the row must still carry (a fence against stale jobs). */
+export interface PushJobData {
+  queueId: string;
+  jobId: string;
+}
+
+export interface DeadLetterJobData extends PushJobData {
+  reason?: string;
+}
+
+export interface JobTiming {
+  /** How long a fetched job may stay active before pg-boss considers its worker dead, seconds. */
+  expireInSeconds: number;
+  /** Redeliveries pg-boss itself makes after a worker died or its batch threw. */
+  crashRetryLimit: number;
+}
+
+export const JOB_TIMING_DEFAULT: JobTiming = { expireInSeconds: 900, crashRetryLimit: 5 };
+
+/** Creates the queues (pg-boss `send` to a queue that was never created returns null silently). */
+export async function ensureQueues(boss: PgBoss): Promise<void> {
+  await boss.createQueue(DEAD_LETTER_QUEUE, { retentionSeconds: 30 * 24 * 3600 });
+  for (const d of PUSH_DESTINATIONS) {
+    await boss.createQueue(pushQueueName(d), { deadLetter: DEAD_LETTER_QUEUE, notify: true, retryDelay: 1 });
+  }
+}
+
+type Executor = Kysely<Database> | Transaction<Database>;
+
+function bossDb(executor: Executor) {
+  return fromKysely(executor.withoutPlugins());
+}
+
+export interface NewPushJob {
+  id: string;
+  destination: PushDestination;
+  queueId: string;
+  priority: number;
+  /** Omit for "now": pg-boss then uses the database clock and wakes workers through NOTIFY at once. */
+  startAfter?: Date;
+}
+
+/** Inserts push jobs (ids chosen by the caller and already stored on the rows). */
+export async function insertPushJobs(boss: PgBoss, executor: Executor, jobs: NewPushJob[], timing: JobTiming): Promise<void> {
+  const byQueue = new Map<PushDestination, NewPushJob[]>();
+  for (const j of jobs) byQueue.set(j.destination, [...(byQueue.get(j.destination) ?? []), j]);
+  for (const [destination, list] of byQueue) {
+    await boss.insert(
+      pushQueueName(destination),
+      list.map((j) => ({
+        id: j.id,
+        data: { queueId: j.queueId, jobId: j.id } satisfies PushJobData,
+        priority: j.priority,
+        ...(j.startAfter ? { startAfter: j.startAfter } : {}),
+        expireInSeconds: timing.expireInSeconds,
+        retryLimit: timing.crashRetryLimit,
+        deadLetter: DEAD_LETTER_QUEUE,
+      })),
+      { db: bossDb(executor) },
+    );
+  }
+}
+
+/** Cancels jobs whose rows were superseded, so no worker fetches them. */
+export async function cancelPushJobs(boss: PgBoss, executor: Executor, jobs: { destination: PushDestination; id: string }[]): Promise<void> {
+  const byQueue = new Map<PushDestination, string[]>();
+  for (const j of jobs) byQueue.set(j.destination, [...(byQueue.get(j.destination) ?? []), j.id]);
+  for (const [destination, ids] of byQueue) await boss.cancel(pushQueueName(destination), ids, { db: bossDb(executor) });
+}
+
+/** Records an item that ran out of retries in pg-boss's dead-letter queue (where pg-boss tooling can see it). */
+export async function insertDeadLetters(boss: PgBoss, executor: Executor, items: DeadLetterJobData[]): Promise<void> {
+  if (items.length === 0) return;
+  await boss.insert(DEAD_LETTER_QUEUE, items.map((data) => ({ data })), { db: bossDb(executor) });
+}

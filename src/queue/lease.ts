@@ -1,0 +1,129 @@
+/**
+ * Pull delivery (the Hub): items are leased straight from sync_queue with SKIP LOCKED, so
+ * concurrent pullers never receive the same item; an un-acked item comes back after its lease.
+ */
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Database, QueueEndpoint, QueueRow } from '../db/schema.ts';
+import { directionOf, insertLogs } from '../db/sync-log.ts';
+
+import { isUuid } from './ids.ts';
+
+type Executor = Kysely<Database> | Transaction<Database>;
+
+/**
+ * Returns expired leases to PENDING with retry_count + 1, or DEAD past max_retries.
+ * Scoped to one stream when `scope` is given (the dequeue path); global from the worker's sweep.
+ */
+export async function reclaimExpiredLeases(
+  db: Executor,
+  scope?: { tenantId: string; destination: QueueEndpoint; entityType: string },
+): Promise<number> {
+  let q = db
+    .updateTable('sync_queue')
+    .set({
+      status: sql`case when retry_count + 1 > max_retries then 'DEAD' else 'PENDING' end`,
+      retry_count: sql`retry_count + 1`,
+      lease_expires_at: null,
+      error_message: 'lease expired before the consumer acknowledged it',
+      completed_at: sql`case when retry_count + 1 > max_retries then now() else null end`,
+      updated_at: sql`now()`,
+    })
+    .where('status', '=', 'IN_FLIGHT')
+    .where('lease_expires_at', '<', sql<Date>`now()`);
+  if (scope) q = q.where('tenant_id', '=', scope.tenantId).where('destination', '=', scope.destination).where('entity_type', '=', scope.entityType);
+  const rows = await q.returning(['id', 'tenant_id', 'entity_type', 'entity_id', 'destination', 'status', 'action']).execute();
+  await insertLogs(
+    db,
+    rows.map((r) => ({
+      tenant_id: r.tenant_id, sync_queue_id: r.id, entity_type: r.entity_type, entity_id: r.entity_id, action: r.action,
+      direction: directionOf(r.destination), status: r.status === 'DEAD' ? 'DEAD' : 'RETRY', message: 'lease expired',
+    })),
+  );
+  return rows.length;
+}
+
+export interface DequeueOptions {
+  limit: number;
+  leaseSeconds: number;
+}
+
+/** Leases up to `limit` PENDING items, by priority then age. */
+export async function dequeue(
+  db: Executor,
+  stream: { tenantId: string; destination: QueueEndpoint; entityType: string },
+  opts: DequeueOptions,
+): Promise<{ items: QueueRow[]; leaseExpiresAt: Date }> {
+  await reclaimExpiredLeases(db, stream);
+  const picked = db
+    .selectFrom('sync_queue')
+    .select('id')
+    .where('tenant_id', '=', stream.tenantId)
+    .where('destination', '=', stream.destination)
+    .where('entity_type', '=', stream.entityType)
+    .where('status', '=', 'PENDING')
+    .where('scheduled_at', '<=', sql<Date>`now()`)
+    .orderBy('priority', 'desc')
+    .orderBy('created_at')
+    .limit(opts.limit)
+    .forUpdate()
+    .skipLocked();
+  const items = await db
+    .updateTable('sync_queue')
+    .set({
+      status: 'IN_FLIGHT',
+      lease_expires_at: sql`now() + make_interval(secs => ${opts.leaseSeconds})`,
+      started_at: sql`coalesce(started_at, now())`,
+      updated_at: sql`now()`,
+    })
+    .where('id', 'in', picked)
+    .returningAll()
+    .execute();
+  items.sort((a, b) => b.priority - a.priority || a.created_at.getTime() - b.created_at.getTime());
+  const leaseExpiresAt = items[0]?.lease_expires_at ?? new Date(Date.now() + opts.leaseSeconds * 1000);
+  return { items, leaseExpiresAt };
+}
+
+export interface AckOutcome {
+  id: string;
+  status: 'COMPLETED' | 'FAILED';
+  response?: unknown;
+  externalId?: string;
+  error?: string;
+}
+
+/**
+ * Settles leased items of one tenant. Ids that are unknown, of another tenant, or not leased
+ * are left untouched and reported back in `unknown`.
+ */
+export async function acknowledge(db: Executor, tenantId: string, outcomes: AckOutcome[]): Promise<{ acknowledged: string[]; failed: string[]; unknown: string[] }> {
+  const valid = outcomes.filter((o) => isUuid(o.id));
+  const rows = JSON.stringify(
+    valid.map((o) => ({ id: o.id, status: o.status, response: o.response ?? null, external_id: o.externalId ?? null, error: o.error ?? null })),
+  );
+  const updated = valid.length
+    ? (
+        await sql<Pick<QueueRow, 'id' | 'status' | 'entity_type' | 'entity_id' | 'destination' | 'action' | 'error_message' | 'started_at'>>`
+          update sync_queue q
+             set status = a.status, response = a.response, external_id = coalesce(a.external_id, q.external_id),
+                 error_message = a.error, lease_expires_at = null, completed_at = now(), updated_at = now()
+            from jsonb_to_recordset(${rows}::jsonb) as a(id uuid, status text, response jsonb, external_id text, error text)
+           where q.id = a.id and q.tenant_id = ${tenantId} and q.status = 'IN_FLIGHT'
+       returning q.id, q.status, q.entity_type, q.entity_id, q.destination, q.action, q.error_message, q.started_at`.execute(db)
+      ).rows
+    : [];
+  await insertLogs(
+    db,
+    updated.map((r) => ({
+      tenant_id: tenantId, sync_queue_id: r.id, entity_type: r.entity_type, entity_id: r.entity_id, action: r.action,
+      direction: directionOf(r.destination), status: r.status === 'COMPLETED' ? 'SUCCESS' : 'FAILED',
+      message: r.status === 'COMPLETED' ? 'acknowledged by consumer' : (r.error_message ?? 'consumer reported failure'),
+      duration_ms: r.started_at ? Date.now() - r.started_at.getTime() : null,
+    })),
+  );
+  const done = new Set(updated.map((r) => r.id));
+  return {
+    acknowledged: updated.filter((r) => r.status === 'COMPLETED').map((r) => r.id),
+    failed: updated.filter((r) => r.status === 'FAILED').map((r) => r.id),
+    unknown: outcomes.filter((o) => !done.has(o.id)).map((o) => o.id),
+  };
+}

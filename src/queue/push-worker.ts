@@ -1,0 +1,201 @@
+/**
+ * Push delivery (the worker): pg-boss fetches jobs in batches; each job names its sync_queue
+ * row and the job id the row must still carry. A batch is settled in ONE PostgreSQL
+ * transaction — claim (row locks), handlers, outcomes, audit, follow-up jobs — so a crash at
+ * any point either commits all of it or none, and pg-boss redelivers what was not completed.
+ */
+import { randomUUID } from 'node:crypto';
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Job, PgBoss } from 'pg-boss';
+import type { Logger } from '../config/logger.ts';
+import type { Database, NewLogRow, QueueRow } from '../db/schema.ts';
+import { directionOf, insertLogs } from '../db/sync-log.ts';
+import { backoffDelayMs, type BackoffPolicy } from './backoff.ts';
+import { PermanentError } from './errors.ts';
+import {
+  DEAD_LETTER_QUEUE, insertDeadLetters, insertPushJobs, PUSH_DESTINATIONS, pushQueueName,
+  type DeadLetterJobData, type JobTiming, type NewPushJob, type PushDestination, type PushJobData,
+} from './jobs.ts';
+
+export interface PushResult {
+  externalId?: string | null;
+  response?: unknown;
+}
+
+export interface PushContext {
+  /** The batch transaction (inside a savepoint) when the handler registered as `transactional`. */
+  trx?: Transaction<Database>;
+  /** 1 for the first attempt. */
+  attempt: number;
+}
+
+export type PushHandler = (item: QueueRow, ctx: PushContext) => Promise<PushResult | void>;
+
+export interface PushHandlerRegistration {
+  destination: PushDestination;
+  entityType: string;
+  handler: PushHandler;
+  /** Give the handler the batch transaction so its own writes commit atomically with the outcome. */
+  transactional?: boolean;
+  /**
+   * Commit status PROCESSING before the handlers run, so operators see slow work (ERP writes) in
+   * progress. Costs one more UPDATE per batch, which fast in-database handlers can skip.
+   */
+  markProcessing?: boolean;
+}
+
+export interface PushWorkerOptions {
+  db: Kysely<Database>;
+  boss: PgBoss;
+  logger: Logger;
+  handlers: PushHandlerRegistration[];
+  /** Batches in flight at once per destination queue. */
+  concurrency: number;
+  batchSize: number;
+  backoff: BackoffPolicy;
+  timing: JobTiming;
+}
+
+interface Outcome {
+  row: QueueRow;
+  startedAt?: Date;
+  ms: number;
+  result?: PushResult;
+  error?: unknown;
+}
+
+const errorText = (e: unknown) => (e instanceof Error ? e.message : String(e)).slice(0, 2000);
+
+export function createPushWorker(opts: PushWorkerOptions) {
+  const handlers = new Map(opts.handlers.map((h) => [`${h.destination}\u0000${h.entityType}`, h]));
+
+  async function processBatch(jobs: Job<PushJobData>[]): Promise<void> {
+    const pairs = jobs.map((j) => ({ id: j.data.queueId, job: j.data.jobId }));
+    if (opts.handlers.some((h) => h.markProcessing)) await markProcessing(opts.db, pairs);
+    await opts.db.transaction().execute(async (trx) => {
+      const rows = await claim(trx, pairs);
+      const outcomes: Outcome[] = [];
+      for (const row of rows) outcomes.push(await runOne(trx, row));
+      await settle(trx, outcomes);
+    });
+  }
+
+  async function runOne(trx: Transaction<Database>, row: QueueRow): Promise<Outcome> {
+    const startedAt = new Date();
+    const started = startedAt.getTime();
+    const reg = handlers.get(`${row.destination}\u0000${row.entity_type}`);
+    if (!reg) return { row, ms: 0, error: new Error(`no handler registered for ${row.destination}/${row.entity_type}`) };
+    if (reg.transactional) await sql`savepoint push_item`.execute(trx);
+    try {
+      const result = (await reg.handler(row, { trx: reg.transactional ? trx : undefined, attempt: row.retry_count + 1 })) ?? {};
+      if (reg.transactional) await sql`release savepoint push_item`.execute(trx);
+      return { row, startedAt, ms: Date.now() - started, result };
+    } catch (error) {
+      if (reg.transactional) await sql`rollback to savepoint push_item`.execute(trx);
+      return { row, startedAt, ms: Date.now() - started, error };
+    }
+  }
+
+  async function settle(trx: Transaction<Database>, outcomes: Outcome[]): Promise<void> {
+    const done = outcomes.filter((o) => !o.error);
+    if (done.length) {
+      await sql`
+        update sync_queue q
+           set status = 'COMPLETED', external_id = coalesce(r.external_id, q.external_id), response = r.response,
+               error_message = null, started_at = coalesce(q.started_at, r.started_at), completed_at = now(), updated_at = now()
+          from jsonb_to_recordset(${JSON.stringify(
+            done.map((o) => ({ id: o.row.id, external_id: o.result?.externalId ?? null, response: o.result?.response ?? null, started_at: o.startedAt })),
+          )}::jsonb) as r(id uuid, external_id text, response jsonb, started_at timestamptz)
+         where q.id = r.id`.execute(trx);
+    }
+    const logs: NewLogRow[] = done.map((o) => logRow(o, 'SUCCESS', 'delivered'));
+    const retryJobs: NewPushJob[] = [];
+    const dead: DeadLetterJobData[] = [];
+    for (const o of outcomes.filter((x) => x.error)) {
+      const attempt = o.row.retry_count + 1;
+      const permanent = o.error instanceof PermanentError || (o.error as { retryable?: boolean })?.retryable === false;
+      if (permanent || attempt > o.row.max_retries) {
+        await trx.updateTable('sync_queue').where('id', '=', o.row.id).set({
+          status: 'DEAD', retry_count: permanent ? o.row.retry_count : attempt, error_message: errorText(o.error),
+          started_at: o.row.started_at ?? o.startedAt ?? null, completed_at: sql`now()`, updated_at: sql`now()`,
+        }).execute();
+        dead.push({ queueId: o.row.id, jobId: o.row.job_id!, reason: errorText(o.error) });
+        logs.push(logRow(o, 'DEAD', `${permanent ? 'permanent error' : `gave up after ${attempt} attempts`}: ${errorText(o.error)}`));
+      } else {
+        const delay = backoffDelayMs(attempt, opts.backoff);
+        const jobId = randomUUID();
+        const scheduledAt = new Date(Date.now() + delay);
+        await trx.updateTable('sync_queue').where('id', '=', o.row.id).set({
+          status: 'RETRY', retry_count: attempt, error_message: errorText(o.error), job_id: jobId,
+          started_at: o.row.started_at ?? o.startedAt ?? null, scheduled_at: scheduledAt, updated_at: sql`now()`,
+        }).execute();
+        retryJobs.push({ id: jobId, destination: o.row.destination as PushDestination, queueId: o.row.id, priority: o.row.priority, startAfter: scheduledAt });
+        logs.push(logRow(o, 'RETRY', `attempt ${attempt} failed, next in ${Math.round(delay / 1000)} s: ${errorText(o.error)}`));
+      }
+    }
+    await insertPushJobs(opts.boss, trx, retryJobs, opts.timing);
+    await insertDeadLetters(opts.boss, trx, dead);
+    await insertLogs(trx, logs);
+  }
+
+  function logRow(o: Outcome, status: NewLogRow['status'], message: string): NewLogRow {
+    return {
+      tenant_id: o.row.tenant_id, sync_queue_id: o.row.id, entity_type: o.row.entity_type, entity_id: o.row.entity_id,
+      action: o.row.action, direction: directionOf(o.row.destination), status, message, duration_ms: o.ms,
+      // A failed attempt keeps what was sent; a success points at sync_queue.payload through sync_queue_id.
+      request_payload: o.error === undefined ? null : JSON.stringify(o.row.payload), response_data: o.result?.response === undefined ? null : JSON.stringify(o.result.response),
+      started_at: new Date(Date.now() - o.ms), completed_at: new Date(),
+    };
+  }
+
+  /** A job pg-boss itself gave up on (its worker kept dying): the row becomes DEAD unless it moved on. */
+  async function processDeadLetters(jobs: Job<DeadLetterJobData>[]): Promise<void> {
+    const rows = await opts.db
+      .updateTable('sync_queue')
+      .set({ status: 'DEAD', error_message: 'the worker failed repeatedly while processing this item', completed_at: sql`now()`, updated_at: sql`now()` })
+      .where(sql<boolean>`(id, job_id) in (select (x->>'queueId')::uuid, (x->>'jobId')::uuid from jsonb_array_elements(${JSON.stringify(jobs.map((j) => j.data))}::jsonb) x)`)
+      .where('status', 'in', ['PENDING', 'RETRY', 'PROCESSING'])
+      .returningAll()
+      .execute();
+    await insertLogs(opts.db, rows.map((row) => logRow({ row, ms: 0 }, 'DEAD', 'pg-boss dead-lettered the job')));
+  }
+
+  const workers: { name: string; id: string }[] = [];
+  return {
+    async start(): Promise<void> {
+      const destinations = new Set(opts.handlers.map((h) => h.destination));
+      for (const d of PUSH_DESTINATIONS.filter((x) => destinations.has(x))) {
+        const name = pushQueueName(d);
+        // NOTIFY wakes workers for new jobs; the short poll picks up retries whose backoff has elapsed.
+        const options = { batchSize: opts.batchSize, localConcurrency: opts.concurrency, burstWhenBatchFull: true, pollingIntervalSeconds: 1, notifyPollingIntervalSeconds: 1 };
+        workers.push({ name, id: await opts.boss.work<PushJobData>(name, options, processBatch) });
+      }
+      const options = { batchSize: 50, pollingIntervalSeconds: 5 };
+      workers.push({ name: DEAD_LETTER_QUEUE, id: await opts.boss.work<DeadLetterJobData>(DEAD_LETTER_QUEUE, options, processDeadLetters) });
+    },
+    /** Stops fetching; in-flight batches finish (pg-boss `stop({ graceful })` waits for them). */
+    async stop(): Promise<void> {
+      for (const w of workers.splice(0)) await opts.boss.offWork(w.name, { id: w.id, wait: true });
+    },
+  };
+}
+
+async function markProcessing(db: Kysely<Database>, pairs: { id: string; job: string }[]): Promise<void> {
+  await sql`
+    update sync_queue q set status = 'PROCESSING', started_at = coalesce(q.started_at, now()), updated_at = now()
+      from jsonb_to_recordset(${JSON.stringify(pairs)}::jsonb) as p(id uuid, job uuid)
+     where q.id = p.id and q.job_id = p.job and q.status in ('PENDING', 'RETRY')`.execute(db);
+}
+
+/** Locks the rows whose current job is the one being run; stale jobs (superseded, replaced, done) match nothing. */
+async function claim(trx: Transaction<Database>, pairs: { id: string; job: string }[]): Promise<QueueRow[]> {
+  const rows = await trx
+    .selectFrom('sync_queue')
+    .selectAll()
+    .where(sql<boolean>`(id, job_id) in (select p.id, p.job from jsonb_to_recordset(${JSON.stringify(pairs)}::jsonb) as p(id uuid, job uuid))`)
+    .where('status', 'in', ['PENDING', 'RETRY', 'PROCESSING'])
+    .orderBy('id')
+    .forUpdate()
+    .execute();
+  return rows.sort((a, b) => b.priority - a.priority || a.created_at.getTime() - b.created_at.getTime());
+}

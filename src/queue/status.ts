@@ -1,0 +1,47 @@
+import { randomUUID } from 'node:crypto';
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Database, QueueRow } from '../db/schema.ts';
+import { directionOf, insertLogs } from '../db/sync-log.ts';
+import type { EnqueueDeps } from './enqueue.ts';
+import { QueueItemNotFoundError, QueueItemNotRetryableError } from './errors.ts';
+import { insertPushJobs, isPushDestination, type PushDestination } from './jobs.ts';
+
+import { isUuid } from './ids.ts';
+
+type Executor = Kysely<Database> | Transaction<Database>;
+
+/** One item of one tenant; another tenant's id is indistinguishable from an unknown one. */
+export async function getStatus(db: Executor, tenantId: string, id: string): Promise<QueueRow | undefined> {
+  if (!isUuid(id)) return undefined;
+  return db.selectFrom('sync_queue').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
+}
+
+/** Moves a DEAD or FAILED item back to PENDING (retry_count reset) with a fresh job when it is pushed. */
+export async function retryItem(executor: Executor, deps: EnqueueDeps, tenantId: string, id: string): Promise<QueueRow> {
+  if (!executor.isTransaction) return executor.transaction().execute((trx) => retryItem(trx, deps, tenantId, id));
+  if (!isUuid(id)) throw new QueueItemNotFoundError(`sync item ${id} not found`);
+  const current = await executor.selectFrom('sync_queue').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).forUpdate().executeTakeFirst();
+  if (!current) throw new QueueItemNotFoundError(`sync item ${id} not found`);
+  if (current.status !== 'DEAD' && current.status !== 'FAILED') {
+    throw new QueueItemNotRetryableError(`sync item ${id} is ${current.status}; only DEAD or FAILED items can be retried`);
+  }
+  const push = isPushDestination(current.destination);
+  const jobId = push ? randomUUID() : null;
+  const row = await executor
+    .updateTable('sync_queue')
+    .set({
+      status: 'PENDING', retry_count: 0, error_message: null, job_id: jobId, lease_expires_at: null,
+      scheduled_at: sql`now()`, started_at: null, completed_at: null, updated_at: sql`now()`,
+    })
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  if (push) {
+    await insertPushJobs(deps.boss, executor, [{ id: jobId!, destination: row.destination as PushDestination, queueId: id, priority: row.priority }], deps.timing);
+  }
+  await insertLogs(executor, [{
+    tenant_id: tenantId, sync_queue_id: id, entity_type: row.entity_type, entity_id: row.entity_id, action: row.action,
+    direction: directionOf(row.destination), status: 'INFO', message: `manual retry (was ${current.status})`,
+  }]);
+  return row;
+}

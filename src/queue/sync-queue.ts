@@ -1,0 +1,31 @@
+/**
+ * SyncQueueService (seed 000 §2.1): the durable sync_queue plus pg-boss delivery, behind one
+ * object. Every method takes the executor first, so it can join the caller's transaction.
+ */
+import type { Kysely, Transaction } from 'kysely';
+import type { PgBoss } from 'pg-boss';
+import type { Database, QueueEndpoint } from '../db/schema.ts';
+import { enqueue, enqueueMany, type EnqueueInput } from './enqueue.ts';
+import { JOB_TIMING_DEFAULT, type JobTiming } from './jobs.ts';
+import { acknowledge, dequeue, reclaimExpiredLeases, type AckOutcome, type DequeueOptions } from './lease.ts';
+import { getStatus, retryItem } from './status.ts';
+
+type Executor = Kysely<Database> | Transaction<Database>;
+
+export type { AckOutcome, DequeueOptions, EnqueueInput };
+
+export function createSyncQueue(opts: { boss: PgBoss; timing?: JobTiming }) {
+  const deps = { boss: opts.boss, timing: opts.timing ?? JOB_TIMING_DEFAULT };
+  return {
+    enqueue: (db: Executor, input: EnqueueInput) => enqueue(db, deps, input),
+    enqueueMany: (db: Executor, inputs: EnqueueInput[]) => enqueueMany(db, deps, inputs),
+    dequeue: (db: Executor, tenantId: string, destination: QueueEndpoint, entityType: string, o: DequeueOptions) =>
+      dequeue(db, { tenantId, destination, entityType }, o),
+    acknowledge: (db: Executor, tenantId: string, outcomes: AckOutcome[]) => acknowledge(db, tenantId, outcomes),
+    getStatus: (db: Executor, tenantId: string, id: string) => getStatus(db, tenantId, id),
+    retry: (db: Executor, tenantId: string, id: string) => retryItem(db, deps, tenantId, id),
+    reclaimExpiredLeases: (db: Executor) => reclaimExpiredLeases(db),
+  };
+}
+
+export type SyncQueue = ReturnType<typeof createSyncQueue>;

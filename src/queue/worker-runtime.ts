@@ -1,0 +1,49 @@
+/**
+ * Everything a worker process runs, given its handlers: pg-boss, the queues, the push worker,
+ * and the sweep that returns expired Hub leases. src/bin/worker.ts passes the product's
+ * handlers; tests start the same runtime in a real child process with their own.
+ */
+import type { Kysely } from 'kysely';
+import type { Env } from '../config/config.ts';
+import type { Logger } from '../config/logger.ts';
+import type { Database } from '../db/schema.ts';
+import { createBoss } from './boss.ts';
+import { ensureQueues, JOB_TIMING_DEFAULT } from './jobs.ts';
+import { createPushWorker, type PushHandlerRegistration } from './push-worker.ts';
+import { createSyncQueue } from './sync-queue.ts';
+
+/** How often expired Hub leases are returned to PENDING even when the Hub stops polling, ms. */
+const LEASE_SWEEP_MS = 15_000;
+
+export async function startWorkerRuntime(opts: {
+  env: Env;
+  databaseUrl: string;
+  db: Kysely<Database>;
+  logger: Logger;
+  handlers: PushHandlerRegistration[];
+}) {
+  const { env, logger } = opts;
+  const boss = createBoss({ url: opts.databaseUrl, logger, max: env.WORKER_CONCURRENCY + 4, superviseIntervalSeconds: env.QUEUE_SUPERVISE_SECONDS });
+  await boss.start();
+  await ensureQueues(boss);
+  const timing = { ...JOB_TIMING_DEFAULT, expireInSeconds: env.JOB_EXPIRE_SECONDS };
+  const queue = createSyncQueue({ boss, timing });
+  const push = createPushWorker({
+    db: opts.db, boss, logger, handlers: opts.handlers, concurrency: env.WORKER_CONCURRENCY, batchSize: env.WORKER_BATCH_SIZE,
+    backoff: { baseMs: env.RETRY_BASE_MS, factor: env.RETRY_FACTOR, capMs: env.RETRY_CAP_MS }, timing,
+  });
+  await push.start();
+  const sweep = setInterval(() => {
+    queue.reclaimExpiredLeases(opts.db).catch((err: unknown) => logger.warn({ err }, 'lease sweep failed'));
+  }, LEASE_SWEEP_MS);
+  sweep.unref();
+  return {
+    boss,
+    queue,
+    /** Stops taking work, lets in-flight batches finish (jobs not finished in time are redelivered later). */
+    async stop(): Promise<void> {
+      clearInterval(sweep);
+      await boss.stop({ graceful: true, timeout: 7000 });
+    },
+  };
+}

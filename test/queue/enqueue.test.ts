@@ -1,0 +1,87 @@
+import t from 'tap';
+import { sql } from 'kysely';
+import { createTenant } from '../../src/db/tenants.ts';
+import { createSyncQueue, type EnqueueInput } from '../../src/queue/sync-queue.ts';
+import { createTestDatabase } from '../helpers/db.ts';
+import { consistencyProblems, jobState, startTestBoss } from '../helpers/boss.ts';
+
+const po = (over: Partial<EnqueueInput> = {}): EnqueueInput => ({
+  tenantId: 'acme', source: 'HUB', destination: 'ERP', entityType: 'ORDEN_COMPRA', entityId: 'OC-1', action: 'CREATE', payload: { total: '10.00' }, ...over,
+});
+
+t.test('enqueue', async (t) => {
+  const { db, url } = await createTestDatabase(t);
+  await createTenant(db, { id: 'acme', name: 'Acme' });
+  await createTenant(db, { id: 'other', name: 'Other' });
+  const boss = await startTestBoss(t, url);
+  const queue = createSyncQueue({ boss });
+  const count = async () => Number((await sql<{ n: string }>`select count(*) n from sync_queue`.execute(db)).rows[0]!.n);
+  const jobs = async () => Number((await sql<{ n: string }>`select count(*) n from pgboss.job where name like 'sync-push-%'`.execute(db)).rows[0]!.n);
+
+  t.test('rollback of the caller transaction leaves no row and no job; commit leaves both', async (t) => {
+    const [rows0, jobs0] = [await count(), await jobs()];
+    await t.rejects(
+      db.transaction().execute(async (trx) => {
+        await queue.enqueue(trx, po({ entityId: 'RB-1' }));
+        throw new Error('caller fails after enqueue');
+      }),
+      /caller fails/,
+    );
+    t.equal(await count(), rows0, 'no row');
+    t.equal(await jobs(), jobs0, 'no job');
+
+    const r = await db.transaction().execute((trx) => queue.enqueue(trx, po({ entityId: 'CM-1' })));
+    t.equal(r.status, 'PENDING');
+    const row = await db.selectFrom('sync_queue').selectAll().where('id', '=', r.id).executeTakeFirstOrThrow();
+    t.ok(row.job_id, 'row carries its job id');
+    t.equal(await jobState(db, row.job_id!), 'created', 'the job exists');
+    t.same(await consistencyProblems(db), []);
+  });
+
+  t.test('the same idempotency key returns the existing item and creates nothing', async (t) => {
+    const a = await queue.enqueue(db, po({ entityId: 'IK-1', idempotencyKey: 'hub-123' }));
+    const before = [await count(), await jobs()];
+    const b = await queue.enqueue(db, po({ entityId: 'IK-1', idempotencyKey: 'hub-123', payload: { changed: true } }));
+    t.equal(b.id, a.id);
+    t.equal(b.created, false);
+    t.same([await count(), await jobs()], before);
+    const c = await queue.enqueue(db, po({ tenantId: 'other', entityId: 'IK-1', idempotencyKey: 'hub-123' }));
+    t.not(c.id, a.id, 'keys are per tenant');
+  });
+
+  t.test('coalescing: a newer item supersedes a waiting one; a superseded CREATE keeps the newer one a CREATE', async (t) => {
+    const first = await queue.enqueue(db, po({ entityId: 'CO-1', action: 'CREATE', payload: { v: 1 } }));
+    const second = await queue.enqueue(db, po({ entityId: 'CO-1', action: 'UPDATE', payload: { v: 2 } }));
+    const rows = await db.selectFrom('sync_queue').select(['id', 'status', 'action', 'payload', 'job_id']).where('entity_id', '=', 'CO-1').orderBy('created_at').execute();
+    t.same(rows.map((r) => [r.id, r.status]), [[first.id, 'SUPERSEDED'], [second.id, 'PENDING']]);
+    t.equal(rows[1]!.action, 'CREATE', 'the record is still new to the ERP');
+    t.same(rows[1]!.payload, { v: 2 });
+    t.equal(await jobState(db, rows[0]!.job_id!), 'cancelled', 'the superseded job is cancelled');
+    t.same(await consistencyProblems(db), []);
+  });
+
+  t.test('a leased Hub item is not superseded; a waiting one is', async (t) => {
+    const hub = (v: number) => po({ destination: 'HUB', source: 'ERP', entityType: 'PROVEEDOR', entityId: 'P-9', action: 'UPSERT', payload: { v } });
+    const a = await queue.enqueue(db, hub(1));
+    const leased = await queue.dequeue(db, 'acme', 'HUB', 'PROVEEDOR', { limit: 10, leaseSeconds: 60 });
+    t.same(leased.items.map((i) => i.id), [a.id]);
+    const b = await queue.enqueue(db, hub(2));
+    const c = await queue.enqueue(db, hub(3));
+    const st = async (id: string) => (await queue.getStatus(db, 'acme', id))!.status;
+    t.same([await st(a.id), await st(b.id), await st(c.id)], ['IN_FLIGHT', 'SUPERSEDED', 'PENDING']);
+  });
+
+  t.test('batch form: many items in one transaction; within a batch the last version of a record wins', async (t) => {
+    const before = await count();
+    const res = await queue.enqueueMany(db, [
+      po({ entityId: 'B-1', payload: { v: 1 } }),
+      po({ entityId: 'B-2' }),
+      po({ entityId: 'B-1', action: 'UPDATE', payload: { v: 2 } }),
+    ]);
+    t.same(res.map((r) => r.status), ['SUPERSEDED', 'PENDING', 'PENDING']);
+    t.equal(await count(), before + 3);
+    const live = await db.selectFrom('sync_queue').select(['action', 'payload']).where('id', '=', res[2]!.id).executeTakeFirstOrThrow();
+    t.same(live, { action: 'CREATE', payload: { v: 2 } });
+    t.same(await consistencyProblems(db), []);
+  });
+});
