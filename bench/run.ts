@@ -30,9 +30,9 @@ async function freshDatabase(adminUrl: string, name: string): Promise<string> {
   const u = new URL(adminUrl);
   u.pathname = `/${name}`;
   const { createDb } = await import('../src/db/connect.ts');
-  const { migrateToLatest } = await import('../src/db/migrate.ts');
+  const { prepareDatabase } = await import('../src/queue/boss.ts');
   const h = createDb({ url: u.toString(), max: 2 });
-  await migrateToLatest(h.db, u.toString());
+  await prepareDatabase(h.db, u.toString());
   await h.close();
   return u.toString();
 }

@@ -11,7 +11,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { createDb } from '../src/db/connect.ts';
 import { ensureEmbeddedPostgres } from '../src/db/embedded-postgres.ts';
-import { migrateToLatest } from '../src/db/migrate.ts';
+import { prepareDatabase } from '../src/queue/boss.ts';
 
 const TEMPLATE = 'parse_sync_template';
 
@@ -35,7 +35,7 @@ async function prepareTemplate(adminUrl: string): Promise<void> {
   const u = new URL(adminUrl);
   u.pathname = `/${TEMPLATE}`;
   const handle = createDb({ url: u.toString(), max: 2 });
-  await migrateToLatest(handle.db, u.toString());
+  await prepareDatabase(handle.db, u.toString());
   await handle.close();
 }
 

@@ -4,14 +4,14 @@ import { runAdmin } from '../admin/admin-cli.ts';
 import { loadConfig } from '../config/config.ts';
 import { resolveRuntime } from '../config/bootstrap.ts';
 import { createDb } from '../db/connect.ts';
-import { migrateToLatest } from '../db/migrate.ts';
+import { prepareDatabase } from '../queue/boss.ts';
 import { runMain } from './main.ts';
 
 runMain('admin', async () => {
   const runtime = await resolveRuntime(loadConfig());
   const dbh = createDb({ url: runtime.databaseUrl, max: 2 });
   try {
-    await migrateToLatest(dbh.db, runtime.databaseUrl);
+    await prepareDatabase(dbh.db, runtime.databaseUrl);
     await runAdmin(process.argv.slice(2), {
       db: dbh.db,
       keyring: runtime.keyring,

@@ -2,14 +2,14 @@
 import { loadConfig } from '../config/config.ts';
 import { resolveRuntime } from '../config/bootstrap.ts';
 import { createDb } from '../db/connect.ts';
-import { migrateToLatest } from '../db/migrate.ts';
+import { prepareDatabase } from '../queue/boss.ts';
 import { runMain } from './main.ts';
 
 runMain('migrate', async () => {
   const runtime = await resolveRuntime(loadConfig());
   const dbh = createDb({ url: runtime.databaseUrl, max: 2 });
   try {
-    const result = await migrateToLatest(dbh.db, runtime.databaseUrl);
+    const result = await prepareDatabase(dbh.db, runtime.databaseUrl);
     const ran = result.results ?? [];
     process.stdout.write(ran.length ? ran.map((r) => `migrated: ${r.migrationName}\n`).join('') : 'migrations: up to date\n');
   } finally {

@@ -8,14 +8,14 @@ import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../config/config.ts';
 import { resolveRuntime } from '../config/bootstrap.ts';
 import { createDb } from '../db/connect.ts';
-import { migrateToLatest } from '../db/migrate.ts';
+import { prepareDatabase } from '../queue/boss.ts';
 import { runMain } from './main.ts';
 
 runMain('run', async () => {
   const env = loadConfig();
   const runtime = await resolveRuntime(env, (line) => process.stdout.write(`run: ${line}\n`));
   const dbh = createDb({ url: runtime.databaseUrl, max: 2 });
-  await migrateToLatest(dbh.db, runtime.databaseUrl);
+  await prepareDatabase(dbh.db, runtime.databaseUrl);
   await dbh.close();
 
   const start = (name: string): ChildProcess =>

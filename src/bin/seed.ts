@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { loadConfig } from '../config/config.ts';
 import { resolveRuntime } from '../config/bootstrap.ts';
 import { createDb } from '../db/connect.ts';
-import { migrateToLatest } from '../db/migrate.ts';
+import { prepareDatabase } from '../queue/boss.ts';
 import { runMain } from './main.ts';
 
 const SEED_DIR = fileURLToPath(new URL('../../sql/seed/', import.meta.url));
@@ -14,7 +14,7 @@ const SEED_DIR = fileURLToPath(new URL('../../sql/seed/', import.meta.url));
 runMain('seed', async () => {
   const runtime = await resolveRuntime(loadConfig());
   const dbh = createDb({ url: runtime.databaseUrl, max: 2 });
-  await migrateToLatest(dbh.db, runtime.databaseUrl);
+  await prepareDatabase(dbh.db, runtime.databaseUrl);
   await dbh.close();
   const files = (await readdir(SEED_DIR)).filter((f) => f.endsWith('.sql')).sort();
   for (const file of files) {

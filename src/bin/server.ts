@@ -3,7 +3,7 @@ import { loadConfig } from '../config/config.ts';
 import { resolveRuntime } from '../config/bootstrap.ts';
 import { createLogger } from '../config/logger.ts';
 import { createDb } from '../db/connect.ts';
-import { migrateToLatest } from '../db/migrate.ts';
+import { prepareDatabase } from '../queue/boss.ts';
 import { buildApp } from '../http/app.ts';
 import { onShutdownSignal, runMain } from './main.ts';
 
@@ -12,7 +12,7 @@ runMain('server', async () => {
   const logger = createLogger({ level: env.LOG_LEVEL, name: 'server', pretty: process.stdout.isTTY });
   const runtime = await resolveRuntime(env, (line) => logger.info(line));
   const dbh = createDb({ url: runtime.databaseUrl, onError: (err) => logger.warn({ err }, 'idle database connection lost') });
-  await migrateToLatest(dbh.db, runtime.databaseUrl);
+  await prepareDatabase(dbh.db, runtime.databaseUrl);
   const app = await buildApp({ db: dbh.db, logger, bodyLimit: env.BODY_LIMIT_BYTES });
   await app.listen({ host: env.HOST, port: env.PORT });
   onShutdownSignal(async (signal) => {

@@ -3,7 +3,7 @@ import { loadConfig } from '../config/config.ts';
 import { resolveRuntime } from '../config/bootstrap.ts';
 import { createLogger } from '../config/logger.ts';
 import { createDb } from '../db/connect.ts';
-import { migrateToLatest } from '../db/migrate.ts';
+import { prepareDatabase } from '../queue/boss.ts';
 import { startWorkerRuntime } from '../queue/worker-runtime.ts';
 import { onShutdownSignal, runMain } from './main.ts';
 
@@ -12,7 +12,7 @@ runMain('worker', async () => {
   const logger = createLogger({ level: env.LOG_LEVEL, name: 'worker', pretty: process.stdout.isTTY });
   const runtime = await resolveRuntime(env, (line) => logger.info(line));
   const dbh = createDb({ url: runtime.databaseUrl, max: env.WORKER_CONCURRENCY + 2, onError: (err) => logger.warn({ err }, 'idle database connection lost') });
-  await migrateToLatest(dbh.db, runtime.databaseUrl);
+  await prepareDatabase(dbh.db, runtime.databaseUrl);
   const worker = await startWorkerRuntime({ env, databaseUrl: runtime.databaseUrl, db: dbh.db, logger, handlers: [] });
   logger.info({ concurrency: env.WORKER_CONCURRENCY, batchSize: env.WORKER_BATCH_SIZE }, 'worker ready');
   onShutdownSignal(async (signal) => {

@@ -32,7 +32,11 @@ const MIGRATION_LOCK_KEY = 7_140_221_901;
  * serialises processes that start together (server + worker), including the creation
  * of Kysely's own bookkeeping tables, which its built-in lock does not cover.
  */
-export async function migrateToLatest(db: Kysely<Database>, url: string): Promise<MigrationResultSet> {
+export async function migrateToLatest(
+  db: Kysely<Database>,
+  url: string,
+  opts: { /** More schema work that must run under the same lock (pg-boss's own schema). */ alsoUnderLock?: () => Promise<void> } = {},
+): Promise<MigrationResultSet> {
   const lock = new pg.Client({ connectionString: url });
   lock.on('error', () => {});
   await lock.connect();
@@ -43,6 +47,7 @@ export async function migrateToLatest(db: Kysely<Database>, url: string): Promis
       const failed = result.results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
       throw new Error(`migration ${failed} failed`, { cause: result.error });
     }
+    await opts.alsoUnderLock?.();
     return result;
   } finally {
     await lock.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => {});

@@ -1,4 +1,9 @@
+import type { Kysely } from 'kysely';
+import type { MigrationResultSet } from 'kysely/migration';
 import { PgBoss } from 'pg-boss';
+import { migrateToLatest } from '../db/migrate.ts';
+import type { Database } from '../db/schema.ts';
+import { ensureQueues } from './jobs.ts';
 import type { Logger } from '../config/logger.ts';
 
 /** Creates the pg-boss instance of a process (not started). Its schema lives in the same database as ours. */
@@ -9,6 +14,9 @@ export function createBoss(opts: { url: string; logger: Logger; max?: number; su
     max: opts.max ?? 10,
     useListenNotify: true,
     supervise: opts.supervise ?? true,
+    // pg-boss's schema is installed once, under our migration lock (prepareDatabase), not by every process.
+    migrate: false,
+    createSchema: false,
     // Expired jobs (their worker died) are found by the per-queue monitor, which runs at most
     // every monitorIntervalSeconds: keep both intervals equal so the setting means what it says.
     superviseIntervalSeconds: opts.superviseIntervalSeconds ?? 30,
@@ -17,4 +25,20 @@ export function createBoss(opts: { url: string; logger: Logger; max?: number; su
   // Without a listener pg-boss errors would crash the process; they are transient and logged.
   boss.on('error', (err) => opts.logger.error({ err }, 'pg-boss error'));
   return boss;
+}
+
+/**
+ * Migrations, then pg-boss's own schema and our queues, all under one advisory lock: the one
+ * step every process runs at start (server and worker may start together).
+ */
+export async function prepareDatabase(db: Kysely<Database>, url: string): Promise<MigrationResultSet> {
+  return migrateToLatest(db, url, {
+    alsoUnderLock: async () => {
+      const installer = new PgBoss({ connectionString: url, max: 2, supervise: false, schedule: false, migrate: true });
+      installer.on('error', () => {});
+      await installer.start();
+      await ensureQueues(installer);
+      await installer.stop({ graceful: false });
+    },
+  });
 }
