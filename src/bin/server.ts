@@ -3,7 +3,9 @@ import { loadConfig } from '../config/config.ts';
 import { resolveRuntime } from '../config/bootstrap.ts';
 import { createLogger } from '../config/logger.ts';
 import { createDb } from '../db/connect.ts';
-import { prepareDatabase } from '../queue/boss.ts';
+import { createBoss, prepareDatabase } from '../queue/boss.ts';
+import { JOB_TIMING_DEFAULT } from '../queue/jobs.ts';
+import { createSyncQueue } from '../queue/sync-queue.ts';
 import { buildApp } from '../http/app.ts';
 import { onShutdownSignal, runMain } from './main.ts';
 
@@ -13,11 +15,16 @@ runMain('server', async () => {
   const runtime = await resolveRuntime(env, (line) => logger.info(line));
   const dbh = createDb({ url: runtime.databaseUrl, onError: (err) => logger.warn({ err }, 'idle database connection lost') });
   await prepareDatabase(dbh.db, runtime.databaseUrl);
-  const app = await buildApp({ db: dbh.db, logger, bodyLimit: env.BODY_LIMIT_BYTES });
+  // The server only enqueues: its pg-boss neither supervises nor schedules (the worker does).
+  const boss = createBoss({ url: runtime.databaseUrl, logger, max: 4, supervise: false, schedule: false });
+  await boss.start();
+  const queue = createSyncQueue({ boss, timing: { ...JOB_TIMING_DEFAULT, expireInSeconds: env.JOB_EXPIRE_SECONDS } });
+  const app = await buildApp({ db: dbh.db, logger, queue, bodyLimit: env.BODY_LIMIT_BYTES, rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE });
   await app.listen({ host: env.HOST, port: env.PORT });
   onShutdownSignal(async (signal) => {
     logger.info({ signal }, 'server stopping');
     await app.close(); // stops accepting, lets in-flight requests finish
+    await boss.stop({ graceful: false });
     await dbh.close();
   });
 });

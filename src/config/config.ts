@@ -32,6 +32,8 @@ export const envSchema = z.object({
     .optional(),
   /** Request body limit for the HTTP API, bytes. */
   BODY_LIMIT_BYTES: z.coerce.number().int().positive().default(5 * 1024 * 1024),
+  /** HTTP requests per minute per API key. */
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(1200),
   /** Jobs one worker process runs at the same time. */
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
   /** Jobs fetched and settled per worker round trip. */

@@ -1,16 +1,44 @@
+import rateLimit from '@fastify/rate-limit';
 import sensible from '@fastify/sensible';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
+import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Logger } from '../config/logger.ts';
 import type { Executor } from '../db/connect.ts';
+import type { SyncQueue } from '../queue/sync-queue.ts';
+import { hashApiKey } from '../security/api-key.ts';
+import { registerAuth } from './auth.ts';
 import { registerErrorHandler } from './error-handler.ts';
+import { AppError, errorBody } from './errors.ts';
+import { registerAdminRoutes } from './routes/admin.ts';
 import { registerHealthRoutes } from './routes/health.ts';
+import { registerInboundRoutes } from './routes/inbound.ts';
+import { registerOutboundRoutes } from './routes/outbound.ts';
 
 export interface AppDeps {
   db: Executor;
   logger: Logger;
+  queue: SyncQueue;
   /** Request body limit, bytes. */
   bodyLimit: number;
+  /** Requests per minute per API key (per address for requests without one). */
+  rateLimitPerMinute: number;
 }
+
+export interface RouteEntry {
+  method: string;
+  url: string;
+  scopes?: string[];
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    routeList: RouteEntry[];
+  }
+}
+
+export const OPENAPI_PATH = '/api/v1/openapi.json';
 
 /** Builds the HTTP API (not listening); the server entry point binds it. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -20,9 +48,49 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     bodyLimit: deps.bodyLimit,
     genReqId: () => crypto.randomUUID(),
     requestIdHeader: 'x-request-id',
+    maxParamLength: 200,
+    // Errors the router raises before any hook (an over-long path parameter, a bad URL) keep our error shape too.
+    frameworkErrors: (err, _req, reply) => {
+      const status = err.statusCode && err.statusCode < 500 ? err.statusCode : 400;
+      void (reply as unknown as FastifyReply).code(status).send(errorBody(err.code ?? 'BAD_REQUEST', err.message));
+    },
   });
+  // Every route, with the scopes it demands: the auth matrix test and the OpenAPI check iterate it.
+  const routes: RouteEntry[] = [];
+  app.decorate('routeList', routes);
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) if (method !== 'HEAD') routes.push({ method, url: route.url, scopes: route.config?.scopes });
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
   await app.register(sensible);
   registerErrorHandler(app);
+  await app.register(rateLimit, {
+    max: deps.rateLimitPerMinute,
+    timeWindow: '1 minute',
+    // Keyed by the key's hash, so the raw key is never held as a map key.
+    keyGenerator: (req) => {
+      const key = req.headers['x-api-key'];
+      return typeof key === 'string' ? hashApiKey(key) : req.ip;
+    },
+    // Thrown by the plugin, so the one error handler renders it like every other error.
+    errorResponseBuilder: (_req, ctx) => new AppError(429, 'RATE_LIMITED', `rate limit of ${ctx.max} requests per minute exceeded; retry after ${ctx.after}`),
+  });
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'parse-sync API', version: '1.0.0', description: 'Hub ↔ ERP synchronisation: inbound, outbound, admin and site-agent endpoints.' },
+      components: { securitySchemes: { apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' } } },
+    },
+    transform: jsonSchemaTransform,
+    transformObject: jsonSchemaTransformObject,
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  app.get(OPENAPI_PATH, { schema: { hide: true } }, async () => app.swagger());
+  registerAuth(app, deps);
   registerHealthRoutes(app, deps);
+  registerInboundRoutes(app, deps);
+  registerOutboundRoutes(app, deps);
+  registerAdminRoutes(app, deps);
   return app;
 }

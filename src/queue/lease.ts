@@ -95,7 +95,12 @@ export interface AckOutcome {
  * Settles leased items of one tenant. Ids that are unknown, of another tenant, or not leased
  * are left untouched and reported back in `unknown`.
  */
-export async function acknowledge(db: Executor, tenantId: string, outcomes: AckOutcome[]): Promise<{ acknowledged: string[]; failed: string[]; unknown: string[] }> {
+export async function acknowledge(
+  db: Executor,
+  tenantId: string,
+  outcomes: AckOutcome[],
+  stream?: { destination: QueueEndpoint; entityType: string },
+): Promise<{ acknowledged: string[]; failed: string[]; unknown: string[] }> {
   const valid = outcomes.filter((o) => isUuid(o.id));
   const rows = JSON.stringify(
     valid.map((o) => ({ id: o.id, status: o.status, response: o.response ?? null, external_id: o.externalId ?? null, error: o.error ?? null })),
@@ -108,6 +113,8 @@ export async function acknowledge(db: Executor, tenantId: string, outcomes: AckO
                  error_message = a.error, lease_expires_at = null, completed_at = now(), updated_at = now()
             from jsonb_to_recordset(${rows}::jsonb) as a(id uuid, status text, response jsonb, external_id text, error text)
            where q.id = a.id and q.tenant_id = ${tenantId} and q.status = 'IN_FLIGHT'
+             and (${stream?.destination ?? null}::text is null or q.destination = ${stream?.destination ?? null})
+             and (${stream?.entityType ?? null}::text is null or q.entity_type = ${stream?.entityType ?? null})
        returning q.id, q.status, q.entity_type, q.entity_id, q.destination, q.action, q.error_message, q.started_at`.execute(db)
       ).rows
     : [];

@@ -21,7 +21,8 @@ export function createSyncQueue(opts: { boss: PgBoss; timing?: JobTiming }) {
     enqueueMany: (db: Executor, inputs: EnqueueInput[]) => enqueueMany(db, deps, inputs),
     dequeue: (db: Executor, tenantId: string, destination: QueueEndpoint, entityType: string, o: DequeueOptions) =>
       dequeue(db, { tenantId, destination, entityType }, o),
-    acknowledge: (db: Executor, tenantId: string, outcomes: AckOutcome[]) => acknowledge(db, tenantId, outcomes),
+    acknowledge: (db: Executor, tenantId: string, outcomes: AckOutcome[], stream?: { destination: QueueEndpoint; entityType: string }) =>
+      acknowledge(db, tenantId, outcomes, stream),
     getStatus: (db: Executor, tenantId: string, id: string) => getStatus(db, tenantId, id),
     retry: (db: Executor, tenantId: string, id: string) => retryItem(db, deps, tenantId, id),
     reclaimExpiredLeases: (db: Executor) => reclaimExpiredLeases(db),

@@ -1,0 +1,96 @@
+/** Seed 000 §2.2 — the Hub pulls ERP data: pending counts, leases, acknowledgements. */
+import type { FastifyInstance } from 'fastify';
+import { sql } from 'kysely';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { Executor } from '../../db/connect.ts';
+import { findEntityConfig } from '../../db/entity-configs.ts';
+import type { SyncQueue } from '../../queue/sync-queue.ts';
+import { tenantOf } from '../auth.ts';
+import { NotFoundError } from '../errors.ts';
+import { entityParam, protectedErrors, SECURITY } from '../schemas.ts';
+
+const inboundItem = z.object({
+  sync_id: z.string(),
+  entity_type: z.string(),
+  entity_id: z.string(),
+  action: z.string(),
+  version: z.number().int(),
+  payload: z.unknown(),
+  created_at: z.string(),
+});
+
+export function registerInboundRoutes(app: FastifyInstance, deps: { db: Executor; queue: SyncQueue }): void {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const hub = { scopes: ['hub' as const] };
+
+  r.get('/api/v1/sync/inbound/pending', {
+    config: hub,
+    schema: {
+      summary: 'Entity types with items waiting for the Hub',
+      tags: ['inbound'], security: SECURITY,
+      response: { 200: z.object({ entities: z.array(z.object({ entity_type: z.string(), count: z.number().int(), oldest_created_at: z.string() })) }), ...protectedErrors },
+    },
+  }, async (req) => {
+    const rows = await deps.db
+      .selectFrom('sync_queue')
+      .select(['entity_type', sql<string>`count(*)`.as('count'), sql<Date>`min(created_at)`.as('oldest')])
+      .where('tenant_id', '=', tenantOf(req))
+      .where('destination', '=', 'HUB')
+      .where('status', '=', 'PENDING')
+      .groupBy('entity_type')
+      .orderBy('entity_type')
+      .execute();
+    return { entities: rows.map((r) => ({ entity_type: r.entity_type, count: Number(r.count), oldest_created_at: new Date(r.oldest).toISOString() })) };
+  });
+
+  r.get('/api/v1/sync/inbound/:entity', {
+    config: hub,
+    schema: {
+      summary: 'Lease pending items of one entity type (un-acked items return after the lease)',
+      tags: ['inbound'], security: SECURITY,
+      params: z.object({ entity: entityParam }),
+      querystring: z.object({
+        limit: z.coerce.number().int().min(1).max(1000).default(100),
+        lease_seconds: z.coerce.number().int().min(5).max(86_400).default(300),
+      }),
+      response: { 200: z.object({ items: z.array(inboundItem), lease_expires_at: z.string() }), ...protectedErrors },
+    },
+  }, async (req) => {
+    const tenantId = tenantOf(req);
+    if (!(await findEntityConfig(deps.db, tenantId, req.params.entity, 'IN'))) throw new NotFoundError(`inbound entity ${req.params.entity}`);
+    const { items, leaseExpiresAt } = await deps.queue.dequeue(deps.db, tenantId, 'HUB', req.params.entity, {
+      limit: req.query.limit,
+      leaseSeconds: req.query.lease_seconds,
+    });
+    return {
+      items: items.map((i) => ({
+        sync_id: i.id, entity_type: i.entity_type, entity_id: i.entity_id, action: i.action,
+        version: i.data_version ?? 1, payload: i.payload, created_at: i.created_at.toISOString(),
+      })),
+      lease_expires_at: leaseExpiresAt.toISOString(),
+    };
+  });
+
+  r.post('/api/v1/sync/inbound/:entity/ack', {
+    config: hub,
+    schema: {
+      summary: 'Acknowledge leased items (completed, or failed with a reason)',
+      tags: ['inbound'], security: SECURITY,
+      params: z.object({ entity: entityParam }),
+      body: z.object({
+        ids: z.array(z.string().max(100)).max(1000).default([]),
+        failed: z.array(z.object({ id: z.string().max(100), error: z.string().min(1).max(2000) })).max(1000).optional(),
+      }).strict(),
+      response: { 200: z.object({ acknowledged: z.number().int(), failed: z.number().int(), unknown: z.array(z.string()) }), ...protectedErrors },
+    },
+  }, async (req) => {
+    const tenantId = tenantOf(req);
+    if (!(await findEntityConfig(deps.db, tenantId, req.params.entity, 'IN'))) throw new NotFoundError(`inbound entity ${req.params.entity}`);
+    const r = await deps.queue.acknowledge(deps.db, tenantId, [
+      ...req.body.ids.map((id) => ({ id, status: 'COMPLETED' as const })),
+      ...(req.body.failed ?? []).map((f) => ({ id: f.id, status: 'FAILED' as const, error: f.error })),
+    ], { destination: 'HUB', entityType: req.params.entity });
+    return { acknowledged: r.acknowledged.length, failed: r.failed.length, unknown: r.unknown };
+  });
+}

@@ -1,0 +1,105 @@
+/** Seed 000 §2.3 — the Hub sends records to the ERP: single, batch, and status. */
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { Executor } from '../../db/connect.ts';
+import { findEntityConfig } from '../../db/entity-configs.ts';
+import type { EntityConfigRow, QueueRow } from '../../db/schema.ts';
+import { isUuid } from '../../queue/ids.ts';
+import type { EnqueueInput, SyncQueue } from '../../queue/sync-queue.ts';
+import { tenantOf } from '../auth.ts';
+import { NotFoundError, ValidationError } from '../errors.ts';
+import { checkOutboundPayload, type FieldIssue } from '../outbound-payload.ts';
+import { entityParam, hubAction, payloadObject, protectedErrors, SECURITY } from '../schemas.ts';
+
+const entityId = z.string().min(1).max(200);
+const outboundBody = z.object({ entity_id: entityId, action: hubAction, payload: payloadObject }).strict();
+const accepted = z.object({ sync_id: z.string(), status: z.string() });
+const statusResponse = z.object({
+  sync_id: z.string(), status: z.string(), external_id: z.string().nullable(), error_message: z.string().nullable(),
+  retry_count: z.number().int(), created_at: z.string(), updated_at: z.string(),
+});
+
+function toEnqueue(tenantId: string, entityType: string, b: z.infer<typeof outboundBody>, idempotencyKey?: string): EnqueueInput {
+  return { tenantId, source: 'HUB', destination: 'ERP', entityType, entityId: b.entity_id, action: b.action, payload: b.payload, idempotencyKey };
+}
+
+export function statusView(row: QueueRow): z.infer<typeof statusResponse> {
+  return {
+    sync_id: row.id, status: row.status, external_id: row.external_id, error_message: row.error_message,
+    retry_count: row.retry_count, created_at: row.created_at.toISOString(), updated_at: row.updated_at.toISOString(),
+  };
+}
+
+export function registerOutboundRoutes(app: FastifyInstance, deps: { db: Executor; queue: SyncQueue }): void {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const hub = { scopes: ['hub' as const] };
+  const requireConfig = async (tenantId: string, entity: string) => {
+    const config = await findEntityConfig(deps.db, tenantId, entity, 'OUT');
+    if (!config) throw new NotFoundError(`outbound entity ${entity}`);
+    return config;
+  };
+
+  r.post('/api/v1/sync/outbound/batch', {
+    config: hub,
+    schema: {
+      summary: 'Send up to 1 000 records; all are validated first and enqueued in one transaction, or none',
+      tags: ['outbound'], security: SECURITY,
+      body: z.object({ items: z.array(outboundBody.extend({ entity_type: entityParam })).min(1).max(1000) }).strict(),
+      response: { 202: z.object({ items: z.array(accepted.extend({ entity_type: z.string(), entity_id: z.string() })) }), ...protectedErrors },
+    },
+  }, async (req, reply) => {
+    const tenantId = tenantOf(req);
+    const configs = new Map<string, EntityConfigRow | undefined>();
+    const errors: { index: number; errors: FieldIssue[] }[] = [];
+    for (const [index, item] of req.body.items.entries()) {
+      if (!configs.has(item.entity_type)) configs.set(item.entity_type, await findEntityConfig(deps.db, tenantId, item.entity_type, 'OUT'));
+      const config = configs.get(item.entity_type);
+      const issues = config
+        ? checkOutboundPayload(item.payload, config, `items.${index}.payload`)
+        : [{ path: `items.${index}.entity_type`, message: `${item.entity_type} is not configured for outbound sync` }];
+      if (issues.length) errors.push({ index, errors: issues });
+    }
+    if (errors.length) throw new ValidationError(`${errors.length} of ${req.body.items.length} items are invalid; nothing was enqueued`, errors);
+    const results = await deps.queue.enqueueMany(deps.db, req.body.items.map((i) => toEnqueue(tenantId, i.entity_type, i)));
+    return reply.status(202).send({
+      items: results.map((res, n) => ({ sync_id: res.id, status: res.status, entity_type: req.body.items[n]!.entity_type, entity_id: req.body.items[n]!.entity_id })),
+    });
+  });
+
+  r.post('/api/v1/sync/outbound/:entity', {
+    config: hub,
+    schema: {
+      summary: 'Send one record to the ERP (Idempotency-Key makes retries safe)',
+      tags: ['outbound'], security: SECURITY,
+      params: z.object({ entity: entityParam }),
+      headers: z.object({ 'idempotency-key': z.string().min(1).max(200).regex(/^[\x21-\x7e]+$/, 'printable ASCII, no spaces').optional() }),
+      body: outboundBody,
+      response: { 200: accepted, 202: accepted, ...protectedErrors },
+    },
+  }, async (req, reply) => {
+    const tenantId = tenantOf(req);
+    const config = await requireConfig(tenantId, req.params.entity);
+    const issues = checkOutboundPayload(req.body.payload, config);
+    if (issues.length) throw new ValidationError(`invalid payload: ${issues.map((i) => i.path).join(', ')}`, issues);
+    const res = await deps.queue.enqueue(deps.db, toEnqueue(tenantId, req.params.entity, req.body, req.headers['idempotency-key']));
+    return reply.status(res.created ? 202 : 200).send({ sync_id: res.id, status: res.status });
+  });
+
+  r.get('/api/v1/sync/outbound/:entity/:id/status', {
+    config: hub,
+    schema: {
+      summary: 'Status of a sent record, by sync_id or by the Hub’s entity id (latest item)',
+      tags: ['outbound'], security: SECURITY,
+      params: z.object({ entity: entityParam, id: z.string().min(1).max(200) }),
+      response: { 200: statusResponse, ...protectedErrors },
+    },
+  }, async (req) => {
+    const tenantId = tenantOf(req);
+    let q = deps.db.selectFrom('sync_queue').selectAll().where('tenant_id', '=', tenantId).where('entity_type', '=', req.params.entity).where('destination', '=', 'ERP');
+    q = isUuid(req.params.id) ? q.where('id', '=', req.params.id) : q.where('entity_id', '=', req.params.id).where('status', '<>', 'SUPERSEDED');
+    const row = await q.orderBy('created_at', 'desc').limit(1).executeTakeFirst();
+    if (!row) throw new NotFoundError(`sync item ${req.params.id}`);
+    return statusView(row);
+  });
+}
