@@ -48,7 +48,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     bodyLimit: deps.bodyLimit,
     genReqId: () => crypto.randomUUID(),
     requestIdHeader: 'x-request-id',
-    maxParamLength: 200,
+    routerOptions: { maxParamLength: 200 },
     // Errors the router raises before any hook (an over-long path parameter, a bad URL) keep our error shape too.
     frameworkErrors: (err, _req, reply) => {
       const status = err.statusCode && err.statusCode < 500 ? err.statusCode : 400;

@@ -54,30 +54,22 @@ export async function dequeue(
   opts: DequeueOptions,
 ): Promise<{ items: QueueRow[]; leaseExpiresAt: Date }> {
   await reclaimExpiredLeases(db, stream);
-  const picked = db
-    .selectFrom('sync_queue')
-    .select('id')
-    .where('tenant_id', '=', stream.tenantId)
-    .where('destination', '=', stream.destination)
-    .where('entity_type', '=', stream.entityType)
-    .where('status', '=', 'PENDING')
-    .where('scheduled_at', '<=', sql<Date>`now()`)
-    .orderBy('priority', 'desc')
-    .orderBy('created_at')
-    .limit(opts.limit)
-    .forUpdate()
-    .skipLocked();
-  const items = await db
-    .updateTable('sync_queue')
-    .set({
-      status: 'IN_FLIGHT',
-      lease_expires_at: sql`now() + make_interval(secs => ${opts.leaseSeconds})`,
-      started_at: sql`coalesce(started_at, now())`,
-      updated_at: sql`now()`,
-    })
-    .where('id', 'in', picked)
-    .returningAll()
-    .execute();
+  // MATERIALIZED: pick (and lock) the rows once, then update exactly those.
+  const items = (
+    await sql<QueueRow>`
+      with picked as materialized (
+        select id from sync_queue
+         where tenant_id = ${stream.tenantId} and destination = ${stream.destination} and entity_type = ${stream.entityType}
+           and status = 'PENDING' and scheduled_at <= now()
+         order by priority desc, created_at
+         limit ${opts.limit}
+         for update skip locked)
+      update sync_queue q
+         set status = 'IN_FLIGHT', lease_expires_at = now() + make_interval(secs => ${opts.leaseSeconds}),
+             started_at = coalesce(q.started_at, now()), updated_at = now()
+        from picked where q.id = picked.id
+   returning q.*`.execute(db)
+  ).rows;
   items.sort((a, b) => b.priority - a.priority || a.created_at.getTime() - b.created_at.getTime());
   const leaseExpiresAt = items[0]?.lease_expires_at ?? new Date(Date.now() + opts.leaseSeconds * 1000);
   return { items, leaseExpiresAt };

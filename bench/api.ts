@@ -1,0 +1,94 @@
+/**
+ * API latency and throughput with autocannon (50 connections, 10 s each) against a server in its
+ * own process: POST /outbound/:entity and GET /inbound/:entity (leases), beside a bare route of
+ * the same server, in the same run.
+ */
+import { spawn } from 'node:child_process';
+import autocannon from 'autocannon';
+import type { BenchContext } from './run.ts';
+import { figure, type BenchFigure } from './results.ts';
+import { insertApiKey } from '../src/db/api-keys.ts';
+import { createDb } from '../src/db/connect.ts';
+import { createTenant } from '../src/db/tenants.ts';
+import { createBoss } from '../src/queue/boss.ts';
+import { createSyncQueue, type EnqueueInput } from '../src/queue/sync-queue.ts';
+import { generateApiKey } from '../src/security/api-key.ts';
+import pino from 'pino';
+
+const CONNECTIONS = 50;
+const DURATION_S = Number(process.env.BENCH_API_SECONDS ?? 10);
+const PORT = 3900 + (process.pid % 90);
+
+async function load(url: string, opts: Partial<autocannon.Options>): Promise<autocannon.Result> {
+  return autocannon({ url, connections: CONNECTIONS, duration: DURATION_S, ...opts });
+}
+
+export default async function run(ctx: BenchContext): Promise<BenchFigure[]> {
+  const dbh = createDb({ url: ctx.databaseUrl, max: 4 });
+  await createTenant(dbh.db, { id: 'bench', name: 'Bench' });
+  await dbh.db.insertInto('sync_entity_config').values([
+    { tenant_id: 'bench', entity_type: 'PROVEEDOR', erp_type: 'AXIOMA', direction: 'IN' },
+    { tenant_id: 'bench', entity_type: 'ORDEN_COMPRA', erp_type: 'AXIOMA', direction: 'OUT', field_mapping: JSON.stringify({ hub_to_erp: { numero: 'Numero', total: 'Total' } }) },
+  ]).execute();
+  const key = generateApiKey();
+  await insertApiKey(dbh.db, { tenantId: 'bench', hash: key.hash, prefix: key.prefix, scopes: ['hub'] });
+
+  ctx.progress('enqueueing 60 000 supplier items to lease');
+  const boss = createBoss({ url: ctx.databaseUrl, logger: pino({ level: 'warn' }), supervise: false, schedule: false });
+  await boss.start();
+  const queue = createSyncQueue({ boss });
+  for (let s = 0; s < 60_000; s += 1000) {
+    const batch: EnqueueInput[] = Array.from({ length: 1000 }, (_, i) => ({
+      tenantId: 'bench', source: 'ERP', destination: 'HUB', entityType: 'PROVEEDOR', entityId: `P-${s + i}`, action: 'UPSERT', payload: { id: s + i, nombre: `Proveedor ${s + i}` },
+    }));
+    await queue.enqueueMany(dbh.db, batch);
+  }
+  await boss.stop({ graceful: false });
+
+  const server = spawn(process.execPath, ['--import', 'tsx', new URL('./api-server.ts', import.meta.url).pathname], {
+    env: { ...process.env, DATABASE_URL: ctx.databaseUrl, SYNC_SECRET_KEY: Buffer.alloc(32, 1).toString('base64'), PORT: String(PORT) },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.stdout!.on('data', (c: Buffer) => c.toString().includes('listening') && resolve());
+    server.once('exit', () => reject(new Error('bench API server exited')));
+  });
+  const base = `http://127.0.0.1:${PORT}`;
+  const headers = { 'x-api-key': key.raw, 'content-type': 'application/json' };
+  try {
+    ctx.progress(`api.bare_route: ${CONNECTIONS} connections, ${DURATION_S} s`);
+    const bare = await load(`${base}/bench/bare`, {});
+    ctx.progress(`api.outbound_post: ${CONNECTIONS} connections, ${DURATION_S} s`);
+    let n = 0;
+    // A distinct purchase order per request (autocannon 8's idReplacement sends nothing with a body).
+    const post = await load(`${base}/api/v1/sync/outbound/ORDEN_COMPRA`, {
+      method: 'POST', headers,
+      requests: [{
+        setupRequest: (req) => {
+          const id = `OC-${++n}`;
+          return { ...req, body: JSON.stringify({ entity_id: id, action: 'CREATE', payload: { numero: id, total: '1234.50' } }) };
+        },
+      }],
+    });
+    ctx.progress(`api.inbound_lease: ${CONNECTIONS} connections, ${DURATION_S} s`);
+    const lease = await load(`${base}/api/v1/sync/inbound/PROVEEDOR?limit=5&lease_seconds=600`, { headers });
+    for (const [name, r] of [['bare', bare], ['post', post], ['lease', lease]] as const) {
+      ctx.progress(`${name}: ${r.requests.total} requests, ${r.non2xx} non-2xx, ${r.errors} errors, ${r.timeouts} timeouts`);
+    }
+    const bareRps = { name: 'api.bare_route', value: bare.requests.average };
+    const bareP99 = { name: 'api.bare_route.p99', value: bare.latency.p99 };
+    return [
+      figure('api.bare_route', bare.requests.average, 'req/s'),
+      figure('api.bare_route.p99', bare.latency.p99, 'ms'),
+      figure('api.outbound_post', post.requests.average, 'req/s', bareRps),
+      figure('api.outbound_post.p99', post.latency.p99, 'ms', bareP99),
+      figure('api.inbound_lease', lease.requests.average, 'req/s', bareRps),
+      figure('api.inbound_lease.p99', lease.latency.p99, 'ms', bareP99),
+    ];
+  } finally {
+    const exited = new Promise((r) => server.once('exit', r));
+    server.kill('SIGTERM');
+    await exited;
+    await dbh.close();
+  }
+}
