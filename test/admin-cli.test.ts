@@ -71,6 +71,17 @@ t.test('admin CLI', async (t) => {
     t.equal((await db.pool.query('select version from sync_erp_connection')).rows[0].version, 2, 'a change bumps the version');
   });
 
+  t.test('webhook set prints a whsec_ secret once and stores it only encrypted', async (t) => {
+    const r = await admin(['webhook', 'set', 'acme', '--url', 'http://127.0.0.1:9/api/webhooks/sync']);
+    t.equal(r.code, 0, r.stderr);
+    const secret = r.stdout.trim().split('\n').at(-1)!;
+    t.match(secret, /^whsec_[A-Za-z0-9+/]{43}=$/);
+    t.notMatch(await everything(db), secret.slice(6), 'the secret is stored nowhere in clear');
+    const bad = await admin(['webhook', 'set', 'acme', '--url', 'ftp://x']);
+    t.not(bad.code, 0);
+    t.match(bad.stderr, /url/);
+  });
+
   t.test('misuse: one-line error, non-zero exit, nothing written', async (t) => {
     const before = await counts(db);
     const cases: [string[], string | undefined, RegExp][] = [

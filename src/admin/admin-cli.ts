@@ -11,6 +11,7 @@ import { API_SCOPES, ENCRYPT_MODES } from '../db/schema.ts';
 import { createTenant, findTenant } from '../db/tenants.ts';
 import { generateApiKey } from '../security/api-key.ts';
 import { sealSecret, type Keyring } from '../security/secret-box.ts';
+import { rotateWebhookSecret } from '../webhooks/webhook-secrets.ts';
 
 /** A misuse of the CLI: printed as one line, exit code 2. */
 export class UsageError extends Error {
@@ -23,6 +24,8 @@ export const USAGE = `usage:
   admin key create <tenant> --scope hub|agent|admin
   admin key list <tenant>
   admin key revoke <prefix>
+  admin webhook set <tenant> --url <https-url>      (new secret, printed once)
+  admin webhook rotate <tenant>                     (new secret; the previous one stays valid until the next rotation)
   admin erp set <tenant> <erp_type> --host <h> --port <p> --database <db> --user <u> --password-stdin
                 [--encrypt off|on|strict] [--trust-server-certificate] [--instance-name <name>]`;
 
@@ -71,6 +74,7 @@ export async function runAdmin(argv: string[], deps: AdminDeps): Promise<void> {
       encrypt: { type: 'string' },
       'trust-server-certificate': { type: 'boolean' },
       'instance-name': { type: 'string' },
+      url: { type: 'string' },
     },
   });
   const command = `${p[0] ?? ''} ${p[1] ?? ''}`;
@@ -139,6 +143,19 @@ export async function runAdmin(argv: string[], deps: AdminDeps): Promise<void> {
       if (!password) throw new UsageError('password: nothing on standard input (pipe it in: printf %s "$PW" | admin erp set …)');
       const row = await upsertErpConnection(deps.db, { ...a, tenantId: a.tenant, password: sealSecret(password, deps.keyring, ERP_PASSWORD_CONTEXT) });
       deps.out(`erp connection ${row.erp_type} for tenant ${row.tenant_id} saved (version ${row.version}, password encrypted with key ${deps.keyring.primary.kid})`);
+      return;
+    }
+    case 'webhook set':
+    case 'webhook rotate': {
+      const rotate = command === 'webhook rotate';
+      const a = check(
+        z.object({ tenant: z.string().min(1, 'required'), url: rotate ? z.undefined() : z.url({ protocol: /^https?$/ }) }),
+        { tenant: p[2], url: o.url },
+      );
+      await requireTenant(deps.db, a.tenant);
+      const secret = await rotateWebhookSecret(deps.db, deps.keyring, { tenantId: a.tenant, url: a.url, keepPrevious: rotate });
+      deps.out(`webhook secret for tenant ${a.tenant} ${rotate ? 'rotated (the previous one stays valid until the next rotation)' : 'set'}; it is shown once, give it to the Hub now:`);
+      deps.out(secret);
       return;
     }
     default:

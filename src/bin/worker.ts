@@ -13,7 +13,7 @@ runMain('worker', async () => {
   const runtime = await resolveRuntime(env, (line) => logger.info(line));
   const dbh = createDb({ url: runtime.databaseUrl, max: env.WORKER_CONCURRENCY + 2, onError: (err) => logger.warn({ err }, 'idle database connection lost') });
   await prepareDatabase(dbh.db, runtime.databaseUrl);
-  const worker = await startWorkerRuntime({ env, databaseUrl: runtime.databaseUrl, db: dbh.db, logger, handlers: [] });
+  const worker = await startWorkerRuntime({ env, databaseUrl: runtime.databaseUrl, db: dbh.db, logger, handlers: [], keyring: runtime.keyring });
   logger.info({ concurrency: env.WORKER_CONCURRENCY, batchSize: env.WORKER_BATCH_SIZE }, 'worker ready');
   onShutdownSignal(async (signal) => {
     logger.info({ signal }, 'worker stopping');

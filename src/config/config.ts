@@ -46,6 +46,14 @@ export const envSchema = z.object({
   RETRY_BASE_MS: z.coerce.number().int().min(0).default(5_000),
   RETRY_FACTOR: z.coerce.number().min(1).max(10).default(2),
   RETRY_CAP_MS: z.coerce.number().int().min(0).default(3_600_000),
+  /** Delays before webhook attempts 2, 3, … (comma-separated milliseconds); after the last, dead letter. */
+  WEBHOOK_RETRY_SCHEDULE_MS: z
+    .string()
+    .regex(/^\d+(,\d+)*$/, 'comma-separated milliseconds, e.g. 5000,300000')
+    .transform((s) => s.split(',').map(Number))
+    .default([5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000]),
+  /** A webhook not answered 2xx within this is a failed attempt, ms. */
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).default(15_000),
   /** Seconds to wait for PostgreSQL at start before giving up. */
   DB_CONNECT_TIMEOUT_SECONDS: z.coerce.number().int().min(1).default(20),
 });

@@ -12,6 +12,17 @@ export const PUSH_DESTINATIONS = ['ERP', 'PARSE', 'AGENT'] as const satisfies re
 export type PushDestination = (typeof PUSH_DESTINATIONS)[number];
 
 export const DEAD_LETTER_QUEUE = 'sync-dead-letter';
+export const WEBHOOK_QUEUE = 'sync-webhook';
+
+/** A webhook delivery: the event is fixed at emission (same id and body on every attempt). */
+export interface WebhookJobData {
+  eventId: string;
+  tenantId: string;
+  type: string;
+  body: string;
+  /** 1-based delivery attempt. */
+  attempt: number;
+}
 
 export function pushQueueName(destination: PushDestination): string {
   return `sync-push-${destination.toLowerCase()}`;
@@ -27,6 +38,7 @@ export interface PushJobData {
   jobId: string;
 }
 
+/** What ran out of attempts: a push item (queueId/jobId are UUIDs) or a webhook event (its msg_ id). */
 export interface DeadLetterJobData extends PushJobData {
   reason?: string;
 }
@@ -43,6 +55,7 @@ export const JOB_TIMING_DEFAULT: JobTiming = { expireInSeconds: 900, crashRetryL
 /** Creates the queues (pg-boss `send` to a queue that was never created returns null silently). */
 export async function ensureQueues(boss: PgBoss): Promise<void> {
   await boss.createQueue(DEAD_LETTER_QUEUE, { retentionSeconds: 30 * 24 * 3600 });
+  await boss.createQueue(WEBHOOK_QUEUE, { deadLetter: DEAD_LETTER_QUEUE, notify: true, retryDelay: 5 });
   for (const d of PUSH_DESTINATIONS) {
     await boss.createQueue(pushQueueName(d), { deadLetter: DEAD_LETTER_QUEUE, notify: true, retryDelay: 1 });
   }
@@ -95,4 +108,14 @@ export async function cancelPushJobs(boss: PgBoss, executor: Executor, jobs: { d
 export async function insertDeadLetters(boss: PgBoss, executor: Executor, items: DeadLetterJobData[]): Promise<void> {
   if (items.length === 0) return;
   await boss.insert(DEAD_LETTER_QUEUE, items.map((data) => ({ data })), { db: bossDb(executor) });
+}
+
+/** Queues webhook deliveries (in the caller's transaction, so an event exists exactly when its cause committed). */
+export async function insertWebhookJobs(boss: PgBoss, executor: Executor, jobs: { data: WebhookJobData; startAfter?: Date }[]): Promise<void> {
+  if (jobs.length === 0) return;
+  await boss.insert(
+    WEBHOOK_QUEUE,
+    jobs.map((j) => ({ data: j.data, retryLimit: 2, ...(j.startAfter ? { startAfter: j.startAfter } : {}) })),
+    { db: bossDb(executor) },
+  );
 }

@@ -12,6 +12,7 @@ import type { Database, NewLogRow, QueueRow } from '../db/schema.ts';
 import { directionOf, insertLogs } from '../db/sync-log.ts';
 import { backoffDelayMs, type BackoffPolicy } from './backoff.ts';
 import { PermanentError } from './errors.ts';
+import { isUuid } from './ids.ts';
 import {
   DEAD_LETTER_QUEUE, insertDeadLetters, insertPushJobs, PUSH_DESTINATIONS, pushQueueName,
   type DeadLetterJobData, type JobTiming, type NewPushJob, type PushDestination, type PushJobData,
@@ -44,7 +45,17 @@ export interface PushHandlerRegistration {
   markProcessing?: boolean;
 }
 
+/** An item whose outcome is final, as committed by its batch. */
+export interface SettledItem {
+  row: QueueRow;
+  status: 'COMPLETED' | 'DEAD';
+  externalId: string | null;
+  error: string | null;
+}
+
 export interface PushWorkerOptions {
+  /** Runs inside the batch transaction after outcomes are written (e.g. to queue webhook events atomically). */
+  afterSettle?: (trx: Transaction<Database>, settled: SettledItem[]) => Promise<void>;
   db: Kysely<Database>;
   boss: PgBoss;
   logger: Logger;
@@ -136,6 +147,14 @@ export function createPushWorker(opts: PushWorkerOptions) {
     await insertPushJobs(opts.boss, trx, retryJobs, opts.timing);
     await insertDeadLetters(opts.boss, trx, dead);
     await insertLogs(trx, logs);
+    if (opts.afterSettle) {
+      const deadIds = new Set(dead.map((d) => d.queueId));
+      const settled: SettledItem[] = [
+        ...done.map((o) => ({ row: o.row, status: 'COMPLETED' as const, externalId: o.result?.externalId ?? o.row.external_id, error: null })),
+        ...outcomes.filter((o) => deadIds.has(o.row.id)).map((o) => ({ row: o.row, status: 'DEAD' as const, externalId: null, error: errorText(o.error) })),
+      ];
+      if (settled.length) await opts.afterSettle(trx, settled);
+    }
   }
 
   function logRow(o: Outcome, status: NewLogRow['status'], message: string): NewLogRow {
@@ -149,7 +168,10 @@ export function createPushWorker(opts: PushWorkerOptions) {
   }
 
   /** A job pg-boss itself gave up on (its worker kept dying): the row becomes DEAD unless it moved on. */
-  async function processDeadLetters(jobs: Job<DeadLetterJobData>[]): Promise<void> {
+  async function processDeadLetters(all: Job<DeadLetterJobData>[]): Promise<void> {
+    // Dead letters of webhooks (and anything else not naming a queue row) are kept for inspection only.
+    const jobs = all.filter((j) => isUuid(String(j.data?.queueId)) && isUuid(String(j.data?.jobId)));
+    if (jobs.length === 0) return;
     const rows = await opts.db
       .updateTable('sync_queue')
       .set({ status: 'DEAD', error_message: 'the worker failed repeatedly while processing this item', completed_at: sql`now()`, updated_at: sql`now()` })

@@ -1,0 +1,33 @@
+/** Webhook events to the Hub: built here, queued as pg-boss jobs in the caller's transaction. */
+import { randomUUID } from 'node:crypto';
+import type { PgBoss } from 'pg-boss';
+import type { Executor } from '../db/connect.ts';
+import { insertWebhookJobs } from '../queue/jobs.ts';
+
+export const WEBHOOK_EVENT_TYPES = ['sync.completed', 'sync.failed', 'inbound.available'] as const;
+export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
+
+export interface WebhookEvent {
+  tenantId: string;
+  type: WebhookEventType;
+  data: Record<string, unknown>;
+}
+
+/** Queues one delivery per event for tenants that have a webhook_url; others are skipped. */
+export async function emitWebhookEvents(db: Executor, boss: PgBoss, events: WebhookEvent[]): Promise<number> {
+  if (events.length === 0) return 0;
+  const tenants = [...new Set(events.map((e) => e.tenantId))];
+  const withUrl = new Set(
+    (await db.selectFrom('sync_tenant').select('id').where('id', 'in', tenants).where('webhook_url', 'is not', null).execute()).map((t) => t.id),
+  );
+  const now = new Date().toISOString();
+  const jobs = events
+    .filter((e) => withUrl.has(e.tenantId))
+    .map((e) => {
+      const eventId = `msg_${randomUUID().replaceAll('-', '')}`;
+      // The body is fixed now: every retry sends the same bytes under the same webhook-id.
+      return { data: { eventId, tenantId: e.tenantId, type: e.type, body: JSON.stringify({ type: e.type, timestamp: now, data: e.data }), attempt: 1 } };
+    });
+  await insertWebhookJobs(boss, db, jobs);
+  return jobs.length;
+}
