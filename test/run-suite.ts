@@ -4,7 +4,7 @@
  * `N passed, N failed` (assertion counts from tap's result files).
  */
 import { spawn } from 'node:child_process';
-import { rm } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -47,7 +47,35 @@ function parseSummary(output: string): { pass: number; fail: number; skip: numbe
   return { pass: field('pass'), fail: field('fail'), skip: field('skip') + field('todo') };
 }
 
+/** Clusters left by runs that died before cleaning up (a killed terminal, a closed pipe). */
+async function removeOrphanClusters(): Promise<void> {
+  for (const name of await readdir(os.tmpdir())) {
+    const m = /^parse-sync-test-pg-(\d+)$/.exec(name);
+    if (!m || Number(m[1]) === process.pid) continue;
+    try {
+      process.kill(Number(m[1]), 0);
+      continue; // its runner is alive
+    } catch {
+      /* runner gone: stop and remove */
+    }
+    const dataDir = path.join(os.tmpdir(), name);
+    const pid = Number((await readFile(path.join(dataDir, 'postmaster.pid'), 'utf8').catch(() => '')).split('\n')[0]);
+    if (pid) {
+      try {
+        process.kill(pid, 'SIGQUIT');
+      } catch {
+        /* already gone */
+      }
+    }
+    await rm(dataDir, { recursive: true, force: true });
+    await rm(`${dataDir}.password`, { force: true });
+  }
+}
+
 async function main(): Promise<number> {
+  // A closed pipe (`make test | head`) must not kill the runner before it stops its cluster.
+  process.stdout.on('error', () => {});
+  await removeOrphanClusters();
   let stop = async () => {};
   let adminUrl = process.env.DATABASE_URL;
   if (!adminUrl) {
