@@ -12,6 +12,7 @@ import { registerAuth } from './auth.ts';
 import { registerErrorHandler } from './error-handler.ts';
 import { AppError, errorBody } from './errors.ts';
 import { registerAdminRoutes } from './routes/admin.ts';
+import { registerConfigRoutes } from './routes/config.ts';
 import { registerHealthRoutes } from './routes/health.ts';
 import { registerInboundRoutes } from './routes/inbound.ts';
 import { registerOutboundRoutes } from './routes/outbound.ts';
@@ -92,5 +93,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerInboundRoutes(app, deps);
   registerOutboundRoutes(app, deps);
   registerAdminRoutes(app, deps);
+  registerConfigRoutes(app, deps);
   return app;
 }

@@ -1,0 +1,13 @@
+-- Errors of the last 7 days (seed 001 "Mantenimiento": Errores recientes).
+-- psql "$(make -s db-url)" -v tenant=default -f sql/reports/recent_errors.sql
+SELECT entity_type  AS tabla,
+       phase        AS fase,
+       message      AS mensaje,
+       error_detail AS "errorDetalle",
+       coalesce(started_at, created_at) AS "fechaInicio",
+       sync_queue_id
+  FROM sync_log
+ WHERE tenant_id = :'tenant'
+   AND status IN ('FAILED', 'DEAD')
+   AND created_at > now() - interval '7 days'
+ ORDER BY created_at DESC, id DESC;
