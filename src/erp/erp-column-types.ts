@@ -1,0 +1,43 @@
+/** SQL Server column types as written in configs (`VARCHAR(20)`, `DECIMAL(18,2)`) → tedious types for bulk load. */
+import { TYPES } from 'tedious';
+import { datetime2Param } from './erp-params.ts';
+
+type TediousType = (typeof TYPES)[keyof typeof TYPES];
+
+export interface BulkColumnType {
+  type: TediousType;
+  options: { length?: number; precision?: number; scale?: number };
+  /** Turns a JSON value into what the tedious type accepts. */
+  convert(v: unknown): unknown;
+}
+
+const asNumber = (v: unknown) => (v === null || v === undefined || v === '' ? null : Number(v));
+const asString = (v: unknown) => (v === null || v === undefined ? null : typeof v === 'string' ? v : JSON.stringify(v));
+const asBool = (v: unknown) => (v === null || v === undefined ? null : v === true || v === 1 || v === '1' || String(v).toLowerCase() === 'true');
+
+export function bulkColumnType(sqlType: string): BulkColumnType {
+  const m = /^\s*(\w+)\s*(?:\(\s*(\w+)\s*(?:,\s*(\d+)\s*)?\))?\s*$/.exec(sqlType);
+  if (!m) throw new TypeError(`not a SQL Server column type: ${sqlType}`);
+  const name = m[1]!.toUpperCase();
+  const arg = m[2]?.toUpperCase();
+  const length = arg === 'MAX' ? undefined : arg ? Number(arg) : undefined;
+  switch (name) {
+    case 'INT': return { type: TYPES.Int, options: {}, convert: asNumber };
+    case 'BIGINT': return { type: TYPES.BigInt, options: {}, convert: (v) => (v === null || v === undefined ? null : String(v)) };
+    case 'SMALLINT': return { type: TYPES.SmallInt, options: {}, convert: asNumber };
+    case 'TINYINT': return { type: TYPES.TinyInt, options: {}, convert: asNumber };
+    case 'BIT': return { type: TYPES.Bit, options: {}, convert: asBool };
+    case 'DECIMAL': case 'NUMERIC': return { type: TYPES.Decimal, options: { precision: length ?? 18, scale: m[3] ? Number(m[3]) : 0 }, convert: asNumber };
+    case 'MONEY': case 'SMALLMONEY': return { type: TYPES.Money, options: {}, convert: asNumber };
+    case 'FLOAT': case 'REAL': return { type: TYPES.Float, options: {}, convert: asNumber };
+    case 'DATE': return { type: TYPES.Date, options: {}, convert: datetime2Param };
+    case 'DATETIME': case 'SMALLDATETIME': return { type: TYPES.DateTime, options: {}, convert: datetime2Param };
+    case 'DATETIME2': return { type: TYPES.DateTime2, options: { scale: length ?? 7 }, convert: datetime2Param };
+    case 'DATETIMEOFFSET': return { type: TYPES.DateTimeOffset, options: { scale: length ?? 7 }, convert: datetime2Param };
+    case 'UNIQUEIDENTIFIER': return { type: TYPES.UniqueIdentifier, options: {}, convert: asString };
+    case 'VARCHAR': case 'CHAR': case 'TEXT': return { type: TYPES.VarChar, options: { length: length ?? 8000 }, convert: asString };
+    case 'NVARCHAR': case 'NCHAR': case 'NTEXT': return { type: TYPES.NVarChar, options: { length: length ?? 4000 }, convert: asString };
+    case 'VARBINARY': case 'BINARY': return { type: TYPES.VarBinary, options: { length: length ?? 8000 }, convert: (v) => (v === null || v === undefined ? null : Buffer.from(String(v), 'base64')) };
+    default: throw new TypeError(`column type ${sqlType} is not supported for bulk load`);
+  }
+}

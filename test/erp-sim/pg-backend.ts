@@ -1,0 +1,201 @@
+/**
+ * ERP SIMULATOR: one PostgreSQL session per TDS connection (so #temp tables and transactions
+ * are per connection, as on SQL Server). Statements are rewritten (sql-rewrite.ts), queries
+ * stream through a server-side cursor, results are described with SQL Server wire types.
+ */
+import pg from 'pg';
+import { isQuery, rewriteTsql, UnsupportedSqlError } from './sql-rewrite.ts';
+import type { Column } from './tds-tokens.ts';
+import type { ColumnKind, TypeInfo } from './tds-types.ts';
+import { pgTypeOf } from './tds-types.ts';
+
+/** A failure to report to the client as a SQL Server error. */
+export class SqlServerError extends Error {
+  constructor(readonly number: number, message: string, readonly cls = 16) {
+    super(message);
+  }
+}
+
+/** PostgreSQL SQLSTATE → SQL Server error number, where the meaning is the same. */
+const ERROR_NUMBERS: Record<string, number> = {
+  '23505': 2627, '42601': 102, '40P01': 1205, '42P01': 208, '23503': 547, '42501': 229, '23502': 515, '42703': 207, '22P02': 245, '22003': 8115,
+};
+
+export function toSqlServerError(err: unknown): SqlServerError {
+  if (err instanceof SqlServerError) return err;
+  if (err instanceof UnsupportedSqlError) return new SqlServerError(102, err.message, 15);
+  const e = err as { code?: string; message?: string };
+  const number = (e.code && ERROR_NUMBERS[e.code]) || 50000;
+  const prefix = number === 2627 ? 'Violation of PRIMARY KEY/UNIQUE constraint. ' : number === 547 ? 'The statement conflicted with a FOREIGN KEY constraint. ' : '';
+  return new SqlServerError(number, `${prefix}${e.message ?? String(err)}`);
+}
+
+export interface ResultSink {
+  columns(cols: Column[]): Promise<void>;
+  /** Resolves when the client can take more (back-pressure); false means stop (attention or drop). */
+  row(values: (string | null)[]): Promise<boolean>;
+}
+
+export interface Param {
+  name: string;
+  type: TypeInfo;
+  value: string | Buffer | null;
+}
+
+const SETUP = `
+DO $$ BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_type WHERE typname = 'datetime') THEN CREATE DOMAIN datetime AS timestamp(3); END IF;
+  IF NOT EXISTS (SELECT 1 FROM pg_type WHERE typname = 'legacy_varchar') THEN CREATE DOMAIN legacy_varchar AS text; END IF;
+  IF NOT EXISTS (SELECT 1 FROM pg_type WHERE typname = 'tsql_bit') THEN CREATE DOMAIN tsql_bit AS smallint CHECK (VALUE IN (0, 1)); END IF;
+EXCEPTION WHEN unique_violation OR duplicate_object THEN NULL; END $$;
+SET TIME ZONE 'UTC'; SET lc_monetary = 'C'; SET bytea_output = 'hex';`;
+
+const TEXT = { getTypeParser: () => (v: string) => v };
+const FETCH_ROWS = 1000;
+
+export class PgBackend {
+  private domainCache = new Map<string, string>();
+  inTransaction = false;
+  private cursorSeq = 0;
+
+  private constructor(private readonly client: pg.Client, private readonly legacyColumns: Set<string>) {}
+
+  static async open(databaseUrl: string, legacyVarcharColumns: string[] = []): Promise<PgBackend> {
+    const client = new pg.Client({ connectionString: databaseUrl, application_name: 'erp-simulator' });
+    client.on('error', () => {});
+    await client.connect();
+    await client.query(SETUP);
+    return new PgBackend(client, new Set(legacyVarcharColumns.map((c) => c.toLowerCase())));
+  }
+
+  async close(): Promise<void> {
+    await this.client.end().catch(() => {});
+  }
+
+  async begin(): Promise<void> {
+    if (this.inTransaction) throw new SqlServerError(266, 'a transaction is already open on this connection');
+    await this.client.query('BEGIN');
+    this.inTransaction = true;
+  }
+  async commit(): Promise<void> {
+    if (!this.inTransaction) throw new SqlServerError(3902, 'The COMMIT TRANSACTION request has no corresponding BEGIN TRANSACTION.');
+    this.inTransaction = false;
+    await this.client.query('COMMIT');
+  }
+  async rollback(): Promise<void> {
+    if (!this.inTransaction) throw new SqlServerError(3903, 'The ROLLBACK TRANSACTION request has no corresponding BEGIN TRANSACTION.');
+    this.inTransaction = false;
+    await this.client.query('ROLLBACK');
+  }
+
+  /** Runs one T-SQL statement; rows go to `sink`; returns the row count. */
+  async execute(tsql: string, params: Param[], sink: ResultSink): Promise<number> {
+    const declared = new Map(params.map((p) => [p.name, pgTypeOf(p.type)]));
+    const { sql, params: order } = rewriteTsql(tsql, declared);
+    const byName = new Map(params.map((p) => [p.name, p.value]));
+    const values = order.map((n) => byName.get(n) ?? null);
+    // Statement-level atomicity inside a transaction, as SQL Server has: a failed statement does not doom the transaction.
+    if (this.inTransaction) await this.client.query('SAVEPOINT erp_sim_stmt');
+    try {
+      const count = isQuery(sql) ? await this.stream(sql, values, sink) : await this.run(sql, values, sink);
+      if (this.inTransaction) await this.client.query('RELEASE SAVEPOINT erp_sim_stmt');
+      return count;
+    } catch (err) {
+      if (this.inTransaction) await this.client.query('ROLLBACK TO SAVEPOINT erp_sim_stmt').catch(() => {});
+      throw toSqlServerError(err);
+    }
+  }
+
+  /** Inserts bulk-loaded rows (already decoded to text) into `table`. */
+  async bulkInsert(table: string, columns: { name: string; type: TypeInfo }[], rows: (string | Buffer | null)[][]): Promise<number> {
+    const target = table.startsWith('#') ? `"${table}"` : table;
+    const cols = columns.map((c) => `"${c.name}"`).join(', ');
+    for (let start = 0; start < rows.length; start += 500) {
+      const chunk = rows.slice(start, start + 500);
+      const values: (string | Buffer | null)[] = [];
+      const tuples = chunk.map((r) => `(${r.map((v, i) => { values.push(v); return `$${values.length}::${pgTypeOf(columns[i]!.type)}`; }).join(', ')})`);
+      try {
+        await this.client.query(`INSERT INTO ${target} (${cols}) VALUES ${tuples.join(', ')}`, values);
+      } catch (err) {
+        throw toSqlServerError(err);
+      }
+    }
+    return rows.length;
+  }
+
+  private async run(sql: string, values: unknown[], sink: ResultSink): Promise<number> {
+    const r = await this.client.query({ text: sql, values, rowMode: 'array', types: TEXT });
+    if (r.fields?.length) {
+      await sink.columns(await this.describe(r.fields));
+      for (const row of r.rows as (string | null)[][]) if (!(await sink.row(row))) break;
+    }
+    return r.rowCount ?? 0;
+  }
+
+  /** Streams through a cursor, FETCH_ROWS at a time: a result set is never held whole. */
+  private async stream(sql: string, values: unknown[], sink: ResultSink): Promise<number> {
+    const own = !this.inTransaction;
+    const cursor = `erp_sim_c${++this.cursorSeq}`;
+    if (own) await this.client.query('BEGIN');
+    try {
+      await this.client.query({ text: `DECLARE ${cursor} NO SCROLL CURSOR FOR ${sql}`, values });
+      let count = 0;
+      for (let first = true; ; first = false) {
+        const r = await this.client.query({ text: `FETCH ${FETCH_ROWS} FROM ${cursor}`, rowMode: 'array', types: TEXT });
+        if (first) await sink.columns(await this.describe(r.fields));
+        for (const row of r.rows as (string | null)[][]) {
+          count++;
+          if (!(await sink.row(row))) return count;
+        }
+        if (r.rows.length < FETCH_ROWS) break;
+      }
+      await this.client.query(`CLOSE ${cursor}`);
+      return count;
+    } finally {
+      if (own) await this.client.query('COMMIT').catch(() => this.client.query('ROLLBACK').catch(() => {}));
+    }
+  }
+
+  private async describe(fields: pg.FieldDef[]): Promise<Column[]> {
+    const out: Column[] = [];
+    for (const f of fields) {
+      const domain = f.tableID ? await this.domainOf(f.tableID, f.columnID) : '';
+      out.push({ name: f.name, type: this.legacyColumns.has(f.name.toLowerCase()) ? { kind: 'varchar' } : kindOf(f, domain) });
+    }
+    return out;
+  }
+
+  private async domainOf(table: number, column: number): Promise<string> {
+    const key = `${table}:${column}`;
+    if (!this.domainCache.has(key)) {
+      const r = await this.client.query('select t.typname from pg_attribute a join pg_type t on t.oid = a.atttypid where a.attrelid = $1 and a.attnum = $2', [table, column]);
+      this.domainCache.set(key, (r.rows[0] as { typname?: string } | undefined)?.typname ?? '');
+    }
+    return this.domainCache.get(key)!;
+  }
+}
+
+function kindOf(f: pg.FieldDef, domain: string): ColumnKind {
+  if (domain === 'datetime') return { kind: 'datetime' };
+  if (domain === 'legacy_varchar') return { kind: 'varchar' };
+  if (domain === 'tsql_bit') return { kind: 'bit' };
+  switch (f.dataTypeID) {
+    case 16: return { kind: 'bit' };
+    case 21: return { kind: 'int', size: 2 };
+    case 23: case 26: return { kind: 'int', size: 4 };
+    case 20: return { kind: 'int', size: 8 };
+    case 700: case 701: return { kind: 'float' };
+    case 790: return { kind: 'money' };
+    case 1700: {
+      if (f.dataTypeModifier < 0) return { kind: 'decimal', precision: 38, scale: 10 };
+      const precision = ((f.dataTypeModifier - 4) >> 16) & 0xffff;
+      return { kind: 'decimal', precision: Math.min(precision, 38), scale: (f.dataTypeModifier - 4) & 0xffff };
+    }
+    case 1114: return { kind: 'datetime2' };
+    case 1184: return { kind: 'datetimeoffset' };
+    case 1082: return { kind: 'date' };
+    case 2950: return { kind: 'guid' };
+    case 17: return { kind: 'varbinary' };
+    default: return { kind: 'nvarchar' };
+  }
+}
