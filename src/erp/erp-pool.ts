@@ -20,6 +20,11 @@ export interface ErpConnectionOptions {
   password: string;
   encrypt: 'off' | 'on' | 'strict';
   trustServerCertificate: boolean;
+  /**
+   * PEM certificate (or CA) to trust for this server: how a self-signed on-premise SQL Server is
+   * accepted in `strict` mode, where trustServerCertificate does not apply.
+   */
+  serverCertificatePem?: string;
   /** Connect timeout, ms. */
   connectTimeoutMs?: number;
   /** Per-request timeout, ms: long by default, a full pull of a large table takes a while. */
@@ -77,11 +82,15 @@ function connect(o: ErpConnectionOptions): Promise<Conn> {
       requestTimeout: o.requestTimeoutMs ?? ERP_REQUEST_TIMEOUT_DEFAULT_MS,
       packetSize: o.packetSize ?? 16_384,
       useUTC: true,
+      ...(o.serverCertificatePem ? { cryptoCredentialsDetails: { ca: o.serverCertificatePem } } : {}),
       rowCollectionOnRequestCompletion: false,
     },
   }) as Conn;
+  // The server's ERROR token (e.g. 18456) carries the number a ConnectionError lacks.
+  let serverError: { number: number; state: number } | undefined;
+  conn.on('errorMessage', (m: { number: number; state: number }) => void (serverError = { number: m.number, state: m.state }));
   return new Promise((resolve, reject) => {
-    conn.once('connect', (err) => (err ? reject(classifyErpError(err, 'connect')) : resolve(conn)));
+    conn.once('connect', (err) => (err ? reject(classifyErpError(Object.assign(err, serverError), 'connect')) : resolve(conn)));
     conn.on('end', () => void (conn.dead = true));
     conn.on('error', () => void (conn.dead = true));
     conn.connect();

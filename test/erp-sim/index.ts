@@ -28,6 +28,8 @@ export interface ErpSimulatorOptions {
 export interface ErpSimulator {
   host: '127.0.0.1';
   port: number;
+  /** PEM of the self-signed certificate in `tls: 'strict'` mode (clients pin it). */
+  certificatePem?: string;
   close(): Promise<void>;
   faults: {
     /** Destroy the connection after sending `n` rows of the next result set. */
@@ -62,8 +64,10 @@ export async function startErpSimulator(opts: ErpSimulatorOptions): Promise<ErpS
     handleConnection(socket, { ...opts, faults });
   };
   let server: Server;
+  let certificatePem: string | undefined;
   if (opts.tls === 'strict') {
     const { key, cert } = await selfSignedCertificate();
+    certificatePem = cert.toString();
     server = tls.createServer({ key, cert, ALPNProtocols: ['tds/8.0'] }, (s) => onSocket(s));
   } else {
     server = createServer(onSocket);
@@ -77,6 +81,7 @@ export async function startErpSimulator(opts: ErpSimulatorOptions): Promise<ErpS
   return {
     host: '127.0.0.1',
     port,
+    certificatePem,
     faults: {
       dropAfterRows: (n) => void (faults.dropAfterRows = n),
       delay: (ms) => void (faults.delayMs = ms),

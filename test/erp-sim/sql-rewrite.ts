@@ -22,8 +22,8 @@ export interface Rewritten {
 /** T-SQL column types in CREATE TABLE → PostgreSQL (domains keep the legacy wire types on the way back). */
 const TYPE_REWRITES: [RegExp, string][] = [
   [/\bNVARCHAR\s*\(\s*MAX\s*\)/gi, 'text'],
-  [/\bNVARCHAR\s*\(\s*(\d+)\s*\)/gi, 'varchar($1)'],
-  [/\bNCHAR\s*\(\s*(\d+)\s*\)/gi, 'char($1)'],
+  [/\bNVARCHAR\s*\(\s*(\d+)\s*\)/gi, 'character varying($1)'],
+  [/\bNCHAR\s*\(\s*(\d+)\s*\)/gi, 'character($1)'],
   [/\bVARCHAR\s*\(\s*(MAX|\d+)\s*\)/gi, 'legacy_varchar'],
   [/\bDATETIME2(\s*\(\s*\d\s*\))?/gi, 'timestamp'],
   [/\bDATETIMEOFFSET(\s*\(\s*\d\s*\))?/gi, 'timestamptz'],

@@ -26,7 +26,7 @@ export async function simulatorTarget(
   const sim = await startErpSimulator({ databaseUrl: db.url, user: 'hub_sync', password: SIM_PASSWORD, tls: opts.tls, legacyVarcharColumns: opts.legacyVarcharColumns });
   const options: ErpConnectionOptions = {
     host: '127.0.0.1', port: sim.port, database: 'axioma', user: 'hub_sync', password: SIM_PASSWORD,
-    encrypt: opts.tls === 'strict' ? 'strict' : 'off', trustServerCertificate: true, timeZone: opts.timeZone ?? 'America/Argentina/Buenos_Aires',
+    encrypt: opts.tls === 'strict' ? 'strict' : 'off', trustServerCertificate: true, serverCertificatePem: sim.certificatePem, timeZone: opts.timeZone ?? 'America/Argentina/Buenos_Aires',
   };
   const pool = createErpPool(options);
   t.teardown(async () => {
