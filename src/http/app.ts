@@ -13,6 +13,7 @@ import { registerErrorHandler } from './error-handler.ts';
 import { AppError, errorBody } from './errors.ts';
 import { registerAdminRoutes } from './routes/admin.ts';
 import { registerConfigRoutes } from './routes/config.ts';
+import { registerRunRoutes } from './routes/runs.ts';
 import { registerHealthRoutes } from './routes/health.ts';
 import { registerInboundRoutes } from './routes/inbound.ts';
 import { registerOutboundRoutes } from './routes/outbound.ts';
@@ -94,5 +95,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerOutboundRoutes(app, deps);
   registerAdminRoutes(app, deps);
   registerConfigRoutes(app, deps);
+  registerRunRoutes(app, deps);
   return app;
 }

@@ -13,6 +13,13 @@ export type PushDestination = (typeof PUSH_DESTINATIONS)[number];
 
 export const DEAD_LETTER_QUEUE = 'sync-dead-letter';
 export const WEBHOOK_QUEUE = 'sync-webhook';
+/** Pulls of one entity config (scheduled by cron, or triggered through the API). */
+export const PULL_QUEUE = 'sync-pull';
+
+export interface PullJobData {
+  tenantId: string;
+  configId: string;
+}
 
 /** A webhook delivery: the event is fixed at emission (same id and body on every attempt). */
 export interface WebhookJobData {
@@ -55,6 +62,7 @@ export const JOB_TIMING_DEFAULT: JobTiming = { expireInSeconds: 900, crashRetryL
 /** Creates the queues (pg-boss `send` to a queue that was never created returns null silently). */
 export async function ensureQueues(boss: PgBoss): Promise<void> {
   await boss.createQueue(DEAD_LETTER_QUEUE, { retentionSeconds: 30 * 24 * 3600 });
+  await boss.createQueue(PULL_QUEUE, { notify: true, retryLimit: 0, expireInSeconds: 6 * 3600 });
   await boss.createQueue(WEBHOOK_QUEUE, { deadLetter: DEAD_LETTER_QUEUE, notify: true, retryDelay: 5 });
   for (const d of PUSH_DESTINATIONS) {
     await boss.createQueue(pushQueueName(d), { deadLetter: DEAD_LETTER_QUEUE, notify: true, retryDelay: 1 });
@@ -118,4 +126,40 @@ export async function insertWebhookJobs(boss: PgBoss, executor: Executor, jobs: 
     jobs.map((j) => ({ data: j.data, retryLimit: 2, ...(j.startAfter ? { startAfter: j.startAfter } : {}) })),
     { db: bossDb(executor) },
   );
+}
+
+/** Queues a pull now; its job id is the run id the API returns. */
+export async function insertPullJob(boss: PgBoss, executor: Executor, data: PullJobData): Promise<string> {
+  const id = crypto.randomUUID();
+  await boss.insert(PULL_QUEUE, [{ id, data }], { db: bossDb(executor) });
+  return id;
+}
+
+/**
+ * Makes pg-boss's cron schedules match the enabled inbound configs (key = config id): new ones
+ * are scheduled, changed ones rescheduled, removed or disabled ones unscheduled — no restart.
+ */
+export async function reconcilePullSchedules(
+  boss: PgBoss,
+  wanted: { configId: string; tenantId: string; cron: string; timeZone: string }[],
+): Promise<{ scheduled: number; removed: number }> {
+  const current = await boss.getSchedules(PULL_QUEUE);
+  const byKey = new Map(current.map((s) => [s.key, s]));
+  let scheduled = 0;
+  for (const w of wanted) {
+    const have = byKey.get(w.configId);
+    byKey.delete(w.configId);
+    if (have && have.cron === w.cron && have.timezone === w.timeZone) continue;
+    await boss.schedule(PULL_QUEUE, w.cron, { tenantId: w.tenantId, configId: w.configId } satisfies PullJobData, { tz: w.timeZone, key: w.configId });
+    scheduled++;
+  }
+  for (const stale of byKey.values()) await boss.unschedule(PULL_QUEUE, stale.key);
+  return { scheduled, removed: byKey.size };
+}
+
+/** When a config's next scheduled pull is due, if it has a schedule. */
+export async function nextPullAt(boss: PgBoss, configId: string): Promise<Date | null> {
+  const s = await boss.getSchedule(PULL_QUEUE, configId);
+  if (!s) return null;
+  return boss.previewSchedule(s.cron, { tz: s.timezone, count: 1 })[0] ?? null;
 }

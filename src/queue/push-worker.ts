@@ -34,6 +34,7 @@ export type PushHandler = (item: QueueRow, ctx: PushContext) => Promise<PushResu
 
 export interface PushHandlerRegistration {
   destination: PushDestination;
+  /** An entity type, or `*` for every entity type without a handler of its own. */
   entityType: string;
   handler: PushHandler;
   /** Give the handler the batch transaction so its own writes commit atomically with the outcome. */
@@ -94,7 +95,7 @@ export function createPushWorker(opts: PushWorkerOptions) {
   async function runOne(trx: Transaction<Database>, row: QueueRow): Promise<Outcome> {
     const startedAt = new Date();
     const started = startedAt.getTime();
-    const reg = handlers.get(`${row.destination}\u0000${row.entity_type}`);
+    const reg = handlers.get(`${row.destination}\u0000${row.entity_type}`) ?? handlers.get(`${row.destination}\u0000*`);
     if (!reg) return { row, ms: 0, error: new Error(`no handler registered for ${row.destination}/${row.entity_type}`) };
     if (reg.transactional) await sql`savepoint push_item`.execute(trx);
     try {

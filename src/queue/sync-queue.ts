@@ -6,7 +6,7 @@ import type { Kysely, Transaction } from 'kysely';
 import type { PgBoss } from 'pg-boss';
 import type { Database, QueueEndpoint } from '../db/schema.ts';
 import { enqueue, enqueueMany, type EnqueueInput } from './enqueue.ts';
-import { JOB_TIMING_DEFAULT, type JobTiming } from './jobs.ts';
+import { insertPullJob, JOB_TIMING_DEFAULT, nextPullAt, type JobTiming, type PullJobData } from './jobs.ts';
 import { acknowledge, dequeue, reclaimExpiredLeases, type AckOutcome, type DequeueOptions } from './lease.ts';
 import { getStatus, retryItem } from './status.ts';
 
@@ -26,6 +26,9 @@ export function createSyncQueue(opts: { boss: PgBoss; timing?: JobTiming }) {
     getStatus: (db: Executor, tenantId: string, id: string) => getStatus(db, tenantId, id),
     retry: (db: Executor, tenantId: string, id: string) => retryItem(db, deps, tenantId, id),
     reclaimExpiredLeases: (db: Executor) => reclaimExpiredLeases(db),
+    /** Queues a pull of one config now; returns the run id. */
+    triggerPull: (db: Executor, data: PullJobData) => insertPullJob(opts.boss, db, data),
+    nextPullAt: (configId: string) => nextPullAt(opts.boss, configId),
   };
 }
 

@@ -13,6 +13,7 @@ import { createPushWorker, type PushHandlerRegistration } from './push-worker.ts
 import { createSyncQueue } from './sync-queue.ts';
 import type { Keyring } from '../security/secret-box.ts';
 import { createWebhookDeliverer } from '../webhooks/deliver.ts';
+import { createSyncEngine } from '../sync/sync-engine.ts';
 import { emitWebhookEvents, type WebhookEvent } from '../webhooks/events.ts';
 import type { SettledItem } from './push-worker.ts';
 
@@ -41,8 +42,9 @@ export async function startWorkerRuntime(opts: {
   await ensureQueues(boss);
   const timing = { ...JOB_TIMING_DEFAULT, expireInSeconds: env.JOB_EXPIRE_SECONDS };
   const queue = createSyncQueue({ boss, timing });
+  const engine = createSyncEngine({ db: opts.db, boss, queue, keyring: opts.keyring, logger });
   const push = createPushWorker({
-    db: opts.db, boss, logger, handlers: opts.handlers, concurrency: env.WORKER_CONCURRENCY, batchSize: env.WORKER_BATCH_SIZE,
+    db: opts.db, boss, logger, handlers: [...opts.handlers, ...engine.pushHandlers()], concurrency: env.WORKER_CONCURRENCY, batchSize: env.WORKER_BATCH_SIZE,
     backoff: { baseMs: env.RETRY_BASE_MS, factor: env.RETRY_FACTOR, capMs: env.RETRY_CAP_MS }, timing,
     // The Hub learns the fate of what it sent in the same transaction that records it.
     afterSettle: async (trx, settled) => {
@@ -52,6 +54,7 @@ export async function startWorkerRuntime(opts: {
   await push.start();
   const webhooks = createWebhookDeliverer({ db: opts.db, boss, keyring: opts.keyring, logger, retryScheduleMs: env.WEBHOOK_RETRY_SCHEDULE_MS, timeoutMs: env.WEBHOOK_TIMEOUT_MS });
   await webhooks.start();
+  await engine.start();
   const sweep = setInterval(() => {
     queue.reclaimExpiredLeases(opts.db).catch((err: unknown) => logger.warn({ err }, 'lease sweep failed'));
   }, LEASE_SWEEP_MS);
@@ -59,10 +62,12 @@ export async function startWorkerRuntime(opts: {
   return {
     boss,
     queue,
+    engine,
     /** Stops taking work, lets in-flight batches finish (jobs not finished in time are redelivered later). */
     async stop(): Promise<void> {
       clearInterval(sweep);
       await boss.stop({ graceful: true, timeout: 7000 });
+      await engine.stop();
     },
   };
 }

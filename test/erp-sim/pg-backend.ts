@@ -57,6 +57,8 @@ export class PgBackend {
   private domainCache = new Map<string, string>();
   inTransaction = false;
   private cursorSeq = 0;
+  /** How the current statement spells its identifiers (PostgreSQL folds unquoted names to lower case). */
+  private spelling = new Map<string, string>();
 
   private constructor(private readonly client: pg.Client, private readonly legacyColumns: Set<string>) {}
 
@@ -92,6 +94,7 @@ export class PgBackend {
   async execute(tsql: string, params: Param[], sink: ResultSink): Promise<number> {
     const declared = new Map(params.map((p) => [p.name, pgTypeOf(p.type)]));
     const { sql, params: order } = rewriteTsql(tsql, declared);
+    this.spelling = spellings(tsql);
     const byName = new Map(params.map((p) => [p.name, p.value]));
     const values = order.map((n) => byName.get(n) ?? null);
     // Statement-level atomicity inside a transaction, as SQL Server has: a failed statement does not doom the transaction.
@@ -113,7 +116,7 @@ export class PgBackend {
     for (let start = 0; start < rows.length; start += 500) {
       const chunk = rows.slice(start, start + 500);
       const values: (string | Buffer | null)[] = [];
-      const tuples = chunk.map((r) => `(${r.map((v, i) => { values.push(v); return `$${values.length}::${pgTypeOf(columns[i]!.type)}`; }).join(', ')})`);
+      const tuples = chunk.map((r) => `(${r.map((v, i) => { values.push(v); const type = pgTypeOf(columns[i]!.type); return type ? `$${values.length}::${type}` : `$${values.length}`; }).join(', ')})`);
       try {
         await this.client.query(`INSERT INTO ${target} (${cols}) VALUES ${tuples.join(', ')}`, values);
       } catch (err) {
@@ -160,7 +163,7 @@ export class PgBackend {
     const out: Column[] = [];
     for (const f of fields) {
       const domain = f.tableID ? await this.domainOf(f.tableID, f.columnID) : '';
-      out.push({ name: f.name, type: this.legacyColumns.has(f.name.toLowerCase()) ? { kind: 'varchar' } : kindOf(f, domain) });
+      out.push({ name: this.spelling.get(f.name) ?? f.name, type: this.legacyColumns.has(f.name.toLowerCase()) ? { kind: 'varchar' } : kindOf(f, domain) });
     }
     return out;
   }
@@ -173,6 +176,16 @@ export class PgBackend {
     }
     return this.domainCache.get(key)!;
   }
+}
+
+/** lower-case name → the spelling the statement used (`CodProv`), so result columns keep SQL Server's case. */
+function spellings(tsql: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const m of tsql.replace(/'(?:[^']|'')*'/g, "''").matchAll(/\b([A-Za-z_][A-Za-z0-9_]*)\b/g)) {
+    const word = m[1]!;
+    if (word !== word.toLowerCase() && !out.has(word.toLowerCase())) out.set(word.toLowerCase(), word);
+  }
+  return out;
 }
 
 function kindOf(f: pg.FieldDef, domain: string): ColumnKind {

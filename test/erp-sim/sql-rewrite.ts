@@ -130,7 +130,8 @@ export function rewriteTsql(input: string, declared: Map<string, string> = new M
       params.push(name);
       n = params.length - 1;
     }
-    return `$${n + 1}::${declared.get(name)}`;
+    const type = declared.get(name);
+    return type ? `$${n + 1}::${type}` : `$${n + 1}`;
   });
 
   return { sql: code.replace(PLACEHOLDER, (_m, n: string) => literal(n)), params };

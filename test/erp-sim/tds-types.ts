@@ -280,6 +280,7 @@ export function pgTypeOf(t: TypeInfo): string {
     case T.DATETIME2N: case T.DATETIME: case T.DATETIMN: case T.DATETIM4: return 'timestamp';
     case T.DATETIMEOFFSETN: return 'timestamptz';
     case T.BIGVARBIN: case T.BIGBINARY: return 'bytea';
-    default: return 'text';
+    // Character parameters stay untyped, as SQL Server converts them implicitly ('1234.50' into a DECIMAL column).
+    default: return '';
   }
 }

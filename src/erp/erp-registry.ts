@@ -1,0 +1,43 @@
+/**
+ * One connection pool per tenant ERP connection, built from `sync_erp_connection` (password
+ * decrypted in memory only) and rebuilt when the row's `version` changes.
+ */
+import type { Executor } from '../db/connect.ts';
+import { ERP_PASSWORD_CONTEXT, findErpConnection } from '../db/erp-connections.ts';
+import { findTenant } from '../db/tenants.ts';
+import { openSecret, type Keyring } from '../security/secret-box.ts';
+import { PermanentErpError } from './erp-errors.ts';
+import { createErpPool, type ErpPool } from './erp-pool.ts';
+
+export function createErpRegistry(deps: { db: Executor; keyring: Keyring }) {
+  const pools = new Map<string, { version: number; pool: ErpPool }>();
+  return {
+    /** The pool for the tenant's (enabled, direct-mode) ERP connection. */
+    async forTenant(tenantId: string, erpType?: string): Promise<ErpPool> {
+      const row = await findErpConnection(deps.db, tenantId, erpType);
+      if (!row || row.mode !== 'direct' || !row.host || !row.password) {
+        throw new PermanentErpError(`tenant ${tenantId} has no direct ERP connection${erpType ? ` for ${erpType}` : ''}; set one with: admin erp set ${tenantId} ${erpType ?? '<erp_type>'} …`, { statement: 'connect' });
+      }
+      const key = `${tenantId}\u0000${row.erp_type}`;
+      const cached = pools.get(key);
+      if (cached && cached.version === row.version) return cached.pool;
+      if (cached) void cached.pool.drain();
+      const tenant = await findTenant(deps.db, tenantId);
+      const options = row.options as { request_timeout_ms?: number; connect_timeout_ms?: number; server_certificate_pem?: string; pool_max?: number };
+      const pool = createErpPool({
+        host: row.host, port: row.port ?? 1433, instanceName: row.instance_name, database: row.database ?? 'master', user: row.username ?? '',
+        password: openSecret(row.password, deps.keyring, ERP_PASSWORD_CONTEXT), encrypt: row.encrypt, trustServerCertificate: row.trust_server_certificate,
+        serverCertificatePem: options.server_certificate_pem, requestTimeoutMs: options.request_timeout_ms, connectTimeoutMs: options.connect_timeout_ms,
+        timeZone: tenant?.timezone ?? 'UTC', pool: { max: options.pool_max ?? 4 },
+      });
+      pools.set(key, { version: row.version, pool });
+      return pool;
+    },
+    async closeAll(): Promise<void> {
+      await Promise.all([...pools.values()].map((p) => p.pool.drain()));
+      pools.clear();
+    },
+  };
+}
+
+export type ErpRegistry = ReturnType<typeof createErpRegistry>;

@@ -1,0 +1,66 @@
+/** Seed 000 §3.4–3.5 — trigger a pull now, and the state of every entity's pulls. Scope `admin`. */
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { Executor } from '../../db/connect.ts';
+import { findEntityConfig } from '../../db/entity-configs.ts';
+import type { SyncQueue } from '../../queue/sync-queue.ts';
+import { tenantOf } from '../auth.ts';
+import { NotFoundError } from '../errors.ts';
+import { entityParam, protectedErrors, SECURITY } from '../schemas.ts';
+
+const entityStatus = z.object({
+  entity_type: z.string(), erp_type: z.string(), enabled: z.boolean(), sync_frequency: z.string().nullable(),
+  last_run: z.object({
+    run_id: z.string().nullable(), status: z.string(), started_at: z.string().nullable(), finished_at: z.string().nullable(), duration_ms: z.number().nullable(),
+    rows_read: z.number(), rows_changed: z.number(), rows_deleted: z.number(), error: z.string().nullable(),
+  }).nullable(),
+  last_sync_at: z.string().nullable(), cursor: z.string().nullable(), last_error: z.string().nullable(), next_run_at: z.string().nullable(),
+});
+
+export function registerRunRoutes(app: FastifyInstance, deps: { db: Executor; queue: SyncQueue }): void {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const admin = { scopes: ['admin' as const] };
+
+  r.post('/api/v1/sync/run', {
+    config: admin,
+    schema: {
+      summary: 'Run a pull of one entity now (ERP → Hub); returns the run id',
+      tags: ['runs'], security: SECURITY,
+      querystring: z.object({ entity: entityParam }),
+      response: { 202: z.object({ run_id: z.string(), entity_type: z.string(), status: z.literal('queued') }), ...protectedErrors },
+    },
+  }, async (req, reply) => {
+    const tenantId = tenantOf(req);
+    const config = await findEntityConfig(deps.db, tenantId, req.query.entity, 'IN');
+    if (!config) throw new NotFoundError(`inbound entity ${req.query.entity}`);
+    const runId = await deps.queue.triggerPull(deps.db, { tenantId, configId: config.id });
+    return reply.status(202).send({ run_id: runId, entity_type: config.entity_type, status: 'queued' as const });
+  });
+
+  r.get('/api/v1/sync/status', {
+    config: admin,
+    schema: { summary: 'Per entity: last run, rows read/changed/deleted, last error, next scheduled run', tags: ['runs'], security: SECURITY, response: { 200: z.object({ entities: z.array(entityStatus) }), ...protectedErrors } },
+  }, async (req) => {
+    const tenantId = tenantOf(req);
+    const configs = await deps.db.selectFrom('sync_entity_config').selectAll().where('tenant_id', '=', tenantId).where('direction', 'in', ['IN', 'BOTH']).orderBy('entity_type').execute();
+    const entities = [];
+    for (const c of configs) {
+      const state = await deps.db.selectFrom('sync_state').selectAll().where('tenant_id', '=', tenantId).where('entity_type', '=', c.entity_type).where('erp_type', '=', c.erp_type).where('direction', '=', 'IN').executeTakeFirst();
+      const run = await deps.db.selectFrom('sync_log').selectAll().where('tenant_id', '=', tenantId).where('entity_type', '=', c.entity_type)
+        .where('action', '=', 'PULL').where('phase', '=', 'process').orderBy('id', 'desc').limit(1).executeTakeFirst();
+      const m = (run?.metadata ?? {}) as { run_id?: string; read?: number; changed?: number; deleted?: number };
+      const next = c.enabled && c.sync_frequency ? await deps.queue.nextPullAt(c.id) : null;
+      entities.push({
+        entity_type: c.entity_type, erp_type: c.erp_type, enabled: c.enabled, sync_frequency: c.sync_frequency,
+        last_run: run ? {
+          run_id: m.run_id ?? null, status: run.status, started_at: run.started_at?.toISOString() ?? null, finished_at: run.completed_at?.toISOString() ?? null,
+          duration_ms: run.duration_ms, rows_read: m.read ?? 0, rows_changed: m.changed ?? 0, rows_deleted: m.deleted ?? 0, error: run.error_detail,
+        } : null,
+        last_sync_at: state?.last_sync_at?.toISOString() ?? null, cursor: state?.last_timestamp ?? null, last_error: state?.last_error ?? null,
+        next_run_at: next?.toISOString() ?? null,
+      });
+    }
+    return { entities };
+  });
+}

@@ -1,0 +1,108 @@
+/**
+ * The write path of every ERP → Hub record (pulls, and seed 001 uploads): mapping, transforms,
+ * canonical hash, then per batch ONE transaction that upserts sync_data (unchanged rows are not
+ * written at all), enqueues the changed ones for the Hub, and checkpoints sync_state.
+ */
+import { sql, type Transaction } from 'kysely';
+import type { Database, EntityConfigRow } from '../db/schema.ts';
+import type { SyncQueue } from '../queue/sync-queue.ts';
+import { payloadHash } from './canonical-json.ts';
+import type { FieldMapping, TransformRule } from './entity-config-schema.ts';
+import { applyTransforms, mapFields, type Row } from './transforms.ts';
+
+export interface PreparedRecord {
+  entityId: string;
+  payload: Row;
+  hash: string;
+}
+
+export interface RecordError {
+  entityId: string | null;
+  message: string;
+}
+
+/** Maps and transforms one ERP row; the entity id comes from the ERP primary-key column. */
+export function prepareRecord(raw: Row, config: EntityConfigRow, timeZone: string): PreparedRecord {
+  const pk = config.primary_key ?? (config.queries as { cursor?: { pk?: string } }).cursor?.pk;
+  const id = pk ? raw[pk] : undefined;
+  if (id === undefined || id === null || id === '') throw new Error(`row has no value in its primary key column ${pk ?? '(primary_key not configured)'}`);
+  const mapping = (config.field_mapping as FieldMapping).erp_to_hub;
+  const payload = applyTransforms(mapFields(raw, mapping), config.transform_rules as TransformRule[], { timeZone });
+  return { entityId: String(id), payload, hash: payloadHash(payload) };
+}
+
+export interface BatchResult {
+  changed: number;
+  enqueued: number;
+}
+
+/**
+ * Writes one batch inside `trx`. A record whose hash did not change produces no UPDATE, no new
+ * version and no queue item; a new one is a CREATE, a changed one an UPDATE (version + 1).
+ */
+export async function writeBatch(
+  trx: Transaction<Database>,
+  deps: { queue: SyncQueue },
+  o: { tenantId: string; config: EntityConfigRow; records: PreparedRecord[]; checkpoint?: { cursor?: string; lastEntityId?: string }; readCount: number },
+): Promise<BatchResult> {
+  // The last version of a record within a batch wins (one statement cannot upsert a row twice).
+  const unique = [...new Map(o.records.map((r) => [r.entityId, r])).values()];
+  const changed = unique.length
+    ? (
+        await sql<{ id: string; entity_id: string; version: number; inserted: boolean; payload: Row }>`
+          insert into sync_data (tenant_id, config_id, entity_type, erp_type, entity_id, payload, payload_hash, sync_direction, status, synced_at)
+          select ${o.tenantId}, ${o.config.id}, ${o.config.entity_type}, ${o.config.erp_type}, x.entity_id, x.payload, x.hash, 'IN', 'ACTIVE', now()
+            from jsonb_to_recordset(${JSON.stringify(unique.map((r) => ({ entity_id: r.entityId, payload: r.payload, hash: r.hash })))}::jsonb)
+                 as x(entity_id text, payload jsonb, hash text)
+          on conflict (tenant_id, entity_type, erp_type, entity_id) do update
+             set payload = excluded.payload, payload_hash = excluded.payload_hash, version = sync_data.version + 1,
+                 status = 'ACTIVE', synced_at = now(), updated_at = now(), config_id = excluded.config_id
+           where sync_data.payload_hash is distinct from excluded.payload_hash or sync_data.status = 'DELETED'
+          returning id, entity_id, version, (xmax = 0) as inserted, payload`.execute(trx)
+      ).rows
+    : [];
+  const enqueued = await deps.queue.enqueueMany(
+    trx,
+    changed.map((r) => ({
+      tenantId: o.tenantId, source: 'ERP', destination: 'HUB', entityType: o.config.entity_type, entityId: r.entity_id,
+      action: r.inserted ? 'CREATE' : 'UPDATE', payload: r.payload, dataId: r.id, dataVersion: r.version,
+    })),
+  );
+  await checkpoint(trx, { tenantId: o.tenantId, config: o.config, changed: changed.length, batchSize: o.readCount, ...o.checkpoint });
+  return { changed: changed.length, enqueued: enqueued.length };
+}
+
+/** sync_state advances in the transaction of the batch it describes — never ahead of committed rows. */
+async function checkpoint(
+  trx: Transaction<Database>,
+  o: { tenantId: string; config: EntityConfigRow; changed: number; batchSize: number; cursor?: string; lastEntityId?: string },
+): Promise<void> {
+  await sql`
+    insert into sync_state (tenant_id, entity_type, erp_type, direction, last_sync_at, last_timestamp, last_entity_id, total_synced, last_batch_size, last_error)
+    values (${o.tenantId}, ${o.config.entity_type}, ${o.config.erp_type}, 'IN', now(), ${o.cursor ?? null}, ${o.lastEntityId ?? null}, ${o.changed}, ${o.batchSize}, null)
+    on conflict (tenant_id, entity_type, erp_type, direction) do update
+       set last_sync_at = now(), last_timestamp = coalesce(excluded.last_timestamp, sync_state.last_timestamp),
+           last_entity_id = coalesce(excluded.last_entity_id, sync_state.last_entity_id),
+           total_synced = sync_state.total_synced + excluded.total_synced, last_batch_size = excluded.last_batch_size,
+           last_error = null, updated_at = now()`.execute(trx);
+}
+
+/** Full snapshot read completely: records not in it are DELETED (version + 1) and a DELETE goes to the Hub. */
+export async function markMissingDeleted(
+  trx: Transaction<Database>,
+  deps: { queue: SyncQueue },
+  o: { tenantId: string; config: EntityConfigRow; seen: Set<string> },
+): Promise<number> {
+  const gone = (
+    await sql<{ id: string; entity_id: string; version: number; payload: Row }>`
+      update sync_data set status = 'DELETED', version = version + 1, updated_at = now(), synced_at = now()
+       where tenant_id = ${o.tenantId} and entity_type = ${o.config.entity_type} and erp_type = ${o.config.erp_type}
+         and sync_direction = 'IN' and status <> 'DELETED' and not (entity_id = any(${[...o.seen]}::text[]))
+   returning id, entity_id, version, payload`.execute(trx)
+  ).rows;
+  await deps.queue.enqueueMany(trx, gone.map((r) => ({
+    tenantId: o.tenantId, source: 'ERP', destination: 'HUB', entityType: o.config.entity_type, entityId: r.entity_id,
+    action: 'DELETE', payload: r.payload, dataId: r.id, dataVersion: r.version,
+  })));
+  return gone.length;
+}
