@@ -181,7 +181,7 @@ export class PgBackend {
 /** lower-case name → the spelling the statement used (`CodProv`), so result columns keep SQL Server's case. */
 function spellings(tsql: string): Map<string, string> {
   const out = new Map<string, string>();
-  for (const m of tsql.replace(/'(?:[^']|'')*'/g, "''").matchAll(/\b([A-Za-z_][A-Za-z0-9_]*)\b/g)) {
+  for (const m of tsql.replace(/'(?:[^']|'')*'/g, "''").matchAll(/(?<![@\w])([A-Za-z_][A-Za-z0-9_]*)\b/g)) {
     const word = m[1]!;
     if (word !== word.toLowerCase() && !out.has(word.toLowerCase())) out.set(word.toLowerCase(), word);
   }
