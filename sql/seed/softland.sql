@@ -42,11 +42,11 @@ VALUES
 
 ('default', 'PAGO', 'SOFTLAND', 'softland.ParsePagos', 'NroPago', 'FechaModif',
  $q${
-   "select_all": "SELECT p.NroPago, p.CodProv, p.Fecha, p.Importe, p.Moneda, p.FechaModif, (SELECT i.NroFactura, i.Importe FROM softland.ParsePagosItems i WHERE i.NroPago = p.NroPago FOR JSON PATH) AS Items FROM softland.ParsePagos p",
-   "select_since": "SELECT p.NroPago, p.CodProv, p.Fecha, p.Importe, p.Moneda, p.FechaModif, (SELECT i.NroFactura, i.Importe FROM softland.ParsePagosItems i WHERE i.NroPago = p.NroPago FOR JSON PATH) AS Items FROM softland.ParsePagos p WHERE p.FechaModif >= @lastSync ORDER BY p.FechaModif, p.NroPago",
+   "select_all": "SELECT p.NroPago, p.CodProv, p.Fecha, p.Importe, p.Moneda, p.FechaModif, p.Facturas FROM softland.ParsePagos p",
+   "select_since": "SELECT p.NroPago, p.CodProv, p.Fecha, p.Importe, p.Moneda, p.FechaModif, p.Facturas FROM softland.ParsePagos p WHERE p.FechaModif >= @lastSync ORDER BY p.FechaModif, p.NroPago",
    "cursor": { "field": "FechaModif", "pk": "NroPago", "lookback_seconds": 300 }
  }$q$::jsonb,
- $q${ "erp_to_hub": { "NroPago": "numero", "CodProv": "proveedor_id", "Fecha": "fecha", "Importe": "importe", "Moneda": "moneda", "Items": "facturas" } }$q$::jsonb,
+ $q${ "erp_to_hub": { "NroPago": "numero", "CodProv": "proveedor_id", "Fecha": "fecha", "Importe": "importe", "Moneda": "moneda", "Facturas": "facturas" } }$q$::jsonb,
  $q$[ { "rule": "number", "field": "importe", "scale": 2 }, { "rule": "date", "field": "fecha", "date_only": true }, { "rule": "default", "field": "moneda", "value": "ARS" } ]$q$::jsonb,
  'IN', false, '0 * * * *'),
 

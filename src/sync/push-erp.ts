@@ -28,6 +28,8 @@ function params(row: Row): ErpParams {
   return out;
 }
 
+const nulls = (mapping: Record<string, string> | undefined): Row => Object.fromEntries(Object.values(mapping ?? {}).map((target) => [target, null]));
+
 const firstValue = (rows: Row[]) => {
   const v = rows[0] ? Object.values(rows[0])[0] : undefined;
   return v === undefined || v === null ? undefined : String(v);
@@ -42,8 +44,11 @@ export function createErpPushHandler(deps: { db: Executor; erp: ErpRegistry }) {
     if (item.action === 'DELETE') throw new PermanentError(`${item.entity_type}: the ERP does not accept deletions from the Hub (no delete statement configured)`);
     if (!q.insert) throw new PermanentError(`${item.entity_type} has no insert statement configured`);
     const tz = (await findTenant(db, item.tenant_id))?.timezone ?? 'UTC';
-    const { header: mapped, items } = mapHubToErp(item.payload as Row, config.field_mapping as FieldMapping);
-    const header = applyTransforms(mapped, config.transform_rules as TransformRule[], { timeZone: tz });
+    const mapping = config.field_mapping as FieldMapping;
+    const { header: mapped, items: lines } = mapHubToErp(item.payload as Row, mapping);
+    // Every mapped parameter is bound, NULL when the Hub did not send it: SQL naming @x must find @x.
+    const header = { ...nulls(mapping.hub_to_erp), ...applyTransforms(mapped, config.transform_rules as TransformRule[], { timeZone: tz }) };
+    const items = lines.map((l) => ({ ...nulls(mapping.items?.mapping), ...l }));
     const pool = await deps.erp.forTenant(item.tenant_id, config.erp_type);
 
     const written = await pool.transaction(async (tx) => {
@@ -55,7 +60,7 @@ export function createErpPushHandler(deps: { db: Executor; erp: ErpRegistry }) {
       if (!id) throw new PermanentError(`${item.entity_type}: the insert statement returned no id (add OUTPUT INSERTED.<id>)`);
       if (items.length && !q.insert_item) throw new PermanentError(`${item.entity_type} has lines but no insert_item statement`);
       for (const [n, line] of items.entries()) {
-        await tx.execute(q.insert_item!, params({ renglon: n + 1, ...line, header_id: id }), { name: 'insert_item' });
+        await tx.execute(q.insert_item!, params({ ...line, renglon: line.renglon ?? n + 1, header_id: id }), { name: 'insert_item' });
       }
       return { id, existed: false, lines: items.length };
     });
