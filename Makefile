@@ -54,3 +54,11 @@ test: install apt
 
 bench: install
 	$(NODE) bench/run.ts $(BENCH)
+
+# parse-sync against the ERP SIMULATOR loaded with a small Axioma-like database (not a real ERP).
+demo: install apt
+	$(NODE) test/demo/run-demo.ts
+
+# The ERP simulator alone (test/demo tooling): make erp-sim ARGS="--port 14330 --database-url … --password …"
+erp-sim: install
+	$(NODE) test/erp-sim/main.ts $(ARGS)

@@ -1,11 +1,14 @@
 -- parse-sync seed: tenant `default` with Softland configurations (psql; idempotent).
 --   make seed          (runs every sql/seed/*.sql against the database in use)
 --
--- Softland keeps auxiliaries (suppliers among them) in softland.cwtauxi and cost centres in
--- softland.cwtccos; column names and the purchasing tables vary by version and module, so the SQL
--- below is a TEMPLATE to adapt to the customer's Softland database (seed 000 §5.3) — the shape
--- (@lastSync cursor, OUTPUT INSERTED for the ERP id, find_existing for idempotent retries) stays.
--- Tables named softland.Parse* stand for the customer's payment / purchasing tables or views.
+-- Softland keeps auxiliaries in softland.cwtauxi (CodAux, NomAux, RutAux, EMail, FonAux1,
+-- ActAux 'S'/'N', ClaPro = 'S' for suppliers, FechaUlMod = last change, a datetime) and cost
+-- centres in softland.cwtccos (CodiCC, DescCC, Activo 'S'/'N'). Payments and purchasing differ by
+-- version and module, and Softland's own documents (e.g. softland.owordencom) should be written by
+-- Softland, not by us: tables named softland.Parse* stand for the customer's views (payments) and
+-- staging tables (orders, receipts) that a Softland process imports. So the SQL below is a
+-- TEMPLATE to adapt to the customer's Softland database (seed 000 §5.3) — the shape (@lastSync
+-- cursor, OUTPUT INSERTED for the ERP id, find_existing for idempotent retries) stays.
 -- Loaded DISABLED: tenant `default` runs the Axioma set. For a Softland customer, enable these
 -- (UPDATE sync_entity_config SET enabled = (erp_type = 'SOFTLAND') WHERE tenant_id = '…').
 -- A second run changes nothing: rows are only updated when a value differs (same updated_at).
@@ -19,8 +22,8 @@ INSERT INTO sync_entity_config AS c
 VALUES
 ('default', 'PROVEEDOR', 'SOFTLAND', 'softland.cwtauxi', 'CodAux', 'FechaUlMod',
  $q${
-   "select_all": "SELECT CodAux, NomAux, RutAux, EMail, FonAux1, ActAux, FechaUlMod FROM softland.cwtauxi WHERE PrvAux = 'S'",
-   "select_since": "SELECT CodAux, NomAux, RutAux, EMail, FonAux1, ActAux, FechaUlMod FROM softland.cwtauxi WHERE PrvAux = 'S' AND FechaUlMod >= @lastSync ORDER BY FechaUlMod, CodAux",
+   "select_all": "SELECT CodAux, NomAux, RutAux, EMail, FonAux1, ActAux, FechaUlMod FROM softland.cwtauxi WHERE ClaPro = 'S'",
+   "select_since": "SELECT CodAux, NomAux, RutAux, EMail, FonAux1, ActAux, FechaUlMod FROM softland.cwtauxi WHERE ClaPro = 'S' AND FechaUlMod >= @lastSync ORDER BY FechaUlMod, CodAux",
    "cursor": { "field": "FechaUlMod", "pk": "CodAux", "lookback_seconds": 300 }
  }$q$::jsonb,
  $q${ "erp_to_hub": { "CodAux": "id", "NomAux": "nombre", "RutAux": "cuit", "EMail": "email", "FonAux1": "telefono", "ActAux": "activo", "FechaUlMod": "modificado" } }$q$::jsonb,

@@ -115,7 +115,9 @@ const field = z.string().min(1).max(128);
 const json = z.unknown();
 
 /** Nested quantifiers like `(a+)+` backtrack exponentially on a hostile value (ReDoS). */
-const NESTED_QUANTIFIER = /\((?:[^()\\]|\\.)*[+*}](?:[^()\\]|\\.)*\)[+*{]/;
+// A group holding an open-ended quantifier (+, *, {n,}) that is itself repeated; character
+// classes and escapes are skipped so `([+-]\d)+` and `(\d{3})+` pass.
+const NESTED_QUANTIFIER = /\((?:\[(?:[^\]\\]|\\.)*\]|\\.|[^()\\[])*?(?:[+*]|\{\d+,\d*\})(?:\[(?:[^\]\\]|\\.)*\]|\\.|[^()\\])*\)(?:[+*]|\{\d+,\d*\})/;
 
 const regexReplace = z
   .object({
@@ -123,10 +125,11 @@ const regexReplace = z
     field,
     pattern: z.string().min(1).max(200).refine((p) => !NESTED_QUANTIFIER.test(p), 'nested quantifiers (catastrophic backtracking)'),
     replacement: z.string().max(1000),
-    flags: z.string().regex(/^[gimsu]*$/, 'flags among g, i, m, s, u').optional(),
+    flags: z.string().regex(/^[gimsu]*$/, 'flags among g, i, m, s, u').refine((f) => new Set(f).size === f.length, 'a flag is repeated').optional(),
   })
   .strict()
   .superRefine((r, ctx) => {
+    // Compiled here so a pattern that would throw on every record is refused at write time.
     try {
       new RegExp(r.pattern, r.flags ?? 'g');
     } catch (e) {
