@@ -23,7 +23,9 @@ t.test('health over a real socket: 200 ok, then 503 degraded when the database g
   }
 
   proxy.cut();
-  const res = await fetch(`http://127.0.0.1:${port}/api/v1/sync/health`);
+  const res = await fetch(`http://127.0.0.1:${port}/api/v1/sync/health`).catch((err: unknown) => {
+    throw new Error(`server did not answer after the database went away: ${String(err)}; server stderr: ${server.output.stderr.slice(-3000)} stdout: ${server.output.stdout.slice(-3000)}`);
+  });
   t.equal(res.status, 503);
   const body = (await res.json()) as { status: string; success: boolean };
   t.equal(body.status, 'degraded');
