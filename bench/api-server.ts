@@ -5,13 +5,14 @@ import { createDb } from '../src/db/connect.ts';
 import { buildApp } from '../src/http/app.ts';
 import { createBoss } from '../src/queue/boss.ts';
 import { createSyncQueue } from '../src/queue/sync-queue.ts';
+import { createKeyring } from '../src/security/secret-box.ts';
 
 const env = loadConfig();
 const logger = createLogger({ level: 'warn', name: 'bench-api' });
 const dbh = createDb({ url: env.DATABASE_URL!, max: 20 });
 const boss = createBoss({ url: env.DATABASE_URL!, logger, max: 10, supervise: false, schedule: false });
 await boss.start();
-const app = await buildApp({ db: dbh.db, logger, queue: createSyncQueue({ boss }), bodyLimit: env.BODY_LIMIT_BYTES, rateLimitPerMinute: 10_000_000 });
+const app = await buildApp({ db: dbh.db, logger, queue: createSyncQueue({ boss }), keyring: createKeyring(env.SYNC_SECRET_KEY!), bodyLimit: env.BODY_LIMIT_BYTES, rateLimitPerMinute: 10_000_000 });
 app.get('/bench/bare', async () => ({ ok: true }));
 const address = await app.listen({ host: '127.0.0.1', port: env.PORT });
 process.stdout.write(`listening ${address}\n`);

@@ -5,7 +5,9 @@ import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Logger } from '../config/logger.ts';
-import type { Executor } from '../db/connect.ts';
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/schema.ts';
+import type { Keyring } from '../security/secret-box.ts';
 import type { SyncQueue } from '../queue/sync-queue.ts';
 import { hashApiKey } from '../security/api-key.ts';
 import { registerAuth } from './auth.ts';
@@ -14,12 +16,16 @@ import { AppError, errorBody } from './errors.ts';
 import { registerAdminRoutes } from './routes/admin.ts';
 import { registerConfigRoutes } from './routes/config.ts';
 import { registerRunRoutes } from './routes/runs.ts';
+import { registerAgentRoutes } from './routes/agent.ts';
+import { registerRequestDecompression } from './decompress.ts';
 import { registerHealthRoutes } from './routes/health.ts';
 import { registerInboundRoutes } from './routes/inbound.ts';
 import { registerOutboundRoutes } from './routes/outbound.ts';
 
 export interface AppDeps {
-  db: Executor;
+  db: Kysely<Database>;
+  /** Seals the ERP password handed to site agents. */
+  keyring: Keyring;
   logger: Logger;
   queue: SyncQueue;
   /** Request body limit, bytes. */
@@ -89,6 +95,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get(OPENAPI_PATH, { schema: { hide: true } }, async () => app.swagger());
+  registerRequestDecompression(app);
   registerAuth(app, deps);
   registerHealthRoutes(app, deps);
   registerInboundRoutes(app, deps);
@@ -96,5 +103,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerAdminRoutes(app, deps);
   registerConfigRoutes(app, deps);
   registerRunRoutes(app, deps);
+  registerAgentRoutes(app, deps);
   return app;
 }

@@ -14,6 +14,7 @@ import type { SyncQueue } from '../queue/sync-queue.ts';
 import { emitWebhookEvents } from '../webhooks/events.ts';
 import { cursorText, lookBack, maxCursor } from './cursor.ts';
 import type { Queries } from './entity-config-schema.ts';
+import { runPhase } from './etl-phases.ts';
 import { markMissingDeleted, prepareRecord, writeBatch, type PreparedRecord } from './ingest.ts';
 
 export const PULL_BATCH_SIZE = 1000;
@@ -35,21 +36,6 @@ export interface PullResult {
   deleted: number;
   errors: number;
   error?: string;
-}
-
-async function runPhase(deps: PullDeps, config: EntityConfigRow, tenantId: string, phase: 'pre_process' | 'post_process', runId: string): Promise<void> {
-  const step = (config.queries as Queries)[phase];
-  if (!step) return;
-  const started = new Date();
-  try {
-    const rows = step.run_on === 'erp'
-      ? (await (await deps.erp.forTenant(tenantId, config.erp_type)).execute(step.sql, {}, { name: phase })).rowsAffected
-      : Number((await sql.raw(step.sql).execute(deps.db)).numAffectedRows ?? 0);
-    await insertLogs(deps.db, [{ tenant_id: tenantId, entity_type: config.entity_type, action: 'PULL', direction: 'IN', status: 'SUCCESS', phase, executed_on: step.run_on, rows_affected: rows, started_at: started, completed_at: new Date(), duration_ms: Date.now() - started.getTime(), metadata: JSON.stringify({ run_id: runId }), message: `${phase} done` }]);
-  } catch (err) {
-    await insertLogs(deps.db, [{ tenant_id: tenantId, entity_type: config.entity_type, action: 'PULL', direction: 'IN', status: 'FAILED', phase, executed_on: step.run_on, started_at: started, completed_at: new Date(), duration_ms: Date.now() - started.getTime(), error_detail: String((err as Error).message ?? err), metadata: JSON.stringify({ run_id: runId }), message: `${phase} failed` }]);
-    throw err;
-  }
 }
 
 export async function runPull(deps: PullDeps, o: { tenantId: string; configId: string; runId: string }): Promise<PullResult> {
@@ -82,7 +68,7 @@ async function pullLocked(deps: PullDeps, conn: Kysely<Database>, config: Entity
   const seen = new Set<string>();
   const logs: { entityId: string | null; message: string }[] = [];
   try {
-    await runPhase(deps, config, o.tenantId, 'pre_process', o.runId);
+    await runPhase(deps, { config, tenantId: o.tenantId, phase: 'pre_process', runId: o.runId, direction: 'IN' });
     const statement = incremental ? queries.select_since! : queries.select_all ?? queries.select_since;
     if (!statement) throw new Error(`${config.entity_type} has neither select_all nor select_since`);
     const params = incremental ? { lastSync: { type: 'datetime2' as const, value: lookBack(state!.last_timestamp!, queries.cursor!.lookback_seconds ?? 0) } } : {};
@@ -115,7 +101,7 @@ async function pullLocked(deps: PullDeps, conn: Kysely<Database>, config: Entity
     await flush();
     // Only a snapshot read to its end says what is gone; a failed read never deletes.
     if (mode === 'full') result.deleted = await conn.transaction().execute((trx) => markMissingDeleted(trx, deps, { tenantId: o.tenantId, config, seen }));
-    await runPhase(deps, config, o.tenantId, 'post_process', o.runId);
+    await runPhase(deps, { config, tenantId: o.tenantId, phase: 'post_process', runId: o.runId, direction: 'IN' });
   } catch (err) {
     result.status = 'failed';
     result.error = (err as Error).message;

@@ -11,6 +11,8 @@ import { PULL_QUEUE, reconcilePullSchedules, type PullJobData } from '../queue/j
 import type { PushHandlerRegistration } from '../queue/push-worker.ts';
 import type { SyncQueue } from '../queue/sync-queue.ts';
 import type { Keyring } from '../security/secret-box.ts';
+import { isDownloadTable } from './agent-config.ts';
+import { runDownload } from './download.ts';
 import { runPull } from './pull.ts';
 import { createErpPushHandler } from './push-erp.ts';
 
@@ -27,9 +29,10 @@ export function createSyncEngine(o: { db: Kysely<Database>; boss: PgBoss; queue:
       .innerJoin('sync_tenant as t', 't.id', 'c.tenant_id')
       .select(['c.id', 'c.tenant_id', 'c.sync_frequency', 't.timezone'])
       .where('c.enabled', '=', true)
-      .where('c.direction', 'in', ['IN', 'BOTH'])
+      .select(['c.direction', 'c.queries', 'c.enabled', 'c.entity_type', 'c.erp_type', 'c.primary_key', 'c.source_table', 'c.timestamp_field', 'c.field_mapping', 'c.transform_rules', 'c.created_at', 'c.updated_at'])
       .where('c.sync_frequency', 'is not', null)
-      .execute();
+      .execute()
+      .then((rows) => rows.filter((c) => c.direction !== 'OUT' || isDownloadTable({ ...c, tenant_id: c.tenant_id, sync_frequency: c.sync_frequency })));
     const r = await reconcilePullSchedules(o.boss, configs.map((c) => ({ configId: c.id, tenantId: c.tenant_id, cron: c.sync_frequency!, timeZone: c.timezone })));
     if (r.scheduled || r.removed) o.logger.info(r, 'pull schedules updated');
   }
@@ -41,7 +44,9 @@ export function createSyncEngine(o: { db: Kysely<Database>; boss: PgBoss; queue:
     ],
     async start(): Promise<void> {
       await o.boss.work<PullJobData>(PULL_QUEUE, { batchSize: 1, localConcurrency: 2, pollingIntervalSeconds: 2, notifyPollingIntervalSeconds: 5 }, async ([job]) => {
-        await runPull({ db: o.db, queue: o.queue, boss: o.boss, erp, logger: o.logger }, { ...job!.data, runId: job!.id });
+        const config = await o.db.selectFrom('sync_entity_config').selectAll().where('id', '=', job!.data.configId).where('tenant_id', '=', job!.data.tenantId).executeTakeFirst();
+        if (config && isDownloadTable(config)) await runDownload({ db: o.db, erp, logger: o.logger }, config, { tenantId: config.tenant_id, runId: job!.id });
+        else await runPull({ db: o.db, queue: o.queue, boss: o.boss, erp, logger: o.logger }, { ...job!.data, runId: job!.id });
       });
       await reconcile().catch((err: unknown) => o.logger.warn({ err }, 'schedule reconcile failed'));
       timer = setInterval(() => void reconcile().catch((err: unknown) => o.logger.warn({ err }, 'schedule reconcile failed')), SCHEDULE_RECONCILE_MS);

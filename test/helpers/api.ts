@@ -7,6 +7,8 @@ import { createTenant } from '../../src/db/tenants.ts';
 import { buildApp } from '../../src/http/app.ts';
 import { createSyncQueue, type SyncQueue } from '../../src/queue/sync-queue.ts';
 import { generateApiKey } from '../../src/security/api-key.ts';
+import { createKeyring } from '../../src/security/secret-box.ts';
+import { TEST_SECRET_KEY } from './processes.ts';
 import { createTestDatabase, type TestDatabase } from './db.ts';
 import { silentLogger, startTestBoss } from './boss.ts';
 
@@ -44,7 +46,7 @@ export async function startTestApi(t: { teardown(fn: () => unknown): void }, opt
   };
   const boss = await startTestBoss(t, db.url);
   const queue = createSyncQueue({ boss });
-  const app = await buildApp({ db: db.db, logger: silentLogger, queue, bodyLimit: opts.bodyLimit ?? 5 * 1024 * 1024, rateLimitPerMinute: opts.rateLimitPerMinute ?? 100_000 });
+  const app = await buildApp({ db: db.db, logger: silentLogger, queue, keyring: createKeyring(TEST_SECRET_KEY), bodyLimit: opts.bodyLimit ?? 5 * 1024 * 1024, rateLimitPerMinute: opts.rateLimitPerMinute ?? 100_000 });
   const base = await app.listen({ host: '127.0.0.1', port: 0 });
   t.teardown(() => app.close());
 

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { Executor } from '../../db/connect.ts';
 import { findEntityConfig } from '../../db/entity-configs.ts';
 import type { SyncQueue } from '../../queue/sync-queue.ts';
+import { isDownloadTable } from '../../sync/agent-config.ts';
 import { tenantOf } from '../auth.ts';
 import { NotFoundError } from '../errors.ts';
 import { entityParam, protectedErrors, SECURITY } from '../schemas.ts';
@@ -25,15 +26,16 @@ export function registerRunRoutes(app: FastifyInstance, deps: { db: Executor; qu
   r.post('/api/v1/sync/run', {
     config: admin,
     schema: {
-      summary: 'Run a pull of one entity now (ERP → Hub); returns the run id',
+      summary: 'Run a pull (ERP → Hub) or a download table (→ ERP) now; returns the run id',
       tags: ['runs'], security: SECURITY,
       querystring: z.object({ entity: entityParam }),
       response: { 202: z.object({ run_id: z.string(), entity_type: z.string(), status: z.literal('queued') }), ...protectedErrors },
     },
   }, async (req, reply) => {
     const tenantId = tenantOf(req);
-    const config = await findEntityConfig(deps.db, tenantId, req.query.entity, 'IN');
-    if (!config) throw new NotFoundError(`inbound entity ${req.query.entity}`);
+    const config = (await findEntityConfig(deps.db, tenantId, req.query.entity, 'IN'))
+      ?? (await deps.db.selectFrom('sync_entity_config').selectAll().where('tenant_id', '=', tenantId).where('entity_type', '=', req.query.entity).where('enabled', '=', true).execute()).find(isDownloadTable);
+    if (!config) throw new NotFoundError(`entity ${req.query.entity} (no enabled inbound or download configuration)`);
     const runId = await deps.queue.triggerPull(deps.db, { tenantId, configId: config.id });
     return reply.status(202).send({ run_id: runId, entity_type: config.entity_type, status: 'queued' as const });
   });

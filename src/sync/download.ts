@@ -1,0 +1,58 @@
+/**
+ * Seed 001 "download" run on the server for a tenant whose ERP we reach directly: pre_process on
+ * the ERP, rows of `process.query` (our side) → `#temp_<table>_<n>` from `schema.columns` → bulk
+ * load → the configured MERGE with `{temp_table}` — one connection, one ERP transaction.
+ */
+import type { Kysely } from 'kysely';
+import type { Logger } from '../config/logger.ts';
+import type { Database, EntityConfigRow } from '../db/schema.ts';
+import type { ErpRegistry } from '../erp/erp-registry.ts';
+import { readDownloadRows } from './download-source.ts';
+import type { Queries } from './entity-config-schema.ts';
+import { logPhase, runPhase } from './etl-phases.ts';
+
+const PAGE = 5000;
+
+export interface DownloadResult {
+  status: 'completed' | 'failed';
+  loaded: number;
+  merged: number;
+  error?: string;
+}
+
+async function* allRows(db: Kysely<Database>, tenantId: string, query: string) {
+  for (let offset = 0; ; offset += PAGE) {
+    const page = await readDownloadRows(db, { tenantId, query, offset, limit: PAGE });
+    for (const r of page) {
+      // The shorthand returns parametros_json: columns not at the top level are read from it.
+      const extra = (r.parametros_json ?? {}) as Record<string, unknown>;
+      yield { ...extra, ...r };
+    }
+    if (page.length < PAGE) return;
+  }
+}
+
+export async function runDownload(deps: { db: Kysely<Database>; erp: ErpRegistry; logger: Logger }, config: EntityConfigRow, o: { tenantId: string; runId: string }): Promise<DownloadResult> {
+  const q = config.queries as Queries;
+  const log = { config, tenantId: o.tenantId, runId: o.runId, direction: 'OUT' as const };
+  const mergeSql = q.post_process?.run_on === 'erp' && q.post_process.sql.includes('{temp_table}') ? q.post_process.sql : q.merge;
+  try {
+    if (!q.schema || !q.process?.query || !mergeSql) throw new Error(`${config.entity_type}: a download table needs queries.schema, queries.process.query and a MERGE using {temp_table}`);
+    await runPhase(deps, { ...log, phase: 'pre_process' });
+    const pool = await deps.erp.forTenant(o.tenantId, config.erp_type);
+    const started = new Date();
+    let r: { loaded: number; merged: number };
+    try {
+      r = await pool.bulkLoadAndMerge({ table: config.entity_type.toLowerCase(), columns: q.schema.columns, rows: allRows(deps.db, o.tenantId, q.process.query), mergeSql });
+    } catch (err) {
+      await logPhase(deps.db, { ...log, phase: 'post_process', executedOn: 'erp', started, error: (err as Error).message, message: 'load + MERGE failed; the ERP transaction was rolled back' });
+      throw err;
+    }
+    await logPhase(deps.db, { ...log, phase: 'process', executedOn: 'hub', started, rows: r.loaded, message: `${r.loaded} rows read and bulk-loaded` });
+    await logPhase(deps.db, { ...log, phase: 'post_process', executedOn: 'erp', started, rows: r.merged, message: `MERGE affected ${r.merged} rows` });
+    deps.logger.info({ tenant: o.tenantId, entity: config.entity_type, ...r }, 'download finished');
+    return { status: 'completed', ...r };
+  } catch (err) {
+    return { status: 'failed', loaded: 0, merged: 0, error: (err as Error).message };
+  }
+}
