@@ -38,3 +38,20 @@ export function onShutdownSignal(shutdown: (signal: string) => Promise<void>, gr
   process.on('SIGTERM', handler);
   process.on('SIGINT', handler);
 }
+
+/**
+ * A PostgreSQL connection that dies while a library (pg-boss) holds it idle without an 'error'
+ * listener surfaces as an uncaught 'error' event. Losing the database must degrade the service
+ * (health answers 503, jobs wait), not kill it: those are logged and the process goes on; any
+ * other uncaught error still ends the process.
+ */
+export function surviveLostDatabaseConnections(log: (err: Error) => void): void {
+  process.on('uncaughtException', (err) => {
+    if (/Connection terminated unexpectedly|terminating connection|ECONNRESET|read ECONNRESET/.test(err.message)) {
+      log(err);
+      return;
+    }
+    process.stderr.write(`fatal: ${err.stack ?? err.message}\n`);
+    process.exit(1);
+  });
+}

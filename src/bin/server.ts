@@ -7,11 +7,12 @@ import { createBoss, prepareDatabase } from '../queue/boss.ts';
 import { JOB_TIMING_DEFAULT } from '../queue/jobs.ts';
 import { createSyncQueue } from '../queue/sync-queue.ts';
 import { buildApp } from '../http/app.ts';
-import { onShutdownSignal, runMain } from './main.ts';
+import { onShutdownSignal, runMain, surviveLostDatabaseConnections } from './main.ts';
 
 runMain('server', async () => {
   const env = loadConfig();
   const logger = createLogger({ level: env.LOG_LEVEL, name: 'server', pretty: process.stdout.isTTY });
+  surviveLostDatabaseConnections((err) => logger.warn({ err: err.message }, 'database connection lost'));
   const runtime = await resolveRuntime(env, (line) => logger.info(line));
   const dbh = createDb({ url: runtime.databaseUrl, onError: (err) => logger.warn({ err }, 'idle database connection lost') });
   await prepareDatabase(dbh.db, runtime.databaseUrl);

@@ -5,11 +5,12 @@ import { createLogger } from '../config/logger.ts';
 import { createDb } from '../db/connect.ts';
 import { prepareDatabase } from '../queue/boss.ts';
 import { startWorkerRuntime } from '../queue/worker-runtime.ts';
-import { onShutdownSignal, runMain } from './main.ts';
+import { onShutdownSignal, runMain, surviveLostDatabaseConnections } from './main.ts';
 
 runMain('worker', async () => {
   const env = loadConfig();
   const logger = createLogger({ level: env.LOG_LEVEL, name: 'worker', pretty: process.stdout.isTTY });
+  surviveLostDatabaseConnections((err) => logger.warn({ err: err.message }, 'database connection lost'));
   const runtime = await resolveRuntime(env, (line) => logger.info(line));
   const dbh = createDb({ url: runtime.databaseUrl, max: env.WORKER_CONCURRENCY + 2, onError: (err) => logger.warn({ err }, 'idle database connection lost') });
   await prepareDatabase(dbh.db, runtime.databaseUrl);
