@@ -5,26 +5,15 @@
  */
 import { spawn } from 'node:child_process';
 import { readdir, readFile, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { createDb } from '../src/db/connect.ts';
 import { ensureEmbeddedPostgres } from '../src/db/embedded-postgres.ts';
+import { freePort } from './helpers/processes.ts';
 import { prepareDatabase } from '../src/queue/boss.ts';
 
 const TEMPLATE = 'parse_sync_template';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 async function prepareTemplate(adminUrl: string): Promise<void> {
   const admin = new pg.Client({ connectionString: adminUrl });

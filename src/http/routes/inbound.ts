@@ -23,6 +23,9 @@ const inboundItem = z.object({
 export function registerInboundRoutes(app: FastifyInstance, deps: { db: Executor; queue: SyncQueue }): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const hub = { scopes: ['hub' as const] };
+  const requireInbound = async (tenantId: string, entity: string) => {
+    if (!(await findEntityConfig(deps.db, tenantId, entity, 'IN'))) throw new NotFoundError(`inbound entity ${entity}`);
+  };
 
   r.get('/api/v1/sync/inbound/pending', {
     config: hub,
@@ -58,7 +61,7 @@ export function registerInboundRoutes(app: FastifyInstance, deps: { db: Executor
     },
   }, async (req) => {
     const tenantId = tenantOf(req);
-    if (!(await findEntityConfig(deps.db, tenantId, req.params.entity, 'IN'))) throw new NotFoundError(`inbound entity ${req.params.entity}`);
+    await requireInbound(tenantId, req.params.entity);
     const { items, leaseExpiresAt } = await deps.queue.dequeue(deps.db, tenantId, 'HUB', req.params.entity, {
       limit: req.query.limit,
       leaseSeconds: req.query.lease_seconds,
@@ -86,7 +89,7 @@ export function registerInboundRoutes(app: FastifyInstance, deps: { db: Executor
     },
   }, async (req) => {
     const tenantId = tenantOf(req);
-    if (!(await findEntityConfig(deps.db, tenantId, req.params.entity, 'IN'))) throw new NotFoundError(`inbound entity ${req.params.entity}`);
+    await requireInbound(tenantId, req.params.entity);
     const r = await deps.queue.acknowledge(deps.db, tenantId, [
       ...req.body.ids.map((id) => ({ id, status: 'COMPLETED' as const })),
       ...(req.body.failed ?? []).map((f) => ({ id: f.id, status: 'FAILED' as const, error: f.error })),
