@@ -55,6 +55,10 @@ async function selfSignedCertificate(): Promise<{ key: Buffer; cert: Buffer }> {
   }
 }
 
+/**
+ * Starts the ERP simulator on 127.0.0.1 (`port` 0 = ephemeral). Each TDS connection gets its own
+ * PostgreSQL session on `databaseUrl`; `close()` drops every connection and stops listening.
+ */
 export async function startErpSimulator(opts: ErpSimulatorOptions): Promise<ErpSimulator> {
   const faults: Faults = { dropAfterRows: undefined, delayMs: 0, failNext: undefined };
   const sockets = new Set<Socket>();

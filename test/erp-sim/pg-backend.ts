@@ -11,6 +11,8 @@ import { pgTypeOf } from './tds-types.ts';
 
 /** A failure to report to the client as a SQL Server error. */
 export class SqlServerError extends Error {
+  /** Set when the error also rolled back the open transaction (a deadlock victim, as on SQL Server). */
+  transactionRolledBack = false;
   constructor(readonly number: number, message: string, readonly cls = 16) {
     super(message);
   }
@@ -47,6 +49,7 @@ DO $$ BEGIN
   IF NOT EXISTS (SELECT 1 FROM pg_type WHERE typname = 'datetime') THEN CREATE DOMAIN datetime AS timestamp(3); END IF;
   IF NOT EXISTS (SELECT 1 FROM pg_type WHERE typname = 'legacy_varchar') THEN CREATE DOMAIN legacy_varchar AS text; END IF;
   IF NOT EXISTS (SELECT 1 FROM pg_type WHERE typname = 'tsql_bit') THEN CREATE DOMAIN tsql_bit AS smallint CHECK (VALUE IN (0, 1)); END IF;
+  IF NOT EXISTS (SELECT 1 FROM pg_type WHERE typname = 'tsql_money') THEN CREATE DOMAIN tsql_money AS numeric(19,4); END IF;
 EXCEPTION WHEN unique_violation OR duplicate_object THEN NULL; END $$;
 SET TIME ZONE 'UTC'; SET lc_monetary = 'C'; SET bytea_output = 'hex';`;
 
@@ -57,21 +60,47 @@ export class PgBackend {
   private domainCache = new Map<string, string>();
   inTransaction = false;
   private cursorSeq = 0;
+  /** The database named at login (what DB_NAME() answers). */
+  database = 'master';
+  /** True while a statement's query runs on PostgreSQL (the only time ATTENTION cancels anything). */
+  private running = false;
   /** How the current statement spells its identifiers (PostgreSQL folds unquoted names to lower case). */
   private spelling = new Map<string, string>();
 
-  private constructor(private readonly client: pg.Client, private readonly legacyColumns: Set<string>) {}
+  private constructor(private readonly client: pg.Client, private readonly databaseUrl: string, private readonly legacyColumns: Set<string>) {}
 
   static async open(databaseUrl: string, legacyVarcharColumns: string[] = []): Promise<PgBackend> {
     const client = new pg.Client({ connectionString: databaseUrl, application_name: 'erp-simulator' });
     client.on('error', () => {});
     await client.connect();
     await client.query(SETUP);
-    return new PgBackend(client, new Set(legacyVarcharColumns.map((c) => c.toLowerCase())));
+    return new PgBackend(client, databaseUrl, new Set(legacyVarcharColumns.map((c) => c.toLowerCase())));
   }
 
   async close(): Promise<void> {
     await this.client.end().catch(() => {});
+  }
+
+  /** ATTENTION: cancels the running query from a second connection (PostgreSQL's own cancel). */
+  async cancel(): Promise<void> {
+    if (!this.running) return;
+    const pid = (this.client as unknown as { processID: number }).processID;
+    const side = new pg.Client({ connectionString: this.databaseUrl, application_name: 'erp-simulator-cancel' });
+    side.on('error', () => {});
+    try {
+      await side.connect();
+      await side.query('SELECT pg_cancel_backend($1)', [pid]);
+    } catch {
+      /* the statement ends on its own */
+    } finally {
+      await side.end().catch(() => {});
+    }
+  }
+
+  /** RESETCONNECTION: an open transaction is rolled back and #temp tables go, as sp_reset_connection does. */
+  async reset(): Promise<void> {
+    if (this.inTransaction) await this.rollback();
+    await this.client.query('DISCARD TEMP');
   }
 
   async begin(): Promise<void> {
@@ -90,10 +119,10 @@ export class PgBackend {
     await this.client.query('ROLLBACK');
   }
 
-  /** Runs one T-SQL statement; rows go to `sink`; returns the row count. */
-  async execute(tsql: string, params: Param[], sink: ResultSink): Promise<number> {
+  /** Runs one T-SQL statement; rows go to `sink`; returns the row count (undefined for DDL). */
+  async execute(tsql: string, params: Param[], sink: ResultSink): Promise<number | undefined> {
     const declared = new Map(params.map((p) => [p.name, pgTypeOf(p.type)]));
-    const { sql, params: order } = rewriteTsql(tsql, declared);
+    const { sql, params: order } = rewriteTsql(tsql, declared, { database: this.database });
     this.spelling = spellings(tsql);
     const byName = new Map(params.map((p) => [p.name, p.value]));
     const values = order.map((n) => byName.get(n) ?? null);
@@ -104,8 +133,18 @@ export class PgBackend {
       if (this.inTransaction) await this.client.query('RELEASE SAVEPOINT erp_sim_stmt');
       return count;
     } catch (err) {
-      if (this.inTransaction) await this.client.query('ROLLBACK TO SAVEPOINT erp_sim_stmt').catch(() => {});
-      throw toSqlServerError(err);
+      const e = toSqlServerError(err);
+      if (this.inTransaction && e.number === 1205) {
+        // SQL Server rolls the deadlock victim's whole transaction back (its locks go), not just the statement.
+        this.inTransaction = false;
+        await this.client.query('ROLLBACK').catch(() => {});
+        e.transactionRolledBack = true;
+      } else if (this.inTransaction) {
+        await this.client.query('ROLLBACK TO SAVEPOINT erp_sim_stmt').catch(() => {});
+      }
+      throw e;
+    } finally {
+      this.running = false;
     }
   }
 
@@ -126,13 +165,15 @@ export class PgBackend {
     return rows.length;
   }
 
-  private async run(sql: string, values: unknown[], sink: ResultSink): Promise<number> {
+  private async run(sql: string, values: unknown[], sink: ResultSink): Promise<number | undefined> {
+    this.running = true;
     const r = await this.client.query({ text: sql, values, rowMode: 'array', types: TEXT });
+    this.running = false;
     if (r.fields?.length) {
       await sink.columns(await this.describe(r.fields));
       for (const row of r.rows as (string | null)[][]) if (!(await sink.row(row))) break;
     }
-    return r.rowCount ?? 0;
+    return r.rowCount ?? undefined;
   }
 
   /** Streams through a cursor, FETCH_ROWS at a time: a result set is never held whole. */
@@ -140,11 +181,16 @@ export class PgBackend {
     const own = !this.inTransaction;
     const cursor = `erp_sim_c${++this.cursorSeq}`;
     if (own) await this.client.query('BEGIN');
+    let open = false;
     try {
+      this.running = true;
       await this.client.query({ text: `DECLARE ${cursor} NO SCROLL CURSOR FOR ${sql}`, values });
+      open = true;
       let count = 0;
       for (let first = true; ; first = false) {
+        this.running = true;
         const r = await this.client.query({ text: `FETCH ${FETCH_ROWS} FROM ${cursor}`, rowMode: 'array', types: TEXT });
+        this.running = false; // while rows wait for the socket, a cancel must not hit the next query
         if (first) await sink.columns(await this.describe(r.fields));
         for (const row of r.rows as (string | null)[][]) {
           count++;
@@ -152,9 +198,10 @@ export class PgBackend {
         }
         if (r.rows.length < FETCH_ROWS) break;
       }
-      await this.client.query(`CLOSE ${cursor}`);
       return count;
     } finally {
+      this.running = false;
+      if (open) await this.client.query(`CLOSE ${cursor}`).catch(() => {});
       if (own) await this.client.query('COMMIT').catch(() => this.client.query('ROLLBACK').catch(() => {}));
     }
   }
@@ -192,6 +239,7 @@ function kindOf(f: pg.FieldDef, domain: string): ColumnKind {
   if (domain === 'datetime') return { kind: 'datetime' };
   if (domain === 'legacy_varchar') return { kind: 'varchar' };
   if (domain === 'tsql_bit') return { kind: 'bit' };
+  if (domain === 'tsql_money') return { kind: 'money' };
   switch (f.dataTypeID) {
     case 16: return { kind: 'bit' };
     case 21: return { kind: 'int', size: 2 };

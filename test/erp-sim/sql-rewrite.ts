@@ -28,7 +28,7 @@ const TYPE_REWRITES: [RegExp, string][] = [
   [/\bDATETIME2(\s*\(\s*\d\s*\))?/gi, 'timestamp'],
   [/\bDATETIMEOFFSET(\s*\(\s*\d\s*\))?/gi, 'timestamptz'],
   [/\b(SMALL)?DATETIME\b/gi, 'datetime'],
-  [/\bSMALLMONEY\b|\bMONEY\b/gi, 'numeric(19,4)'],
+  [/\bSMALLMONEY\b|\bMONEY\b/gi, 'tsql_money'],
   [/\bUNIQUEIDENTIFIER\b/gi, 'uuid'],
   [/\bVARBINARY\s*\(\s*(MAX|\d+)\s*\)/gi, 'bytea'],
   [/\bTINYINT\b/gi, 'int2'],
@@ -81,7 +81,20 @@ function protect(sqlText: string): { code: string; literals: string[] } {
   return { code, literals };
 }
 
-export function rewriteTsql(input: string, declared: Map<string, string> = new Map()): Rewritten {
+/** What a connection test asks SERVERPROPERTY for; anything else is refused. */
+const SERVER_PROPERTIES: Record<string, string> = {
+  productversion: '15.0.2000.5',
+  productlevel: 'RTM',
+  edition: 'ERP simulator (PostgreSQL passthrough)',
+  servername: 'ERP-SIMULATOR',
+};
+
+/** Session facts some rewrites need (`DB_NAME()` answers the login database). */
+export interface RewriteContext {
+  database?: string;
+}
+
+export function rewriteTsql(input: string, declared: Map<string, string> = new Map(), context: RewriteContext = {}): Rewritten {
   const { code: raw, literals } = protect(input);
   let code = raw.trim().replace(/;\s*$/, '');
   const literal = (n: string) => literals[Number(n)]!;
@@ -119,7 +132,14 @@ export function rewriteTsql(input: string, declared: Map<string, string> = new M
   code = code
     .replace(/\bGETDATE\s*\(\s*\)|\bSYSDATETIME\s*\(\s*\)/gi, 'LOCALTIMESTAMP')
     .replace(/\bISNULL\s*\(/gi, 'COALESCE(')
-    .replace(/@@VERSION\b/gi, `'Microsoft SQL Server 2019 (ERP simulator over PostgreSQL)'`);
+    .replace(/@@VERSION\b/gi, `'Microsoft SQL Server 2019 (ERP simulator over PostgreSQL)'`)
+    .replace(/\bDB_NAME\s*\(\s*\)/gi, () => `'${(context.database ?? 'master').replace(/'/g, "''")}'`)
+    .replace(/\bSERVERPROPERTY\s*\(\s*\u0000(\d+)\u0000\s*\)/gi, (_m, n: string) => {
+      const name = literal(n).slice(1, -1).toLowerCase();
+      const value = SERVER_PROPERTIES[name];
+      if (value === undefined) throw new UnsupportedSqlError(`SERVERPROPERTY(${literal(n)})`);
+      return `'${value}'`;
+    });
 
   // @name → $n::type (declared type of the RPC parameter); the same name reuses its number.
   const params: string[] = [];

@@ -9,8 +9,13 @@ export const PACKET = {
   TRANSACTION_MANAGER: 0x0e, LOGIN7: 0x10, PRELOGIN: 0x12,
 } as const;
 
+/** Packet status bits (MS-TDS §2.2.3.1.2). */
+export const STATUS = { EOM: 0x01, IGNORE: 0x02, RESET_CONNECTION: 0x08 } as const;
+
 export interface TdsMessage {
   type: number;
+  /** Status bits of the message's first packet (RESETCONNECTION lives there). */
+  status: number;
   payload: Buffer;
 }
 
@@ -18,6 +23,7 @@ export interface TdsMessage {
 export class MessageReader {
   private pending: Buffer = Buffer.alloc(0);
   private parts: Buffer[] = [];
+  private firstStatus: number | undefined;
   constructor(private readonly onMessage: (m: TdsMessage) => void) {}
 
   push(chunk: Buffer): void {
@@ -27,13 +33,17 @@ export class MessageReader {
       if (length < 8) throw new Error(`bad TDS packet length ${length}`);
       if (this.pending.length < length) return;
       const type = this.pending[0]!;
-      const eom = (this.pending[1]! & 0x01) === 1;
+      const status = this.pending[1]!;
+      this.firstStatus ??= status;
       this.parts.push(this.pending.subarray(8, length));
       this.pending = this.pending.subarray(length);
-      if (eom) {
+      if (status & STATUS.EOM) {
         const payload = Buffer.concat(this.parts);
+        const first = this.firstStatus;
         this.parts = [];
-        this.onMessage({ type, payload });
+        this.firstStatus = undefined;
+        // A message the client ended with IGNORE (cancelled while sending) is dropped: only its ack is due.
+        this.onMessage({ type, status: first | (status & STATUS.IGNORE), payload });
       }
     }
   }
@@ -61,6 +71,13 @@ export class MessageWriter {
       this.size = all.length - body;
       if (!ok && !this.socket.destroyed) await new Promise<void>((r) => this.socket.once('drain', r));
     }
+  }
+
+  /** Sends what is buffered now as a non-final packet (so a simulated drop happens after exactly these rows). */
+  flush(): void {
+    if (this.size) this.emit(Buffer.concat(this.buf, this.size), false);
+    this.buf = [];
+    this.size = 0;
   }
 
   end(): void {

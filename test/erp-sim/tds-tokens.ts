@@ -51,6 +51,8 @@ export const envCollation = () => envChange(7, new TdsWriter().u8(5).bytes(COLLA
 export const envBeginTransaction = (descriptor: Buffer) => envChange(8, new TdsWriter().u8(8).bytes(descriptor).u8(0));
 export const envCommitTransaction = (descriptor: Buffer) => envChange(9, new TdsWriter().u8(0).u8(8).bytes(descriptor));
 export const envRollbackTransaction = (descriptor: Buffer) => envChange(10, new TdsWriter().u8(0).u8(8).bytes(descriptor));
+/** RESETCONNECTION acknowledgement: empty new and old values. */
+export const envResetConnection = () => envChange(18, new TdsWriter().u8(0).u8(0));
 
 /** LOGINACK: TDS 7.4, "Microsoft SQL Server" program name, version 15.0 (the simulator answers as SQL Server 2019). */
 export function loginAck(): Buffer {
