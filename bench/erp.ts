@@ -12,7 +12,7 @@ import { spawn } from 'node:child_process';
 const ROWS = Number(process.env.BENCH_ERP_ROWS ?? 1_000_000);
 
 export default async function run(ctx: BenchContext): Promise<BenchFigure[]> {
-  const client = new pg.Client({ connectionString: ctx.databaseUrl });
+  const client = new pg.Client({ connectionString: ctx.superuserUrl });
   await client.connect();
   ctx.progress(`creating ${ROWS} rows`);
   await client.query(`CREATE TABLE proveedores AS
@@ -22,7 +22,7 @@ export default async function run(ctx: BenchContext): Promise<BenchFigure[]> {
     FROM generate_series(1, ${ROWS}) g`);
 
   // The simulator runs in its own process, so the RSS measured here is the connector's alone.
-  const sim = spawn(process.execPath, ['--import', 'tsx', new URL('../test/erp-sim/main.ts', import.meta.url).pathname, '--port', '0', '--database-url', ctx.databaseUrl, '--user', 'sa', '--password', 'Bench-Pw1', '--legacy-varchar', 'codigo'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const sim = spawn(process.execPath, ['--import', 'tsx', new URL('../test/erp-sim/main.ts', import.meta.url).pathname, '--port', '0', '--database-url', ctx.superuserUrl, '--user', 'sa', '--password', 'Bench-Pw1', '--legacy-varchar', 'codigo'], { stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise<number>((resolve, reject) => {
     sim.stdout!.on('data', (c: Buffer) => {
       const m = /listening on 127\.0\.0\.1:(\d+)/.exec(c.toString());

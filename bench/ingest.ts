@@ -28,9 +28,9 @@ const NAIVE_ROWS = 20_000;
 export default async function run(ctx: BenchContext): Promise<BenchFigure[]> {
   const logger = pino({ level: 'warn' });
   const keyring = createKeyring(Buffer.alloc(32, 3).toString('base64'));
-  const erpUrl = new URL(ctx.databaseUrl);
+  const erpUrl = new URL(ctx.superuserUrl);
   erpUrl.pathname = '/bench_ingest_erp';
-  const admin = new pg.Client({ connectionString: new URL('/postgres', ctx.databaseUrl).toString() });
+  const admin = new pg.Client({ connectionString: new URL('/postgres', ctx.superuserUrl).toString() });
   await admin.connect();
   await admin.query('DROP DATABASE IF EXISTS bench_ingest_erp WITH (FORCE)');
   await admin.query('CREATE DATABASE bench_ingest_erp');

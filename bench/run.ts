@@ -12,8 +12,10 @@ import { ensureEmbeddedPostgres } from '../src/db/embedded-postgres.ts';
 import { figure, saveFigures, type BenchFigure } from './results.ts';
 
 export interface BenchContext {
-  /** An empty, migrated database of its own. */
+  /** An empty, migrated database of its own, as the runtime role. */
   databaseUrl: string;
+  /** The same database as the cluster's superuser: for test tooling only (the ERP simulator's tables). */
+  superuserUrl: string;
   progress(message: string): void;
 }
 
@@ -21,20 +23,24 @@ export type BenchGroup = (ctx: BenchContext) => Promise<BenchFigure[]>;
 
 const GROUPS = ['queue', 'erp', 'api', 'ingest'];
 
+const BENCH_ROLE_PASSWORDS = { owner: 'bench-owner-pw', app: 'bench-app-pw' };
+
+/** A database owned and migrated by sql/roles.sql's owner role; the figures run as the runtime role, like the product. */
 async function freshDatabase(adminUrl: string, name: string): Promise<string> {
+  const { applyRolesSql, OWNER_ROLE, RUNTIME_ROLE, urlAs } = await import('../src/db/roles.ts');
+  await applyRolesSql(adminUrl, BENCH_ROLE_PASSWORDS);
   const client = new pg.Client({ connectionString: adminUrl });
   await client.connect();
   await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  await client.query(`CREATE DATABASE ${name}`);
+  await client.query(`CREATE DATABASE ${name} OWNER ${OWNER_ROLE}`);
   await client.end();
-  const u = new URL(adminUrl);
-  u.pathname = `/${name}`;
+  const ownerUrl = urlAs(adminUrl, { role: OWNER_ROLE, password: BENCH_ROLE_PASSWORDS.owner, database: name });
   const { createDb } = await import('../src/db/connect.ts');
   const { prepareDatabase } = await import('../src/queue/boss.ts');
-  const h = createDb({ url: u.toString(), max: 2 });
-  await prepareDatabase(h.db, u.toString());
+  const h = createDb({ url: ownerUrl, max: 2 });
+  await prepareDatabase(h.db, ownerUrl, { runtimeRole: RUNTIME_ROLE });
   await h.close();
-  return u.toString();
+  return urlAs(adminUrl, { role: RUNTIME_ROLE, password: BENCH_ROLE_PASSWORDS.app, database: name });
 }
 
 async function main(): Promise<void> {
@@ -64,7 +70,8 @@ async function main(): Promise<void> {
       const run = (await import(file.href)).default as BenchGroup;
       const databaseUrl = await freshDatabase(adminUrl, `bench_${group}`);
       const started = Date.now();
-      const figures = await run({ databaseUrl, progress: (m) => process.stdout.write(`bench ${group}: ${m}\n`) });
+      const superuserUrl = new URL(`/bench_${group}`, adminUrl).toString();
+      const figures = await run({ databaseUrl, superuserUrl, progress: (m) => process.stdout.write(`bench ${group}: ${m}\n`) });
       process.stdout.write(`bench ${group}: done in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
       await saveFigures(figures);
       all.push(...figures);

@@ -12,19 +12,22 @@ import { createDb } from '../src/db/connect.ts';
 import { ensureEmbeddedPostgres } from '../src/db/embedded-postgres.ts';
 import { freePort } from './helpers/processes.ts';
 import { prepareDatabase } from '../src/queue/boss.ts';
+import { applyRolesSql, OWNER_ROLE, RUNTIME_ROLE, urlAs } from '../src/db/roles.ts';
+import { TEST_ROLE_PASSWORDS } from './helpers/db.ts';
 
 const TEMPLATE = 'parse_sync_template';
 
+/** The roles of sql/roles.sql with test passwords: the template is owned and migrated by the owner role. */
 async function prepareTemplate(adminUrl: string): Promise<void> {
+  await applyRolesSql(adminUrl, TEST_ROLE_PASSWORDS);
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
   await admin.query(`DROP DATABASE IF EXISTS ${TEMPLATE} WITH (FORCE)`);
-  await admin.query(`CREATE DATABASE ${TEMPLATE}`);
+  await admin.query(`CREATE DATABASE ${TEMPLATE} OWNER ${OWNER_ROLE}`);
   await admin.end();
-  const u = new URL(adminUrl);
-  u.pathname = `/${TEMPLATE}`;
-  const handle = createDb({ url: u.toString(), max: 2 });
-  await prepareDatabase(handle.db, u.toString());
+  const ownerUrl = urlAs(adminUrl, { role: OWNER_ROLE, password: TEST_ROLE_PASSWORDS.owner, database: TEMPLATE });
+  const handle = createDb({ url: ownerUrl, max: 2 });
+  await prepareDatabase(handle.db, ownerUrl, { runtimeRole: RUNTIME_ROLE });
   await handle.close();
 }
 

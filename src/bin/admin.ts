@@ -2,16 +2,16 @@
 import { text } from 'node:stream/consumers';
 import { runAdmin } from '../admin/admin-cli.ts';
 import { loadConfig } from '../config/config.ts';
-import { resolveRuntime } from '../config/bootstrap.ts';
+import { prepareRuntimeDatabase, resolveRuntime } from '../config/bootstrap.ts';
 import { createDb } from '../db/connect.ts';
-import { prepareDatabase } from '../queue/boss.ts';
 import { runMain } from './main.ts';
 
 runMain('admin', async () => {
-  const runtime = await resolveRuntime(loadConfig());
+  const env = loadConfig();
+  const runtime = await resolveRuntime(env);
+  await prepareRuntimeDatabase(runtime, env);
   const dbh = createDb({ url: runtime.databaseUrl, max: 2 });
   try {
-    await prepareDatabase(dbh.db, runtime.databaseUrl);
     await runAdmin(process.argv.slice(2), {
       db: dbh.db,
       keyring: runtime.keyring,

@@ -1,9 +1,11 @@
 import { ConfigError } from '../config/config.ts';
+import { SchemaOutdatedError } from '../config/bootstrap.ts';
 import { DatabaseUnreachableError } from '../db/connect.ts';
+import { PrivilegedRoleError } from '../db/roles.ts';
 import { SecretKeyError } from '../security/secret-box.ts';
 
 /** Errors whose message is the whole story: printed as one line, no stack trace. */
-const ONE_LINE_ERRORS = [ConfigError, DatabaseUnreachableError, SecretKeyError];
+const ONE_LINE_ERRORS = [ConfigError, DatabaseUnreachableError, SecretKeyError, PrivilegedRoleError, SchemaOutdatedError];
 
 /** Runs an entry point; known failures print one line to stderr and exit 1. */
 export function runMain(name: string, main: () => Promise<void>): void {

@@ -6,17 +6,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../config/config.ts';
-import { resolveRuntime } from '../config/bootstrap.ts';
-import { createDb } from '../db/connect.ts';
-import { prepareDatabase } from '../queue/boss.ts';
+import { prepareRuntimeDatabase, resolveRuntime } from '../config/bootstrap.ts';
 import { runMain } from './main.ts';
 
 runMain('run', async () => {
   const env = loadConfig();
   const runtime = await resolveRuntime(env, (line) => process.stdout.write(`run: ${line}\n`));
-  const dbh = createDb({ url: runtime.databaseUrl, max: 2 });
-  await prepareDatabase(dbh.db, runtime.databaseUrl);
-  await dbh.close();
+  await prepareRuntimeDatabase(runtime, env);
 
   const start = (name: string): ChildProcess =>
     spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL(`./${name}.ts`, import.meta.url))], { stdio: 'inherit' });

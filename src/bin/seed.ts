@@ -4,18 +4,15 @@ import { readdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { loadConfig } from '../config/config.ts';
-import { resolveRuntime } from '../config/bootstrap.ts';
-import { createDb } from '../db/connect.ts';
-import { prepareDatabase } from '../queue/boss.ts';
+import { prepareRuntimeDatabase, resolveRuntime } from '../config/bootstrap.ts';
 import { runMain } from './main.ts';
 
 const SEED_DIR = fileURLToPath(new URL('../../sql/seed/', import.meta.url));
 
 runMain('seed', async () => {
-  const runtime = await resolveRuntime(loadConfig());
-  const dbh = createDb({ url: runtime.databaseUrl, max: 2 });
-  await prepareDatabase(dbh.db, runtime.databaseUrl);
-  await dbh.close();
+  const env = loadConfig();
+  const runtime = await resolveRuntime(env);
+  await prepareRuntimeDatabase(runtime, env);
   const files = (await readdir(SEED_DIR)).filter((f) => f.endsWith('.sql')).sort();
   for (const file of files) {
     process.stdout.write(`seed: ${file}\n`);

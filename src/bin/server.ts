@@ -1,9 +1,9 @@
 /** HTTP API process: `make server` / `npm run server`. */
 import { loadConfig } from '../config/config.ts';
-import { resolveRuntime } from '../config/bootstrap.ts';
+import { prepareRuntimeDatabase, resolveRuntime } from '../config/bootstrap.ts';
 import { createLogger } from '../config/logger.ts';
 import { createDb } from '../db/connect.ts';
-import { createBoss, prepareDatabase } from '../queue/boss.ts';
+import { createBoss } from '../queue/boss.ts';
 import { JOB_TIMING_DEFAULT } from '../queue/jobs.ts';
 import { createSyncQueue } from '../queue/sync-queue.ts';
 import { buildApp } from '../http/app.ts';
@@ -15,7 +15,7 @@ runMain('server', async () => {
   surviveLostDatabaseConnections((err) => logger.warn({ err: err.message }, 'database connection lost'));
   const runtime = await resolveRuntime(env, (line) => logger.info(line));
   const dbh = createDb({ url: runtime.databaseUrl, onError: (err) => logger.warn({ err }, 'idle database connection lost') });
-  await prepareDatabase(dbh.db, runtime.databaseUrl);
+  await prepareRuntimeDatabase(runtime, env);
   // The server only enqueues: its pg-boss neither supervises nor schedules (the worker does).
   const boss = createBoss({ url: runtime.databaseUrl, logger, max: 4, supervise: false, schedule: false });
   await boss.start();

@@ -1,9 +1,8 @@
 /** Queue worker process: `make worker` / `npm run worker`. */
 import { loadConfig } from '../config/config.ts';
-import { resolveRuntime } from '../config/bootstrap.ts';
+import { prepareRuntimeDatabase, resolveRuntime } from '../config/bootstrap.ts';
 import { createLogger } from '../config/logger.ts';
 import { createDb } from '../db/connect.ts';
-import { prepareDatabase } from '../queue/boss.ts';
 import { startWorkerRuntime } from '../queue/worker-runtime.ts';
 import { onShutdownSignal, runMain, surviveLostDatabaseConnections } from './main.ts';
 
@@ -13,7 +12,7 @@ runMain('worker', async () => {
   surviveLostDatabaseConnections((err) => logger.warn({ err: err.message }, 'database connection lost'));
   const runtime = await resolveRuntime(env, (line) => logger.info(line));
   const dbh = createDb({ url: runtime.databaseUrl, max: env.WORKER_CONCURRENCY + 2, onError: (err) => logger.warn({ err }, 'idle database connection lost') });
-  await prepareDatabase(dbh.db, runtime.databaseUrl);
+  await prepareRuntimeDatabase(runtime, env);
   const worker = await startWorkerRuntime({ env, databaseUrl: runtime.databaseUrl, db: dbh.db, logger, handlers: [], keyring: runtime.keyring });
   logger.info({ concurrency: env.WORKER_CONCURRENCY, batchSize: env.WORKER_BATCH_SIZE }, 'worker ready');
   onShutdownSignal(async (signal) => {

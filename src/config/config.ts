@@ -12,6 +12,10 @@ const port = z.coerce.number().int().min(1).max(65535);
 export const envSchema = z.object({
   /** PostgreSQL URL. Unset → embedded PostgreSQL under DATA_DIR/pg. */
   DATABASE_URL: z.string().url().startsWith('postgres').optional(),
+  /** The owner role's URL (sql/roles.sql), used only to run migrations. Unset with DATABASE_URL → the schema must already be current. */
+  DATABASE_OWNER_URL: z.string().url().startsWith('postgres').optional(),
+  /** Escape hatch: run even when a database role is a superuser or can create roles/databases or read server files. */
+  DATABASE_ALLOW_PRIVILEGED_ROLE: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
   HOST: z.string().min(1).default('127.0.0.1'),
   PORT: port.default(3000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -68,6 +72,9 @@ const checkedEnvSchema = envSchema.superRefine((env, ctx) => {
       path: ['SYNC_SECRET_KEY'],
       message: 'required when DATABASE_URL is set (generate one with: openssl rand -base64 32)',
     });
+  }
+  if (env.DATABASE_OWNER_URL && !env.DATABASE_URL) {
+    ctx.addIssue({ code: 'custom', path: ['DATABASE_OWNER_URL'], message: 'only meaningful with DATABASE_URL (the embedded default makes both roles itself)' });
   }
 });
 

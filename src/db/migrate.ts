@@ -24,6 +24,16 @@ export class SqlFileMigrationProvider implements MigrationProvider {
   }
 }
 
+/** Migration files not yet applied: lets a process without the owner's URL refuse an outdated schema. */
+export async function pendingMigrations(db: Kysely<Database>): Promise<string[]> {
+  const names = Object.keys(await new SqlFileMigrationProvider().getMigrations());
+  const applied = await sql<{ name: string }>`select name from kysely_migration`
+    .execute(db)
+    .then((r) => new Set(r.rows.map((row) => row.name)))
+    .catch(() => new Set<string>()); // no bookkeeping table yet: nothing applied
+  return names.filter((n) => !applied.has(n));
+}
+
 // An arbitrary, fixed advisory-lock key that only parse-sync migrations take.
 const MIGRATION_LOCK_KEY = 7_140_221_901;
 

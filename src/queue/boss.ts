@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { MigrationResultSet } from 'kysely/migration';
 import { PgBoss } from 'pg-boss';
 import { migrateToLatest } from '../db/migrate.ts';
+import { grantRuntimeAccess } from '../db/roles.ts';
 import type { Database } from '../db/schema.ts';
 import { ensureQueues } from './jobs.ts';
 import type { Logger } from '../config/logger.ts';
@@ -29,10 +30,10 @@ export function createBoss(opts: { url: string; logger: Logger; max?: number; su
 }
 
 /**
- * Migrations, then pg-boss's own schema and our queues, all under one advisory lock: the one
- * step every process runs at start (server and worker may start together).
+ * Migrations, then pg-boss's own schema and our queues, then the runtime role's grants, all under
+ * one advisory lock, connected as the owner role (server and worker may start together).
  */
-export async function prepareDatabase(db: Kysely<Database>, url: string): Promise<MigrationResultSet> {
+export async function prepareDatabase(db: Kysely<Database>, url: string, opts: { runtimeRole: string }): Promise<MigrationResultSet> {
   return migrateToLatest(db, url, {
     alsoUnderLock: async () => {
       const installer = new PgBoss({ connectionString: url, max: 2, supervise: false, schedule: false, migrate: true });
@@ -40,6 +41,7 @@ export async function prepareDatabase(db: Kysely<Database>, url: string): Promis
       await installer.start();
       await ensureQueues(installer);
       await installer.stop({ graceful: false });
+      await grantRuntimeAccess(db, opts.runtimeRole);
     },
   });
 }

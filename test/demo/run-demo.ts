@@ -8,12 +8,12 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { loadConfig } from '../../src/config/config.ts';
-import { resolveRuntime } from '../../src/config/bootstrap.ts';
+import { prepareRuntimeDatabase, resolveRuntime } from '../../src/config/bootstrap.ts';
+import { ensureEmbeddedPostgres } from '../../src/db/embedded-postgres.ts';
 import { insertApiKey } from '../../src/db/api-keys.ts';
 import { createDb } from '../../src/db/connect.ts';
 import { ERP_PASSWORD_CONTEXT, upsertErpConnection } from '../../src/db/erp-connections.ts';
 import { createErpPool } from '../../src/erp/erp-pool.ts';
-import { prepareDatabase } from '../../src/queue/boss.ts';
 import { generateApiKey } from '../../src/security/api-key.ts';
 import { sealSecret } from '../../src/security/secret-box.ts';
 import { AXIOMA_SCHEMA, loadAxiomaSample } from '../erp-sim/axioma-demo.ts';
@@ -25,16 +25,17 @@ const ERP_PASSWORD = 'Demo-Sim-Passw0rd';
 const say = (s: string) => process.stdout.write(`demo: ${s}\n`);
 
 const env = loadConfig();
+if (env.DATABASE_URL) throw new Error('make demo runs on the embedded PostgreSQL: unset DATABASE_URL');
 const runtime = await resolveRuntime(env, say);
+await prepareRuntimeDatabase(runtime, env);
 const dbh = createDb({ url: runtime.databaseUrl, max: 3 });
-await prepareDatabase(dbh.db, runtime.databaseUrl);
 
-// The simulated ERP's data lives in its own database of the same cluster.
-const adminUrl = new URL(runtime.databaseUrl);
-adminUrl.pathname = '/postgres';
-const erpUrl = new URL(runtime.databaseUrl);
+// The simulated ERP's data lives in its own database of the same cluster, made with the cluster's
+// superuser (demo tooling; the product's processes never use it).
+const cluster = await ensureEmbeddedPostgres({ dataDir: path.resolve(env.DATA_DIR, 'pg'), port: env.EMBEDDED_PG_PORT });
+const erpUrl = new URL(cluster.url);
 erpUrl.pathname = `/${ERP_DB}`;
-const admin = new pg.Client({ connectionString: adminUrl.toString() });
+const admin = new pg.Client({ connectionString: cluster.url });
 await admin.connect();
 await admin.query(`DROP DATABASE IF EXISTS ${ERP_DB} WITH (FORCE)`);
 await admin.query(`CREATE DATABASE ${ERP_DB}`);

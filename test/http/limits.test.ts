@@ -1,5 +1,5 @@
 import t from 'tap';
-import { sql } from 'kysely';
+import { ownerQuery } from '../helpers/db.ts';
 import { startTestApi } from '../helpers/api.ts';
 
 t.test('per-key rate limit → 429 in the error shape; other keys unaffected', async (t) => {
@@ -14,7 +14,7 @@ t.test('per-key rate limit → 429 in the error shape; other keys unaffected', a
 
 t.test('a 500 carries the request id and nothing internal; secrets never reach responses', async (t) => {
   const api = await startTestApi(t);
-  await sql`alter table sync_log rename to sync_log_gone`.execute(api.db.db);
+  await ownerQuery(api.db, 'alter table sync_log rename to sync_log_gone');
   const r = await api.call('GET', '/api/v1/sync/logs', { key: api.keys.admin, headers: { 'x-request-id': 'req-abc-123' } });
   t.equal(r.status, 500);
   t.match(r.body, { success: false, error: { code: 'INTERNAL', details: { request_id: 'req-abc-123' } } });

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { sql } from 'kysely';
 import { createTenant } from '../../src/db/tenants.ts';
 import { createSyncQueue, type EnqueueInput } from '../../src/queue/sync-queue.ts';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import { createTestDatabase, ownerQuery, type TestDatabase } from '../helpers/db.ts';
 import { consistencyProblems, eventually, startTestBoss } from '../helpers/boss.ts';
 import { finished, TEST_SECRET_KEY, waitForOutput } from '../helpers/processes.ts';
 
@@ -27,8 +27,9 @@ function startRecordingWorker(url: string) {
 async function setup(t: { teardown(fn: () => unknown): void }, items: number): Promise<TestDatabase> {
   const db = await createTestDatabase(t);
   await createTenant(db.db, { id: 'acme', name: 'Acme' });
-  await sql`create table invocations (queue_id uuid not null, pid int not null, at timestamptz default clock_timestamp())`.execute(db.db);
-  await sql`create table processed (queue_id uuid not null, pid int not null)`.execute(db.db);
+  await ownerQuery(db, `create table invocations (queue_id uuid not null, pid int not null, at timestamptz default clock_timestamp());
+    create table processed (queue_id uuid not null, pid int not null);
+    grant select, insert on invocations, processed to parse_sync_app`);
   // Short expiry: jobs held by a killed worker come back within seconds.
   const queue = createSyncQueue({ boss: await startTestBoss(t, db.url), timing: { expireInSeconds: 3, crashRetryLimit: 20 } });
   for (let start = 0; start < items; start += 1000) {
