@@ -19,6 +19,7 @@ import { registerRunRoutes } from './routes/runs.ts';
 import { registerAgentRoutes } from './routes/agent.ts';
 import { registerRequestDecompression } from './decompress.ts';
 import { registerHealthRoutes } from './routes/health.ts';
+import { registerHubRetryRoutes } from './routes/hub-retry.ts';
 import { registerInboundRoutes } from './routes/inbound.ts';
 import { registerOutboundRoutes } from './routes/outbound.ts';
 
@@ -100,6 +101,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerHealthRoutes(app, deps);
   registerInboundRoutes(app, deps);
   registerOutboundRoutes(app, deps);
+  registerHubRetryRoutes(app, deps);
   registerAdminRoutes(app, deps);
   registerConfigRoutes(app, deps);
   registerRunRoutes(app, deps);

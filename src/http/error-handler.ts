@@ -1,6 +1,13 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { ZodError } from 'zod';
+import { QueueItemNotFoundError, QueueItemNotRetryableError } from '../queue/errors.ts';
 import { AppError, errorBody } from './errors.ts';
+
+/** Errors of the layers below the HTTP API → status and stable code, stated once. */
+const DOMAIN_ERRORS: { type: abstract new (...args: never[]) => Error; status: number; code: string }[] = [
+  { type: QueueItemNotFoundError, status: 404, code: 'NOT_FOUND' },
+  { type: QueueItemNotRetryableError, status: 409, code: 'CONFLICT' },
+];
 
 /** Fastify's own client-error codes → our stable codes. */
 const FASTIFY_CODES: Record<string, { status: number; code: string }> = {
@@ -17,6 +24,8 @@ export function registerErrorHandler(app: FastifyInstance): void {
     if (err instanceof AppError) {
       return reply.status(err.statusCode).send(errorBody(err.code, err.message, err.details ?? null));
     }
+    const domain = DOMAIN_ERRORS.find((d) => err instanceof d.type);
+    if (domain) return reply.status(domain.status).send(errorBody(domain.code, err.message));
     if (err instanceof ZodError) {
       const details = err.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
       return reply.status(400).send(errorBody('VALIDATION_FAILED', `invalid request: ${details.map((d) => d.path || '(root)').join(', ')}`, details));

@@ -16,6 +16,16 @@ export async function getStatus(db: Executor, tenantId: string, id: string): Pro
   return db.selectFrom('sync_queue').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
 }
 
+/**
+ * The Hub's view of one document it sent: by sync_id, or by its own entity id (the newest item
+ * that was not superseded). Another tenant's item is indistinguishable from an unknown one.
+ */
+export async function findOutboundItem(db: Executor, o: { tenantId: string; entityType: string; id: string }): Promise<QueueRow | undefined> {
+  let q = db.selectFrom('sync_queue').selectAll().where('tenant_id', '=', o.tenantId).where('entity_type', '=', o.entityType).where('destination', '=', 'ERP');
+  q = isUuid(o.id) ? q.where('id', '=', o.id) : q.where('entity_id', '=', o.id).where('status', '<>', 'SUPERSEDED');
+  return q.orderBy('created_at', 'desc').limit(1).executeTakeFirst();
+}
+
 /** Moves a DEAD or FAILED item back to PENDING (retry_count reset) with a fresh job when it is pushed. */
 export async function retryItem(executor: Executor, deps: EnqueueDeps, tenantId: string, id: string): Promise<QueueRow> {
   if (!executor.isTransaction) return executor.transaction().execute((trx) => retryItem(trx, deps, tenantId, id));

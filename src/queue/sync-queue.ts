@@ -8,7 +8,7 @@ import type { Database, QueueEndpoint } from '../db/schema.ts';
 import { enqueue, enqueueMany, type EnqueueInput } from './enqueue.ts';
 import { insertPullJob, JOB_TIMING_DEFAULT, nextPullAt, type JobTiming, type PullJobData } from './jobs.ts';
 import { acknowledge, dequeue, reclaimExpiredLeases, type AckOutcome, type DequeueOptions } from './lease.ts';
-import { getStatus, retryItem } from './status.ts';
+import { findOutboundItem, getStatus, retryItem } from './status.ts';
 
 type Executor = Kysely<Database> | Transaction<Database>;
 
@@ -24,6 +24,7 @@ export function createSyncQueue(opts: { boss: PgBoss; timing?: JobTiming }) {
     acknowledge: (db: Executor, tenantId: string, outcomes: AckOutcome[], stream?: { destination: QueueEndpoint; entityType: string }) =>
       acknowledge(db, tenantId, outcomes, stream),
     getStatus: (db: Executor, tenantId: string, id: string) => getStatus(db, tenantId, id),
+    findOutboundItem: (db: Executor, o: { tenantId: string; entityType: string; id: string }) => findOutboundItem(db, o),
     retry: (db: Executor, tenantId: string, id: string) => retryItem(db, deps, tenantId, id),
     reclaimExpiredLeases: (db: Executor) => reclaimExpiredLeases(db),
     /** Queues a pull of one config now; returns the run id. */

@@ -16,11 +16,11 @@ export function isWebhookSecret(s: string): boolean {
   return s.startsWith(PREFIX) && Buffer.from(s.slice(PREFIX.length), 'base64').length >= 24;
 }
 
-export interface SignedHeaders {
+export type SignedHeaders = {
   'webhook-id': string;
   'webhook-timestamp': string;
   'webhook-signature': string;
-}
+};
 
 /** Headers for one delivery, signed with every secret in force (newest first). */
 export function signWebhook(o: { id: string; timestamp: Date; body: string; secrets: string[] }): SignedHeaders {

@@ -5,7 +5,6 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Executor } from '../../db/connect.ts';
 import { LOG_STATUSES } from '../../db/schema.ts';
-import { QueueItemNotFoundError, QueueItemNotRetryableError } from '../../queue/errors.ts';
 import type { SyncQueue } from '../../queue/sync-queue.ts';
 import { tenantOf } from '../auth.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
@@ -121,13 +120,5 @@ export function registerAdminRoutes(app: FastifyInstance, deps: { db: Executor; 
       params: z.object({ id: z.string().min(1).max(100) }),
       response: { 200: z.object({ sync_id: z.string(), status: z.string(), external_id: z.string().nullable(), error_message: z.string().nullable(), retry_count: z.number().int(), created_at: z.string(), updated_at: z.string() }), 409: protectedErrors[400], ...protectedErrors },
     },
-  }, async (req) => {
-    try {
-      return statusView(await deps.queue.retry(deps.db, tenantOf(req), req.params.id));
-    } catch (err) {
-      if (err instanceof QueueItemNotFoundError) throw new NotFoundError(`sync item ${req.params.id}`);
-      if (err instanceof QueueItemNotRetryableError) throw new ConflictError(err.message);
-      throw err;
-    }
-  });
+  }, async (req) => statusView(await deps.queue.retry(deps.db, tenantOf(req), req.params.id)));
 }
