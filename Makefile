@@ -4,7 +4,7 @@ export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 NODE := node --import tsx
 APT_PACKAGES := postgresql-client freetds-bin
 
-.PHONY: install apt run server worker migrate seed admin db-url db-stop bench typecheck test demo erp-sim
+.PHONY: install apt run server worker migrate seed admin db-url db-stop bench typecheck test demo erp-sim docs
 
 # npm ci when node_modules is missing or older than the lockfile.
 node_modules/.install-stamp: package-lock.json
@@ -48,6 +48,10 @@ admin: install
 
 typecheck: install
 	tsc --noEmit
+
+# The generated parts of docs/ (error-code tables); a test fails when they are stale.
+docs: install
+	$(NODE) src/bin/docs.ts
 
 test: install apt
 	$(NODE) test/run-suite.ts

@@ -1,9 +1,7 @@
 import rateLimit from '@fastify/rate-limit';
 import sensible from '@fastify/sensible';
-import swagger from '@fastify/swagger';
-import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
-import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Logger } from '../config/logger.ts';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
@@ -12,6 +10,7 @@ import type { SyncQueue } from '../queue/sync-queue.ts';
 import { hashApiKey } from '../security/api-key.ts';
 import { registerAuth } from './auth.ts';
 import { registerErrorHandler } from './error-handler.ts';
+import { registerOpenApi } from './openapi.ts';
 import { AppError, errorBody } from './errors.ts';
 import { registerAdminRoutes } from './routes/admin.ts';
 import { registerConfigRoutes } from './routes/config.ts';
@@ -47,7 +46,7 @@ declare module 'fastify' {
   }
 }
 
-export const OPENAPI_PATH = '/api/v1/openapi.json';
+export { OPENAPI_PATH } from './openapi.ts';
 
 /** Builds the HTTP API (not listening); the server entry point binds it. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -85,17 +84,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // Thrown by the plugin, so the one error handler renders it like every other error.
     errorResponseBuilder: (_req, ctx) => new AppError(429, 'RATE_LIMITED', `rate limit of ${ctx.max} requests per minute exceeded; retry after ${ctx.after}`),
   });
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: { title: 'parse-sync API', version: '1.0.0', description: 'Hub ↔ ERP synchronisation: inbound, outbound, admin and site-agent endpoints.' },
-      components: { securitySchemes: { apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' } } },
-    },
-    transform: jsonSchemaTransform,
-    transformObject: jsonSchemaTransformObject,
-  });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
-  app.get(OPENAPI_PATH, { schema: { hide: true } }, async () => app.swagger());
+  await registerOpenApi(app);
   registerRequestDecompression(app);
   registerAuth(app, deps);
   registerHealthRoutes(app, deps);

@@ -1,0 +1,63 @@
+/**
+ * Every `error.code` the API answers with, its HTTP status and what it means — in Spanish first,
+ * for the people who read it. The OpenAPI document and docs/{es,en}/error-codes tables are
+ * generated from this list (`make docs`), so it is stated once.
+ */
+export interface ErrorCodeDoc {
+  status: number;
+  es: string;
+  en: string;
+}
+
+export const ERROR_CODES = {
+  VALIDATION_FAILED: {
+    status: 400,
+    es: 'La solicitud no cumple el esquema; `details` nombra cada campo con su problema. No se guardó nada.',
+    en: 'The request does not match the schema; `details` names each field and its problem. Nothing was stored.',
+  },
+  INVALID_JSON: { status: 400, es: 'El cuerpo no es JSON válido.', en: 'The body is not valid JSON.' },
+  INVALID_BODY: { status: 400, es: 'El cuerpo no se pudo leer (longitud, codificación o compresión).', en: 'The body could not be read (length, encoding or compression).' },
+  BAD_REQUEST: { status: 400, es: 'La URL o los encabezados no son válidos.', en: 'The URL or headers are invalid.' },
+  UNAUTHORIZED: { status: 401, es: 'Falta X-API-Key, o la clave no existe o fue revocada.', en: 'X-API-Key is missing, unknown or revoked.' },
+  FORBIDDEN: {
+    status: 403,
+    es: 'La clave es válida pero su alcance (hub, agent, admin) no permite esta operación, o X-Tenant-Id no coincide.',
+    en: 'The key is valid but its scope (hub, agent, admin) does not allow this, or X-Tenant-Id does not match.',
+  },
+  NOT_FOUND: {
+    status: 404,
+    es: 'No existe (o pertenece a otra empresa: no se distingue). Revise la entidad y el id.',
+    en: 'Not found (or it belongs to another tenant: indistinguishable). Check the entity and the id.',
+  },
+  CONFLICT: {
+    status: 409,
+    es: 'El estado actual no permite la operación (p. ej. reintentar un ítem que no está FAILED ni DEAD).',
+    en: 'The current state does not allow it (e.g. retrying an item that is neither FAILED nor DEAD).',
+  },
+  PAYLOAD_TOO_LARGE: { status: 413, es: 'El cuerpo supera BODY_LIMIT_BYTES; envíe lotes más chicos.', en: 'The body exceeds BODY_LIMIT_BYTES; send smaller batches.' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, es: 'Envíe Content-Type: application/json (gzip opcional).', en: 'Send Content-Type: application/json (gzip optional).' },
+  RATE_LIMITED: {
+    status: 429,
+    es: 'Demasiadas solicitudes; espere lo que indica Retry-After y reintente.',
+    en: 'Too many requests; wait for Retry-After and try again.',
+  },
+  INTERNAL: {
+    status: 500,
+    es: 'Error interno; informe el request_id de `details` al operador.',
+    en: 'Internal error; give the operator the request_id in `details`.',
+  },
+  DATABASE_UNAVAILABLE: {
+    status: 503,
+    es: 'La base de datos no responde; el servicio se recupera solo, reintente más tarde.',
+    en: 'The database does not answer; the service recovers by itself, retry later.',
+  },
+} satisfies Record<string, ErrorCodeDoc>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** The table of docs/{es,en}/error-codes.md. */
+export function errorCodeTable(lang: 'es' | 'en'): string {
+  const head = lang === 'es' ? '| código | HTTP | qué significa y qué hacer |' : '| code | HTTP | what it means and what to do |';
+  const rows = Object.entries(ERROR_CODES).map(([code, d]) => `| \`${code}\` | ${d.status} | ${(d as ErrorCodeDoc)[lang]} |`);
+  return [head, '|---|---|---|', ...rows].join('\n');
+}
