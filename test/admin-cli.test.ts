@@ -94,13 +94,31 @@ t.test('admin CLI', async (t) => {
       [['tenant', 'create', 'x; drop table sync_tenant', '--name', 'Evil'], undefined, /id: letters, digits/],
       [['tenant', 'create', 'beta', '--name', 'B', '--timezone', 'Mars/Olympus'], undefined, /timezone: not an IANA time zone/],
       [['frobnicate'], undefined, /unknown command/],
+      [['key', 'list', 'acme', '--bogus'], undefined, /Unknown option '--bogus'/],
     ];
     for (const [args, stdin, message] of cases) {
       const r = await admin(args, stdin);
-      t.not(r.code, 0, `${args.join(' ')} fails`);
+      t.equal(r.code, 2, `${args.join(' ')} is a misuse: exit code 2`);
       t.match(r.stderr, message, args.join(' '));
       t.notMatch(r.stderr, /\n\s+at /, 'no stack trace');
     }
     t.equal(await counts(db), before, 'nothing written');
   });
+});
+
+t.test('--help needs no database; with no DATABASE_URL the CLI joins the running embedded cluster or says none runs, creating nothing', async (t) => {
+  const { mkdtemp, readdir, chmod } = await import('node:fs/promises');
+  const os = await import('node:os');
+  const dir = await mkdtemp(`${os.tmpdir()}/parse-sync-admin-`);
+  await chmod(dir, 0o755);
+  for (const args of [['--help'], ['key', 'create', '--help'], []]) {
+    const help = await runBin('admin', args, { env: { DATA_DIR: dir } });
+    t.equal(help.code, 0, `${args.join(' ')}: ${help.stderr}`);
+    t.match(help.stdout, /^usage:\n\s+admin tenant create/);
+  }
+  const none = await runBin('admin', ['tenant', 'create', 'acme', '--name', 'A'], { env: { DATA_DIR: dir, EMBEDDED_PG_PORT: '5391' } });
+  t.equal(none.code, 1);
+  t.match(none.stderr, /no embedded PostgreSQL in .*make run/);
+  t.notMatch(none.stderr, /\n\s+at /, 'no stack trace');
+  t.same(await readdir(dir), [], 'no second cluster, no key file');
 });

@@ -56,8 +56,17 @@ async function requireTenant(db: Executor, id: string): Promise<void> {
   if (!(await findTenant(db, id))) throw new UsageError(`unknown tenant '${id}' (create it with: admin tenant create ${id} --name …)`);
 }
 
+/** Node's argument parser, with its complaints (unknown option, missing value) turned into usage errors. */
+function parseArgsOrUsage<T extends Parameters<typeof parseArgs>[0]>(config: T) {
+  try {
+    return parseArgs(config);
+  } catch (err) {
+    throw new UsageError(`${(err as Error).message}\n${USAGE}`);
+  }
+}
+
 export async function runAdmin(argv: string[], deps: AdminDeps): Promise<void> {
-  const { values: o, positionals: p } = parseArgs({
+  const { values: o, positionals: p } = parseArgsOrUsage({
     args: argv,
     allowPositionals: true,
     strict: true,

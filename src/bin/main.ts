@@ -1,21 +1,23 @@
 import { ConfigError } from '../config/config.ts';
 import { SchemaOutdatedError } from '../config/bootstrap.ts';
 import { DatabaseUnreachableError } from '../db/connect.ts';
+import { EmbeddedNotRunningError } from '../db/embedded-postgres.ts';
 import { PrivilegedRoleError } from '../db/roles.ts';
 import { SecretKeyError } from '../security/secret-box.ts';
 
 /** Errors whose message is the whole story: printed as one line, no stack trace. */
-const ONE_LINE_ERRORS = [ConfigError, DatabaseUnreachableError, SecretKeyError, PrivilegedRoleError, SchemaOutdatedError];
+const ONE_LINE_ERRORS = [ConfigError, DatabaseUnreachableError, SecretKeyError, PrivilegedRoleError, SchemaOutdatedError, EmbeddedNotRunningError];
 
-/** Runs an entry point; known failures print one line to stderr and exit 1. */
+/** Runs an entry point; known failures print one line to stderr and exit with their `exitCode` (else 1). */
 export function runMain(name: string, main: () => Promise<void>): void {
   main().catch((err: unknown) => {
+    const exitCode = err instanceof Error && 'exitCode' in err && typeof err.exitCode === 'number' ? err.exitCode : 1;
     if (ONE_LINE_ERRORS.some((cls) => err instanceof cls) || (err instanceof Error && 'exitCode' in err)) {
       process.stderr.write(`${name}: ${(err as Error).message}\n`);
     } else {
       process.stderr.write(`${name}: unexpected failure: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
     }
-    process.exit(1);
+    process.exit(exitCode);
   });
 }
 

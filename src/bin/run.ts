@@ -17,7 +17,19 @@ runMain('run', async () => {
   const start = (name: string): ChildProcess =>
     spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL(`./${name}.ts`, import.meta.url))], { stdio: 'inherit' });
   const children = [start('server'), start('worker')];
-  process.stdout.write(`run: server on http://${env.HOST}:${env.PORT} (health: /api/v1/sync/health) and worker starting; Ctrl-C stops both\n`);
+  const base = `http://${env.HOST}:${env.PORT}`;
+  process.stdout.write(
+    [
+      `run: server on ${base} and worker starting; Ctrl-C stops both`,
+      `run: health   ${base}/api/v1/sync/health    API docs ${base}/docs    console ${base}/console`,
+      'run: next steps (another terminal):',
+      `run:   make admin ARGS="tenant create acme --name 'Acme SA' --timezone America/Argentina/Buenos_Aires"`,
+      'run:   make admin ARGS="key create acme --scope admin"     (and --scope hub for the Hub; each key is shown once)',
+      'run:   printf %s "$ERP_PASSWORD" | make admin ARGS="erp set acme AXIOMA --host … --database … --user hub_sync --password-stdin"',
+      'run:   make seed   (example Axioma/Softland configurations)    guides: docs/es/README.md',
+      '',
+    ].join('\n'),
+  );
 
   let stopping = false;
   const stopAll = (signal: NodeJS.Signals) => {

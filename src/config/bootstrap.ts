@@ -31,15 +31,15 @@ export interface Runtime {
  * PostgreSQL unless DATABASE_URL is set) and the secret keyring (SYNC_SECRET_KEY, or in the
  * embedded default a key generated once into DATA_DIR/secret.key with mode 0600).
  */
-export async function resolveRuntime(env: Env, log: (line: string) => void = () => {}): Promise<Runtime> {
+export async function resolveRuntime(env: Env, log: (line: string) => void = () => {}, o: { startEmbedded?: boolean } = {}): Promise<Runtime> {
   const previous = env.SYNC_SECRET_KEY_PREVIOUS?.split(',') ?? [];
   if (env.DATABASE_URL) {
     await waitForDatabase(env.DATABASE_URL, env.DB_CONNECT_TIMEOUT_SECONDS);
     return { databaseUrl: env.DATABASE_URL, ownerUrl: env.DATABASE_OWNER_URL, embedded: false, keyring: createKeyring(env.SYNC_SECRET_KEY!, previous), stopEmbedded: async () => {}, startedEmbedded: false };
   }
   const dataDir = path.resolve(env.DATA_DIR);
+  const cluster = await ensureEmbeddedPostgres({ dataDir: path.join(dataDir, 'pg'), port: env.EMBEDDED_PG_PORT, start: o.startEmbedded });
   const key = env.SYNC_SECRET_KEY ?? (await readOrCreate(path.join(dataDir, 'secret.key'), () => randomBytes(32).toString('base64')));
-  const cluster = await ensureEmbeddedPostgres({ dataDir: path.join(dataDir, 'pg'), port: env.EMBEDDED_PG_PORT });
   if (cluster.started) log(`embedded PostgreSQL started on 127.0.0.1:${env.EMBEDDED_PG_PORT} (data in ${dataDir}/pg)`);
   // The superuser URL stays here: it only creates the two roles and the database they use.
   const passwords = {

@@ -15,6 +15,14 @@ export interface EmbeddedPostgresOptions {
   port: number;
   /** Extra `-c name=value` settings, e.g. fsync=off for throwaway test clusters. */
   settings?: Record<string, string>;
+  /** False: join a running cluster only, never initialise or start one (the admin CLI). */
+  start?: boolean;
+}
+
+/** Raised with `start: false` when no cluster answers at the data directory's port. */
+export class EmbeddedNotRunningError extends Error {
+  override readonly name = 'EmbeddedNotRunningError';
+  readonly code = 'EMBEDDED_NOT_RUNNING';
 }
 
 export interface EmbeddedPostgresHandle {
@@ -36,6 +44,12 @@ const USER = 'postgres';
  */
 export async function ensureEmbeddedPostgres(opts: EmbeddedPostgresOptions): Promise<EmbeddedPostgresHandle> {
   const dataDir = path.resolve(opts.dataDir);
+  const initialised = existsSync(path.join(dataDir, 'PG_VERSION'));
+  if (opts.start === false && !initialised) {
+    throw new EmbeddedNotRunningError(
+      `there is no embedded PostgreSQL in ${dataDir}: run \`make run\` first, or set DATA_DIR / EMBEDDED_PG_PORT (or DATABASE_URL) to the database in use`,
+    );
+  }
   await mkdir(path.dirname(dataDir), { recursive: true });
   const password = await readOrCreate(`${dataDir}.password`, () => randomBytes(18).toString('base64url'));
   const url = `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${opts.port}/postgres`;
@@ -46,7 +60,12 @@ export async function ensureEmbeddedPostgres(opts: EmbeddedPostgresOptions): Pro
   };
 
   if (await answers(url)) return { url, started: false, stop };
-  if (!existsSync(path.join(dataDir, 'PG_VERSION'))) await initialise({ dataDir, password, initdb: bins.initdb, owner });
+  if (opts.start === false) {
+    throw new EmbeddedNotRunningError(
+      `the embedded PostgreSQL of ${dataDir} is not running on 127.0.0.1:${opts.port}: start it with \`make run\` (or \`make server\`), or set DATA_DIR / EMBEDDED_PG_PORT to the running one`,
+    );
+  }
+  if (!initialised) await initialise({ dataDir, password, initdb: bins.initdb, owner });
 
   const settings = { listen_addresses: "'127.0.0.1'", unix_socket_directories: "''", port: String(opts.port), ...opts.settings };
   const pgOptions = Object.entries(settings).map(([k, v]) => `-c ${k}=${v}`).join(' ');
