@@ -10,12 +10,18 @@ function parts(instant: Date, timeZone: string): Record<string, number> {
   let f = formatters.get(timeZone);
   if (!f) {
     f = new Intl.DateTimeFormat('en-US', {
-      timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit',
+      timeZone, hourCycle: 'h23', era: 'short', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit',
     });
     formatters.set(timeZone, f);
   }
   const out: Record<string, number> = {};
-  for (const p of f.formatToParts(instant)) if (p.type !== 'literal') out[p.type] = Number(p.value);
+  let bc = false;
+  for (const p of f.formatToParts(instant)) {
+    if (p.type === 'era') bc = p.value === 'BC';
+    else if (p.type !== 'literal') out[p.type] = Number(p.value);
+  }
+  // The hours west of UTC on 0001-01-01 fall in 1 BC, which Intl prints as year "1" of the other era.
+  if (bc) out.year = 1 - out.year!;
   return out;
 }
 
