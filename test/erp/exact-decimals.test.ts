@@ -58,6 +58,11 @@ t.test('the issue\'s values, ERP → Hub and Hub → ERP', async (t) => {
 
   await t.rejects(pool.execute('SELECT @m AS m', { m: { type: 'money', value: '922337203685477.5808' } }), /out of range for MONEY/, 'beyond MONEY is refused, not wrapped');
   await t.rejects(pool.execute('SELECT @d AS d', { d: { type: 'decimal', value: '1.5e', precision: 5, scale: 2 } }), /not a decimal number/);
+  await t.rejects(pool.execute('SELECT @d AS d', { d: { type: 'decimal', value: '1234.5', precision: 5, scale: 2 } }), /1234\.5 does not fit DECIMAL\(5, 2\)/, 'beyond the precision is refused, not truncated');
+  await t.rejects(
+    pool.bulkLoadAndMerge({ table: 'pagos', columns: [{ name: 'cuenta', type: 'DECIMAL(3,0)' }], rows: [{ cuenta: '1000' }], mergeSql: 'SELECT 1' }),
+    /1000 does not fit DECIMAL\(3, 0\)/,
+  );
 });
 
 t.test('a 1 000-row bulk load of i/100 MONEY values sums to exactly 4995.0000', async (t) => {
