@@ -43,6 +43,10 @@ t.test('the issue\'s values, ERP → Hub and Hub → ERP', async (t) => {
     tiny: '0.00000000000000000000000000000000000001', neg: '-0.05',
   });
 
+  // The simulator narrows an unconstrained PostgreSQL numeric (served as DECIMAL(38,10)) by rounding,
+  // as SQL Server narrows a decimal; it used to truncate (…6666).
+  t.same((await pool.execute('SELECT CAST(2 AS NUMERIC) / 3 AS q')).rows, [{ q: '0.6666666667' }]);
+
   // Write: a MONEY parameter of 19.99 is 19.9900, not 19.9899; decimals beyond 2^53 keep every digit.
   await pool.execute('CREATE TABLE pagos (id INT, importe MONEY, chico SMALLMONEY, cuenta DECIMAL(22,0), grande DECIMAL(38,6))');
   await pool.execute('INSERT INTO pagos (id, importe, chico, cuenta, grande) VALUES (1, @importe, @chico, @cuenta, @grande)', {
