@@ -57,8 +57,7 @@ function toDate(v: unknown, timeZone: string, dateOnly: boolean | undefined, fie
     if (!c) throw new TransformError(field, `cannot read ${JSON.stringify(v)} as a date (expected ISO-8601, e.g. 2026-03-01 09:30:00)`);
     // A wall time without a zone (ERP `datetime`, `date`) is read in the tenant's zone. Sub-millisecond
     // digits (datetime2(7)) are kept as written, never rounded to ms.
-    const fraction = c.offsetMinutes === undefined ? c.fraction.padEnd(3, '0') : c.fraction ? c.fraction.padEnd(3, '0') : undefined;
-    iso = toZonedIso(c.offsetMinutes === undefined ? fromWallTime(c.wall, timeZone) : instantOf(c), timeZone, fraction);
+    iso = toZonedIso(c.offsetMinutes === undefined ? fromWallTime(c.wall, timeZone) : instantOf(c), timeZone, c.fraction.padEnd(3, '0'));
   }
   return dateOnly ? iso.slice(0, 10) : iso;
 }
