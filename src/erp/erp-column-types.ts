@@ -36,10 +36,10 @@ export function bulkColumnType(sqlType: string): BulkColumnType {
     case 'MONEY': return { type: ExactTypes.Money, options: {}, convert: asDecimal };
     case 'SMALLMONEY': return { type: ExactTypes.SmallMoney, options: {}, convert: asDecimal };
     case 'FLOAT': case 'REAL': return { type: TYPES.Float, options: {}, convert: asNumber };
-    case 'DATE': return { type: TYPES.Date, options: {}, convert: datetime2Param };
+    case 'DATE': return { type: ExactTypes.Date, options: {}, convert: datetime2Param };
     case 'DATETIME': case 'SMALLDATETIME': return { type: TYPES.DateTime, options: {}, convert: datetime2Param };
-    case 'DATETIME2': return { type: TYPES.DateTime2, options: { scale: length ?? 7 }, convert: datetime2Param };
-    case 'DATETIMEOFFSET': return { type: TYPES.DateTimeOffset, options: { scale: length ?? 7 }, convert: datetime2Param };
+    case 'DATETIME2': return { type: ExactTypes.DateTime2, options: { scale: length ?? 7 }, convert: datetime2Param };
+    case 'DATETIMEOFFSET': return { type: ExactTypes.DateTimeOffset, options: { scale: length ?? 7 }, convert: datetime2Param };
     case 'UNIQUEIDENTIFIER': return { type: TYPES.UniqueIdentifier, options: {}, convert: asString };
     case 'VARCHAR': case 'CHAR': case 'TEXT': return { type: TYPES.VarChar, options: { length: length ?? 8000 }, convert: asString };
     case 'NVARCHAR': case 'NCHAR': case 'NTEXT': return { type: TYPES.NVarChar, options: { length: length ?? 4000 }, convert: asString };

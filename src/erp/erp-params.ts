@@ -76,10 +76,10 @@ export function bindParams(request: Request, params: ErpParams = {}): void {
       }
       case 'nvarchar': request.addParameter(name, TYPES.NVarChar, v, p.length ? { length: p.length } : undefined); break;
       case 'varchar': request.addParameter(name, TYPES.VarChar, v, p.length ? { length: p.length } : undefined); break;
-      case 'date': request.addParameter(name, TYPES.Date, datetime2Param(v)); break;
+      case 'date': request.addParameter(name, ExactTypes.Date, datetime2Param(v)); break;
       case 'datetime': request.addParameter(name, TYPES.DateTime, datetime2Param(v)); break;
-      case 'datetime2': request.addParameter(name, TYPES.DateTime2, datetime2Param(v), { scale: p.scale ?? 7 }); break;
-      case 'datetimeoffset': request.addParameter(name, TYPES.DateTimeOffset, datetime2Param(v), { scale: p.scale ?? 7 }); break;
+      case 'datetime2': request.addParameter(name, ExactTypes.DateTime2, datetime2Param(v), { scale: p.scale ?? 7 }); break;
+      case 'datetimeoffset': request.addParameter(name, ExactTypes.DateTimeOffset, datetime2Param(v), { scale: p.scale ?? 7 }); break;
       case 'uniqueidentifier': request.addParameter(name, TYPES.UniqueIdentifier, v); break;
       case 'varbinary': request.addParameter(name, TYPES.VarBinary, v); break;
     }

@@ -150,12 +150,36 @@ function decimalType(base: TediousType): TediousType {
   } as TediousType;
 }
 
-/** Drop-in replacements for `TYPES.Money`, `SmallMoney`, `Decimal`, `Numeric` that bind decimal strings exactly. */
+/**
+ * tedious's date types check the 0001–9999 range on the process's LOCAL year (their `validate` is
+ * never given `useUTC`), so with TZ west of UTC `0001-01-01T00:00Z` is year 0 and refused. The
+ * connection writes the UTC fields (useUTC), so the range is checked on those.
+ */
+function utcDateType(base: TediousType): TediousType {
+  return {
+    ...base,
+    validate(value: unknown) {
+      if (value === null || value === undefined) return null;
+      if (!(value instanceof Date) || Number.isNaN(value.getTime())) throw new TypeError('Invalid date.');
+      const year = value.getUTCFullYear();
+      if (year < 1 || year > 9999) throw new TypeError('Out of range.');
+      return value;
+    },
+  } as TediousType;
+}
+
+/**
+ * Drop-in replacements for `TYPES.Money`, `SmallMoney`, `Decimal`, `Numeric` that bind decimal
+ * strings exactly, and for `Date`, `DateTime2`, `DateTimeOffset` that accept year 0001 in any TZ.
+ */
 export const ExactTypes = {
   Money: moneyType(TYPES.Money, 8, [MONEY_MIN, MONEY_MAX]),
   SmallMoney: moneyType(TYPES.SmallMoney, 4, [SMALLMONEY_MIN, SMALLMONEY_MAX]),
   Decimal: decimalType(TYPES.Decimal),
   Numeric: decimalType(TYPES.Numeric),
+  Date: utcDateType(TYPES.Date),
+  DateTime2: utcDateType(TYPES.DateTime2),
+  DateTimeOffset: utcDateType(TYPES.DateTimeOffset),
 } as const;
 
 installExactDecoding();
