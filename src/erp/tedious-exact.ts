@@ -10,7 +10,8 @@
  *   other type to the original;
  * - writing: `ExactTypes` are tedious data types (same wire ids and declarations) whose `validate`
  *   keeps the value a decimal string and whose `writeValue` encodes it from that string. They are
- *   passed to `addParameter` and `BulkLoad.addColumn` like the built-in ones.
+ *   passed to `addParameter` and `BulkLoad.addColumn` like the built-in ones. The date types among
+ *   them only fix tedious's range check, which used the process's local year.
  *
  * The reader depends on tedious internals, so the version is pinned (package.json, exact) and
  * checked here: a different tedious fails at import with a message saying what to review
