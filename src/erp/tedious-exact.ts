@@ -14,10 +14,11 @@
  *   them only fix tedious's range check, which used the process's local year.
  *
  * The reader depends on tedious internals, so the version is pinned (package.json, exact) and
- * checked here: a different tedious fails at import with a message saying what to review
- * (docs/config.md, "Exact values"); test/erp/exact-decimals.test.ts proves the replacement is in
- * effect through a real connection.
+ * checked here, as is the call the token parsers make: a different tedious fails at import with a
+ * message saying what to review (docs/config.md, "Exact values"); test/erp/exact-decimals.test.ts
+ * proves the replacement is in effect through a real connection.
  */
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { TYPES } from 'tedious';
 import { fromScaled, toScaled } from '../sync/decimal.ts';
@@ -68,17 +69,28 @@ function nullable(buf: Buffer, offset: number, read: (size: number, at: number) 
   return size === 0 ? new helpers.Result(null, offset + 1) : read(size, offset + 1);
 }
 
+const TOKEN_PARSERS = ['tedious/lib/token/row-token-parser.js', 'tedious/lib/token/returnvalue-token-parser.js'];
+
+/**
+ * Why the installed tedious cannot be made exact, or undefined when it can: it must be the reviewed
+ * release, and its token parsers must look readValue up on the module at each call (otherwise the
+ * replacement below would never be called).
+ */
+export function tediousReviewProblem(version: string, parserSources: Record<string, string>): string | undefined {
+  const fix = 'review src/erp/tedious-exact.ts against it (docs/config.md, "Exact values")';
+  if (version !== REVIEWED_TEDIOUS_VERSION) return `tedious ${version} is installed but src/erp/tedious-exact.ts was reviewed against ${REVIEWED_TEDIOUS_VERSION}: ${fix}, then update REVIEWED_TEDIOUS_VERSION`;
+  for (const [parser, source] of Object.entries(parserSources)) {
+    if (!source.includes('(0, _valueParser.readValue)(')) return `${parser} no longer calls readValue through the value-parser module: ${fix}`;
+  }
+  return undefined;
+}
+
 /** Installs the exact reader once per process (idempotent). Throws if tedious is not the reviewed release. */
 export function installExactDecoding(): void {
   if (valueParser.readValue.exact) return;
   const { version } = require('tedious/package.json') as { version: string };
-  if (version !== REVIEWED_TEDIOUS_VERSION) {
-    throw new Error(
-      `tedious ${version} is installed but src/erp/tedious-exact.ts was reviewed against ${REVIEWED_TEDIOUS_VERSION}: ` +
-      'check that its value parser still decodes DECIMAL/MONEY through exports.readValue, then update REVIEWED_TEDIOUS_VERSION ' +
-      '(docs/config.md, "Exact values")',
-    );
-  }
+  const problem = tediousReviewProblem(version, Object.fromEntries(TOKEN_PARSERS.map((p) => [p, readFileSync(require.resolve(p), 'utf8')])));
+  if (problem) throw new Error(problem);
   const original = valueParser.readValue;
   const exact: ReadValue & { exact?: true } = (buf, offset, metadata, options) => {
     switch (metadata.type.name) {

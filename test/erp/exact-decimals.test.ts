@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import t from 'tap';
-import { exactDecodingInstalled, REVIEWED_TEDIOUS_VERSION } from '../../src/erp/tedious-exact.ts';
+import { exactDecodingInstalled, REVIEWED_TEDIOUS_VERSION, tediousReviewProblem } from '../../src/erp/tedious-exact.ts';
 import { simulatorTarget } from '../helpers/erp-target.ts';
 
 /** The test's own formatter (independent of src/sync/decimal.ts): units of 10^-scale → text. */
@@ -26,6 +26,10 @@ t.test('the exact reader is what tedious calls, and tedious is the reviewed, pin
   t.equal(pkg.dependencies.tedious, REVIEWED_TEDIOUS_VERSION, 'package.json pins tedious exactly: an upgrade is a reviewed change');
   const installed = JSON.parse(readFileSync(new URL('../../node_modules/tedious/package.json', import.meta.url), 'utf8')) as { version: string };
   t.equal(installed.version, REVIEWED_TEDIOUS_VERSION);
+  // An upgrade fails loudly instead of bringing the doubles back.
+  t.match(tediousReviewProblem('20.4.0', {}), /tedious 20\.4\.0 is installed but .* reviewed against/);
+  t.match(tediousReviewProblem(REVIEWED_TEDIOUS_VERSION, { 'row-token-parser.js': 'const result = readValue(parser.buffer)' }), /row-token-parser\.js no longer calls readValue/);
+  t.equal(tediousReviewProblem(REVIEWED_TEDIOUS_VERSION, { 'row-token-parser.js': '(0, _valueParser.readValue)(parser.buffer' }), undefined);
 });
 
 t.test('the issue\'s values, ERP → Hub and Hub → ERP', async (t) => {
