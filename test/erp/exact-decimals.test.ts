@@ -85,6 +85,11 @@ t.test('a 1 000-row bulk load of i/100 MONEY values sums to exactly 4995.0000', 
   t.equal((await db!.pool.query('SELECT sum(importe)::text AS s FROM movimientos')).rows[0].s, '4995.0000');
   t.same((await pool.execute('SELECT CAST(SUM(importe) AS MONEY) AS s FROM movimientos')).rows, [{ s: '4995.0000' }]);
   t.same((await pool.execute('SELECT importe FROM movimientos WHERE id = 29')).rows, [{ importe: '0.2900' }]);
+  // ~37 KB of numeric cells spans several TDS packets: a value split across two is decoded exactly too.
+  const all = [];
+  for await (const row of pool.query('SELECT id, importe, CAST(importe AS DECIMAL(38,4)) AS d, CAST(importe AS NUMERIC(9,2)) AS n FROM movimientos ORDER BY id')) all.push(row);
+  const cents = (i: number) => `${Math.floor(i / 100)}.${String(i % 100).padStart(2, '0')}`;
+  t.same(all, rows.map(({ id }) => ({ id, importe: `${cents(id)}00`, d: `${cents(id)}00`, n: cents(id) })));
 });
 
 interface Sample { sql: string; param: Record<string, unknown>; bulk: string; expected: string }
