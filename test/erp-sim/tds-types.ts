@@ -98,7 +98,7 @@ export function writeValue(w: TdsWriter, c: ColumnKind, text: string | null): vo
       const magnitude = v < 0n ? -v : v;
       if (magnitude >= 10n ** BigInt(c.precision)) throw new Error(`Arithmetic overflow converting ${text} to numeric(${c.precision},${c.scale})`);
       const size = decimalSize(c.precision);
-      w.u8(size).u8(text.trim().startsWith('-') ? 0 : 1).uintN(magnitude, size - 1);
+      w.u8(size).u8(v < 0n ? 0 : 1).uintN(magnitude, size - 1); // a zero is never negative, as on SQL Server
       return;
     }
     case 'money': {
