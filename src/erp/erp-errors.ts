@@ -47,7 +47,9 @@ export function classifyErpError(err: unknown, statement?: string): RetryableErp
   const e = (err ?? {}) as { message?: string; number?: number; state?: number; code?: string; cause?: unknown };
   const details: ErpErrorDetails = { number: e.number, state: e.state, driverCode: e.code, statement };
   const where = statement ? ` (statement ${statement})` : '';
-  const what = e.number !== undefined ? `SQL Server error ${e.number}${e.state !== undefined ? ` state ${e.state}` : ''}: ${e.message}` : `${e.code ?? 'error'}: ${e.message ?? String(err)}`;
+  // tedious's InputError ("Column 'x' could not be serialized") keeps the reason in `cause`.
+  const why = e.number === undefined && e.cause instanceof Error && !e.message?.includes(e.cause.message) ? `: ${e.cause.message}` : '';
+  const what = e.number !== undefined ? `SQL Server error ${e.number}${e.state !== undefined ? ` state ${e.state}` : ''}: ${e.message}` : `${e.code ?? 'error'}: ${e.message ?? String(err)}${why}`;
   const message = `${what}${where}`;
   const transient = (e.number !== undefined && TRANSIENT_NUMBERS.has(e.number)) || (e.number === undefined && e.code !== undefined && TRANSIENT_DRIVER_CODES.has(e.code));
   // A login failure (18456) is a wrong password: retrying only locks the account.

@@ -3,9 +3,12 @@
  * A plain value gets an inferred type; `{ type, value }` states it (e.g. `@lastSync` as datetime2(7)).
  */
 import { TYPES, type Request } from 'tedious';
+import { normalizeDecimal } from '../sync/decimal.ts';
+import { instantOf, parseWallClock } from '../sync/wall-clock.ts';
+import { ExactTypes } from './tedious-exact.ts';
 
 export const ERP_PARAM_TYPES = [
-  'int', 'bigint', 'smallint', 'tinyint', 'bit', 'decimal', 'money', 'float', 'nvarchar', 'varchar', 'date', 'datetime', 'datetime2',
+  'int', 'bigint', 'smallint', 'tinyint', 'bit', 'decimal', 'money', 'smallmoney', 'float', 'nvarchar', 'varchar', 'date', 'datetime', 'datetime2',
   'datetimeoffset', 'uniqueidentifier', 'varbinary',
 ] as const;
 export type ErpParamType = (typeof ERP_PARAM_TYPES)[number];
@@ -34,26 +37,18 @@ function infer(value: unknown): TypedParam {
   return { type: 'nvarchar', value: String(value) };
 }
 
-const WALL = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,7}))?)?(Z|[+-]\d{2}:?\d{2})?$/;
-
 /**
  * "2026-03-01T09:30:00.1234567" → a Date whose UTC fields are that wall time (the driver runs with
  * useUTC) carrying the sub-millisecond remainder in `nanosecondDelta`, which tedious writes into
- * datetime2(7). A value with a zone is converted to UTC first.
+ * datetime2(7). A value with a zone is converted to UTC first. Years 0001–0099 stay themselves.
  */
 export function datetime2Param(v: unknown): Date | null {
   if (v === null || v === undefined) return null;
   if (v instanceof Date) return v;
-  const m = WALL.exec(String(v).trim());
-  if (!m) throw new TypeError(`'${String(v)}' is not a date-time`);
-  const digits = (m[7] ?? '').padEnd(7, '0');
-  const d = new Date(Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +(m[4] ?? 0), +(m[5] ?? 0), +(m[6] ?? 0), Number(digits.slice(0, 3))));
-  if (m[8] && m[8] !== 'Z') {
-    const sign = m[8][0] === '-' ? -1 : 1;
-    const [hh, mm] = [Number(m[8].slice(1, 3)), Number(m[8].slice(-2))];
-    d.setTime(d.getTime() - sign * (hh * 60 + mm) * 60_000);
-  }
-  Object.assign(d, { nanosecondDelta: Number(digits.slice(3)) / 1e7 });
+  const c = parseWallClock(String(v));
+  if (!c || c.fraction.length > 7) throw new TypeError(`'${String(v)}' is not a date-time`);
+  const d = instantOf(c);
+  Object.assign(d, { nanosecondDelta: Number(c.fraction.padEnd(7, '0').slice(3)) / 1e7 });
   return d;
 }
 
@@ -68,19 +63,23 @@ export function bindParams(request: Request, params: ErpParams = {}): void {
       case 'tinyint': request.addParameter(name, TYPES.TinyInt, v); break;
       case 'bit': request.addParameter(name, TYPES.Bit, v); break;
       case 'float': request.addParameter(name, TYPES.Float, v); break;
-      case 'money': request.addParameter(name, TYPES.Money, v === null ? null : Number(v)); break;
+      // Exact types: the decimal string is encoded as is, never through a double (tedious-exact.ts).
+      case 'money': request.addParameter(name, ExactTypes.Money, v); break;
+      case 'smallmoney': request.addParameter(name, ExactTypes.SmallMoney, v); break;
       case 'decimal': {
-        const s = v === null || v === undefined ? null : String(v);
+        const s = v === null || v === undefined ? null : normalizeDecimal(v);
         const scale = p.scale ?? (s?.split('.')[1]?.length ?? 0);
-        request.addParameter(name, TYPES.Decimal, s === null ? null : Number(s), { precision: p.precision ?? 18, scale });
+        // Wide enough for the value (a 22-digit account number does not fit the default 18).
+        const intDigits = s ? s.replace(/^-/, '').split('.')[0]!.replace(/^0+/, '').length : 0;
+        request.addParameter(name, ExactTypes.Decimal, s ?? v ?? null, { precision: p.precision ?? Math.min(38, Math.max(18, intDigits + scale)), scale });
         break;
       }
       case 'nvarchar': request.addParameter(name, TYPES.NVarChar, v, p.length ? { length: p.length } : undefined); break;
       case 'varchar': request.addParameter(name, TYPES.VarChar, v, p.length ? { length: p.length } : undefined); break;
-      case 'date': request.addParameter(name, TYPES.Date, datetime2Param(v)); break;
+      case 'date': request.addParameter(name, ExactTypes.Date, datetime2Param(v)); break;
       case 'datetime': request.addParameter(name, TYPES.DateTime, datetime2Param(v)); break;
-      case 'datetime2': request.addParameter(name, TYPES.DateTime2, datetime2Param(v), { scale: p.scale ?? 7 }); break;
-      case 'datetimeoffset': request.addParameter(name, TYPES.DateTimeOffset, datetime2Param(v), { scale: p.scale ?? 7 }); break;
+      case 'datetime2': request.addParameter(name, ExactTypes.DateTime2, datetime2Param(v), { scale: p.scale ?? 7 }); break;
+      case 'datetimeoffset': request.addParameter(name, ExactTypes.DateTimeOffset, datetime2Param(v), { scale: p.scale ?? 7 }); break;
       case 'uniqueidentifier': request.addParameter(name, TYPES.UniqueIdentifier, v); break;
       case 'varbinary': request.addParameter(name, TYPES.VarBinary, v); break;
     }

@@ -3,6 +3,7 @@
  * lowercase GUIDs, base64 binaries. Zone-less ERP datetimes are read as the tenant's local time.
  */
 import { fromWallTime, toZonedIso } from '../sync/timezone.ts';
+import './tedious-exact.ts';
 
 export type ErpValue = string | number | boolean | null;
 export type ErpRow = Record<string, ErpValue>;
@@ -15,11 +16,6 @@ interface ColumnMeta {
 }
 
 const pad = (n: number, w = 2) => String(n).padStart(w, '0');
-
-/** Wall-clock fields of a tedious Date read with useUTC (the UTC fields are the ERP's wall clock). */
-function wallDate(d: Date): Date {
-  return new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate(), d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds(), d.getUTCMilliseconds()));
-}
 
 /** 100-ns digits of a tedious date: milliseconds plus the driver's `nanosecondsDelta` (seconds). */
 function sevenDigits(d: Date): string {
@@ -35,23 +31,21 @@ export function datetime2Text(d: Date): string {
   return `${pad(d.getUTCFullYear(), 4)}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}T${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}.${sevenDigits(d)}`;
 }
 
-function decimalText(v: number | string, scale: number): string {
-  // tedious hands decimals over as numbers; with the column's scale they print back exactly
-  // (up to 15 significant digits — beyond that, CAST the column to VARCHAR in the query).
-  return typeof v === 'string' ? v : v.toFixed(scale);
+/** tedious-exact.ts decodes DECIMAL/NUMERIC/MONEY from the wire bytes into exact text with the column's scale. */
+function decimalText(v: unknown): string {
+  if (typeof v !== 'string') throw new TypeError(`a decimal arrived from the ERP as ${typeof v}: the exact decoder (src/erp/tedious-exact.ts) is not installed`);
+  return v;
 }
 
 export function convertValue(value: unknown, meta: ColumnMeta, timeZone: string): ErpValue {
   if (value === null || value === undefined) return null;
   switch (meta.type.name) {
     case 'Decimal': case 'DecimalN': case 'Numeric': case 'NumericN':
-      return decimalText(value as number, meta.scale ?? 0);
     case 'Money': case 'MoneyN': case 'SmallMoney':
-      return decimalText(value as number, 4);
+      return decimalText(value);
     case 'DateTime': case 'DateTimeN': case 'SmallDateTime': {
-      // No zone on the wire: the tenant's wall clock.
-      const d = value as Date;
-      return toZonedIso(fromWallTime(wallDate(d), timeZone), timeZone);
+      // No zone on the wire: the tenant's wall clock (the driver runs with useUTC, so the UTC fields are it).
+      return toZonedIso(fromWallTime(value as Date, timeZone), timeZone);
     }
     case 'DateTime2': case 'DateTime2N':
       return datetime2Text(value as Date);

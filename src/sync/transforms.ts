@@ -9,6 +9,7 @@
 import type { FieldMapping, TransformRule } from './entity-config-schema.ts';
 import { normalizeDecimal, roundDecimal } from './decimal.ts';
 import { fromWallTime, toZonedIso } from './timezone.ts';
+import { instantOf, parseWallClock, type WallClock } from './wall-clock.ts';
 
 export type Row = Record<string, unknown>;
 
@@ -42,39 +43,21 @@ export function mapHubToErp(payload: Row, mapping: FieldMapping): { header: Row;
   return { header, items };
 }
 
-/** A wall time without a zone (ERP `datetime`, `date`): read in the tenant's zone. Up to 9 fraction digits. */
-const LOCAL_DATETIME = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?$/;
-/** An ISO-8601 instant: `Z` or a numeric offset. */
-const ZONED_DATETIME = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2})?)(?:\.(\d{1,9}))?(Z|[+-]\d{2}:?\d{2})$/i;
-
-function wallClock(m: RegExpExecArray, field: string, v: string): Date {
-  const [y, mo, d, h, mi, s] = [1, 2, 3, 4, 5, 6].map((i) => Number(m[i] ?? 0)) as [number, number, number, number, number, number];
-  const wall = new Date(Date.UTC(y, mo - 1, d, h, mi, s));
-  // Date.UTC rolls 2026-02-30 over to March: a round trip catches impossible dates and times.
-  if (wall.getUTCFullYear() !== y || wall.getUTCMonth() !== mo - 1 || wall.getUTCDate() !== d || wall.getUTCHours() !== h || wall.getUTCMinutes() !== mi || wall.getUTCSeconds() !== s) {
-    throw new TransformError(field, `${JSON.stringify(v)} is not a valid date`);
-  }
-  return wall;
-}
-
 function toDate(v: unknown, timeZone: string, dateOnly: boolean | undefined, field: string): string {
   let iso: string;
-  const text = typeof v === 'string' ? v.trim() : undefined;
-  let m: RegExpExecArray | null;
   if (v instanceof Date && !Number.isNaN(v.getTime())) iso = toZonedIso(v, timeZone);
-  else if (text !== undefined && (m = LOCAL_DATETIME.exec(text))) {
-    const wall = wallClock(m, field, text);
-    // Sub-millisecond digits (datetime2(7)) are kept as written, never rounded to ms.
-    iso = toZonedIso(fromWallTime(wall, timeZone), timeZone, (m[7] ?? '').padEnd(3, '0'));
-  } else if (text !== undefined && (m = ZONED_DATETIME.exec(text))) {
-    const wall = wallClock(LOCAL_DATETIME.exec(m[1]!)!, field, text);
-    const z = /^([+-])(\d{2}):?(\d{2})$/.exec(m[3]!);
-    const offset = z ? (z[1] === '-' ? -1 : 1) * (Number(z[2]) * 60 + Number(z[3])) : 0;
-    const instant = new Date(wall.getTime() + Number((m[2] ?? '').padEnd(3, '0').slice(0, 3)) - offset * 60_000);
-    iso = toZonedIso(instant, timeZone, m[2] ? m[2].padEnd(3, '0') : undefined);
-  } else {
+  else {
+    let c: WallClock | undefined;
+    try {
+      c = typeof v === 'string' ? parseWallClock(v) : undefined;
+    } catch (e) {
+      throw new TransformError(field, (e as Error).message);
+    }
     // Date.parse would accept "12" or "Mar 1"; an ERP value like that is a mapping mistake.
-    throw new TransformError(field, `cannot read ${JSON.stringify(v)} as a date (expected ISO-8601, e.g. 2026-03-01 09:30:00)`);
+    if (!c) throw new TransformError(field, `cannot read ${JSON.stringify(v)} as a date (expected ISO-8601, e.g. 2026-03-01 09:30:00)`);
+    // A wall time without a zone (ERP `datetime`, `date`) is read in the tenant's zone. Sub-millisecond
+    // digits (datetime2(7)) are kept as written, never rounded to ms.
+    iso = toZonedIso(c.offsetMinutes === undefined ? fromWallTime(c.wall, timeZone) : instantOf(c), timeZone, c.fraction.padEnd(3, '0'));
   }
   return dateOnly ? iso.slice(0, 10) : iso;
 }

@@ -50,6 +50,7 @@ DO $$ BEGIN
   IF NOT EXISTS (SELECT 1 FROM pg_type WHERE typname = 'legacy_varchar') THEN CREATE DOMAIN legacy_varchar AS text; END IF;
   IF NOT EXISTS (SELECT 1 FROM pg_type WHERE typname = 'tsql_bit') THEN CREATE DOMAIN tsql_bit AS smallint CHECK (VALUE IN (0, 1)); END IF;
   IF NOT EXISTS (SELECT 1 FROM pg_type WHERE typname = 'tsql_money') THEN CREATE DOMAIN tsql_money AS numeric(19,4); END IF;
+  IF NOT EXISTS (SELECT 1 FROM pg_type WHERE typname = 'tsql_smallmoney') THEN CREATE DOMAIN tsql_smallmoney AS numeric(10,4); END IF;
 EXCEPTION WHEN unique_violation OR duplicate_object THEN NULL; END $$;
 SET TIME ZONE 'UTC'; SET lc_monetary = 'C'; SET bytea_output = 'hex';`;
 
@@ -240,6 +241,7 @@ function kindOf(f: pg.FieldDef, domain: string): ColumnKind {
   if (domain === 'legacy_varchar') return { kind: 'varchar' };
   if (domain === 'tsql_bit') return { kind: 'bit' };
   if (domain === 'tsql_money') return { kind: 'money' };
+  if (domain === 'tsql_smallmoney') return { kind: 'money', size: 4 };
   switch (f.dataTypeID) {
     case 16: return { kind: 'bit' };
     case 21: return { kind: 'int', size: 2 };

@@ -51,6 +51,12 @@ t.test('T-SQL column types in CREATE TABLE', async (t) => {
   );
 });
 
+t.test('SMALLMONEY, and MONEY/SMALLMONEY in CAST: the exact tsql domains, not PostgreSQL\'s 2-decimal money', async (t) => {
+  t.equal(rw('CREATE TABLE x (a SMALLMONEY, b MONEY)'), 'CREATE TABLE x (a tsql_smallmoney, b tsql_money)');
+  t.equal(rw("SELECT CAST('1.2345' AS MONEY) AS m, CAST(x AS smallmoney) AS s FROM t"), "SELECT CAST('1.2345' AS tsql_money) AS m, CAST(x AS tsql_smallmoney) AS s FROM t");
+  t.equal(rw('SELECT importe AS money FROM t'), 'SELECT importe AS money FROM t', 'an alias named money is left alone');
+});
+
 t.test('INSERT … OUTPUT INSERTED.col → RETURNING', async (t) => {
   t.equal(rw('INSERT INTO OC (Numero) OUTPUT INSERTED.IdOC VALUES (@n)', { n: '' }), 'INSERT INTO OC (Numero) VALUES ($1) RETURNING IdOC', 'character parameters stay untyped');
   t.throws(() => rw('DELETE FROM OC OUTPUT DELETED.IdOC WHERE 1 = 0'), /not supported by the ERP simulator: OUTPUT/);

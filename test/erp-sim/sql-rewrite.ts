@@ -28,7 +28,8 @@ const TYPE_REWRITES: [RegExp, string][] = [
   [/\bDATETIME2(\s*\(\s*\d\s*\))?/gi, 'timestamp'],
   [/\bDATETIMEOFFSET(\s*\(\s*\d\s*\))?/gi, 'timestamptz'],
   [/\b(SMALL)?DATETIME\b/gi, 'datetime'],
-  [/\bSMALLMONEY\b|\bMONEY\b/gi, 'tsql_money'],
+  [/\bSMALLMONEY\b/gi, 'tsql_smallmoney'],
+  [/\bMONEY\b/gi, 'tsql_money'],
   [/\bUNIQUEIDENTIFIER\b/gi, 'uuid'],
   [/\bVARBINARY\s*\(\s*(MAX|\d+)\s*\)/gi, 'bytea'],
   [/\bTINYINT\b/gi, 'int2'],
@@ -107,6 +108,9 @@ export function rewriteTsql(input: string, declared: Map<string, string> = new M
   // EXEC proc args → CALL proc(args)
   const exec = /^EXEC(?:UTE)?\s+([\w."#]+)\s*([\s\S]*)$/i.exec(code);
   if (exec) code = `CALL ${exec[1]}(${exec[2]!.trim()})`;
+
+  // CAST(x AS MONEY | SMALLMONEY): the exact tsql domains, not PostgreSQL's 2-decimal money type.
+  code = code.replace(/(\bCAST\s*\([^()]*?\bAS\s+)(SMALL)?MONEY\b/gi, (_m, head: string, small: string | undefined) => `${head}${small ? 'tsql_smallmoney' : 'tsql_money'}`);
 
   if (/^CREATE\s+TABLE\b/i.test(code)) {
     code = code.replace(/^CREATE\s+TABLE\s+(IF\s+NOT\s+EXISTS\s+)?#/i, (_m, ine: string | undefined) => `CREATE TEMP TABLE ${ine ?? ''}#`);

@@ -21,7 +21,7 @@ const EPOCH_0001 = new Date(0).setUTCFullYear(1, 0, 1); // day 0 of DATE / DATET
 const EPOCH_1900 = Date.UTC(1900, 0, 1);
 
 export type ColumnKind =
-  | { kind: 'int'; size: 2 | 4 | 8 } | { kind: 'decimal'; precision: number; scale: number } | { kind: 'money' }
+  | { kind: 'int'; size: 2 | 4 | 8 } | { kind: 'decimal'; precision: number; scale: number } | { kind: 'money'; size?: 4 | 8 }
   | { kind: 'nvarchar' } | { kind: 'varchar' } | { kind: 'datetime2' } | { kind: 'datetimeoffset' } | { kind: 'datetime' }
   | { kind: 'date' } | { kind: 'bit' } | { kind: 'guid' } | { kind: 'varbinary' } | { kind: 'float' };
 
@@ -32,7 +32,7 @@ export function writeTypeInfo(w: TdsWriter, c: ColumnKind): void {
   switch (c.kind) {
     case 'int': w.u8(T.INTN).u8(c.size); return;
     case 'decimal': w.u8(T.DECIMALN).u8(decimalSize(c.precision)).u8(c.precision).u8(c.scale); return;
-    case 'money': w.u8(T.MONEYN).u8(8); return;
+    case 'money': w.u8(T.MONEYN).u8(c.size ?? 8); return;
     case 'nvarchar': w.u8(T.NVARCHAR).u16(0xffff).bytes(COLLATION_CP1252); return;
     case 'varchar': w.u8(T.BIGVARCHAR).u16(8000).bytes(COLLATION_CP1252); return;
     case 'datetime2': w.u8(T.DATETIME2N).u8(7); return;
@@ -58,6 +58,19 @@ function splitTimestamp(text: string): { days: number; ticks: bigint } {
   return { days, ticks };
 }
 
+/**
+ * PostgreSQL numeric text → integer count of 10^-scale units, exactly (BigInt). Digits beyond the
+ * scale round half away from zero, as SQL Server does when it narrows a decimal.
+ */
+function scaledInteger(text: string, scale: number): bigint {
+  const m = /^([+-]?)(\d*)(?:\.(\d*))?$/.exec(text.trim());
+  if (!m || (!m[2] && !m[3])) throw new Error(`ERP simulator cannot encode '${text}' as a decimal`);
+  const frac = m[3] ?? '';
+  let v = BigInt((m[2] || '0') + frac.padEnd(scale, '0').slice(0, scale));
+  if (frac.length > scale && frac[scale]! >= '5') v += 1n;
+  return m[1] === '-' ? -v : v;
+}
+
 function plpBytes(w: TdsWriter, data: Buffer): void {
   w.u64(BigInt(data.length));
   if (data.length) w.u32(data.length).bytes(data);
@@ -81,18 +94,19 @@ export function writeValue(w: TdsWriter, c: ColumnKind, text: string | null): vo
       return;
     }
     case 'decimal': {
-      const neg = text.startsWith('-');
-      const [i, f = ''] = (neg ? text.slice(1) : text).split('.');
-      const scaled = BigInt((i || '0') + f.padEnd(c.scale, '0').slice(0, c.scale));
+      const v = scaledInteger(text, c.scale);
+      const magnitude = v < 0n ? -v : v;
+      if (magnitude >= 10n ** BigInt(c.precision)) throw new Error(`Arithmetic overflow converting ${text} to numeric(${c.precision},${c.scale})`);
       const size = decimalSize(c.precision);
-      w.u8(size).u8(neg ? 0 : 1).uintN(scaled, size - 1);
+      w.u8(size).u8(v < 0n ? 0 : 1).uintN(magnitude, size - 1); // a zero is never negative, as on SQL Server
       return;
     }
     case 'money': {
-      const clean = text.replace(/[^0-9.-]/g, '');
-      const [i, f = ''] = clean.replace('-', '').split('.');
-      let v = BigInt((i || '0') + f.padEnd(4, '0').slice(0, 4));
-      if (clean.startsWith('-')) v = -v;
+      // PostgreSQL's own money type prints "$1,234.56"; the tsql_money domains print plain numerics.
+      const v = scaledInteger(text.replace(/[$,\s]/g, ''), 4);
+      const size = c.size ?? 8;
+      if (BigInt.asIntN(size * 8, v) !== v) throw new Error(`Arithmetic overflow converting ${text} to ${size === 4 ? 'smallmoney' : 'money'}`);
+      if (size === 4) { w.u8(4).i32(Number(v)); return; }
       const u = BigInt.asUintN(64, v);
       w.u8(8).u32(Number(u >> 32n)).u32(Number(u & 0xffffffffn));
       return;
