@@ -66,6 +66,13 @@ export const statusResponse = z.object({
   updated_at: z.string(),
 });
 
+const hubFieldType = z.enum(['string', 'decimal', 'integer', 'boolean', 'date', 'date-time', 'array', 'unknown']);
+const hubField = z.object({ name: z.string(), type: hubFieldType, fields: z.array(z.object({ name: z.string(), type: hubFieldType })).optional() });
+
+/** Schema discovery: `receives` for an inbound entity, `sends` for an outbound one (null when it does not flow that way). */
+export const entitySchemaResponse = z.object({ entity_type: z.string(), receives: z.array(hubField).nullable(), sends: z.array(hubField).nullable() });
+
+export type EntitySchema = z.infer<typeof entitySchemaResponse>;
 export type PendingResponse = z.infer<typeof pendingResponse>;
 export type InboundItem = z.infer<typeof inboundItem>;
 export type LeaseResponse = z.infer<typeof leaseResponse>;

@@ -120,3 +120,18 @@ t.test('field mapping', async (t) => {
   t.same(items, [{ CodArt: 'A', Cantidad: 2 }, { CodArt: 'B', Cantidad: 1 }]);
   t.same(mapHubToErp({ numero: 'R-1' }, { hub_to_erp: { numero: 'Numero' }, items: { from: 'items', mapping: {} } }).items, [], 'no lines in the payload');
 });
+
+t.test('hubFieldsOf: the Hub-side fields of a config, typed by its transform rules', async (t) => {
+  const { hubFieldsOf } = await import('../../src/sync/hub-schema.ts');
+  t.same(
+    hubFieldsOf({
+      direction: 'BOTH',
+      field_mapping: { erp_to_hub: { CodProv: 'id', Saldo: 'saldo', Alta: 'alta' }, hub_to_erp: { total: 'Total', fecha: 'Fecha' }, items: { from: 'items', mapping: { cantidad: 'Cantidad' } } },
+      transform_rules: [{ rule: 'number', field: 'saldo', scale: 2 }, { rule: 'date', field: 'alta', date_only: true }, { rule: 'trim', field: 'id' }, { rule: 'number', field: 'total' }, { rule: 'integer', field: 'cantidad' }],
+    }),
+    {
+      receives: [{ name: 'id', type: 'string' }, { name: 'saldo', type: 'decimal' }, { name: 'alta', type: 'date' }],
+      sends: [{ name: 'total', type: 'decimal' }, { name: 'fecha', type: 'unknown' }, { name: 'items', type: 'array', fields: [{ name: 'cantidad', type: 'integer' }] }],
+    },
+  );
+});
