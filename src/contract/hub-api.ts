@@ -4,7 +4,6 @@
  * its types from the same objects. Nothing here touches the server's internals.
  */
 import { z } from 'zod';
-import { QUEUE_STATUSES } from '../db/schema.ts';
 
 /** `:entity` path segment: an identifier, case-insensitive, served upper-case (PROVEEDOR, ORDEN_COMPRA). */
 export const entityParam = z
@@ -12,7 +11,6 @@ export const entityParam = z
   .regex(/^[A-Za-z][A-Za-z0-9_]{0,62}$/, 'entity must be an identifier like PROVEEDOR or ORDEN_COMPRA')
   .transform((s) => s.toUpperCase());
 
-export const queueStatus = z.enum(QUEUE_STATUSES);
 export const hubAction = z.enum(['CREATE', 'UPDATE', 'DELETE']);
 
 export const errorBody = z

@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { cronProblem } from './cron.ts';
-import { isTimeZone } from './timezone.ts';
+import { isTimeZone } from '../core/timezone.ts';
 
 /** A SQL Server identifier without brackets: it ends up as a column or `@parameter` name. */
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;

@@ -3,7 +3,6 @@
  * a real SQL Server when MSSQL_URL is set. Tables are created with T-SQL both accept.
  */
 import type { Test } from 'tap';
-import { RetryableErpError } from '../../src/erp/erp-errors.ts';
 import type { ErpTarget } from '../helpers/erp-target.ts';
 
 let seq = 0;

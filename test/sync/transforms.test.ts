@@ -1,7 +1,7 @@
 import t from 'tap';
-import { normalizeDecimal, roundDecimal } from '../../src/sync/decimal.ts';
+import { normalizeDecimal, roundDecimal } from '../../src/core/decimal.ts';
 import type { TransformRule } from '../../src/sync/entity-config-schema.ts';
-import { toZonedIso } from '../../src/sync/timezone.ts';
+import { toZonedIso } from '../../src/core/timezone.ts';
 import { applyTransforms, mapFields, mapHubToErp, TransformError } from '../../src/sync/transforms.ts';
 
 const BA = 'America/Argentina/Buenos_Aires';

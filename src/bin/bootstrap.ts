@@ -8,7 +8,7 @@ import { pendingMigrations } from '../db/migrate.ts';
 import { applyRolesSql, assertLeastPrivilege, OWNER_ROLE, roleOf, RUNTIME_ROLE, urlAs } from '../db/roles.ts';
 import { prepareDatabase } from '../queue/boss.ts';
 import { createKeyring, type Keyring } from '../security/secret-box.ts';
-import type { Env } from './config.ts';
+import type { Env } from '../config/config.ts';
 
 const EMBEDDED_DATABASE = 'parse_sync';
 
