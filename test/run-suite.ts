@@ -11,7 +11,7 @@ import pg from 'pg';
 import { createDb } from '../src/db/connect.ts';
 import { ensureEmbeddedPostgres } from '../src/db/embedded-postgres.ts';
 import { freePort } from './helpers/processes.ts';
-import { prepareDatabase } from '../src/queue/boss.ts';
+import { prepareDatabase } from '../src/bin/bootstrap.ts';
 import { applyRolesSql, OWNER_ROLE, RUNTIME_ROLE, urlAs } from '../src/db/roles.ts';
 import { TEST_ROLE_PASSWORDS } from './helpers/db.ts';
 
