@@ -26,6 +26,19 @@ t.test('GETDATE(), SYSDATETIME(), ISNULL(a, b)', async (t) => {
   t.equal(rw('SELECT GETDATE() AS a, SYSDATETIME() AS b, ISNULL(x, 0) AS c FROM t'), 'SELECT LOCALTIMESTAMP AS a, LOCALTIMESTAMP AS b, COALESCE(x, 0) AS c FROM t');
 });
 
+t.test('joined UPDATE … FROM … JOIN and UPDATE … FROM … WHERE NOT EXISTS (MERGE-less downloads)', async (t) => {
+  t.equal(
+    rw('UPDATE t SET t.nombre = s.nombre, t.activo = s.activo FROM plan_cuentas AS t INNER JOIN #temp_p_1 AS s ON t.codigo = s.codigo'),
+    'UPDATE plan_cuentas AS t SET nombre = s.nombre, activo = s.activo FROM "#temp_p_1" AS s WHERE t.codigo = s.codigo',
+  );
+  t.equal(
+    rw('UPDATE t SET t.activo = @v FROM plan_cuentas AS t WHERE NOT EXISTS (SELECT 1 FROM #temp_p_1 AS s WHERE s.codigo = t.codigo)', { v: 'int4' }),
+    'UPDATE plan_cuentas AS t SET activo = $1::int4 WHERE NOT EXISTS (SELECT 1 FROM "#temp_p_1" AS s WHERE s.codigo = t.codigo)',
+  );
+  t.equal(rw('UPDATE x SET x.a = s.a FROM t x JOIN s ON x.id = s.id WHERE x.b = 1'), 'UPDATE t AS x SET a = s.a FROM s WHERE x.id = s.id AND (x.b = 1)');
+  t.equal(rw('UPDATE t SET a = 1 WHERE id = 2'), 'UPDATE t SET a = 1 WHERE id = 2', 'a plain UPDATE is untouched');
+});
+
 t.test('MERGE without INTO, qualified SET targets', async (t) => {
   t.equal(
     rw('MERGE plan_cuentas AS t USING #s AS s ON t.codigo = s.codigo WHEN MATCHED THEN UPDATE SET t.nombre = s.nombre, t.tipo = s.tipo WHEN NOT MATCHED BY SOURCE THEN UPDATE SET t.activo = 0;'),

@@ -124,6 +124,16 @@ export function rewriteTsql(input: string, declared: Map<string, string> = new M
     code = alias ? merge.replace(new RegExp(`(\\bSET\\s+|,\\s*)${alias}\\.(\\w+|"[^"]+")\\s*=`, 'gi'), '$1$2 =') : merge;
   }
 
+  // UPDATE x SET x.col = … FROM t AS x [INNER JOIN s AS y ON …] [WHERE …] (T-SQL's joined update, the
+  // form MERGE-less downloads use) → UPDATE t AS x SET col = … [FROM s AS y WHERE … [AND (…)]]
+  const upd = /^UPDATE\s+(\w+)\s+SET\s+([\s\S]+?)\s+FROM\s+([\w."#]+)\s+(?:AS\s+)?(\w+)(?:\s+(?:INNER\s+)?JOIN\s+([\w."#]+)(?:\s+(?:AS\s+)?(?!ON\b)(\w+))?\s+ON\s+([\s\S]+?))?(?:\s+WHERE\s+([\s\S]+))?$/i.exec(code);
+  if (upd && upd[1]!.toLowerCase() === upd[4]!.toLowerCase()) {
+    const [, alias, set, table, , source, sourceAlias, on, where] = upd;
+    const assignments = set!.replace(new RegExp(`(^|,\\s*)${alias}\\.(\\w+|"[^"]+")\\s*=`, 'gi'), '$1$2 =');
+    const conditions = [on, where && on ? `(${where})` : where].filter(Boolean).join(' AND ');
+    code = `UPDATE ${table} AS ${alias} SET ${assignments}${source ? ` FROM ${source}${sourceAlias ? ` AS ${sourceAlias}` : ''}` : ''}${conditions ? ` WHERE ${conditions}` : ''}`;
+  }
+
   // INSERT … OUTPUT INSERTED.a, INSERTED.b VALUES/SELECT … → INSERT … VALUES/SELECT … RETURNING a, b
   const output = /^(INSERT\s+INTO\s+[\s\S]*?)\s+OUTPUT\s+((?:INSERTED\.(?:\w+|"[^"]+")\s*,?\s*)+)\s+((?:VALUES|SELECT)\b[\s\S]*)$/i.exec(code);
   if (output) code = `${output[1]} ${output[3]} RETURNING ${output[2]!.replace(/INSERTED\./gi, '').trim().replace(/,$/, '')}`;
