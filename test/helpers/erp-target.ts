@@ -115,6 +115,16 @@ function tally(kind: ErpTargetKind, outcome: 'ran' | 'skipped', name: string, re
   appendFileSync(path.join(dir, `${process.pid}.tsv`), `${[kind, outcome, file, name, reason].map((s) => s.replace(/[\t\n]/g, ' ')).join('\t')}\n`);
 }
 
+/**
+ * For a step inside an `eachTarget` test that only some targets can run: the skip reason on the
+ * others (tallied like a skipped test), false where it runs.
+ */
+export function stepSkip(target: ErpTarget, step: string, only: ErpTargetKind[], reason: string): string | false {
+  if (only.includes(target.kind)) return false;
+  tally(target.kind, 'skipped', step, `${target.kind}: ${reason}`);
+  return `${target.kind}: ${reason}`;
+}
+
 export interface EachTargetOptions {
   /** Targets that cannot run this test, each with the reason (e.g. `{ babelfish: 'no MERGE' }`). */
   not?: Partial<Record<ErpTargetKind, string>>;
