@@ -9,10 +9,10 @@ import { TEST_SECRET_KEY } from './processes.ts';
 
 export const keyring = createKeyring(TEST_SECRET_KEY);
 
-export async function tenantWithErp(db: Kysely<Database>, erp: ErpTarget, tenantId = 'acme', extra: { webhookUrl?: string } = {}): Promise<void> {
+export async function tenantWithErp(db: Kysely<Database>, erp: ErpTarget, tenantId = 'acme', extra: { webhookUrl?: string; erpType?: string } = {}): Promise<void> {
   await createTenant(db, { id: tenantId, name: 'Acme SA', timezone: 'America/Argentina/Buenos_Aires', webhookUrl: extra.webhookUrl });
   await upsertErpConnection(db, {
-    tenantId, erpType: 'AXIOMA', host: erp.options.host, port: erp.options.port!, database: erp.options.database, username: erp.options.user,
+    tenantId, erpType: extra.erpType ?? 'AXIOMA', host: erp.options.host, port: erp.options.port!, database: erp.options.database, username: erp.options.user,
     password: sealSecret(erp.options.password, keyring, ERP_PASSWORD_CONTEXT), encrypt: 'off', trustServerCertificate: true,
   });
 }
