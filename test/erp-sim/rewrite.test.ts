@@ -14,12 +14,12 @@ t.test('parameter markers become $n with the declared type; the same name reuses
 });
 
 t.test('#temp tables are session temporary tables', async (t) => {
-  t.equal(rw('CREATE TABLE #temp_plan_1 (codigo VARCHAR(20))'), 'CREATE TEMP TABLE "#temp_plan_1" (codigo legacy_varchar)');
+  t.equal(rw('CREATE TABLE #temp_plan_1 (codigo VARCHAR(20))'), 'CREATE TEMP TABLE "#temp_plan_1" (codigo legacy_varchar_20)');
   t.equal(rw('SELECT * FROM #temp_plan_1 s'), 'SELECT * FROM "#temp_plan_1" s');
 });
 
 t.test('[bracketed] identifiers become quoted identifiers; N literals plain literals', async (t) => {
-  t.equal(rw("SELECT [Razón Social] FROM [dbo].[Proveedores] WHERE x = N'Ñ'"), `SELECT "Razón Social" FROM "dbo"."Proveedores" WHERE x = 'Ñ'`);
+  t.equal(rw("SELECT [Razón Social] FROM [dbo].[Proveedores] WHERE x = N'Ñ'"), `SELECT "razón social" FROM "dbo"."proveedores" WHERE x = 'Ñ'`, 'folded like unquoted names: T-SQL identifiers are case-insensitive');
 });
 
 t.test('GETDATE(), SYSDATETIME(), ISNULL(a, b)', async (t) => {
@@ -39,6 +39,13 @@ t.test('joined UPDATE … FROM … JOIN and UPDATE … FROM … WHERE NOT EXISTS
   t.equal(rw('UPDATE t SET a = 1 WHERE id = 2'), 'UPDATE t SET a = 1 WHERE id = 2', 'a plain UPDATE is untouched');
 });
 
+t.test('TOP n / TOP (expr) at the start of a SELECT → LIMIT; SCOPE_IDENTITY() → the session\'s lastval() as numeric(38,0)', async (t) => {
+  t.equal(rw('SELECT TOP 2 n FROM numeros ORDER BY n'), 'SELECT n FROM numeros ORDER BY n LIMIT 2');
+  t.equal(rw('SELECT TOP (@k) n FROM numeros', { k: 'int4' }), 'SELECT n FROM numeros LIMIT ($1::int4)');
+  t.throws(() => rw('SELECT * FROM (SELECT TOP 1 n FROM numeros) x'), /not supported by the ERP simulator: TOP other than/);
+  t.equal(rw('SELECT SCOPE_IDENTITY() AS id'), 'SELECT CAST(lastval() AS numeric(38,0)) AS id');
+});
+
 t.test('MERGE without INTO, qualified SET targets', async (t) => {
   t.equal(
     rw('MERGE plan_cuentas AS t USING #s AS s ON t.codigo = s.codigo WHEN MATCHED THEN UPDATE SET t.nombre = s.nombre, t.tipo = s.tipo WHEN NOT MATCHED BY SOURCE THEN UPDATE SET t.activo = 0;'),
@@ -47,7 +54,7 @@ t.test('MERGE without INTO, qualified SET targets', async (t) => {
 });
 
 t.test('IF NOT EXISTS (SELECT * FROM sys.tables …) [BEGIN] CREATE TABLE … [END]', async (t) => {
-  const expected = 'CREATE TABLE IF NOT EXISTS plan_cuentas (codigo legacy_varchar PRIMARY KEY, activo tsql_bit NOT NULL DEFAULT 1)';
+  const expected = 'CREATE TABLE IF NOT EXISTS plan_cuentas (codigo legacy_varchar_20 PRIMARY KEY, activo tsql_bit NOT NULL DEFAULT 1)';
   t.equal(rw("IF NOT EXISTS (SELECT * FROM sys.tables WHERE name='plan_cuentas') BEGIN CREATE TABLE plan_cuentas (codigo VARCHAR(20) PRIMARY KEY, activo BIT NOT NULL DEFAULT 1) END"), expected);
   t.equal(rw("IF NOT EXISTS (SELECT * FROM sys.tables WHERE name = 'plan_cuentas') CREATE TABLE plan_cuentas (codigo VARCHAR(20) PRIMARY KEY, activo BIT NOT NULL DEFAULT 1)"), expected);
   t.throws(() => rw('IF 1 = 1 SELECT 1'), /not supported by the ERP simulator: IF other than/);
