@@ -86,8 +86,8 @@ export function mssqlTarget(t: Teardown, timeZone = DEFAULT_ZONE): Promise<ErpTa
   return ownDatabase(t, 'mssql', optionsFromUrl(url, timeZone, 'on'));
 }
 
-export function startTarget(t: Teardown, kind: ErpTargetKind, timeZone = DEFAULT_ZONE): Promise<ErpTarget> {
-  if (kind === 'simulator') return simulatorTarget(t, { timeZone });
+export function startTarget(t: Teardown, kind: ErpTargetKind, timeZone = DEFAULT_ZONE, simulator: EachTargetOptions['simulator'] = {}): Promise<ErpTarget> {
+  if (kind === 'simulator') return simulatorTarget(t, { ...simulator, timeZone });
   return kind === 'babelfish' ? babelfishTarget(t, timeZone) : mssqlTarget(t, timeZone);
 }
 
@@ -129,6 +129,8 @@ export interface EachTargetOptions {
   /** Targets that cannot run this test, each with the reason (e.g. `{ babelfish: 'no MERGE' }`). */
   not?: Partial<Record<ErpTargetKind, string>>;
   timeZone?: string;
+  /** Simulator options (TLS strict, CP1252 columns). */
+  simulator?: { tls?: 'off' | 'strict'; legacyVarcharColumns?: string[] };
 }
 
 /**
@@ -137,7 +139,8 @@ export interface EachTargetOptions {
  */
 export function eachTarget(t: Test, name: string, opts: EachTargetOptions, fn: (t: Test, target: ErpTarget) => Promise<void>): void {
   for (const kind of ['simulator', 'babelfish', 'mssql'] as const) {
-    const reason = opts.not?.[kind] ? `${kind}: ${opts.not[kind]}` : skipReason(kind);
+    // An absent target is reported as such first; a target that cannot run this test, second.
+    const reason = skipReason(kind) || (opts.not?.[kind] ? `${kind}: ${opts.not[kind]}` : false);
     const title = `${name} [${kind}]`;
     if (reason) {
       tally(kind, 'skipped', title, reason);
@@ -146,7 +149,7 @@ export function eachTarget(t: Test, name: string, opts: EachTargetOptions, fn: (
     }
     t.test(title, async (tt) => {
       tally(kind, 'ran', title);
-      await fn(tt, await startTarget(tt, kind, opts.timeZone));
+      await fn(tt, await startTarget(tt, kind, opts.timeZone, opts.simulator));
     });
   }
 }
