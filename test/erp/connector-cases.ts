@@ -46,6 +46,13 @@ export function connectorCases(t: Test): void {
     t.same(after, [2, 3], 'a microsecond apart is not "the same millisecond"');
   });
 
+  eachTarget(t, 'datetime2(7) keeps the 7th digit (100 ns) both ways', { not: { simulator: 'PostgreSQL keeps microseconds (6 digits)', babelfish: 'datetime2 keeps 6 digits (PostgreSQL µs)' } }, async (t, { pool }) => {
+    const name = table('ticks');
+    await pool.execute(`CREATE TABLE ${name} (id INT, modificado DATETIME2(7))`);
+    await pool.execute(`INSERT INTO ${name} (id, modificado) VALUES (1, @a), (2, @b)`, { a: { type: 'datetime2', value: '2026-03-01T09:30:00.1234567' }, b: { type: 'datetime2', value: '2026-03-01T09:30:00.1234568' } });
+    t.same((await pool.execute(`SELECT id, modificado FROM ${name} WHERE modificado > @c ORDER BY id`, { c: { type: 'datetime2', value: '2026-03-01T09:30:00.1234567' } })).rows, [{ id: 2, modificado: '2026-03-01T09:30:00.1234568' }]);
+  });
+
   eachTarget(t, 'transactions: commit keeps; an error inside rolls everything back; nesting is refused', {}, async (t, { pool }) => {
     const name = table('oc');
     await pool.execute(`CREATE TABLE ${name} (numero NVARCHAR(20) PRIMARY KEY, total DECIMAL(12,2))`);
