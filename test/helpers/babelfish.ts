@@ -28,17 +28,25 @@ async function stopScript(pid: number): Promise<void> {
   await rm(logFile(pid), { force: true });
 }
 
+export interface BabelfishPlace {
+  /** The folder holding start.sh (default ../shared/babelfish). */
+  dir?: string;
+  uid?: number;
+  erpTarget?: string;
+}
+
 /** Why Babelfish cannot run here, or undefined. */
-async function unavailable(): Promise<string | undefined> {
-  const selected = (process.env.ERP_TARGET ?? 'both').toLowerCase();
+export async function babelfishUnavailable(p: BabelfishPlace = {}): Promise<string | undefined> {
+  const selected = (p.erpTarget ?? process.env.ERP_TARGET ?? 'both').toLowerCase();
   if (selected !== 'both' && selected !== 'babelfish') return `ERP_TARGET=${selected}`;
-  if (!(await access(path.join(BABELFISH_DIR, 'start.sh')).then(() => true, () => false))) return `no ${BABELFISH_DIR} (the packaged Babelfish build)`;
-  if (process.getuid?.() !== 0) return 'not root: ../shared/babelfish/start.sh unpacks to /opt/babelfish and runs the server as the OS user postgres';
+  const dir = p.dir ?? BABELFISH_DIR;
+  if (!(await access(path.join(dir, 'start.sh')).then(() => true, () => false))) return `no ${dir} (the packaged Babelfish build)`;
+  if ((p.uid ?? process.getuid?.()) !== 0) return 'not root: ../shared/babelfish/start.sh unpacks to /opt/babelfish and runs the server as the OS user postgres';
   return undefined;
 }
 
 export async function startBabelfish(): Promise<BabelfishRun> {
-  const skip = await unavailable();
+  const skip = await babelfishUnavailable();
   if (skip) return { skip, stop: async () => {} };
   const [tds, pgPort] = [await freePort(), await freePort()];
   const env = { ...process.env, BBF_DATA: dataDir(process.pid), BBF_LOG: logFile(process.pid), BBF_TDS_PORT: String(tds), BBF_PG_PORT: String(pgPort), BBF_USER: USER, BBF_PASSWORD: PASSWORD };
