@@ -57,16 +57,31 @@ function optionsFromUrl(raw: string, timeZone: string, defaultEncrypt: 'off' | '
   };
 }
 
+/**
+ * Babelfish's CREATE/DROP DATABASE fail when another session runs one at the same moment
+ * ("tuple concurrently updated", nothing left behind), and test files run in parallel: try again.
+ */
+async function retryingCatalogRace<T>(fn: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (attempt >= 40 || !/concurrently updated/.test((err as Error).message)) throw err;
+      await new Promise((r) => setTimeout(r, 25 + Math.random() * 100));
+    }
+  }
+}
+
 /** A fresh database on a T-SQL server (Babelfish in multi-db mode, SQL Server), dropped at teardown. */
 async function ownDatabase(t: Teardown, kind: 'babelfish' | 'mssql', server: ErpConnectionOptions): Promise<ErpTarget> {
   const master = createErpPool({ ...server, database: 'master', pool: { max: 1 } });
   const name = `t_${randomBytes(6).toString('hex')}`;
-  await master.execute(`CREATE DATABASE ${name}`);
+  await retryingCatalogRace(() => master.execute(`CREATE DATABASE ${name}`));
   const options = { ...server, database: name };
   const pool = createErpPool(options);
   t.teardown(async () => {
     await pool.drain();
-    await master.execute(`DROP DATABASE ${name}`).catch(() => undefined); // the server may be stopping
+    await retryingCatalogRace(() => master.execute(`DROP DATABASE ${name}`)).catch(() => undefined); // the server may be stopping
     await master.drain();
   });
   return { kind, options, pool };
