@@ -4,7 +4,7 @@
  * with T-SQL all of them accept.
  */
 import type { Test } from 'tap';
-import { eachTarget, type ErpTargetKind } from '../helpers/erp-target.ts';
+import { eachTarget, NO_MERGE, type ErpTargetKind } from '../helpers/erp-target.ts';
 
 let seq = 0;
 const table = (base: string) => `${base}_${process.pid}_${++seq}`;
@@ -71,7 +71,7 @@ export function connectorCases(t: Test): void {
     await t.rejects(pool.transaction(() => pool.transaction(async () => 1)), /nested ERP transactions/);
   });
 
-  eachTarget(t, 'bulk load + MERGE: insert, update, and WHEN NOT MATCHED BY SOURCE THEN UPDATE SET activo = 0', { not: { babelfish: "no MERGE ('MERGE' is not currently supported in Babelfish): see the update_insert strategy below" } }, async (t, { pool }) => {
+  eachTarget(t, 'bulk load + MERGE: insert, update, and WHEN NOT MATCHED BY SOURCE THEN UPDATE SET activo = 0', { not: { babelfish: NO_MERGE } }, async (t, { pool }) => {
     const name = table('plan_cuentas');
     await pool.execute(`CREATE TABLE ${name} (codigo VARCHAR(20) PRIMARY KEY, nombre VARCHAR(200) NOT NULL, tipo VARCHAR(50), activo BIT NOT NULL DEFAULT 1)`);
     await pool.execute(`INSERT INTO ${name} (codigo, nombre, tipo) VALUES ('1.1', 'Caja vieja', 'activo'), ('9.9', 'Obsoleta', 'resultado')`);
@@ -88,6 +88,22 @@ export function connectorCases(t: Test): void {
     t.same(r, { loaded: 2, merged: 3 });
     const rows = (await pool.execute(`SELECT codigo, nombre, activo FROM ${name} ORDER BY codigo`)).rows;
     t.same(rows, [{ codigo: '1.1', nombre: 'Caja', activo: true }, { codigo: '2.1', nombre: 'Proveedores', activo: true }, { codigo: '9.9', nombre: 'Obsoleta', activo: false }]);
+  });
+
+  eachTarget(t, 'bulk load + update_insert (no MERGE): the same three rows as the MERGE above', {}, async (t, { pool }) => {
+    const name = table('plan_cuentas');
+    await pool.execute(`CREATE TABLE ${name} (codigo VARCHAR(20) PRIMARY KEY, nombre VARCHAR(200) NOT NULL, tipo VARCHAR(50), activo BIT NOT NULL DEFAULT 1)`);
+    await pool.execute(`INSERT INTO ${name} (codigo, nombre, tipo) VALUES ('1.1', 'Caja vieja', 'activo'), ('9.9', 'Obsoleta', 'resultado')`);
+    const r = await pool.bulkLoadAndMerge({
+      table: 'plan_cuentas',
+      columns: [{ name: 'codigo', type: 'VARCHAR(20)', nullable: false }, { name: 'nombre', type: 'VARCHAR(200)' }, { name: 'tipo', type: 'VARCHAR(50)' }, { name: 'activo', type: 'BIT' }],
+      rows: [{ codigo: '1.1', nombre: 'Caja', tipo: 'activo', activo: 1 }, { codigo: '2.1', nombre: 'Proveedores', tipo: 'pasivo', activo: 1 }],
+      updateInsert: { table: name, key: ['codigo'], deactivateMissing: { column: 'activo', value: false } },
+    });
+    t.same(r, { loaded: 2, merged: 3 });
+    const rows = (await pool.execute(`SELECT codigo, nombre, activo FROM ${name} ORDER BY codigo`)).rows;
+    t.same(rows, [{ codigo: '1.1', nombre: 'Caja', activo: true }, { codigo: '2.1', nombre: 'Proveedores', activo: true }, { codigo: '9.9', nombre: 'Obsoleta', activo: false }]);
+    await t.rejects(pool.bulkLoadAndMerge({ table: 'x', columns: [{ name: 'codigo', type: 'INT' }], rows: [], updateInsert: { table: name, key: ['otra'] } }), /key column\(s\) otra not in schema.columns/);
   });
 
   eachTarget(t, 'errors are classified: syntax and unknown table permanent; breaking out of a stream cancels it', {}, async (t, { pool, kind }) => {

@@ -10,10 +10,9 @@ import { runDownload } from '../../src/sync/download.ts';
 import { entityConfigInputSchema } from '../../src/sync/entity-config-schema.ts';
 import { silentLogger } from '../helpers/boss.ts';
 import { createTestDatabase } from '../helpers/db.ts';
-import { eachTarget, type ErpTarget } from '../helpers/erp-target.ts';
+import { eachTarget, NO_MERGE, type ErpTarget } from '../helpers/erp-target.ts';
 import { keyring, tenantWithErp } from '../helpers/sync-fixture.ts';
 
-const NO_MERGE = "no MERGE ('MERGE' is not currently supported in Babelfish)";
 const EXAMPLE_3 = {
   schema: { columns: [{ name: 'codigo', type: 'VARCHAR(20)', nullable: false }, { name: 'nombre', type: 'VARCHAR(200)', nullable: false }, { name: 'nivel', type: 'INT', nullable: false }] },
   pre_process: { run_on: 'erp', sql: "IF NOT EXISTS (SELECT * FROM sys.tables WHERE name='plan_cuentas_erp') CREATE TABLE plan_cuentas_erp (codigo VARCHAR(20) PRIMARY KEY, nombre VARCHAR(200), nivel INT)" },

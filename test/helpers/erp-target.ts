@@ -118,6 +118,8 @@ export function skipReason(kind: ErpTargetKind): string | false {
 }
 
 export const MSSQL_SKIP = skipReason('mssql');
+/** Babelfish's answer to MERGE; downloads there use `merge_strategy: update_insert`. */
+export const NO_MERGE = "no MERGE ('MERGE' is not currently supported in Babelfish): downloads use merge_strategy update_insert";
 
 /**
  * Records that a target test ran or was skipped, for the runner's summary
