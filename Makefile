@@ -4,7 +4,7 @@ export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 NODE := node --import tsx
 APT_PACKAGES := postgresql-client freetds-bin
 
-.PHONY: install apt run server worker migrate seed admin db-url db-stop bench typecheck test demo erp-sim
+.PHONY: install apt run server worker migrate seed admin db-url db-stop bench typecheck test demo erp-sim agent
 
 # npm ci when node_modules is missing or older than the lockfile.
 node_modules/.install-stamp: package-lock.json
@@ -54,6 +54,11 @@ test: install apt
 
 bench: install
 	$(NODE) bench/run.ts $(BENCH)
+
+# The on-site agent as single executables: dist/ax-sync-client (Linux x64) and dist/ax-sync-client.exe
+# (Windows x64; node.exe fetched with npm pack). The tests build the Linux one themselves when stale.
+agent: install
+	$(NODE) src/agent/build-sea.ts
 
 # parse-sync against the ERP SIMULATOR loaded with a small Axioma-like database (not a real ERP).
 demo: install apt
