@@ -3,7 +3,9 @@
  * schedule, --version, --help. Exit codes (for Task Scheduler): 0 ok, 1 run failed or partial,
  * 2 usage or configuration.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import http from 'node:http';
+import tls from 'node:tls';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { openAgentEnvelope } from '../security/agent-envelope.ts';
@@ -24,6 +26,12 @@ const VERSION = typeof AGENT_VERSION === 'string' ? AGENT_VERSION : '0.0.0-dev';
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 
 class UsageError extends Error {}
+const ROLLED_BACK = 'rolled back on purpose';
+class RolledBack extends Error {
+  constructor() {
+    super(ROLLED_BACK);
+  }
+}
 
 interface Ctx { dir: string; m: Messages; out(line: string): void; err(line: string): void }
 
@@ -51,11 +59,23 @@ function agentDir(flag: string | undefined): string {
 
 const files = (dir: string) => ({ config: path.join(dir, 'sync-config.enc'), state: path.join(dir, 'last-sync.json'), lock: path.join(dir, 'sync.lock') });
 
+/**
+ * The network as an office expects it: HTTPS_PROXY / HTTP_PROXY / NO_PROXY honoured by fetch, and an
+ * extra CA (a company's own TLS inspection or internal CA) trusted beside the bundled ones.
+ */
+function applyNetwork(caFile: string | undefined): void {
+  const env = process.env;
+  if (env.HTTPS_PROXY || env.HTTP_PROXY || env.https_proxy || env.http_proxy) (http as unknown as { setGlobalProxyFromEnv?: () => void }).setGlobalProxyFromEnv?.();
+  if (caFile) tls.setDefaultCACertificates([...tls.getCACertificates('default'), readFileSync(caFile, 'utf8')]);
+}
+
 async function loadSettings(ctx: Ctx): Promise<{ settings: AgentSettings; password: string }> {
   const file = files(ctx.dir).config;
   if (!existsSync(file)) throw new ConfigFileError('missing', file);
   const password = await readPassword(ctx.m);
-  return { settings: readSettings(file, password), password };
+  const settings = readSettings(file, password);
+  applyNetwork(settings.caFile);
+  return { settings, password };
 }
 
 function erpPool(s: AgentSettings, remote: RemoteConfig): ErpPool {
@@ -96,6 +116,9 @@ async function cmdInit(ctx: Ctx, v: Record<string, string | boolean | undefined>
     url, tenantId: tenant, apiKey: key, encrypt: encrypt as AgentSettings['encrypt'], trustServerCertificate: v['trust-server-certificate'] !== 'false',
     timeZone: (v.timezone as string | undefined) ?? Intl.DateTimeFormat().resolvedOptions().timeZone, caFile: v['ca-file'] as string | undefined,
   };
+  if (settings.caFile && !existsSync(settings.caFile)) throw new UsageError(`--ca-file: ${settings.caFile}`);
+  if (settings.caFile) settings.caFile = path.resolve(settings.caFile);
+  applyNetwork(settings.caFile);
   try {
     settings.remote = await createBackend(settings).config();
   } catch (err) {
@@ -135,15 +158,27 @@ async function cmdTest(ctx: Ctx): Promise<number> {
     let pool: ErpPool | undefined;
     try {
       pool = erpPool(settings, remote);
-      const r = await pool.execute("SELECT CAST(SERVERPROPERTY('ProductVersion') AS NVARCHAR(128)) AS version, CAST(SERVERPROPERTY('Edition') AS NVARCHAR(128)) AS edition", {}, { name: 'version' });
+      await pool.execute('SELECT 1 AS ok', {}, { name: 'login' });
       line(true, m.checkLogin, `${remote.sqlServerUser}@${remote.sqlServerHost}:${remote.sqlServerPort}/${remote.sqlServerDatabase}`);
-      line(true, m.checkVersion, `${r.rows[0]?.version ?? '?'} ${r.rows[0]?.edition ?? ''}`.trim());
+      try {
+        const r = await pool.execute("SELECT SERVERPROPERTY('ProductVersion') AS version, SERVERPROPERTY('Edition') AS edition", {}, { name: 'version' });
+        line(true, m.checkVersion, `${r.rows[0]?.version ?? '?'} ${r.rows[0]?.edition ?? ''}`.trim());
+      } catch (err) {
+        line(false, m.checkVersion, (err as Error).message);
+      }
       line(true, m.checkTls, settings.encrypt === 'off' ? m.tlsOff : `${m.tlsOn} (encrypt=${settings.encrypt})`);
       const tables = [...remote.configuracionTablas.tablasSubida];
       for (const t of tables) {
-        // SET FMTONLY/PARSEONLY are not everywhere; NOEXEC compiles the batch without running it.
+        // Run for real but read one row only, inside a transaction that is rolled back: the query is
+        // compiled and its objects resolved on this SQL Server, and nothing is changed.
         try {
-          await pool.execute(`SET NOEXEC ON; ${t.process.query.replace(/@(ultimaSync|lastSync)\b/gi, "CAST('1753-01-01' AS DATETIME2)")}; SET NOEXEC OFF;`, {}, { name: 'prepare' });
+          const param = /@ultimaSync\b/i.test(t.process.query) ? 'ultimaSync' : /@lastSync\b/i.test(t.process.query) ? 'lastSync' : undefined;
+          await pool.transaction(async (tx) => {
+            for await (const _ of tx.query(t.process.query, param ? { [param]: { type: 'datetime2', value: '9999-12-31T00:00:00' } } : {}, { name: 'process' })) break;
+            throw new RolledBack();
+          }).catch((err) => {
+            if (!(err instanceof RolledBack) && !String((err as Error).message).includes(ROLLED_BACK)) throw err;
+          });
           line(true, m.checkQuery(t.nombre), '');
         } catch (err) {
           line(false, m.checkQuery(t.nombre), (err as Error).message, m.nextQuery);
