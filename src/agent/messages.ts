@@ -8,7 +8,7 @@ const es = {
   usage: `ax-sync-client — agente de sincronización parse-sync
 
 Uso:
-  ax-sync-client init --url URL --tenant ID --key CLAVE [--encrypt off|on|strict] [--timezone ZONA]
+  ax-sync-client init --url URL --tenant ID --key CLAVE [--encrypt off|on|strict] [--timezone ZONA] [--ca-file CA.pem]
   ax-sync-client test
   ax-sync-client sync [--upload-only | --download-only] [--table NOMBRE] [--full]
   ax-sync-client status
@@ -64,7 +64,7 @@ const en: Messages = {
   usage: `ax-sync-client — parse-sync site agent
 
 Usage:
-  ax-sync-client init --url URL --tenant ID --key KEY [--encrypt off|on|strict] [--timezone ZONE]
+  ax-sync-client init --url URL --tenant ID --key KEY [--encrypt off|on|strict] [--timezone ZONE] [--ca-file CA.pem]
   ax-sync-client test
   ax-sync-client sync [--upload-only | --download-only] [--table NAME] [--full]
   ax-sync-client status
