@@ -16,7 +16,7 @@ import { acquireLock, createLogFiles } from './files.ts';
 import { createLogQueue } from './log-queue.ts';
 import { messages, pickLang, type Messages } from './messages.ts';
 import { readPassword } from './password.ts';
-import { scheduleText } from './schedule.ts';
+import { installWindowsTask, scheduleText } from './schedule.ts';
 import { readState, writeState } from './state.ts';
 import { downloadTable, uploadTable, type TableResult } from './sync-run.ts';
 
@@ -306,9 +306,16 @@ export async function run(argv: string[], io: { out(l: string): void; err(l: str
       case 'config':
         if (sub !== 'show') throw new UsageError(ctx.m.unknownCommand(`config ${sub ?? ''}`));
         return await cmdConfigShow(ctx);
-      case 'schedule':
-        io.out(scheduleText(ctx.m, { dir: ctx.dir, exe: process.execPath, everyMinutes: Number(v.every ?? 5), platform: process.platform }));
+      case 'schedule': {
+        const every = Number(v.every ?? 5);
+        if (!Number.isInteger(every) || every < 1 || every > 1439) throw new UsageError('--every: 1..1439');
+        if (v.install && process.platform === 'win32') {
+          installWindowsTask({ dir: ctx.dir, everyMinutes: every });
+          return EXIT.ok;
+        }
+        io.out(scheduleText(ctx.m, { dir: ctx.dir, exe: process.execPath, everyMinutes: every, platform: process.platform }));
         return EXIT.ok;
+      }
       default: throw new UsageError(ctx.m.unknownCommand(cmd));
     }
   } catch (err) {

@@ -131,6 +131,9 @@ t.test('ax-sync-client executable', async (t) => {
     const d = await runAgent(dir, ['sync', '--download-only']);
     t.equal(d.code, 0, d.stdout + d.stderr);
     t.same((await erp.pool.execute("SELECT nombre, nivel FROM plan_cuentas_erp WHERE codigo = '1.1.01'")).rows, [{ nombre: 'Caja chica', nivel: 4 }]);
+    const full = await runAgent(dir, ['sync', '--table', 'producto', '--full']);
+    t.match(full.stdout, /Subida producto: 3 filas leídas, 0 nuevas o modificadas/, '--full re-reads everything; unchanged rows are not rewritten');
+    t.equal(await hubQueue('PRODUCTO'), 4);
     const s = await runAgent(dir, ['status']);
     t.match(s.stdout, /producto\s+ok .*cursor=2026-03-02T08:00:00\.0000020/);
   });
