@@ -4,7 +4,7 @@ export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 NODE := node --import tsx
 APT_PACKAGES := postgresql-client freetds-bin
 
-.PHONY: install apt run server worker migrate seed admin db-url db-stop bench typecheck lint format test demo erp-sim docs
+.PHONY: install apt run server worker migrate seed admin db-url db-stop bench typecheck lint format test demo erp-sim docs agent
 
 # npm ci when node_modules is missing or older than the lockfile.
 node_modules/.install-stamp: package-lock.json
@@ -66,6 +66,11 @@ test: install apt typecheck lint
 
 bench: install
 	$(NODE) bench/run.ts $(BENCH)
+
+# The on-site agent as single executables: dist/ax-sync-client (Linux x64) and dist/ax-sync-client.exe
+# (Windows x64; node.exe fetched with npm pack). The tests build the Linux one themselves when stale.
+agent: install
+	$(NODE) src/agent/build-sea.ts
 
 # parse-sync against the ERP SIMULATOR loaded with a small Axioma-like database (not a real ERP).
 demo: install apt
