@@ -69,6 +69,19 @@ t.test('admin CLI', async (t) => {
     const again = await admin(['erp', 'set', 'acme', 'AXIOMA', '--host', '127.0.0.1', '--port', '14330', '--database', 'axioma', '--user', 'hub_sync', '--password-stdin'], 'other\n');
     t.equal(again.code, 0);
     t.equal((await db.pool.query('select version from sync_erp_connection')).rows[0].version, 2, 'a change bumps the version');
+    t.equal((await db.pool.query('select mode from sync_erp_connection')).rows[0].mode, 'direct', 'direct unless --mode says otherwise');
+  });
+
+  t.test('erp set --mode agent hands the tenant\'s ERP writes to its agent; a bad mode names the field and writes nothing', async (t) => {
+    const base = ['erp', 'set', 'acme', 'AXIOMA', '--host', '127.0.0.1', '--database', 'axioma', '--user', 'hub_sync', '--password-stdin'];
+    const bad = await admin([...base, '--mode', 'remote'], 'pw\n');
+    t.equal(bad.code, 2);
+    t.match(bad.stderr, /mode/);
+    t.equal((await db.pool.query('select mode from sync_erp_connection')).rows[0].mode, 'direct', 'unchanged');
+    const r = await admin([...base, '--mode', 'agent'], 'pw\n');
+    t.equal(r.code, 0, r.stderr);
+    t.match(r.stdout, /mode agent/);
+    t.equal((await db.pool.query('select mode from sync_erp_connection')).rows[0].mode, 'agent');
   });
 
   t.test('webhook set prints a whsec_ secret once and stores it only encrypted', async (t) => {

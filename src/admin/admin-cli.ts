@@ -27,7 +27,8 @@ export const USAGE = `usage:
   admin webhook set <tenant> --url <https-url>      (new secret, printed once)
   admin webhook rotate <tenant>                     (new secret; the previous one stays valid until the next rotation)
   admin erp set <tenant> <erp_type> --host <h> --port <p> --database <db> --user <u> --password-stdin
-                [--encrypt off|on|strict] [--trust-server-certificate] [--instance-name <name>]`;
+                [--encrypt off|on|strict] [--trust-server-certificate] [--instance-name <name>]
+                [--mode direct|agent]   (agent: the worker leaves this tenant's ERP writes to its on-site agent)`;
 
 const timezone = z.string().refine((tz) => {
   try {
@@ -83,6 +84,7 @@ export async function runAdmin(argv: string[], deps: AdminDeps): Promise<void> {
       encrypt: { type: 'string' },
       'trust-server-certificate': { type: 'boolean' },
       'instance-name': { type: 'string' },
+      mode: { type: 'string' },
       url: { type: 'string' },
     },
   });
@@ -140,18 +142,19 @@ export async function runAdmin(argv: string[], deps: AdminDeps): Promise<void> {
           encrypt: z.enum(ENCRYPT_MODES).default('on'),
           trustServerCertificate: z.boolean().default(false),
           instanceName: z.string().min(1).optional(),
+          mode: z.enum(['direct', 'agent']).default('direct'),
         }),
         {
           tenant: p[2], erpType: p[3], host: o.host, port: o.port, database: o.database, username: o.user,
           passwordStdin: o['password-stdin'], encrypt: o.encrypt, trustServerCertificate: o['trust-server-certificate'] ?? false,
-          instanceName: o['instance-name'],
+          instanceName: o['instance-name'], mode: o.mode,
         },
       );
       await requireTenant(deps.db, a.tenant);
       const password = (await deps.readStdin()).replace(/\r?\n$/, '');
       if (!password) throw new UsageError('password: nothing on standard input (pipe it in: printf %s "$PW" | admin erp set …)');
       const row = await upsertErpConnection(deps.db, { ...a, tenantId: a.tenant, password: sealSecret(password, deps.keyring, ERP_PASSWORD_CONTEXT) });
-      deps.out(`erp connection ${row.erp_type} for tenant ${row.tenant_id} saved (version ${row.version}, password encrypted with key ${deps.keyring.primary.kid})`);
+      deps.out(`erp connection ${row.erp_type} for tenant ${row.tenant_id} saved (mode ${row.mode}, version ${row.version}, password encrypted with key ${deps.keyring.primary.kid})`);
       return;
     }
     case 'webhook set':

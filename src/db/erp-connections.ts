@@ -15,6 +15,8 @@ export interface ErpConnectionInput {
   encrypt: EncryptMode;
   trustServerCertificate: boolean;
   instanceName?: string | null;
+  /** `agent`: the tenant's on-site agent writes its ERP documents; the worker leaves them alone. */
+  mode?: 'direct' | 'agent';
 }
 
 /** Creates or replaces the tenant's connection for an ERP type; `version` goes up on every change. */
@@ -30,6 +32,7 @@ export async function upsertErpConnection(db: Executor, c: ErpConnectionInput): 
     encrypt: c.encrypt,
     trust_server_certificate: c.trustServerCertificate,
     instance_name: c.instanceName ?? null,
+    mode: c.mode ?? 'direct',
   };
   return db
     .insertInto('sync_erp_connection')
@@ -44,6 +47,7 @@ export async function upsertErpConnection(db: Executor, c: ErpConnectionInput): 
         encrypt: eb.ref('excluded.encrypt'),
         trust_server_certificate: eb.ref('excluded.trust_server_certificate'),
         instance_name: eb.ref('excluded.instance_name'),
+        mode: eb.ref('excluded.mode'),
         version: eb('sync_erp_connection.version', '+', 1),
         updated_at: new Date(),
       })),

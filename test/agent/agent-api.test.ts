@@ -55,8 +55,8 @@ t.test('agent API', async (t) => {
   t.test('GET /config/:tenantId: seed 001 shape; the password opens only with this agent key; version moves on any change', async (t) => {
     const r = await asAgent('GET', '/api/sync/config/acme');
     t.equal(r.status, 200);
-    t.same(Object.keys(r.body).sort(), ['configuracionTablas', 'id', 'sqlServerDatabase', 'sqlServerHost', 'sqlServerPassword', 'sqlServerPort', 'sqlServerUser', 'success', 'tenantId', 'ultimaModificacion', 'version'].sort());
-    t.match(r.body, { success: true, tenantId: 'acme', sqlServerHost: '127.0.0.1', sqlServerPort: 14330, sqlServerDatabase: 'EmpresaDB', sqlServerUser: 'sync_user' });
+    t.same(Object.keys(r.body).sort(), ['configuracionTablas', 'id', 'modo', 'sqlServerDatabase', 'sqlServerHost', 'sqlServerPassword', 'sqlServerPort', 'sqlServerUser', 'success', 'tenantId', 'ultimaModificacion', 'version'].sort());
+    t.match(r.body, { success: true, modo: 'direct', tenantId: 'acme', sqlServerHost: '127.0.0.1', sqlServerPort: 14330, sqlServerDatabase: 'EmpresaDB', sqlServerUser: 'sync_user' });
     t.notMatch(JSON.stringify(r.body), 'Erp-S3cret', 'never in clear');
     const env = r.body.sqlServerPassword as AgentEnvelope;
     t.equal(openAgentEnvelope(env, agent, 'acme'), 'Erp-S3cret');

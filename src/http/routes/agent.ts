@@ -58,6 +58,8 @@ export function registerAgentRoutes(app: FastifyInstance, deps: { db: Kysely<Dat
       success: true as const, id: s.erp ? `erp_${s.erp.id}` : `tenant_${tenantId}`, tenantId,
       sqlServerHost: s.erp?.host ?? null, sqlServerPort: s.erp?.port ?? 1433, sqlServerDatabase: s.erp?.database ?? null, sqlServerUser: s.erp?.username ?? null,
       sqlServerPassword: password === null ? null : sealForAgent(password, String(req.headers['x-api-key']), tenantId),
+      // 'agent': Hub documents for this ERP wait for the agent (POST /api/sync/outbound/:tenantId/lease).
+      modo: s.erp?.mode ?? 'direct',
       configuracionTablas: { tablasSubida: s.tablasSubida, tablasBajada: s.tablasBajada },
       version: s.version, ultimaModificacion: s.ultimaModificacion.toISOString(),
     };
