@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Executor } from './connect.ts';
 import type { EncryptMode, ErpConnectionRow, SecretEnvelope } from './schema.ts';
 
@@ -61,3 +62,9 @@ export async function findErpConnection(db: Executor, tenantId: string, erpType?
   if (erpType) q = q.where('erp_type', '=', erpType);
   return q.orderBy('id').executeTakeFirst();
 }
+
+/**
+ * Tenants whose ERP only their on-site agent can reach (mode = agent): their ERP-bound items wait
+ * for the agent's lease (routes/agent-outbound.ts) and the worker never writes them.
+ */
+export const AGENT_MODE_TENANTS = sql`select c.tenant_id from sync_erp_connection c where c.mode = 'agent' and c.enabled`;

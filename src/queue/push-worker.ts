@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Job, PgBoss } from 'pg-boss';
 import type { Logger } from '../config/logger.ts';
+import { AGENT_MODE_TENANTS } from '../db/erp-connections.ts';
 import type { Database, NewLogRow, QueueRow } from '../db/schema.ts';
 import { directionOf, insertLogs } from '../db/sync-log.ts';
 import { backoffDelayMs, type BackoffPolicy } from './backoff.ts';
@@ -207,7 +208,8 @@ async function markProcessing(db: Kysely<Database>, pairs: { id: string; job: st
   await sql`
     update sync_queue q set status = 'PROCESSING', started_at = coalesce(q.started_at, now()), updated_at = now()
       from jsonb_to_recordset(${JSON.stringify(pairs)}::jsonb) as p(id uuid, job uuid)
-     where q.id = p.id and q.job_id = p.job and q.status in ('PENDING', 'RETRY')`.execute(db);
+     where q.id = p.id and q.job_id = p.job and q.status in ('PENDING', 'RETRY')
+       and not (q.destination = 'ERP' and q.tenant_id in (${AGENT_MODE_TENANTS}))`.execute(db);
 }
 
 /** Locks the rows whose current job is the one being run; stale jobs (superseded, replaced, done) match nothing. */
@@ -217,6 +219,8 @@ async function claim(trx: Transaction<Database>, pairs: { id: string; job: strin
     .selectAll()
     .where(sql<boolean>`(id, job_id) in (select p.id, p.job from jsonb_to_recordset(${JSON.stringify(pairs)}::jsonb) as p(id uuid, job uuid))`)
     .where('status', 'in', ['PENDING', 'RETRY', 'PROCESSING'])
+    // Left PENDING for the tenant's agent; its job completes without touching the row.
+    .where(sql<boolean>`not (destination = 'ERP' and tenant_id in (${AGENT_MODE_TENANTS}))`)
     .orderBy('id')
     .forUpdate()
     .execute();

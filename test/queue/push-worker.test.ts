@@ -1,6 +1,8 @@
 import t from 'tap';
 import { sql } from 'kysely';
 import { createTenant } from '../../src/db/tenants.ts';
+import { upsertErpConnection } from '../../src/db/erp-connections.ts';
+import type { SecretEnvelope } from '../../src/db/schema.ts';
 import { backoffDelayMs } from '../../src/queue/backoff.ts';
 import { PermanentError, RetryableError } from '../../src/queue/errors.ts';
 import { JOB_TIMING_DEFAULT } from '../../src/queue/jobs.ts';
@@ -100,6 +102,26 @@ t.test('push worker', async (t) => {
     t.equal(row.retry_count, 0);
     t.match(row.error_message, /2627/);
     t.equal(calls.filter((c) => c === 'BAD').length - before, 1, 'handler ran once');
+  });
+
+  t.test('mode = agent: the worker leaves the tenant\'s ERP items PENDING for its agent (its job completes untouched)', async (t) => {
+    await createTenant(db, { id: 'remote', name: 'Remote' });
+    await upsertErpConnection(db, {
+      tenantId: 'remote', erpType: 'AXIOMA', host: '127.0.0.1', port: 1433, database: 'db', username: 'u', mode: 'agent',
+      password: { v: 1, kid: 'k', iv: '', tag: '', ct: '' } satisfies SecretEnvelope, encrypt: 'off', trustServerCertificate: true,
+    });
+    const { id } = await queue.enqueue(db, order('AG-1', { tenantId: 'remote' }));
+    const jobId = (await db.selectFrom('sync_queue').select('job_id').where('id', '=', id).executeTakeFirstOrThrow()).job_id!;
+    await eventually(async () => {
+      const r = await sql<{ state: string }>`select state from pgboss.job where id = ${jobId}`.execute(db);
+      return r.rows[0]?.state === 'completed' ? true : undefined;
+    }, 20_000, 'the worker to take the job');
+    const row = await db.selectFrom('sync_queue').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+    t.match(row, { status: 'PENDING', external_id: null, started_at: null, retry_count: 0 });
+    t.notOk(calls.includes('AG-1'), 'the handler never ran');
+    t.equal((await db.selectFrom('sync_log').select('id').where('sync_queue_id', '=', id).execute()).length, 0, 'nothing logged');
+    const direct = await queue.enqueue(db, order('DIRECT-1'));
+    await settled(direct.id, ['COMPLETED']);
   });
 
   t.test('a future scheduled_at is not delivered early; priority orders a batch', async (t) => {
