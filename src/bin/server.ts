@@ -19,7 +19,11 @@ runMain('server', async () => {
   // The server only enqueues: its pg-boss neither supervises nor schedules (the worker does).
   const boss = createBoss({ url: runtime.databaseUrl, logger, max: 4, supervise: false, schedule: false });
   await boss.start();
-  const queue = createSyncQueue({ boss, timing: { ...JOB_TIMING_DEFAULT, expireInSeconds: env.JOB_EXPIRE_SECONDS } });
+  const queue = createSyncQueue({
+    boss, timing: { ...JOB_TIMING_DEFAULT, expireInSeconds: env.JOB_EXPIRE_SECONDS },
+    // Agent acknowledgements back off like the worker's retries.
+    backoff: { baseMs: env.RETRY_BASE_MS, factor: env.RETRY_FACTOR, capMs: env.RETRY_CAP_MS },
+  });
   const app = await buildApp({ db: dbh.db, logger, queue, keyring: runtime.keyring, bodyLimit: env.BODY_LIMIT_BYTES, rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE });
   await app.listen({ host: env.HOST, port: env.PORT });
   onShutdownSignal(async (signal) => {

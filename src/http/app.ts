@@ -16,6 +16,7 @@ import { registerAdminRoutes } from './routes/admin.ts';
 import { registerConfigRoutes } from './routes/config.ts';
 import { registerRunRoutes } from './routes/runs.ts';
 import { registerAgentRoutes } from './routes/agent.ts';
+import { registerAgentOutboundRoutes } from './routes/agent-outbound.ts';
 import { registerRequestDecompression } from './decompress.ts';
 import { registerHealthRoutes } from './routes/health.ts';
 import { registerHubRetryRoutes } from './routes/hub-retry.ts';
@@ -97,5 +98,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerConfigRoutes(app, deps);
   registerRunRoutes(app, deps);
   registerAgentRoutes(app, deps);
+  registerAgentOutboundRoutes(app, deps);
   return app;
 }

@@ -101,6 +101,18 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
     operationId: 'getAgentConfig',
     description: 'Seed 001: the site agent’s configuration; the ERP password arrives sealed for the calling agent key.',
   },
+  'POST /api/sync/outbound/:tenantId/lease': {
+    operationId: 'agentLeaseOutbound',
+    description:
+      'Tenants in mode agent: leases up to `limit` ERP-bound documents (purchase orders, receptions) for `lease_seconds`, each with the statements and bound values to run in ONE ERP transaction (find_existing, else insert + insert_item). Not acknowledged in time → leased again; find_existing then finds what an interrupted run committed. 409 when the tenant is in mode direct.',
+    example: { limit: 20, lease_seconds: 300 },
+  },
+  'POST /api/sync/outbound/:tenantId/ack': {
+    operationId: 'agentAckOutbound',
+    description:
+      'Settles leased documents like the worker does: `erp_id` → COMPLETED (sync.completed webhook); `error` with SQL Server’s number → RETRY with backoff when `retryable`, else DEAD (sync.failed). Ids no longer leased are listed in `unknown`.',
+    example: { results: [{ sync_id: '0b9c2f4e-8f4a-4b9e-9a51-2f0c6d1e7a10', erp_id: '1042' }, { sync_id: '5d1e3c7a-2b4f-4e8d-8a9c-1f2e3d4c5b6a', error: { number: 1205, message: 'Transaction was deadlocked', retryable: true } }] },
+  },
   'POST /api/sync/upload/:tenantId': {
     operationId: 'agentUpload',
     description: 'Seed 001: rows the agent read from the ERP (gzip accepted). All rows are stored, or none.',

@@ -16,7 +16,7 @@ type Executor = Kysely<Database> | Transaction<Database>;
  */
 export async function reclaimExpiredLeases(
   db: Executor,
-  scope?: { tenantId: string; destination: QueueEndpoint; entityType: string },
+  scope?: { tenantId: string; destination: QueueEndpoint; entityType?: string },
 ): Promise<number> {
   let q = db
     .updateTable('sync_queue')
@@ -30,7 +30,8 @@ export async function reclaimExpiredLeases(
     })
     .where('status', '=', 'IN_FLIGHT')
     .where('lease_expires_at', '<', sql<Date>`now()`);
-  if (scope) q = q.where('tenant_id', '=', scope.tenantId).where('destination', '=', scope.destination).where('entity_type', '=', scope.entityType);
+  if (scope) q = q.where('tenant_id', '=', scope.tenantId).where('destination', '=', scope.destination);
+  if (scope?.entityType) q = q.where('entity_type', '=', scope.entityType);
   const rows = await q.returning(['id', 'tenant_id', 'entity_type', 'entity_id', 'destination', 'status', 'action']).execute();
   await insertLogs(
     db,
@@ -45,12 +46,15 @@ export async function reclaimExpiredLeases(
 export interface DequeueOptions {
   limit: number;
   leaseSeconds: number;
+  /** Also lease RETRY items whose backoff has elapsed (the site agent's ERP items, settled like the worker's). */
+  includeRetry?: boolean;
 }
 
 /** Leases up to `limit` PENDING items, by priority then age. */
 export async function dequeue(
   db: Executor,
-  stream: { tenantId: string; destination: QueueEndpoint; entityType: string },
+  /** Without entityType: every entity type of the destination (the site agent leases all its ERP items). */
+  stream: { tenantId: string; destination: QueueEndpoint; entityType?: string },
   opts: DequeueOptions,
 ): Promise<{ items: QueueRow[]; leaseExpiresAt: Date }> {
   await reclaimExpiredLeases(db, stream);
@@ -59,8 +63,9 @@ export async function dequeue(
     await sql<QueueRow>`
       with picked as materialized (
         select id from sync_queue
-         where tenant_id = ${stream.tenantId} and destination = ${stream.destination} and entity_type = ${stream.entityType}
-           and status = 'PENDING' and scheduled_at <= now()
+         where tenant_id = ${stream.tenantId} and destination = ${stream.destination}
+           and (${stream.entityType ?? null}::text is null or entity_type = ${stream.entityType ?? null})
+           and status in ('PENDING', ${opts.includeRetry ? 'RETRY' : 'PENDING'}) and scheduled_at <= now()
          order by priority desc, created_at
          limit ${opts.limit}
          for update skip locked)
@@ -125,4 +130,19 @@ export async function acknowledge(
     failed: updated.filter((r) => r.status === 'FAILED').map((r) => r.id),
     unknown: outcomes.filter((o) => !done.has(o.id)).map((o) => o.id),
   };
+}
+
+/** Locks the given items of one tenant and destination that are still leased (IN_FLIGHT); others are simply absent. */
+export async function lockLeased(trx: Transaction<Database>, tenantId: string, destination: QueueEndpoint, ids: string[]): Promise<QueueRow[]> {
+  const valid = ids.filter(isUuid);
+  if (valid.length === 0) return [];
+  return trx.selectFrom('sync_queue').selectAll().where('id', 'in', valid).where('tenant_id', '=', tenantId)
+    .where('destination', '=', destination).where('status', '=', 'IN_FLIGHT').orderBy('id').forUpdate().execute();
+}
+
+/** Status of items after they were settled, by id. */
+export async function statusesOf(db: Executor, ids: string[]): Promise<Map<string, QueueRow['status']>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db.selectFrom('sync_queue').select(['id', 'status']).where('id', 'in', ids).execute();
+  return new Map(rows.map((r) => [r.id, r.status]));
 }

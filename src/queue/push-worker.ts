@@ -69,7 +69,8 @@ export interface PushWorkerOptions {
   timing: JobTiming;
 }
 
-interface Outcome {
+/** One item's attempt, as settled by settleOutcomes: a result, or the error it failed with. */
+export interface PushOutcome {
   row: QueueRow;
   startedAt?: Date;
   ms: number;
@@ -87,13 +88,13 @@ export function createPushWorker(opts: PushWorkerOptions) {
     if (opts.handlers.some((h) => h.markProcessing)) await markProcessing(opts.db, pairs);
     await opts.db.transaction().execute(async (trx) => {
       const rows = await claim(trx, pairs);
-      const outcomes: Outcome[] = [];
+      const outcomes: PushOutcome[] = [];
       for (const row of rows) outcomes.push(await runOne(trx, row));
-      await settle(trx, outcomes);
+      await settleOutcomes(trx, outcomes, opts);
     });
   }
 
-  async function runOne(trx: Transaction<Database>, row: QueueRow): Promise<Outcome> {
+  async function runOne(trx: Transaction<Database>, row: QueueRow): Promise<PushOutcome> {
     const startedAt = new Date();
     const started = startedAt.getTime();
     const reg = handlers.get(`${row.destination}\u0000${row.entity_type}`) ?? handlers.get(`${row.destination}\u0000*`);
@@ -107,66 +108,6 @@ export function createPushWorker(opts: PushWorkerOptions) {
       if (reg.transactional) await sql`rollback to savepoint push_item`.execute(trx);
       return { row, startedAt, ms: Date.now() - started, error };
     }
-  }
-
-  async function settle(trx: Transaction<Database>, outcomes: Outcome[]): Promise<void> {
-    const done = outcomes.filter((o) => !o.error);
-    if (done.length) {
-      await sql`
-        update sync_queue q
-           set status = 'COMPLETED', external_id = coalesce(r.external_id, q.external_id), response = r.response,
-               error_message = null, started_at = coalesce(q.started_at, r.started_at), completed_at = now(), updated_at = now()
-          from jsonb_to_recordset(${JSON.stringify(
-            done.map((o) => ({ id: o.row.id, external_id: o.result?.externalId ?? null, response: o.result?.response ?? null, started_at: o.startedAt })),
-          )}::jsonb) as r(id uuid, external_id text, response jsonb, started_at timestamptz)
-         where q.id = r.id`.execute(trx);
-    }
-    const logs: NewLogRow[] = done.map((o) => logRow(o, 'SUCCESS', 'delivered'));
-    const retryJobs: NewPushJob[] = [];
-    const dead: DeadLetterJobData[] = [];
-    for (const o of outcomes.filter((x) => x.error)) {
-      const attempt = o.row.retry_count + 1;
-      const permanent = o.error instanceof PermanentError || (o.error as { retryable?: boolean })?.retryable === false;
-      if (permanent || attempt > o.row.max_retries) {
-        await trx.updateTable('sync_queue').where('id', '=', o.row.id).set({
-          status: 'DEAD', retry_count: permanent ? o.row.retry_count : attempt, error_message: errorText(o.error),
-          started_at: o.row.started_at ?? o.startedAt ?? null, completed_at: sql`now()`, updated_at: sql`now()`,
-        }).execute();
-        dead.push({ queueId: o.row.id, jobId: o.row.job_id!, reason: errorText(o.error) });
-        logs.push(logRow(o, 'DEAD', `${permanent ? 'permanent error' : `gave up after ${attempt} attempts`}: ${errorText(o.error)}`));
-      } else {
-        const delay = backoffDelayMs(attempt, opts.backoff);
-        const jobId = randomUUID();
-        const scheduledAt = new Date(Date.now() + delay);
-        await trx.updateTable('sync_queue').where('id', '=', o.row.id).set({
-          status: 'RETRY', retry_count: attempt, error_message: errorText(o.error), job_id: jobId,
-          started_at: o.row.started_at ?? o.startedAt ?? null, scheduled_at: scheduledAt, updated_at: sql`now()`,
-        }).execute();
-        retryJobs.push({ id: jobId, destination: o.row.destination as PushDestination, queueId: o.row.id, priority: o.row.priority, startAfter: scheduledAt });
-        logs.push(logRow(o, 'RETRY', `attempt ${attempt} failed, next in ${Math.round(delay / 1000)} s: ${errorText(o.error)}`));
-      }
-    }
-    await insertPushJobs(opts.boss, trx, retryJobs, opts.timing);
-    await insertDeadLetters(opts.boss, trx, dead);
-    await insertLogs(trx, logs);
-    if (opts.afterSettle) {
-      const deadIds = new Set(dead.map((d) => d.queueId));
-      const settled: SettledItem[] = [
-        ...done.map((o) => ({ row: o.row, status: 'COMPLETED' as const, externalId: o.result?.externalId ?? o.row.external_id, error: null })),
-        ...outcomes.filter((o) => deadIds.has(o.row.id)).map((o) => ({ row: o.row, status: 'DEAD' as const, externalId: null, error: errorText(o.error) })),
-      ];
-      if (settled.length) await opts.afterSettle(trx, settled);
-    }
-  }
-
-  function logRow(o: Outcome, status: NewLogRow['status'], message: string): NewLogRow {
-    return {
-      tenant_id: o.row.tenant_id, sync_queue_id: o.row.id, entity_type: o.row.entity_type, entity_id: o.row.entity_id,
-      action: o.row.action, direction: directionOf(o.row.destination), status, message, duration_ms: o.ms,
-      // A failed attempt keeps what was sent; a success points at sync_queue.payload through sync_queue_id.
-      request_payload: o.error === undefined ? null : JSON.stringify(o.row.payload), response_data: o.result?.response === undefined ? null : JSON.stringify(o.result.response),
-      started_at: new Date(Date.now() - o.ms), completed_at: new Date(),
-    };
   }
 
   /** A job pg-boss itself gave up on (its worker kept dying): the row becomes DEAD unless it moved on. */
@@ -203,6 +144,75 @@ export function createPushWorker(opts: PushWorkerOptions) {
     },
   };
 }
+
+export type SettleOptions = Pick<PushWorkerOptions, 'boss' | 'backoff' | 'timing' | 'afterSettle'>;
+
+/**
+ * Writes the outcomes of attempted items in the caller's transaction: COMPLETED, RETRY with
+ * backoff and a new job, or DEAD (permanent or out of retries), with sync_log lines and
+ * `afterSettle`. The worker settles its batches here, and so do the site agent's acknowledgements.
+ */
+export async function settleOutcomes(trx: Transaction<Database>, outcomes: PushOutcome[], opts: SettleOptions): Promise<void> {
+  const done = outcomes.filter((o) => !o.error);
+  if (done.length) {
+    await sql`
+      update sync_queue q
+         set status = 'COMPLETED', external_id = coalesce(r.external_id, q.external_id), response = r.response,
+             error_message = null, started_at = coalesce(q.started_at, r.started_at), completed_at = now(), updated_at = now()
+        from jsonb_to_recordset(${JSON.stringify(
+          done.map((o) => ({ id: o.row.id, external_id: o.result?.externalId ?? null, response: o.result?.response ?? null, started_at: o.startedAt })),
+        )}::jsonb) as r(id uuid, external_id text, response jsonb, started_at timestamptz)
+       where q.id = r.id`.execute(trx);
+  }
+  const logs: NewLogRow[] = done.map((o) => logRow(o, 'SUCCESS', 'delivered'));
+  const retryJobs: NewPushJob[] = [];
+  const dead: DeadLetterJobData[] = [];
+  for (const o of outcomes.filter((x) => x.error)) {
+    const attempt = o.row.retry_count + 1;
+    const permanent = o.error instanceof PermanentError || (o.error as { retryable?: boolean })?.retryable === false;
+    if (permanent || attempt > o.row.max_retries) {
+      await trx.updateTable('sync_queue').where('id', '=', o.row.id).set({
+        status: 'DEAD', retry_count: permanent ? o.row.retry_count : attempt, error_message: errorText(o.error),
+        started_at: o.row.started_at ?? o.startedAt ?? null, completed_at: sql`now()`, updated_at: sql`now()`,
+      }).execute();
+      dead.push({ queueId: o.row.id, jobId: o.row.job_id!, reason: errorText(o.error) });
+      logs.push(logRow(o, 'DEAD', `${permanent ? 'permanent error' : `gave up after ${attempt} attempts`}: ${errorText(o.error)}`));
+    } else {
+      const delay = backoffDelayMs(attempt, opts.backoff);
+      const jobId = randomUUID();
+      const scheduledAt = new Date(Date.now() + delay);
+      await trx.updateTable('sync_queue').where('id', '=', o.row.id).set({
+        status: 'RETRY', retry_count: attempt, error_message: errorText(o.error), job_id: jobId,
+        started_at: o.row.started_at ?? o.startedAt ?? null, scheduled_at: scheduledAt, updated_at: sql`now()`,
+      }).execute();
+      retryJobs.push({ id: jobId, destination: o.row.destination as PushDestination, queueId: o.row.id, priority: o.row.priority, startAfter: scheduledAt });
+      logs.push(logRow(o, 'RETRY', `attempt ${attempt} failed, next in ${Math.round(delay / 1000)} s: ${errorText(o.error)}`));
+    }
+  }
+  await insertPushJobs(opts.boss, trx, retryJobs, opts.timing);
+  await insertDeadLetters(opts.boss, trx, dead);
+  await insertLogs(trx, logs);
+  if (opts.afterSettle) {
+    const deadIds = new Set(dead.map((d) => d.queueId));
+    const settled: SettledItem[] = [
+      ...done.map((o) => ({ row: o.row, status: 'COMPLETED' as const, externalId: o.result?.externalId ?? o.row.external_id, error: null })),
+      ...outcomes.filter((o) => deadIds.has(o.row.id)).map((o) => ({ row: o.row, status: 'DEAD' as const, externalId: null, error: errorText(o.error) })),
+    ];
+    if (settled.length) await opts.afterSettle(trx, settled);
+  }
+}
+
+
+function logRow(o: PushOutcome, status: NewLogRow['status'], message: string): NewLogRow {
+  return {
+    tenant_id: o.row.tenant_id, sync_queue_id: o.row.id, entity_type: o.row.entity_type, entity_id: o.row.entity_id,
+    action: o.row.action, direction: directionOf(o.row.destination), status, message, duration_ms: o.ms,
+    // A failed attempt keeps what was sent; a success points at sync_queue.payload through sync_queue_id.
+    request_payload: o.error === undefined ? null : JSON.stringify(o.row.payload), response_data: o.result?.response === undefined ? null : JSON.stringify(o.result.response),
+    started_at: new Date(Date.now() - o.ms), completed_at: new Date(),
+  };
+}
+
 
 async function markProcessing(db: Kysely<Database>, pairs: { id: string; job: string }[]): Promise<void> {
   await sql`

@@ -5,22 +5,28 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { PgBoss } from 'pg-boss';
 import type { Database, QueueEndpoint } from '../db/schema.ts';
+import { emitHubOutcomeEvents } from '../webhooks/events.ts';
+import { BACKOFF_DEFAULT, type BackoffPolicy } from './backoff.ts';
 import { enqueue, enqueueMany, type EnqueueInput } from './enqueue.ts';
 import { insertPullJob, JOB_TIMING_DEFAULT, nextPullAt, type JobTiming, type PullJobData } from './jobs.ts';
 import { acknowledge, dequeue, reclaimExpiredLeases, type AckOutcome, type DequeueOptions } from './lease.ts';
+import { settleOutcomes, type PushOutcome } from './push-worker.ts';
 import { findOutboundItem, getStatus, retryItem } from './status.ts';
 
 type Executor = Kysely<Database> | Transaction<Database>;
 
 export type { AckOutcome, DequeueOptions, EnqueueInput };
 
-export function createSyncQueue(opts: { boss: PgBoss; timing?: JobTiming }) {
+export function createSyncQueue(opts: { boss: PgBoss; timing?: JobTiming; backoff?: BackoffPolicy }) {
   const deps = { boss: opts.boss, timing: opts.timing ?? JOB_TIMING_DEFAULT };
+  const settleDeps = { ...deps, backoff: opts.backoff ?? BACKOFF_DEFAULT, afterSettle: (trx: Transaction<Database>, settled: Parameters<typeof emitHubOutcomeEvents>[2]) => emitHubOutcomeEvents(trx, opts.boss, settled) };
   return {
     enqueue: (db: Executor, input: EnqueueInput) => enqueue(db, deps, input),
     enqueueMany: (db: Executor, inputs: EnqueueInput[]) => enqueueMany(db, deps, inputs),
-    dequeue: (db: Executor, tenantId: string, destination: QueueEndpoint, entityType: string, o: DequeueOptions) =>
+    dequeue: (db: Executor, tenantId: string, destination: QueueEndpoint, entityType: string | undefined, o: DequeueOptions) =>
       dequeue(db, { tenantId, destination, entityType }, o),
+    /** Settles attempts made outside the worker (the site agent's ERP writes) exactly as the worker does, webhooks included. */
+    settle: (trx: Transaction<Database>, outcomes: PushOutcome[]) => settleOutcomes(trx, outcomes, settleDeps),
     acknowledge: (db: Executor, tenantId: string, outcomes: AckOutcome[], stream?: { destination: QueueEndpoint; entityType: string }) =>
       acknowledge(db, tenantId, outcomes, stream),
     getStatus: (db: Executor, tenantId: string, id: string) => getStatus(db, tenantId, id),

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { PgBoss } from 'pg-boss';
 import type { Executor } from '../db/connect.ts';
 import { insertWebhookJobs } from '../queue/jobs.ts';
+import type { SettledItem } from '../queue/push-worker.ts';
 
 export const WEBHOOK_EVENT_TYPES = ['sync.completed', 'sync.failed', 'inbound.available'] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
@@ -30,4 +31,14 @@ export async function emitWebhookEvents(db: Executor, boss: PgBoss, events: Webh
     });
   await insertWebhookJobs(boss, db, jobs);
   return jobs.length;
+}
+
+/** sync.completed / sync.failed for the settled items the Hub sent (worker batches and agent acknowledgements alike). */
+export async function emitHubOutcomeEvents(db: Executor, boss: PgBoss, settled: SettledItem[]): Promise<void> {
+  await emitWebhookEvents(db, boss, settled.filter((s) => s.row.source === 'HUB').map((s): WebhookEvent => {
+    const base = { sync_id: s.row.id, entity_type: s.row.entity_type, entity_id: s.row.entity_id };
+    return s.status === 'COMPLETED'
+      ? { tenantId: s.row.tenant_id, type: 'sync.completed', data: { ...base, external_id: s.externalId } }
+      : { tenantId: s.row.tenant_id, type: 'sync.failed', data: { ...base, error: s.error } };
+  }));
 }

@@ -14,16 +14,7 @@ import { createSyncQueue } from '../queue/sync-queue.ts';
 import type { Keyring } from '../security/secret-box.ts';
 import { createWebhookDeliverer } from '../webhooks/deliver.ts';
 import { createSyncEngine } from '../sync/sync-engine.ts';
-import { emitWebhookEvents, type WebhookEvent } from '../webhooks/events.ts';
-import type { SettledItem } from '../queue/push-worker.ts';
-
-/** sync.completed / sync.failed for an item the Hub sent. */
-function outcomeEvent(s: SettledItem): WebhookEvent {
-  const base = { sync_id: s.row.id, entity_type: s.row.entity_type, entity_id: s.row.entity_id };
-  return s.status === 'COMPLETED'
-    ? { tenantId: s.row.tenant_id, type: 'sync.completed', data: { ...base, external_id: s.externalId } }
-    : { tenantId: s.row.tenant_id, type: 'sync.failed', data: { ...base, error: s.error } };
-}
+import { emitHubOutcomeEvents } from '../webhooks/events.ts';
 
 /** How often expired Hub leases are returned to PENDING even when the Hub stops polling, ms. */
 const LEASE_SWEEP_MS = 15_000;
@@ -47,9 +38,7 @@ export async function startWorkerRuntime(opts: {
     db: opts.db, boss, logger, handlers: [...opts.handlers, ...engine.pushHandlers()], concurrency: env.WORKER_CONCURRENCY, batchSize: env.WORKER_BATCH_SIZE,
     backoff: { baseMs: env.RETRY_BASE_MS, factor: env.RETRY_FACTOR, capMs: env.RETRY_CAP_MS }, timing,
     // The Hub learns the fate of what it sent in the same transaction that records it.
-    afterSettle: async (trx, settled) => {
-      await emitWebhookEvents(trx, boss, settled.filter((s) => s.row.source === 'HUB').map(outcomeEvent));
-    },
+    afterSettle: (trx, settled) => emitHubOutcomeEvents(trx, boss, settled),
   });
   await push.start();
   const webhooks = createWebhookDeliverer({ db: opts.db, boss, keyring: opts.keyring, logger, retryScheduleMs: env.WEBHOOK_RETRY_SCHEDULE_MS, timeoutMs: env.WEBHOOK_TIMEOUT_MS });

@@ -26,7 +26,7 @@ const UPLOAD_BATCH = 1000;
 const DOWNLOAD_PAGE = 1000;
 
 /** The key's tenant, which must also be the path's and the X-Tenant-Id header's. */
-function agentTenant(req: Pick<FastifyRequest, 'auth' | 'headers'> & { params: { tenantId: string } }): string {
+export function agentTenant(req: Pick<FastifyRequest, 'auth' | 'headers'> & { params: { tenantId: string } }): string {
   const tenantId = req.auth!.tenantId;
   if (req.headers['x-tenant-id'] !== tenantId) throw new ForbiddenError('X-Tenant-Id must be sent and match the API key');
   if (req.params.tenantId !== tenantId) throw new ForbiddenError('the tenant in the path does not match the API key');
