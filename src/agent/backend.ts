@@ -23,6 +23,19 @@ export interface LogEntry {
   fechaFin?: string;
 }
 
+/** A Hub document leased for the ERP: the statements and the values to bind (routes/agent-outbound.ts). */
+export interface LeasedDocument {
+  sync_id: string;
+  entity_type: string;
+  entity_id: string;
+  attempt: number;
+  document: { queries: { find_existing?: string; insert?: string; insert_item?: string }; header: Record<string, unknown>; items: Record<string, unknown>[] };
+}
+
+export type DocumentAck =
+  | { sync_id: string; erp_id: string; already_existed: boolean }
+  | { sync_id: string; error: { number?: number; message: string; retryable: boolean } };
+
 const TIMEOUT_MS = 120_000;
 
 export function createBackend(o: { url: string; tenantId: string; apiKey: string }) {
@@ -60,6 +73,9 @@ export function createBackend(o: { url: string; tenantId: string; apiKey: string
       call<{ registrosInsertados: number; registrosSinCambios: number }>('POST', `/api/sync/upload/${t}`, { tabla, data, timestamp: new Date().toISOString() }),
     download: (tabla: string, cursor: string | null) =>
       call<{ data: Record<string, unknown>[]; next_cursor: string | null }>('GET', `/api/sync/download/${t}?tabla=${encodeURIComponent(tabla)}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`),
+    leaseDocuments: (o: { limit: number; leaseSeconds: number }) =>
+      call<{ items: LeasedDocument[] }>('POST', `/api/sync/outbound/${t}/lease`, { limit: o.limit, lease_seconds: o.leaseSeconds }),
+    ackDocuments: (results: DocumentAck[]) => call<{ results: { sync_id: string; status: string }[] }>('POST', `/api/sync/outbound/${t}/ack`, { results }),
     logs: (logs: LogEntry[]) => call<{ logsInsertados: number }>('POST', `/api/sync/logs/${t}`, { logs }),
   };
 }

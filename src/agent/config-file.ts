@@ -42,6 +42,8 @@ export interface RemoteConfig {
   sqlServerUser: string | null;
   sqlServerPassword: { alg: 'A256GCM+HKDF-SHA256'; iv: string; tag: string; ct: string } | null;
   configuracionTablas: { tablasSubida: RemoteTable[]; tablasBajada: RemoteTable[] };
+  /** 'agent': Hub documents for this ERP are written by this agent (absent from older servers). */
+  modo?: 'direct' | 'agent';
   version: number;
   ultimaModificacion: string;
 }

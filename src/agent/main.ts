@@ -18,6 +18,7 @@ import { messages, pickLang, type Messages } from './messages.ts';
 import { readPassword } from './password.ts';
 import { installWindowsTask, scheduleText } from './schedule.ts';
 import { readState, writeState } from './state.ts';
+import { deliverDocuments } from './documents.ts';
 import { downloadTable, uploadTable, type TableResult } from './sync-run.ts';
 
 declare const AGENT_VERSION: string | undefined;
@@ -39,7 +40,7 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h' }, version: { type: 'boolean', short: 'v' }, lang: { type: 'string' }, dir: { type: 'string' },
   url: { type: 'string' }, tenant: { type: 'string' }, key: { type: 'string' }, encrypt: { type: 'string' }, timezone: { type: 'string' },
   'trust-server-certificate': { type: 'string' }, 'ca-file': { type: 'string' },
-  'upload-only': { type: 'boolean' }, 'download-only': { type: 'boolean' }, table: { type: 'string' }, full: { type: 'boolean' },
+  'upload-only': { type: 'boolean' }, 'download-only': { type: 'boolean' }, 'documents-only': { type: 'boolean' }, table: { type: 'string' }, full: { type: 'boolean' },
   every: { type: 'string' }, install: { type: 'boolean' },
 } as const;
 
@@ -196,7 +197,7 @@ async function cmdTest(ctx: Ctx): Promise<number> {
 }
 
 async function cmdSync(ctx: Ctx, v: Record<string, string | boolean | undefined>): Promise<number> {
-  if (v['upload-only'] && v['download-only']) throw new UsageError('--upload-only / --download-only: one or the other');
+  if ([v['upload-only'], v['download-only'], v['documents-only']].filter(Boolean).length > 1) throw new UsageError('--upload-only / --download-only / --documents-only: only one');
   const { settings, password } = await loadSettings(ctx);
   const f = files(ctx.dir);
   const lock = acquireLock(f.lock);
@@ -214,8 +215,10 @@ async function cmdSync(ctx: Ctx, v: Record<string, string | boolean | undefined>
     const remote = await remoteConfig(ctx, settings, password);
     const table = v.table as string | undefined;
     const pick = (ts: RemoteConfig['configuracionTablas']['tablasSubida']) => (table ? ts.filter((t) => t.nombre.toLowerCase() === table.toLowerCase()) : ts);
-    const up = v['download-only'] ? [] : pick(remote.configuracionTablas.tablasSubida);
-    const down = v['upload-only'] ? [] : pick(remote.configuracionTablas.tablasBajada);
+    const up = v['download-only'] || v['documents-only'] ? [] : pick(remote.configuracionTablas.tablasSubida);
+    const down = v['upload-only'] || v['documents-only'] ? [] : pick(remote.configuracionTablas.tablasBajada);
+    // Hub documents (mode agent) go in a full run or with --documents-only.
+    const documents = remote.modo === 'agent' && (v['documents-only'] || (!table && !v['upload-only'] && !v['download-only']));
     if (table && !up.length && !down.length) throw new UsageError(ctx.m.noTable(table));
     pool = erpPool(settings, remote);
     const state = readState(f.state);
@@ -236,6 +239,19 @@ async function cmdSync(ctx: Ctx, v: Record<string, string | boolean | undefined>
       const r = await downloadTable(deps, t);
       results.push(r);
       ctx.out(r.ok ? ctx.m.downloadDone(r.table, r.read, r.changed) : ctx.m.tableFailed(r.table, r.error!));
+    }
+    if (documents) {
+      try {
+        // Test-only: die like a power cut between the ERP commit and the acknowledgement.
+        const afterCommit = process.env.AX_SYNC_TEST_CRASH_AFTER_ERP_COMMIT === '1' ? () => process.kill(process.pid, 'SIGKILL') : undefined;
+        const d = await deliverDocuments({ pool, backend, afterCommit });
+        for (const e of d.errors) log.write('error', e, { tabla: 'documentos' });
+        results.push({ table: 'documentos', direction: 'download', ok: d.failed === 0, read: d.written + d.existing + d.failed, changed: d.written, error: d.errors[0] });
+        ctx.out(ctx.m.documentsDone(d.written, d.existing, d.failed));
+      } catch (err) {
+        results.push({ table: 'documentos', direction: 'download', ok: false, read: 0, changed: 0, error: (err as Error).message });
+        ctx.out(ctx.m.tableFailed('documentos', (err as Error).message));
+      }
     }
     const errors = results.filter((r) => !r.ok).length;
     state.runs.push({ startedAt, finishedAt: new Date().toISOString(), status: errors === 0 ? 'ok' : errors < results.length ? 'partial' : 'error', tables: results.length, errors });

@@ -10,7 +10,7 @@ const es = {
 Uso:
   ax-sync-client init --url URL --tenant ID --key CLAVE [--encrypt off|on|strict] [--timezone ZONA] [--ca-file CA.pem]
   ax-sync-client test
-  ax-sync-client sync [--upload-only | --download-only] [--table NOMBRE] [--full]
+  ax-sync-client sync [--upload-only | --download-only | --documents-only] [--table NOMBRE] [--full]
   ax-sync-client status
   ax-sync-client config show
   ax-sync-client schedule [--every MINUTOS]
@@ -56,6 +56,7 @@ Códigos de salida: 0 correcto, 1 la ejecución falló o fue parcial, 2 uso o co
   scheduleWindows: 'Para programar en Windows (cada N minutos, como SYSTEM), ejecute en una consola de administrador:',
   scheduleLinux: 'Para programar en Linux, cree estos dos archivos y active el timer:',
   progress: (t: string, n: number) => `  ${t}: ${n} filas enviadas…`,
+  documentsDone: (w: number, e: number, f: number) => `Documentos del Hub al ERP: ${w} escritos, ${e} ya estaban (confirmados con su id), ${f} con error`,
 };
 
 type Messages = typeof es;
@@ -66,7 +67,7 @@ const en: Messages = {
 Usage:
   ax-sync-client init --url URL --tenant ID --key KEY [--encrypt off|on|strict] [--timezone ZONE] [--ca-file CA.pem]
   ax-sync-client test
-  ax-sync-client sync [--upload-only | --download-only] [--table NAME] [--full]
+  ax-sync-client sync [--upload-only | --download-only | --documents-only] [--table NAME] [--full]
   ax-sync-client status
   ax-sync-client config show
   ax-sync-client schedule [--every MINUTES]
@@ -112,6 +113,7 @@ Exit codes: 0 ok, 1 run failed or partial, 2 usage or configuration.`,
   scheduleWindows: 'To schedule on Windows (every N minutes, as SYSTEM), run in an administrator console:',
   scheduleLinux: 'To schedule on Linux, create these two files and enable the timer:',
   progress: (t, n) => `  ${t}: ${n} rows sent…`,
+  documentsDone: (w, e, f) => `Hub documents to the ERP: ${w} written, ${e} already there (acknowledged with their id), ${f} failed`,
 };
 
 export function pickLang(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): Lang {

@@ -106,7 +106,7 @@ export function registerAgentOutboundRoutes(app: FastifyInstance, deps: { db: Ky
           outcomes.push({ row, startedAt, ms, result: { externalId: result.erp_id, response: { erp_id: result.erp_id, already_existed: result.already_existed ?? false, via: 'agent' } } });
         } else {
           const e = result.error;
-          const message = e.number === undefined ? e.message : `SQL Server error ${e.number}: ${e.message}`;
+          const message = e.number === undefined || e.message.includes(String(e.number)) ? e.message : `SQL Server error ${e.number}: ${e.message}`;
           outcomes.push({ row, startedAt, ms, error: Object.assign(new Error(message), { retryable: e.retryable }) });
         }
       }
