@@ -88,7 +88,7 @@ t.test('a purchase order through the agent, exactly once across a crash after th
     t.same((await lines()).map((l) => [l.Renglon, l.CodArt, l.Cantidad, l.PrecioUnitario]), [[1, 'A1', '2.00', '500.25'], [2, 'A2', '1.00', '234.00']]);
     t.match(await item(syncId), { status: 'COMPLETED', external_id: String(docs[0]!.IdOC), retry_count: 1, response: { already_existed: true, via: 'agent' } });
     const again = await runAgent(dir, ['sync', '--documents-only']);
-    t.match(again.stdout, /0 escritos, 0 ya estaban, 0 con error/, 'nothing left to deliver');
+    t.match(again.stdout, /0 escritos, 0 ya estaban \(confirmados con su id\), 0 con error/, 'nothing left to deliver');
     t.equal((await ocs()).length, 1);
   });
 
