@@ -6,6 +6,7 @@ import { createDb } from '../db/connect.ts';
 import { createBoss } from '../queue/boss.ts';
 import { JOB_TIMING_DEFAULT } from '../queue/jobs.ts';
 import { createSyncQueue } from '../queue/sync-queue.ts';
+import { emitHubOutcomeEvents } from '../webhooks/events.ts';
 import { buildApp } from '../http/app.ts';
 import { onShutdownSignal, runMain, surviveLostDatabaseConnections } from './main.ts';
 
@@ -23,6 +24,7 @@ runMain('server', async () => {
     boss, timing: { ...JOB_TIMING_DEFAULT, expireInSeconds: env.JOB_EXPIRE_SECONDS },
     // Agent acknowledgements back off like the worker's retries.
     backoff: { baseMs: env.RETRY_BASE_MS, factor: env.RETRY_FACTOR, capMs: env.RETRY_CAP_MS },
+    afterSettle: (trx, settled) => emitHubOutcomeEvents(trx, boss, settled),
   });
   const app = await buildApp({ db: dbh.db, logger, queue, keyring: runtime.keyring, bodyLimit: env.BODY_LIMIT_BYTES, rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE });
   await app.listen({ host: env.HOST, port: env.PORT });

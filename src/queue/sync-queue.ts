@@ -5,21 +5,26 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { PgBoss } from 'pg-boss';
 import type { Database, QueueEndpoint } from '../db/schema.ts';
-import { emitHubOutcomeEvents } from '../webhooks/events.ts';
 import { BACKOFF_DEFAULT, type BackoffPolicy } from './backoff.ts';
 import { enqueue, enqueueMany, type EnqueueInput } from './enqueue.ts';
 import { insertPullJob, JOB_TIMING_DEFAULT, nextPullAt, type JobTiming, type PullJobData } from './jobs.ts';
 import { acknowledge, dequeue, reclaimExpiredLeases, type AckOutcome, type DequeueOptions } from './lease.ts';
-import { settleOutcomes, type PushOutcome } from './push-worker.ts';
+import { settleOutcomes, type PushOutcome, type SettleOptions } from './push-worker.ts';
 import { findOutboundItem, getStatus, retryItem } from './status.ts';
 
 type Executor = Kysely<Database> | Transaction<Database>;
 
 export type { AckOutcome, DequeueOptions, EnqueueInput };
 
-export function createSyncQueue(opts: { boss: PgBoss; timing?: JobTiming; backoff?: BackoffPolicy }) {
+export function createSyncQueue(opts: {
+  boss: PgBoss;
+  timing?: JobTiming;
+  /** Backoff and hook for `settle` (the composition root passes the webhook emission, a layer above). */
+  backoff?: BackoffPolicy;
+  afterSettle?: SettleOptions['afterSettle'];
+}) {
   const deps = { boss: opts.boss, timing: opts.timing ?? JOB_TIMING_DEFAULT };
-  const settleDeps = { ...deps, backoff: opts.backoff ?? BACKOFF_DEFAULT, afterSettle: (trx: Transaction<Database>, settled: Parameters<typeof emitHubOutcomeEvents>[2]) => emitHubOutcomeEvents(trx, opts.boss, settled) };
+  const settleDeps = { ...deps, backoff: opts.backoff ?? BACKOFF_DEFAULT, afterSettle: opts.afterSettle };
   return {
     enqueue: (db: Executor, input: EnqueueInput) => enqueue(db, deps, input),
     enqueueMany: (db: Executor, inputs: EnqueueInput[]) => enqueueMany(db, deps, inputs),

@@ -6,6 +6,7 @@ import type { ApiScope } from '../../src/db/schema.ts';
 import { createTenant } from '../../src/db/tenants.ts';
 import { buildApp } from '../../src/http/app.ts';
 import { createSyncQueue, type SyncQueue } from '../../src/queue/sync-queue.ts';
+import { emitHubOutcomeEvents } from '../../src/webhooks/events.ts';
 import { generateApiKey } from '../../src/security/api-key.ts';
 import { createKeyring } from '../../src/security/secret-box.ts';
 import { TEST_SECRET_KEY } from './processes.ts';
@@ -45,7 +46,7 @@ export async function startTestApi(t: { teardown(fn: () => unknown): void }, opt
     otherHub: (await key('other', 'hub')).raw, otherAdmin: (await key('other', 'admin')).raw, revoked: revoked.raw,
   };
   const boss = await startTestBoss(t, db.url);
-  const queue = createSyncQueue({ boss });
+  const queue = createSyncQueue({ boss, afterSettle: (trx, settled) => emitHubOutcomeEvents(trx, boss, settled) });
   const app = await buildApp({ db: db.db, logger: silentLogger, queue, keyring: createKeyring(TEST_SECRET_KEY), bodyLimit: opts.bodyLimit ?? 5 * 1024 * 1024, rateLimitPerMinute: opts.rateLimitPerMinute ?? 100_000 });
   const base = await app.listen({ host: '127.0.0.1', port: 0 });
   t.teardown(() => app.close());
