@@ -7,6 +7,7 @@ import type { Kysely } from 'kysely';
 import type { Logger } from '../config/logger.ts';
 import type { Database, EntityConfigRow } from '../db/schema.ts';
 import type { ErpRegistry } from '../erp/erp-registry.ts';
+import { parseDownloadQuery } from './download-query.ts';
 import { readDownloadRows } from './download-source.ts';
 import type { Queries } from './entity-config-schema.ts';
 import { logPhase, runPhase } from './etl-phases.ts';
@@ -20,7 +21,7 @@ export interface DownloadResult {
   error?: string;
 }
 
-async function* allRows(db: Kysely<Database>, tenantId: string, query: string) {
+async function* allRows(db: Kysely<Database>, tenantId: string, query: unknown) {
   for (let offset = 0; ; offset += PAGE) {
     const page = await readDownloadRows(db, { tenantId, query, offset, limit: PAGE });
     for (const r of page) {
@@ -32,18 +33,33 @@ async function* allRows(db: Kysely<Database>, tenantId: string, query: string) {
   }
 }
 
-export async function runDownload(deps: { db: Kysely<Database>; erp: ErpRegistry; logger: Logger }, config: EntityConfigRow, o: { tenantId: string; runId: string }): Promise<DownloadResult> {
+export interface DownloadDeps {
+  db: Kysely<Database>;
+  /** The bounded pool with timeouts that tenant-shaped reads use (defaults to `db`). */
+  tenantDb?: Kysely<Database>;
+  erp: ErpRegistry;
+  logger: Logger;
+}
+
+export async function runDownload(deps: DownloadDeps, config: EntityConfigRow, o: { tenantId: string; runId: string }): Promise<DownloadResult> {
   const q = config.queries as Queries;
   const log = { config, tenantId: o.tenantId, runId: o.runId, direction: 'OUT' as const };
-  const mergeSql = q.post_process?.run_on === 'erp' && q.post_process.sql.includes('{temp_table}') ? q.post_process.sql : q.merge;
+  const mergeSql = q.post_process?.run_on === 'erp' && q.post_process.sql?.includes('{temp_table}') ? q.post_process.sql : q.merge;
   try {
     if (!q.schema || !q.process?.query || !mergeSql) throw new Error(`${config.entity_type}: a download table needs queries.schema, queries.process.query and a MERGE using {temp_table}`);
+    try {
+      // Refused before anything runs on the ERP (a row planted with psql skipped the API's check).
+      parseDownloadQuery(q.process.query);
+    } catch (err) {
+      await logPhase(deps.db, { ...log, phase: 'process', executedOn: 'hub', started: new Date(), error: (err as Error).message, message: 'process.query refused; nothing ran' });
+      throw err;
+    }
     await runPhase(deps, { ...log, phase: 'pre_process' });
     const pool = await deps.erp.forTenant(o.tenantId, config.erp_type);
     const started = new Date();
     let r: { loaded: number; merged: number };
     try {
-      r = await pool.bulkLoadAndMerge({ table: config.entity_type.toLowerCase(), columns: q.schema.columns, rows: allRows(deps.db, o.tenantId, q.process.query), mergeSql });
+      r = await pool.bulkLoadAndMerge({ table: config.entity_type.toLowerCase(), columns: q.schema.columns, rows: allRows(deps.tenantDb ?? deps.db, o.tenantId, q.process.query), mergeSql });
     } catch (err) {
       await logPhase(deps.db, { ...log, phase: 'post_process', executedOn: 'erp', started, error: (err as Error).message, message: 'load + MERGE failed; the ERP transaction was rolled back' });
       throw err;

@@ -1,17 +1,22 @@
 /**
  * Seed 001's three phases: pre_process and post_process run on the side their `run_on` names
- * (erp = the SQL Server, hub = our PostgreSQL); each writes one sync_log line with phase,
+ * (erp = the customer's SQL Server: their SQL, their login; hub = our PostgreSQL: only the named
+ * operations of hub-operations.ts, never SQL text). Each writes one sync_log line with phase,
  * executed_on, status, rows affected and duration. A failing phase throws: later phases do not run.
  */
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
+import type { PgBoss } from 'pg-boss';
 import type { Database, EntityConfigRow } from '../db/schema.ts';
 import { insertLogs } from '../db/sync-log.ts';
 import type { ErpRegistry } from '../erp/erp-registry.ts';
-import type { Queries } from './entity-config-schema.ts';
+import { phaseSchema } from './entity-config-schema.ts';
+import { runHubOperation } from './hub-operations.ts';
 
 export interface PhaseDeps {
   db: Kysely<Database>;
   erp: ErpRegistry;
+  /** For `notify_inbound_available`; absent where no queue is at hand. */
+  boss?: PgBoss;
 }
 
 export interface PhaseLog {
@@ -32,16 +37,33 @@ export async function logPhase(db: Kysely<Database>, o: PhaseLog & { phase: 'pre
 }
 
 export async function runPhase(deps: PhaseDeps, o: PhaseLog & { phase: 'pre_process' | 'post_process' }): Promise<void> {
-  const step = (o.config.queries as Queries)[o.phase];
-  if (!step) return;
+  const raw = (o.config.queries as Record<string, unknown> | null)?.[o.phase];
+  if (raw === undefined || raw === null) return;
   const started = new Date();
+  const executedOn = (raw as { run_on?: unknown }).run_on === 'erp' ? 'erp' : 'hub';
   try {
-    const rows = step.run_on === 'erp'
-      ? (await (await deps.erp.forTenant(o.tenantId, o.config.erp_type)).execute(step.sql, {}, { name: o.phase })).rowsAffected
-      : Number((await sql.raw(step.sql).execute(deps.db)).numAffectedRows ?? 0);
-    await logPhase(deps.db, { ...o, executedOn: step.run_on, started, rows, message: `${o.phase} done` });
+    // Validated again here: a row written with psql never went through the API's schema.
+    const parsed = phaseSchema.safeParse(raw);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      throw new PhaseRefusedError(`queries.${o.phase}${issue.path.length ? '.' + issue.path.join('.') : ''}: ${issue.message}`);
+    }
+    const step = parsed.data;
+    let rows = 0;
+    if (step.run_on === 'erp') rows = (await (await deps.erp.forTenant(o.tenantId, o.config.erp_type)).execute(step.sql!, {}, { name: o.phase })).rowsAffected;
+    else {
+      const scope = { tenantId: o.tenantId, entityType: o.config.entity_type, erpType: o.config.erp_type, runId: o.runId };
+      for (const op of step.operations!) rows += await runHubOperation(deps, op, scope);
+    }
+    await logPhase(deps.db, { ...o, executedOn, started, rows, message: `${o.phase} done` });
   } catch (err) {
-    await logPhase(deps.db, { ...o, executedOn: step.run_on, started, error: (err as Error).message, message: `${o.phase} failed` });
+    await logPhase(deps.db, { ...o, executedOn, started, error: (err as Error).message, message: `${o.phase} failed` });
     throw err;
   }
+}
+
+/** A phase the configuration schema refuses (free SQL with run_on "hub", an unknown operation): nothing ran. */
+export class PhaseRefusedError extends Error {
+  override readonly name = 'PhaseRefusedError';
+  readonly code = 'PHASE_REFUSED';
 }
