@@ -9,6 +9,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import type { Keyring } from '../security/secret-box.ts';
 import type { SyncQueue } from '../queue/sync-queue.ts';
+import { createTenantGate, TENANT_LIMITS_DEFAULT, type TenantLimits } from '../sync/tenant-limits.ts';
 import { hashApiKey } from '../security/api-key.ts';
 import { registerAuth } from './auth.ts';
 import { registerErrorHandler } from './error-handler.ts';
@@ -32,6 +33,10 @@ export interface AppDeps {
   bodyLimit: number;
   /** Requests per minute per API key (per address for requests without one). */
   rateLimitPerMinute: number;
+  /** Per-tenant limits (default: config.ts defaults). */
+  limits?: TenantLimits;
+  /** The bounded pool with timeouts for tenant-shaped reads (default: `db`). */
+  tenantDb?: Kysely<Database>;
 }
 
 export interface RouteEntry {
@@ -101,8 +106,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerInboundRoutes(app, deps);
   registerOutboundRoutes(app, deps);
   registerAdminRoutes(app, deps);
-  registerConfigRoutes(app, deps);
-  registerRunRoutes(app, deps);
-  registerAgentRoutes(app, deps);
+  const limits = deps.limits ?? TENANT_LIMITS_DEFAULT;
+  const tenant = { limits, gate: createTenantGate(limits), db: deps.tenantDb ?? deps.db };
+  registerConfigRoutes(app, { ...deps, limits });
+  registerRunRoutes(app, { ...deps, limits });
+  registerAgentRoutes(app, { ...deps, tenant });
   return app;
 }

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { ZodError } from 'zod';
+import { TenantBusyError } from '../sync/tenant-limits.ts';
 import { AppError, errorBody } from './errors.ts';
 
 /** Fastify's own client-error codes → our stable codes. */
@@ -16,6 +17,9 @@ export function registerErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError | Error, req, reply) => {
     if (err instanceof AppError) {
       return reply.status(err.statusCode).send(errorBody(err.code, err.message, err.details ?? null));
+    }
+    if (err instanceof TenantBusyError) {
+      return reply.status(429).header('retry-after', String(err.retryAfterSeconds)).send(errorBody(err.code, err.message));
     }
     if (err instanceof ZodError) {
       const details = err.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));

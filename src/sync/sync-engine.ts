@@ -15,12 +15,25 @@ import { isDownloadTable } from './agent-config.ts';
 import { runDownload } from './download.ts';
 import { runPull } from './pull.ts';
 import { createErpPushHandler } from './push-erp.ts';
+import { createTenantDb, createTenantGate, TENANT_LIMITS_DEFAULT, type TenantLimits } from './tenant-limits.ts';
 
 /** How often schedules are compared with the configs, ms (config changes need no restart). */
 export const SCHEDULE_RECONCILE_MS = 30_000;
 
-export function createSyncEngine(o: { db: Kysely<Database>; boss: PgBoss; queue: SyncQueue; keyring: Keyring; logger: Logger }) {
+export function createSyncEngine(o: {
+  db: Kysely<Database>;
+  boss: PgBoss;
+  queue: SyncQueue;
+  keyring: Keyring;
+  logger: Logger;
+  limits?: TenantLimits;
+  /** With it, download reads get their own bounded pool with timeouts (TENANT_POOL_MAX, TENANT_*_TIMEOUT_MS). */
+  databaseUrl?: string;
+}) {
   const erp = createErpRegistry({ db: o.db, keyring: o.keyring });
+  const limits = o.limits ?? TENANT_LIMITS_DEFAULT;
+  const gate = createTenantGate(limits);
+  const tenantDb = o.databaseUrl ? createTenantDb(o.databaseUrl, limits, (err) => o.logger.warn({ err }, 'idle tenant-pool connection lost')) : undefined;
   let timer: NodeJS.Timeout | undefined;
 
   async function reconcile(): Promise<void> {
@@ -44,9 +57,20 @@ export function createSyncEngine(o: { db: Kysely<Database>; boss: PgBoss; queue:
     ],
     async start(): Promise<void> {
       await o.boss.work<PullJobData>(PULL_QUEUE, { batchSize: 1, localConcurrency: 2, pollingIntervalSeconds: 2, notifyPollingIntervalSeconds: 5 }, async ([job]) => {
-        const config = await o.db.selectFrom('sync_entity_config').selectAll().where('id', '=', job!.data.configId).where('tenant_id', '=', job!.data.tenantId).executeTakeFirst();
-        if (config && isDownloadTable(config)) await runDownload({ db: o.db, erp, logger: o.logger }, config, { tenantId: config.tenant_id, runId: job!.id });
-        else await runPull({ db: o.db, queue: o.queue, boss: o.boss, erp, logger: o.logger }, { ...job!.data, runId: job!.id });
+        // A tenant beyond its share of pull slots does not hold one waiting: its job is queued again shortly.
+        const release = gate.tryAcquire('pull', job!.data.tenantId);
+        if (!release) {
+          await o.queue.deferPull(o.db, job!.data, limits.pullRetrySeconds);
+          o.logger.info({ tenant: job!.data.tenantId, config: job!.data.configId, retryInSeconds: limits.pullRetrySeconds }, 'pull deferred: tenant at TENANT_PULLS_IN_FLIGHT');
+          return;
+        }
+        try {
+          const config = await o.db.selectFrom('sync_entity_config').selectAll().where('id', '=', job!.data.configId).where('tenant_id', '=', job!.data.tenantId).executeTakeFirst();
+          if (config && isDownloadTable(config)) await runDownload({ db: o.db, tenantDb: tenantDb?.db, erp, logger: o.logger }, config, { tenantId: config.tenant_id, runId: job!.id });
+          else await runPull({ db: o.db, queue: o.queue, boss: o.boss, erp, logger: o.logger }, { ...job!.data, runId: job!.id });
+        } finally {
+          release();
+        }
       });
       await reconcile().catch((err: unknown) => o.logger.warn({ err }, 'schedule reconcile failed'));
       timer = setInterval(() => void reconcile().catch((err: unknown) => o.logger.warn({ err }, 'schedule reconcile failed')), SCHEDULE_RECONCILE_MS);
@@ -55,8 +79,10 @@ export function createSyncEngine(o: { db: Kysely<Database>; boss: PgBoss; queue:
     async stop(): Promise<void> {
       clearInterval(timer);
       await erp.closeAll();
+      await tenantDb?.close();
     },
     reconcile,
     erp,
+    gate,
   };
 }

@@ -18,7 +18,8 @@ import { agentConfigState, isDownloadTable } from '../../sync/agent-config.ts';
 import { DownloadQueryError, readDownloadRows } from '../../sync/download-source.ts';
 import type { Queries } from '../../sync/entity-config-schema.ts';
 import { prepareRecord, writeBatch, type PreparedRecord } from '../../sync/ingest.ts';
-import { ForbiddenError, NotFoundError, ValidationError } from '../errors.ts';
+import type { TenantGate, TenantLimits } from '../../sync/tenant-limits.ts';
+import { ForbiddenError, LimitExceededError, NotFoundError, ValidationError } from '../errors.ts';
 import { protectedErrors, SECURITY } from '../schemas.ts';
 
 const tenantParam = z.object({ tenantId: z.string().min(1).max(63) });
@@ -43,7 +44,10 @@ const logEntry = z.object({
   metadatos: z.record(z.string(), z.unknown()).optional(), fechaInicio: z.iso.datetime({ offset: true }), fechaFin: z.iso.datetime({ offset: true }).optional(),
 });
 
-export function registerAgentRoutes(app: FastifyInstance, deps: { db: Kysely<Database>; queue: SyncQueue; keyring: Keyring }): void {
+export function registerAgentRoutes(
+  app: FastifyInstance,
+  deps: { db: Kysely<Database>; queue: SyncQueue; keyring: Keyring; tenant: { limits: TenantLimits; gate: TenantGate; db: Kysely<Database> } },
+): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const agent = { scopes: ['agent' as const] };
 
@@ -73,6 +77,10 @@ export function registerAgentRoutes(app: FastifyInstance, deps: { db: Kysely<Dat
     },
   }, async (req) => {
     const tenantId = agentTenant(req);
+    if (req.body.data.length > deps.tenant.limits.maxUploadRows) {
+      throw new LimitExceededError(413, `${req.body.data.length} rows in one upload; the maximum is ${deps.tenant.limits.maxUploadRows} (MAX_UPLOAD_ROWS): send smaller batches`, [{ path: 'body.data', message: `at most ${deps.tenant.limits.maxUploadRows} rows` }]);
+    }
+    return deps.tenant.gate.run('upload', tenantId, async () => {
     const configs = await deps.db.selectFrom('sync_entity_config').selectAll().where('tenant_id', '=', tenantId).where('enabled', '=', true).where('direction', 'in', ['IN', 'BOTH']).execute();
     const config = findTable(configs, req.body.tabla);
     if (!config) throw new NotFoundError(`upload table ${req.body.tabla}`);
@@ -93,6 +101,7 @@ export function registerAgentRoutes(app: FastifyInstance, deps: { db: Kysely<Dat
       changed += (await deps.db.transaction().execute((trx) => writeBatch(trx, deps, { tenantId, config, records: batch, readCount: batch.length }))).changed;
     }
     return { success: true as const, tabla: req.body.tabla, registrosInsertados: changed, registrosSinCambios: records.length - changed, timestamp: new Date().toISOString() };
+    });
   });
 
   r.get('/api/sync/download/:tenantId', {
@@ -112,7 +121,8 @@ export function registerAgentRoutes(app: FastifyInstance, deps: { db: Kysely<Dat
     const offset = Number(req.query.cursor ?? 0);
     let data: Record<string, unknown>[];
     try {
-      data = await readDownloadRows(deps.db, { tenantId, query: q.process?.query ?? '', offset, limit: DOWNLOAD_PAGE + 1 });
+      // On the tenant pool (bounded, with timeouts), within the tenant's share of downloads.
+      data = await deps.tenant.gate.run('download', tenantId, () => readDownloadRows(deps.tenant.db, { tenantId, query: q.process?.query ?? '', offset, limit: DOWNLOAD_PAGE + 1 }));
     } catch (err) {
       if (err instanceof DownloadQueryError) throw new ValidationError(err.message, [{ path: 'queries.process.query', message: err.message }]);
       throw err;
