@@ -26,6 +26,17 @@ export async function readDownloadRows(
       : select.where(w.column, '=', w.column === 'activo' ? Boolean(w.value) : String(w.value));
   }
   for (const ob of q.orderBy) select = select.orderBy(ob.column, ob.desc ? 'desc' : 'asc');
-  const rows = await select.orderBy('codigo').orderBy('id').limit(o.limit).offset(o.offset).execute();
-  return rows as Record<string, unknown>[];
+  try {
+    return (await select.orderBy('codigo').orderBy('id').limit(o.limit).offset(o.offset).execute()) as Record<string, unknown>[];
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    // The tenant pool's guard rails: statement_timeout (57014) or lock_timeout (55P03) ended the read.
+    if (code === '57014' || code === '55P03') throw new DownloadTimeoutError('the download query took longer than the tenant pool allows (TENANT_STATEMENT_TIMEOUT_MS / TENANT_LOCK_TIMEOUT_MS); retry later or narrow process.query', { cause: err });
+    throw err;
+  }
+}
+
+export class DownloadTimeoutError extends Error {
+  override readonly name = 'DownloadTimeoutError';
+  readonly code = 'DOWNLOAD_TIMEOUT';
 }

@@ -15,11 +15,11 @@ import type { SyncQueue } from '../../queue/sync-queue.ts';
 import { openSecret, type Keyring } from '../../security/secret-box.ts';
 import { sealForAgent } from '../../security/agent-envelope.ts';
 import { agentConfigState, isDownloadTable } from '../../sync/agent-config.ts';
-import { DownloadQueryError, readDownloadRows } from '../../sync/download-source.ts';
+import { DownloadQueryError, DownloadTimeoutError, readDownloadRows } from '../../sync/download-source.ts';
 import type { Queries } from '../../sync/entity-config-schema.ts';
 import { prepareRecord, writeBatch, type PreparedRecord } from '../../sync/ingest.ts';
 import type { TenantGate, TenantLimits } from '../../sync/tenant-limits.ts';
-import { ForbiddenError, LimitExceededError, NotFoundError, ValidationError } from '../errors.ts';
+import { AppError, ForbiddenError, LimitExceededError, NotFoundError, ValidationError } from '../errors.ts';
 import { protectedErrors, SECURITY } from '../schemas.ts';
 
 const tenantParam = z.object({ tenantId: z.string().min(1).max(63) });
@@ -125,6 +125,7 @@ export function registerAgentRoutes(
       data = await deps.tenant.gate.run('download', tenantId, () => readDownloadRows(deps.tenant.db, { tenantId, query: q.process?.query ?? '', offset, limit: DOWNLOAD_PAGE + 1 }));
     } catch (err) {
       if (err instanceof DownloadQueryError) throw new ValidationError(err.message, [{ path: 'queries.process.query', message: err.message }]);
+      if (err instanceof DownloadTimeoutError) throw new AppError(503, err.code, err.message);
       throw err;
     }
     const more = data.length > DOWNLOAD_PAGE;
