@@ -9,6 +9,7 @@ import { enqueue, enqueueMany, type EnqueueInput } from './enqueue.ts';
 import { insertPullJob, insertPullJobCapped, JOB_TIMING_DEFAULT, nextPullAt, type JobTiming, type PullJobData } from './jobs.ts';
 import { acknowledge, dequeue, reclaimExpiredLeases, type AckOutcome, type DequeueOptions } from './lease.ts';
 import { getStatus, retryItem } from './status.ts';
+import { emitWebhookEvents, type WebhookEvent } from '../webhooks/events.ts';
 
 type Executor = Kysely<Database> | Transaction<Database>;
 
@@ -33,6 +34,8 @@ export function createSyncQueue(opts: { boss: PgBoss; timing?: JobTiming }) {
     /** A pull the worker could not start now (tenant at its share): queued again after `seconds`. */
     deferPull: (db: Executor, data: PullJobData, seconds: number) => insertPullJob(opts.boss, db, data, seconds),
     nextPullAt: (configId: string) => nextPullAt(opts.boss, configId),
+    /** Webhook events to tenants, in the caller's transaction (hub operations use it from the server too). */
+    emitWebhookEvents: (db: Executor, events: WebhookEvent[]) => emitWebhookEvents(db, opts.boss, events),
   };
 }
 

@@ -5,18 +5,19 @@
  * executed_on, status, rows affected and duration. A failing phase throws: later phases do not run.
  */
 import type { Kysely } from 'kysely';
-import type { PgBoss } from 'pg-boss';
 import type { Database, EntityConfigRow } from '../db/schema.ts';
 import { insertLogs } from '../db/sync-log.ts';
 import type { ErpRegistry } from '../erp/erp-registry.ts';
+import type { SyncQueue } from '../queue/sync-queue.ts';
 import { phaseSchema } from './entity-config-schema.ts';
 import { runHubOperation } from './hub-operations.ts';
 
 export interface PhaseDeps {
   db: Kysely<Database>;
-  erp: ErpRegistry;
-  /** For `notify_inbound_available`; absent where no queue is at hand. */
-  boss?: PgBoss;
+  /** For `run_on: "erp"` phases; the server's upload path runs hub phases only. */
+  erp?: ErpRegistry;
+  /** For `notify_inbound_available`. */
+  queue?: Pick<SyncQueue, 'emitWebhookEvents'>;
 }
 
 export interface PhaseLog {
@@ -24,12 +25,14 @@ export interface PhaseLog {
   tenantId: string;
   runId: string;
   direction: 'IN' | 'OUT';
+  /** sync_log action; default PULL (IN) or DOWNLOAD (OUT). */
+  action?: string;
 }
 
 /** One log line of a phase (also used for the process phase itself). */
 export async function logPhase(db: Kysely<Database>, o: PhaseLog & { phase: 'pre_process' | 'process' | 'post_process'; executedOn: 'erp' | 'hub'; started: Date; rows?: number; error?: string; message: string; metadata?: object }): Promise<void> {
   await insertLogs(db, [{
-    tenant_id: o.tenantId, entity_type: o.config.entity_type, action: o.direction === 'IN' ? 'PULL' : 'DOWNLOAD', direction: o.direction,
+    tenant_id: o.tenantId, entity_type: o.config.entity_type, action: o.action ?? (o.direction === 'IN' ? 'PULL' : 'DOWNLOAD'), direction: o.direction,
     status: o.error ? 'FAILED' : 'SUCCESS', phase: o.phase, executed_on: o.executedOn, rows_affected: o.rows ?? null,
     started_at: o.started, completed_at: new Date(), duration_ms: Date.now() - o.started.getTime(), error_detail: o.error ?? null,
     message: o.message, metadata: JSON.stringify({ run_id: o.runId, ...o.metadata }),
@@ -50,8 +53,10 @@ export async function runPhase(deps: PhaseDeps, o: PhaseLog & { phase: 'pre_proc
     }
     const step = parsed.data;
     let rows = 0;
-    if (step.run_on === 'erp') rows = (await (await deps.erp.forTenant(o.tenantId, o.config.erp_type)).execute(step.sql!, {}, { name: o.phase })).rowsAffected;
-    else {
+    if (step.run_on === 'erp') {
+      if (!deps.erp) throw new Error(`${o.phase} runs on the ERP, which this path does not reach`);
+      rows = (await (await deps.erp.forTenant(o.tenantId, o.config.erp_type)).execute(step.sql!, {}, { name: o.phase })).rowsAffected;
+    } else {
       const scope = { tenantId: o.tenantId, entityType: o.config.entity_type, erpType: o.config.erp_type, runId: o.runId };
       for (const op of step.operations!) rows += await runHubOperation(deps, op, scope);
     }
@@ -66,4 +71,20 @@ export async function runPhase(deps: PhaseDeps, o: PhaseLog & { phase: 'pre_proc
 export class PhaseRefusedError extends Error {
   override readonly name = 'PhaseRefusedError';
   readonly code = 'PHASE_REFUSED';
+}
+
+/**
+ * After an agent upload is stored: its `post_process` if it runs on our side (`run_on: "hub"`,
+ * seed 001's "destino"). The rows are already committed, so a failure is reported beside them
+ * (and in sync_log), not as a failed upload.
+ */
+export async function runUploadPostProcess(deps: PhaseDeps, o: Omit<PhaseLog, 'direction'>): Promise<{ post_process?: { estado: 'exitoso' | 'error'; mensaje?: string } }> {
+  const step = (o.config.queries as { post_process?: { run_on?: unknown } } | null)?.post_process;
+  if (!step || step.run_on !== 'hub') return {};
+  try {
+    await runPhase(deps, { ...o, direction: 'IN', action: 'UPLOAD', phase: 'post_process' });
+    return { post_process: { estado: 'exitoso' } };
+  } catch (err) {
+    return { post_process: { estado: 'error', mensaje: (err as Error).message } };
+  }
 }

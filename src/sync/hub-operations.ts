@@ -4,9 +4,8 @@
  * affected (a notification counts 1).
  */
 import { sql, type Kysely } from 'kysely';
-import type { PgBoss } from 'pg-boss';
 import type { Database } from '../db/schema.ts';
-import { emitWebhookEvents } from '../webhooks/events.ts';
+import type { SyncQueue } from '../queue/sync-queue.ts';
 import type { HubOperation } from './entity-config-schema.ts';
 
 export interface HubOperationScope {
@@ -16,11 +15,11 @@ export interface HubOperationScope {
   runId: string;
 }
 
-export async function runHubOperation(deps: { db: Kysely<Database>; boss?: PgBoss }, op: HubOperation, s: HubOperationScope): Promise<number> {
+export async function runHubOperation(deps: { db: Kysely<Database>; queue?: Pick<SyncQueue, 'emitWebhookEvents'> }, op: HubOperation, s: HubOperationScope): Promise<number> {
   switch (op.op) {
     case 'notify_inbound_available': {
-      if (!deps.boss) throw new Error('notify_inbound_available needs the queue (it runs in the worker)');
-      return emitWebhookEvents(deps.db, deps.boss, [{ tenantId: s.tenantId, type: 'inbound.available', data: { entity_type: s.entityType, run_id: s.runId, reason: 'operation' } }]);
+      if (!deps.queue) throw new Error('notify_inbound_available needs the queue');
+      return deps.queue.emitWebhookEvents(deps.db, [{ tenantId: s.tenantId, type: 'inbound.available', data: { entity_type: s.entityType, run_id: s.runId, reason: 'operation' } }]);
     }
     case 'purge_deleted': {
       // A record still referenced by an unsettled queue item stays: its DELETE has not reached the Hub yet.

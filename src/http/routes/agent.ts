@@ -17,6 +17,7 @@ import { sealForAgent } from '../../security/agent-envelope.ts';
 import { agentConfigState, isDownloadTable } from '../../sync/agent-config.ts';
 import { DownloadQueryError, DownloadTimeoutError, readDownloadRows } from '../../sync/download-source.ts';
 import type { Queries } from '../../sync/entity-config-schema.ts';
+import { runUploadPostProcess } from '../../sync/etl-phases.ts';
 import { prepareRecord, writeBatch, type PreparedRecord } from '../../sync/ingest.ts';
 import type { TenantGate, TenantLimits } from '../../sync/tenant-limits.ts';
 import { AppError, ForbiddenError, LimitExceededError, NotFoundError, ValidationError } from '../errors.ts';
@@ -73,7 +74,7 @@ export function registerAgentRoutes(
       summary: 'Rows read by the agent from the ERP; same path as a pull (unchanged rows are not rewritten). gzip bodies accepted.',
       tags: ['agent'], security: SECURITY, params: tenantParam,
       body: z.object({ tabla: z.string().min(1).max(128), data: z.array(z.record(z.string(), z.unknown())).max(100_000), timestamp: z.iso.datetime({ offset: true }).optional() }),
-      response: { 200: z.object({ success: z.literal(true), tabla: z.string(), registrosInsertados: z.number().int(), registrosSinCambios: z.number().int(), timestamp: z.string() }), ...protectedErrors },
+      response: { 200: z.object({ success: z.literal(true), tabla: z.string(), registrosInsertados: z.number().int(), registrosSinCambios: z.number().int(), timestamp: z.string(), post_process: z.object({ estado: z.enum(['exitoso', 'error']), mensaje: z.string().optional() }).optional() }), ...protectedErrors },
     },
   }, async (req) => {
     const tenantId = agentTenant(req);
@@ -100,7 +101,9 @@ export function registerAgentRoutes(
       const batch = records.slice(i, i + UPLOAD_BATCH);
       changed += (await deps.db.transaction().execute((trx) => writeBatch(trx, deps, { tenantId, config, records: batch, readCount: batch.length }))).changed;
     }
-    return { success: true as const, tabla: req.body.tabla, registrosInsertados: changed, registrosSinCambios: records.length - changed, timestamp: new Date().toISOString() };
+    // Seed 001: the backend runs a post_process whose ejecutarEn is "destino" (our side) after storing the rows.
+    const postProcess = await runUploadPostProcess({ db: deps.db, queue: deps.queue }, { config, tenantId, runId: req.id });
+    return { success: true as const, tabla: req.body.tabla, registrosInsertados: changed, registrosSinCambios: records.length - changed, timestamp: new Date().toISOString(), ...postProcess };
     });
   });
 
