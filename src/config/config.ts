@@ -75,8 +75,8 @@ export const envSchema = z.object({
   TENANT_PULL_RETRY_SECONDS: z.coerce.number().int().min(1).max(3600).default(15),
   /** Runs (queued or running pulls) one tenant may have before POST /api/v1/sync/run answers 429. */
   TENANT_RUNS_IN_FLIGHT: z.coerce.number().int().min(1).max(10_000).default(5),
-  /** Rows in one agent upload; more → 413. */
-  MAX_UPLOAD_ROWS: z.coerce.number().int().min(1).max(1_000_000).default(50_000),
+  /** Rows in one agent upload; more → 413 (the request schema also stops at 100 000). */
+  MAX_UPLOAD_ROWS: z.coerce.number().int().min(1).max(100_000).default(50_000),
   /** Enabled entity configurations per tenant; more → 400. */
   MAX_CONFIGS_PER_TENANT: z.coerce.number().int().min(1).max(100_000).default(200),
   /** Shortest interval a config's sync_frequency (cron) may ask for, seconds. */

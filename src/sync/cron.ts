@@ -35,6 +35,7 @@ function expand(part: string, min: number, max: number): number[] {
   for (const atom of part.split(',')) {
     const [range, stepText] = atom.split('/');
     const step = Number(stepText ?? 1);
+    if (!(step >= 1)) return []; // only reachable for an expression cronProblem refuses
     const [lo, hi] = range === '*' ? [min, max] : range!.includes('-') ? range!.split('-').map(Number) as [number, number] : [Number(range), stepText ? max : Number(range)];
     for (let v = lo; v <= hi; v += step) out.add(v);
   }
@@ -48,7 +49,8 @@ function expand(part: string, min: number, max: number): number[] {
  */
 export function cronShortestGapSeconds(expr: string): number {
   const [minutes, hours] = expr.trim().split(/\s+/);
-  const times = expand(hours!, 0, 23).flatMap((h) => expand(minutes!, 0, 59).map((m) => h * 60 + m));
+  const times = expand(hours ?? '', 0, 23).flatMap((h) => expand(minutes ?? '', 0, 59).map((m) => h * 60 + m));
+  if (times.length === 0 || times.some(Number.isNaN)) return 0;
   let gap = 1440 - times[times.length - 1]! + times[0]!;
   for (let i = 1; i < times.length; i++) gap = Math.min(gap, times[i]! - times[i - 1]!);
   return gap * 60;

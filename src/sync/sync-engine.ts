@@ -12,6 +12,7 @@ import type { PushHandlerRegistration } from '../queue/push-worker.ts';
 import type { SyncQueue } from '../queue/sync-queue.ts';
 import type { Keyring } from '../security/secret-box.ts';
 import { isDownloadTable } from './agent-config.ts';
+import { cronProblem, cronShortestGapSeconds } from './cron.ts';
 import { runDownload } from './download.ts';
 import { runPull } from './pull.ts';
 import { createErpPushHandler } from './push-erp.ts';
@@ -45,7 +46,13 @@ export function createSyncEngine(o: {
       .select(['c.direction', 'c.queries', 'c.enabled', 'c.entity_type', 'c.erp_type', 'c.primary_key', 'c.source_table', 'c.timestamp_field', 'c.field_mapping', 'c.transform_rules', 'c.created_at', 'c.updated_at'])
       .where('c.sync_frequency', 'is not', null)
       .execute()
-      .then((rows) => rows.filter((c) => c.direction !== 'OUT' || isDownloadTable({ ...c, tenant_id: c.tenant_id, sync_frequency: c.sync_frequency })));
+      .then((rows) => rows.filter((c) => c.direction !== 'OUT' || isDownloadTable({ ...c, tenant_id: c.tenant_id, sync_frequency: c.sync_frequency })))
+      // The API refuses these at write time; a row written with psql is not scheduled either.
+      .then((rows) => rows.filter((c) => {
+        const ok = !cronProblem(c.sync_frequency!) && cronShortestGapSeconds(c.sync_frequency!) >= limits.minScheduleSeconds;
+        if (!ok) o.logger.warn({ tenant: c.tenant_id, config: c.id, cron: c.sync_frequency }, 'not scheduled: invalid cron or more often than MIN_SCHEDULE_SECONDS');
+        return ok;
+      }));
     const r = await reconcilePullSchedules(o.boss, configs.map((c) => ({ configId: c.id, tenantId: c.tenant_id, cron: c.sync_frequency!, timeZone: c.timezone })));
     if (r.scheduled || r.removed) o.logger.info(r, 'pull schedules updated');
   }
