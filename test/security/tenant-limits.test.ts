@@ -172,3 +172,16 @@ t.test("worker: a tenant's pull beyond its share is re-queued with a delay, not 
   t.equal(requeued.rows[0]!.n, '1', "acme's pull is queued again, two minutes out");
   t.same(await db.selectFrom('sync_log').select('tenant_id').where('action', '=', 'PULL').distinct().execute(), [{ tenant_id: 'other' }], 'only other ran a pull');
 });
+
+t.test('a schedule planted with psql more often than MIN_SCHEDULE_SECONDS is not scheduled by the worker', async (t) => {
+  const api = await setup(t);
+  const db = api.db.db;
+  const boss = await startTestBoss(t, api.db.url);
+  const engine = createSyncEngine({ db, boss, queue: createSyncQueue({ boss }), keyring, logger: silentLogger, limits: LIMITS });
+  t.teardown(() => engine.stop());
+  await sql`update sync_entity_config set sync_frequency = case tenant_id when 'acme' then '* * * * *' else '*/5 * * * *' end where entity_type = 'CUENTA'`.execute(db);
+  await engine.reconcile();
+  const scheduled = await boss.getSchedules('sync-pull');
+  const tenants = await db.selectFrom('sync_entity_config').select(['id', 'tenant_id']).where('id', 'in', scheduled.map((s) => s.key)).execute();
+  t.same(tenants.map((c) => c.tenant_id), ['other'], "only other's every-5-minutes schedule");
+});
