@@ -19,6 +19,8 @@ export const PULL_QUEUE = 'sync-pull';
 export interface PullJobData {
   tenantId: string;
   configId: string;
+  /** Set when a pull is re-queued (tenant at its share of pull slots): the run keeps the id the API returned. */
+  runId?: string;
 }
 
 /** A webhook delivery: the event is fixed at emission (same id and body on every attempt). */

@@ -67,14 +67,15 @@ export function createSyncEngine(o: {
         // A tenant beyond its share of pull slots does not hold one waiting: its job is queued again shortly.
         const release = gate.tryAcquire('pull', job!.data.tenantId);
         if (!release) {
-          await o.queue.deferPull(o.db, job!.data, limits.pullRetrySeconds);
+          await o.queue.deferPull(o.db, { ...job!.data, runId: job!.data.runId ?? job!.id }, limits.pullRetrySeconds);
           o.logger.info({ tenant: job!.data.tenantId, config: job!.data.configId, retryInSeconds: limits.pullRetrySeconds }, 'pull deferred: tenant at TENANT_PULLS_IN_FLIGHT');
           return;
         }
         try {
           const config = await o.db.selectFrom('sync_entity_config').selectAll().where('id', '=', job!.data.configId).where('tenant_id', '=', job!.data.tenantId).executeTakeFirst();
-          if (config && isDownloadTable(config)) await runDownload({ db: o.db, tenantDb: tenantDb?.db, erp, logger: o.logger }, config, { tenantId: config.tenant_id, runId: job!.id });
-          else await runPull({ db: o.db, queue: o.queue, boss: o.boss, erp, logger: o.logger }, { ...job!.data, runId: job!.id });
+          const runId = job!.data.runId ?? job!.id;
+          if (config && isDownloadTable(config)) await runDownload({ db: o.db, tenantDb: tenantDb?.db, erp, logger: o.logger }, config, { tenantId: config.tenant_id, runId });
+          else await runPull({ db: o.db, queue: o.queue, boss: o.boss, erp, logger: o.logger }, { ...job!.data, runId });
         } finally {
           release();
         }

@@ -168,8 +168,8 @@ t.test("worker: a tenant's pull beyond its share is re-queued with a delay, not 
   }
   t.equal(await state(acmeRun), 'completed', "acme's job was settled at once");
   t.equal(await state(otherRun), 'completed', "other's pull ran");
-  const requeued = await sql<{ n: string }>`select count(*) as n from pgboss.job where name = 'sync-pull' and state = 'created' and data->>'tenantId' = 'acme' and start_after > now() + interval '60 seconds'`.execute(db);
-  t.equal(requeued.rows[0]!.n, '1', "acme's pull is queued again, two minutes out");
+  const requeued = await sql<{ run_id: string }>`select data->>'runId' as run_id from pgboss.job where name = 'sync-pull' and state = 'created' and data->>'tenantId' = 'acme' and start_after > now() + interval '60 seconds'`.execute(db);
+  t.same(requeued.rows, [{ run_id: acmeRun }], "acme's pull is queued again, two minutes out, keeping the run id the API returned");
   t.same(await db.selectFrom('sync_log').select('tenant_id').where('action', '=', 'PULL').distinct().execute(), [{ tenant_id: 'other' }], 'only other ran a pull');
 });
 
