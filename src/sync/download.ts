@@ -7,6 +7,7 @@ import type { Kysely } from 'kysely';
 import type { Logger } from '../config/logger.ts';
 import type { Database, EntityConfigRow } from '../db/schema.ts';
 import type { ErpRegistry } from '../erp/erp-registry.ts';
+import type { SyncQueue } from '../queue/sync-queue.ts';
 import { parseDownloadQuery } from './download-query.ts';
 import { readDownloadRows } from './download-source.ts';
 import type { Queries } from './entity-config-schema.ts';
@@ -39,6 +40,8 @@ export interface DownloadDeps {
   tenantDb?: Kysely<Database>;
   erp: ErpRegistry;
   logger: Logger;
+  /** For a hub-side pre_process's notify_inbound_available. */
+  queue?: Pick<SyncQueue, 'emitWebhookEvents'>;
 }
 
 export async function runDownload(deps: DownloadDeps, config: EntityConfigRow, o: { tenantId: string; runId: string }): Promise<DownloadResult> {
