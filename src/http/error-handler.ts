@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { ZodError } from 'zod';
-import { TenantBusyError } from '../sync/tenant-limits.ts';
 import { AppError, errorBody } from './errors.ts';
+import { TenantBusyError } from '../sync/tenant-limits.ts';
 
 /** Fastify's own client-error codes → our stable codes. */
 const FASTIFY_CODES: Record<string, { status: number; code: string }> = {
@@ -18,12 +18,13 @@ export function registerErrorHandler(app: FastifyInstance): void {
     if (err instanceof AppError) {
       return reply.status(err.statusCode).send(errorBody(err.code, err.message, err.details ?? null));
     }
-    if (err instanceof TenantBusyError) {
-      return reply.status(429).header('retry-after', String(err.retryAfterSeconds)).send(errorBody(err.code, err.message));
-    }
     if (err instanceof ZodError) {
       const details = err.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
       return reply.status(400).send(errorBody('VALIDATION_FAILED', `invalid request: ${details.map((d) => d.path || '(root)').join(', ')}`, details));
+    }
+    // A tenant at one of its limits (src/sync/tenant-limits.ts): 429 with the wait in Retry-After.
+    if (err instanceof TenantBusyError) {
+      return reply.status(429).header('retry-after', String(err.retryAfterSeconds)).send(errorBody(err.code, err.message));
     }
     const fe = err as FastifyError;
     if (fe.validation) {

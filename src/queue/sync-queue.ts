@@ -4,12 +4,12 @@
  */
 import type { Kysely, Transaction } from 'kysely';
 import type { PgBoss } from 'pg-boss';
+import { emitWebhookEvents, type WebhookEvent } from '../webhooks/events.ts';
 import type { Database, QueueEndpoint } from '../db/schema.ts';
 import { enqueue, enqueueMany, type EnqueueInput } from './enqueue.ts';
 import { insertPullJob, insertPullJobCapped, JOB_TIMING_DEFAULT, nextPullAt, type JobTiming, type PullJobData } from './jobs.ts';
 import { acknowledge, dequeue, reclaimExpiredLeases, type AckOutcome, type DequeueOptions } from './lease.ts';
 import { getStatus, retryItem } from './status.ts';
-import { emitWebhookEvents, type WebhookEvent } from '../webhooks/events.ts';
 
 type Executor = Kysely<Database> | Transaction<Database>;
 
