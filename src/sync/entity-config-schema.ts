@@ -5,9 +5,9 @@
  * `transform_rules.2.rule`), because operators edit these documents by hand.
  */
 import { z } from 'zod';
-import { cronProblem } from './cron.ts';
 import { downloadQueryProblem } from './download-query.ts';
 import { compileTenantPattern } from './tenant-pattern.ts';
+import { cronProblem } from './cron.ts';
 import { isTimeZone } from './timezone.ts';
 
 /** A SQL Server identifier without brackets: it ends up as a column or `@parameter` name. */

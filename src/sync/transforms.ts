@@ -6,9 +6,9 @@
  * Numbers stay exact decimal strings (`"1234.50"` is never `1234.5`): money must not pass through
  * a double, and the string keeps the ERP's scale so the payload hash does not flap.
  */
+import { compileTenantPattern, type TenantPattern } from './tenant-pattern.ts';
 import type { FieldMapping, TransformRule } from './entity-config-schema.ts';
 import { normalizeDecimal, roundDecimal } from './decimal.ts';
-import { compileTenantPattern, type TenantPattern } from './tenant-pattern.ts';
 import { fromWallTime, toZonedIso } from './timezone.ts';
 
 export type Row = Record<string, unknown>;
