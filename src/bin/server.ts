@@ -8,6 +8,7 @@ import { JOB_TIMING_DEFAULT } from '../queue/jobs.ts';
 import { createSyncQueue } from '../queue/sync-queue.ts';
 import { buildApp } from '../http/app.ts';
 import { createTenantDb, tenantLimitsFrom } from '../sync/tenant-limits.ts';
+import { emitWebhookEvents } from '../webhooks/events.ts';
 import { onShutdownSignal, runMain, surviveLostDatabaseConnections } from './main.ts';
 
 runMain('server', async () => {
@@ -24,7 +25,10 @@ runMain('server', async () => {
   // Download queries get their own small pool with timeouts: one tenant cannot take the API's connections.
   const limits = tenantLimitsFrom(env);
   const tenantDbh = createTenantDb(runtime.databaseUrl, limits, (err) => logger.warn({ err }, 'idle tenant-pool connection lost'));
-  const app = await buildApp({ db: dbh.db, logger, queue, keyring: runtime.keyring, bodyLimit: env.BODY_LIMIT_BYTES, rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE, limits, tenantDb: tenantDbh.db });
+  const app = await buildApp({
+    db: dbh.db, logger, queue, keyring: runtime.keyring, bodyLimit: env.BODY_LIMIT_BYTES, rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
+    limits, tenantDb: tenantDbh.db, emitWebhookEvents: (db, events) => emitWebhookEvents(db, boss, events),
+  });
   await app.listen({ host: env.HOST, port: env.PORT });
   onShutdownSignal(async (signal) => {
     logger.info({ signal }, 'server stopping');

@@ -9,6 +9,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import type { Keyring } from '../security/secret-box.ts';
 import type { SyncQueue } from '../queue/sync-queue.ts';
+import type { EmitWebhookEvents } from '../sync/hub-operations.ts';
 import { createTenantGate, TENANT_LIMITS_DEFAULT, type TenantLimits } from '../sync/tenant-limits.ts';
 import { hashApiKey } from '../security/api-key.ts';
 import { registerAuth } from './auth.ts';
@@ -37,6 +38,8 @@ export interface AppDeps {
   limits?: TenantLimits;
   /** The bounded pool with timeouts for tenant-shaped reads (default: `db`). */
   tenantDb?: Kysely<Database>;
+  /** Queues webhook events (an upload's `notify_inbound_available` operation); bound to pg-boss by the entry point. */
+  emitWebhookEvents?: EmitWebhookEvents;
 }
 
 export interface RouteEntry {

@@ -4,7 +4,6 @@
  */
 import type { Kysely, Transaction } from 'kysely';
 import type { PgBoss } from 'pg-boss';
-import { emitWebhookEvents, type WebhookEvent } from '../webhooks/events.ts';
 import type { Database, QueueEndpoint } from '../db/schema.ts';
 import { enqueue, enqueueMany, type EnqueueInput } from './enqueue.ts';
 import { insertPullJob, insertPullJobCapped, JOB_TIMING_DEFAULT, nextPullAt, type JobTiming, type PullJobData } from './jobs.ts';
@@ -34,8 +33,6 @@ export function createSyncQueue(opts: { boss: PgBoss; timing?: JobTiming }) {
     /** A pull the worker could not start now (tenant at its share): queued again after `seconds`. */
     deferPull: (db: Executor, data: PullJobData, seconds: number) => insertPullJob(opts.boss, db, data, seconds),
     nextPullAt: (configId: string) => nextPullAt(opts.boss, configId),
-    /** Webhook events to tenants, in the caller's transaction (hub operations use it from the server too). */
-    emitWebhookEvents: (db: Executor, events: WebhookEvent[]) => emitWebhookEvents(db, opts.boss, events),
   };
 }
 

@@ -7,7 +7,7 @@ import type { Kysely } from 'kysely';
 import type { Logger } from '../config/logger.ts';
 import type { Database, EntityConfigRow } from '../db/schema.ts';
 import type { ErpRegistry } from '../erp/erp-registry.ts';
-import type { SyncQueue } from '../queue/sync-queue.ts';
+import type { PgBoss } from 'pg-boss';
 import { parseDownloadQuery } from './download-query.ts';
 import { readDownloadRows } from './download-source.ts';
 import type { Queries } from './entity-config-schema.ts';
@@ -41,7 +41,7 @@ export interface DownloadDeps {
   erp: ErpRegistry;
   logger: Logger;
   /** For a hub-side pre_process's notify_inbound_available. */
-  queue?: Pick<SyncQueue, 'emitWebhookEvents'>;
+  boss?: PgBoss;
 }
 
 export async function runDownload(deps: DownloadDeps, config: EntityConfigRow, o: { tenantId: string; runId: string }): Promise<DownloadResult> {

@@ -8,16 +8,18 @@ import type { Kysely } from 'kysely';
 import type { Database, EntityConfigRow } from '../db/schema.ts';
 import { insertLogs } from '../db/sync-log.ts';
 import type { ErpRegistry } from '../erp/erp-registry.ts';
-import type { SyncQueue } from '../queue/sync-queue.ts';
+import type { PgBoss } from 'pg-boss';
+import { emitWebhookEvents } from '../webhooks/events.ts';
 import { phaseSchema } from './entity-config-schema.ts';
-import { runHubOperation } from './hub-operations.ts';
+import { runHubOperation, type EmitWebhookEvents } from './hub-operations.ts';
 
 export interface PhaseDeps {
   db: Kysely<Database>;
   /** For `run_on: "erp"` phases; the server's upload path runs hub phases only. */
   erp?: ErpRegistry;
-  /** For `notify_inbound_available`. */
-  queue?: Pick<SyncQueue, 'emitWebhookEvents'>;
+  /** For `notify_inbound_available`: the worker's pg-boss, or (server) an emitter bound to one. */
+  boss?: PgBoss;
+  emit?: EmitWebhookEvents;
 }
 
 export interface PhaseLog {
@@ -58,7 +60,9 @@ export async function runPhase(deps: PhaseDeps, o: PhaseLog & { phase: 'pre_proc
       rows = (await (await deps.erp.forTenant(o.tenantId, o.config.erp_type)).execute(step.sql!, {}, { name: o.phase })).rowsAffected;
     } else {
       const scope = { tenantId: o.tenantId, entityType: o.config.entity_type, erpType: o.config.erp_type, runId: o.runId };
-      for (const op of step.operations!) rows += await runHubOperation(deps, op, scope);
+      const boss = deps.boss;
+      const emit = deps.emit ?? (boss ? (db, events) => emitWebhookEvents(db, boss, events) : undefined);
+      for (const op of step.operations!) rows += await runHubOperation({ db: deps.db, emit }, op, scope);
     }
     await logPhase(deps.db, { ...o, executedOn, started, rows, message: `${o.phase} done` });
   } catch (err) {

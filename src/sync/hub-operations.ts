@@ -5,7 +5,8 @@
  */
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
-import type { SyncQueue } from '../queue/sync-queue.ts';
+import type { Executor } from '../db/connect.ts';
+import type { WebhookEvent } from '../webhooks/events.ts';
 import type { HubOperation } from './entity-config-schema.ts';
 
 export interface HubOperationScope {
@@ -15,11 +16,14 @@ export interface HubOperationScope {
   runId: string;
 }
 
-export async function runHubOperation(deps: { db: Kysely<Database>; queue?: Pick<SyncQueue, 'emitWebhookEvents'> }, op: HubOperation, s: HubOperationScope): Promise<number> {
+/** Queues webhook events in the caller's transaction (webhooks/events.ts bound to a pg-boss by the process). */
+export type EmitWebhookEvents = (db: Executor, events: WebhookEvent[]) => Promise<number>;
+
+export async function runHubOperation(deps: { db: Kysely<Database>; emit?: EmitWebhookEvents }, op: HubOperation, s: HubOperationScope): Promise<number> {
   switch (op.op) {
     case 'notify_inbound_available': {
-      if (!deps.queue) throw new Error('notify_inbound_available needs the queue');
-      return deps.queue.emitWebhookEvents(deps.db, [{ tenantId: s.tenantId, type: 'inbound.available', data: { entity_type: s.entityType, run_id: s.runId, reason: 'operation' } }]);
+      if (!deps.emit) throw new Error('notify_inbound_available: webhooks cannot be queued from here');
+      return deps.emit(deps.db, [{ tenantId: s.tenantId, type: 'inbound.available', data: { entity_type: s.entityType, run_id: s.runId, reason: 'operation' } }]);
     }
     case 'purge_deleted': {
       // A record still referenced by an unsettled queue item stays: its DELETE has not reached the Hub yet.

@@ -74,7 +74,7 @@ export function createSyncEngine(o: {
         try {
           const config = await o.db.selectFrom('sync_entity_config').selectAll().where('id', '=', job!.data.configId).where('tenant_id', '=', job!.data.tenantId).executeTakeFirst();
           const runId = job!.data.runId ?? job!.id;
-          if (config && isDownloadTable(config)) await runDownload({ db: o.db, tenantDb: tenantDb?.db, erp, logger: o.logger, queue: o.queue }, config, { tenantId: config.tenant_id, runId });
+          if (config && isDownloadTable(config)) await runDownload({ db: o.db, tenantDb: tenantDb?.db, erp, logger: o.logger, boss: o.boss }, config, { tenantId: config.tenant_id, runId });
           else await runPull({ db: o.db, queue: o.queue, boss: o.boss, erp, logger: o.logger }, { ...job!.data, runId });
         } finally {
           release();

@@ -18,6 +18,7 @@ import { agentConfigState, isDownloadTable } from '../../sync/agent-config.ts';
 import { DownloadQueryError, DownloadTimeoutError, readDownloadRows } from '../../sync/download-source.ts';
 import type { Queries } from '../../sync/entity-config-schema.ts';
 import { runUploadPostProcess } from '../../sync/etl-phases.ts';
+import type { EmitWebhookEvents } from '../../sync/hub-operations.ts';
 import { prepareRecord, writeBatch, type PreparedRecord } from '../../sync/ingest.ts';
 import type { TenantGate, TenantLimits } from '../../sync/tenant-limits.ts';
 import { AppError, ForbiddenError, LimitExceededError, NotFoundError, ValidationError } from '../errors.ts';
@@ -47,7 +48,7 @@ const logEntry = z.object({
 
 export function registerAgentRoutes(
   app: FastifyInstance,
-  deps: { db: Kysely<Database>; queue: SyncQueue; keyring: Keyring; tenant: { limits: TenantLimits; gate: TenantGate; db: Kysely<Database> } },
+  deps: { db: Kysely<Database>; queue: SyncQueue; keyring: Keyring; tenant: { limits: TenantLimits; gate: TenantGate; db: Kysely<Database> }; emitWebhookEvents?: EmitWebhookEvents },
 ): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const agent = { scopes: ['agent' as const] };
@@ -102,7 +103,7 @@ export function registerAgentRoutes(
       changed += (await deps.db.transaction().execute((trx) => writeBatch(trx, deps, { tenantId, config, records: batch, readCount: batch.length }))).changed;
     }
     // Seed 001: the backend runs a post_process whose ejecutarEn is "destino" (our side) after storing the rows.
-    const postProcess = await runUploadPostProcess({ db: deps.db, queue: deps.queue }, { config, tenantId, runId: req.id });
+    const postProcess = await runUploadPostProcess({ db: deps.db, emit: deps.emitWebhookEvents }, { config, tenantId, runId: req.id });
     return { success: true as const, tabla: req.body.tabla, registrosInsertados: changed, registrosSinCambios: records.length - changed, timestamp: new Date().toISOString(), ...postProcess };
     });
   });
