@@ -47,7 +47,7 @@ export interface DownloadDeps {
 export async function runDownload(deps: DownloadDeps, config: EntityConfigRow, o: { tenantId: string; runId: string }): Promise<DownloadResult> {
   const q = config.queries as Queries;
   const log = { config, tenantId: o.tenantId, runId: o.runId, direction: 'OUT' as const };
-  const mergeSql = q.post_process?.run_on === 'erp' && q.post_process.sql?.includes('{temp_table}') ? q.post_process.sql : q.merge;
+  const mergeSql = q.post_process?.run_on === 'erp' && q.post_process.sql.includes('{temp_table}') ? q.post_process.sql : q.merge;
   try {
     if (!q.schema || !q.process?.query || !mergeSql) throw new Error(`${config.entity_type}: a download table needs queries.schema, queries.process.query and a MERGE using {temp_table}`);
     try {

@@ -71,7 +71,9 @@ export const phaseSchema = z
     else if (p.run_on === 'hub' && !p.operations) ctx.addIssue({ code: 'custom', path: ['operations'], message: `required with run_on "hub": a list of ${HUB_OPERATIONS.join(', ')}` });
     if (p.run_on === 'erp' && p.sql === undefined) ctx.addIssue({ code: 'custom', path: ['sql'], message: 'required with run_on "erp" (the SQL run on your SQL Server)' });
     if (p.run_on === 'erp' && p.operations) ctx.addIssue({ code: 'custom', path: ['operations'], message: 'only with run_on "hub"; on the ERP write sql' });
-  });
+  })
+  // What the checks above guarantee, as a type: an ERP phase has its SQL, a hub phase its operations.
+  .transform((p) => p as { run_on: 'erp'; sql: string; operations?: undefined } | { run_on: 'hub'; sql?: undefined; operations: z.infer<typeof hubOperationSchema>[] });
 const phase = phaseSchema;
 
 export const queriesSchema = z

@@ -57,12 +57,12 @@ export async function runPhase(deps: PhaseDeps, o: PhaseLog & { phase: 'pre_proc
     let rows = 0;
     if (step.run_on === 'erp') {
       if (!deps.erp) throw new Error(`${o.phase} runs on the ERP, which this path does not reach`);
-      rows = (await (await deps.erp.forTenant(o.tenantId, o.config.erp_type)).execute(step.sql!, {}, { name: o.phase })).rowsAffected;
+      rows = (await (await deps.erp.forTenant(o.tenantId, o.config.erp_type)).execute(step.sql, {}, { name: o.phase })).rowsAffected;
     } else {
       const scope = { tenantId: o.tenantId, entityType: o.config.entity_type, erpType: o.config.erp_type, runId: o.runId };
       const boss = deps.boss;
       const emit = deps.emit ?? (boss ? (db, events) => emitWebhookEvents(db, boss, events) : undefined);
-      for (const op of step.operations!) rows += await runHubOperation({ db: deps.db, emit }, op, scope);
+      for (const op of step.operations) rows += await runHubOperation({ db: deps.db, emit }, op, scope);
     }
     await logPhase(deps.db, { ...o, executedOn, started, rows, message: `${o.phase} done` });
   } catch (err) {
