@@ -44,19 +44,28 @@ export interface DownloadDeps {
   boss?: PgBoss;
 }
 
+/** A process.query outside the grammar fails the run before anything touches the ERP (a row planted with psql skipped the API's check). */
+async function refuseProcessQuery(deps: DownloadDeps, config: EntityConfigRow, o: { tenantId: string; runId: string }): Promise<DownloadResult | undefined> {
+  const query = (config.queries as Queries).process?.query;
+  if (query === undefined) return undefined;
+  try {
+    parseDownloadQuery(query);
+    return undefined;
+  } catch (err) {
+    const error = (err as Error).message;
+    await logPhase(deps.db, { config, tenantId: o.tenantId, runId: o.runId, direction: 'OUT', phase: 'process', executedOn: 'hub', started: new Date(), error, message: 'process.query refused; nothing ran' });
+    return { status: 'failed', loaded: 0, merged: 0, error };
+  }
+}
+
 export async function runDownload(deps: DownloadDeps, config: EntityConfigRow, o: { tenantId: string; runId: string }): Promise<DownloadResult> {
   const q = config.queries as Queries;
+  const refused = await refuseProcessQuery(deps, config, o);
+  if (refused) return refused;
   const log = { config, tenantId: o.tenantId, runId: o.runId, direction: 'OUT' as const };
   const mergeSql = q.post_process?.run_on === 'erp' && q.post_process.sql.includes('{temp_table}') ? q.post_process.sql : q.merge;
   try {
     if (!q.schema || !q.process?.query || !mergeSql) throw new Error(`${config.entity_type}: a download table needs queries.schema, queries.process.query and a MERGE using {temp_table}`);
-    try {
-      // Refused before anything runs on the ERP (a row planted with psql skipped the API's check).
-      parseDownloadQuery(q.process.query);
-    } catch (err) {
-      await logPhase(deps.db, { ...log, phase: 'process', executedOn: 'hub', started: new Date(), error: (err as Error).message, message: 'process.query refused; nothing ran' });
-      throw err;
-    }
     await runPhase(deps, { ...log, phase: 'pre_process' });
     const pool = await deps.erp.forTenant(o.tenantId, config.erp_type);
     const started = new Date();
