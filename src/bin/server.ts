@@ -7,6 +7,8 @@ import { createBoss } from '../queue/boss.ts';
 import { JOB_TIMING_DEFAULT } from '../queue/jobs.ts';
 import { createSyncQueue } from '../queue/sync-queue.ts';
 import { buildApp } from '../http/app.ts';
+import { createTenantDb, tenantLimitsFrom } from '../sync/tenant-limits.ts';
+import { emitWebhookEvents } from '../webhooks/events.ts';
 import { onShutdownSignal, runMain, surviveLostDatabaseConnections } from './main.ts';
 
 runMain('server', async () => {
@@ -20,12 +22,19 @@ runMain('server', async () => {
   const boss = createBoss({ url: runtime.databaseUrl, logger, max: 4, supervise: false, schedule: false });
   await boss.start();
   const queue = createSyncQueue({ boss, timing: { ...JOB_TIMING_DEFAULT, expireInSeconds: env.JOB_EXPIRE_SECONDS } });
-  const app = await buildApp({ db: dbh.db, logger, queue, keyring: runtime.keyring, bodyLimit: env.BODY_LIMIT_BYTES, rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE });
+  // Download queries get their own small pool with timeouts: one tenant cannot take the API's connections.
+  const limits = tenantLimitsFrom(env);
+  const tenantDbh = createTenantDb(runtime.databaseUrl, limits, (err) => logger.warn({ err }, 'idle tenant-pool connection lost'));
+  const app = await buildApp({
+    db: dbh.db, logger, queue, keyring: runtime.keyring, bodyLimit: env.BODY_LIMIT_BYTES, rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
+    limits, tenantDb: tenantDbh.db, emitWebhookEvents: (db, events) => emitWebhookEvents(db, boss, events),
+  });
   await app.listen({ host: env.HOST, port: env.PORT });
   onShutdownSignal(async (signal) => {
     logger.info({ signal }, 'server stopping');
     await app.close(); // stops accepting, lets in-flight requests finish
     await boss.stop({ graceful: false });
+    await tenantDbh.close();
     await dbh.close();
   });
 });

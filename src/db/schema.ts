@@ -189,7 +189,20 @@ export interface SyncStateTable {
   updated_at: Generated<Date>;
 }
 
+/** Seed 001's read model of sync_data (view, migration 0006): every tenant's rows; readers filter by tenantId themselves. */
+export interface ParametrosMaestrosView {
+  id: string;
+  tenantId: string;
+  tipo_campo: string;
+  codigo: string;
+  nombre: string | null;
+  parametros_json: unknown;
+  activo: boolean;
+  updatedAt: Date;
+}
+
 export interface Database {
+  parametros_maestros: ParametrosMaestrosView;
   sync_tenant: SyncTenantTable;
   sync_api_key: SyncApiKeyTable;
   sync_erp_connection: SyncErpConnectionTable;

@@ -44,6 +44,13 @@ export class ConflictError extends AppError {
   }
 }
 
+/** A per-tenant cap (rows per upload, configs per tenant, schedule frequency); the message names the variable. */
+export class LimitExceededError extends AppError {
+  constructor(statusCode: 400 | 413, message: string, details?: unknown) {
+    super(statusCode, 'LIMIT_EXCEEDED', message, details);
+  }
+}
+
 export interface ErrorBody {
   success: false;
   error: { code: string; message: string; details: unknown };

@@ -3,7 +3,7 @@
  * calls to `insert` / `cancel`. Every call runs on the caller's Kysely executor, so a job is
  * written in the same transaction as its sync_queue row.
  */
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import { fromKysely, type PgBoss } from 'pg-boss';
 import type { Database, QueueEndpoint } from '../db/schema.ts';
 
@@ -19,6 +19,8 @@ export const PULL_QUEUE = 'sync-pull';
 export interface PullJobData {
   tenantId: string;
   configId: string;
+  /** Set when a pull is re-queued (tenant at its share of pull slots): the run keeps the id the API returned. */
+  runId?: string;
 }
 
 /** A webhook delivery: the event is fixed at emission (same id and body on every attempt). */
@@ -128,11 +130,26 @@ export async function insertWebhookJobs(boss: PgBoss, executor: Executor, jobs: 
   );
 }
 
-/** Queues a pull now; its job id is the run id the API returns. */
-export async function insertPullJob(boss: PgBoss, executor: Executor, data: PullJobData): Promise<string> {
+/** Queues a pull now (or after `startAfterSeconds`); its job id is the run id the API returns. */
+export async function insertPullJob(boss: PgBoss, executor: Executor, data: PullJobData, startAfterSeconds?: number): Promise<string> {
   const id = crypto.randomUUID();
-  await boss.insert(PULL_QUEUE, [{ id, data }], { db: bossDb(executor) });
+  await boss.insert(PULL_QUEUE, [{ id, data, ...(startAfterSeconds ? { startAfter: startAfterSeconds } : {}) }], { db: bossDb(executor) });
   return id;
+}
+
+/**
+ * Queues a pull unless the tenant already has `maxOpen` pulls queued or running (then undefined).
+ * Counted and inserted under a per-tenant transaction lock, so concurrent requests cannot overshoot.
+ */
+export async function insertPullJobCapped(boss: PgBoss, db: Kysely<Database>, data: PullJobData, maxOpen: number): Promise<string | undefined> {
+  return db.transaction().execute(async (trx) => {
+    await sql`select pg_advisory_xact_lock(hashtextextended(${`pulls:${data.tenantId}`}, 0))`.execute(trx);
+    const open = await sql<{ n: string }>`
+      select count(*) as n from pgboss.job
+       where name = ${PULL_QUEUE} and state in ('created', 'retry', 'active') and data->>'tenantId' = ${data.tenantId}`.execute(trx);
+    if (Number(open.rows[0]!.n) >= maxOpen) return undefined;
+    return insertPullJob(boss, trx, data);
+  });
 }
 
 /**

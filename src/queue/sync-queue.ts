@@ -6,7 +6,7 @@ import type { Kysely, Transaction } from 'kysely';
 import type { PgBoss } from 'pg-boss';
 import type { Database, QueueEndpoint } from '../db/schema.ts';
 import { enqueue, enqueueMany, type EnqueueInput } from './enqueue.ts';
-import { insertPullJob, JOB_TIMING_DEFAULT, nextPullAt, type JobTiming, type PullJobData } from './jobs.ts';
+import { insertPullJob, insertPullJobCapped, JOB_TIMING_DEFAULT, nextPullAt, type JobTiming, type PullJobData } from './jobs.ts';
 import { acknowledge, dequeue, reclaimExpiredLeases, type AckOutcome, type DequeueOptions } from './lease.ts';
 import { findOutboundItem, getStatus, retryItem } from './status.ts';
 
@@ -29,6 +29,10 @@ export function createSyncQueue(opts: { boss: PgBoss; timing?: JobTiming }) {
     reclaimExpiredLeases: (db: Executor) => reclaimExpiredLeases(db),
     /** Queues a pull of one config now; returns the run id. */
     triggerPull: (db: Executor, data: PullJobData) => insertPullJob(opts.boss, db, data),
+    /** A manual run: queued unless the tenant has `maxOpen` pulls queued or running already (then undefined). */
+    triggerPullCapped: (db: Kysely<Database>, data: PullJobData, maxOpen: number) => insertPullJobCapped(opts.boss, db, data, maxOpen),
+    /** A pull the worker could not start now (tenant at its share): queued again after `seconds`. */
+    deferPull: (db: Executor, data: PullJobData, seconds: number) => insertPullJob(opts.boss, db, data, seconds),
     nextPullAt: (configId: string) => nextPullAt(opts.boss, configId),
   };
 }

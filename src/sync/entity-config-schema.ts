@@ -5,6 +5,8 @@
  * `transform_rules.2.rule`), because operators edit these documents by hand.
  */
 import { z } from 'zod';
+import { downloadQueryProblem } from './download-query.ts';
+import { compileTenantPattern } from './tenant-pattern.ts';
 import { cronProblem } from './cron.ts';
 import { isTimeZone } from '../core/timezone.ts';
 
@@ -40,7 +42,39 @@ function sqlTypeProblem(type: string): string | undefined {
   return undefined;
 }
 
-const phase = z.object({ sql: sqlText, run_on: z.enum(['erp', 'hub']) }).strict();
+/**
+ * What a phase may do on our side (`run_on: "hub"`, seed 001's "destino" of an upload/pull): a
+ * closed list of named operations with parameters, carried out by our code with the tenant and
+ * entity as bound parameters (etl-phases.ts). Free SQL never runs on our PostgreSQL.
+ */
+export const hubOperationSchema = z.discriminatedUnion('op', [
+  /** Emit an `inbound.available` webhook for this entity (even when nothing changed), so the Hub re-reads it. */
+  z.object({ op: z.literal('notify_inbound_available') }).strict(),
+  /** Delete this entity's records marked DELETED more than `older_than_days` ago (nothing still queued for them). */
+  z.object({ op: z.literal('purge_deleted'), older_than_days: z.number().int().min(1).max(3650) }).strict(),
+  /** Delete this entity's sync_log lines older than `older_than_days`. */
+  z.object({ op: z.literal('purge_logs'), older_than_days: z.number().int().min(1).max(3650) }).strict(),
+]);
+export const HUB_OPERATIONS = hubOperationSchema.options.map((o) => o.shape.op.value);
+
+const HUB_SQL_REFUSED = `free SQL does not run on our database (run_on "hub"); use "operations": [{ "op": ${HUB_OPERATIONS.map((o) => `"${o}"`).join(' | ')}, … }] (docs/security.md), or run_on "erp" to run this SQL on your SQL Server`;
+
+/**
+ * A phase: `run_on: "erp"` runs `sql` on the customer's SQL Server with the customer's login;
+ * `run_on: "hub"` runs `operations`. Validated again at run time (a row planted with psql is refused there).
+ */
+export const phaseSchema = z
+  .object({ run_on: z.enum(['erp', 'hub']), sql: sqlText.optional(), operations: z.array(hubOperationSchema).min(1).max(20).optional() })
+  .strict()
+  .superRefine((p, ctx) => {
+    if (p.run_on === 'hub' && p.sql !== undefined) ctx.addIssue({ code: 'custom', path: ['sql'], message: HUB_SQL_REFUSED });
+    else if (p.run_on === 'hub' && !p.operations) ctx.addIssue({ code: 'custom', path: ['operations'], message: `required with run_on "hub": a list of ${HUB_OPERATIONS.join(', ')}` });
+    if (p.run_on === 'erp' && p.sql === undefined) ctx.addIssue({ code: 'custom', path: ['sql'], message: 'required with run_on "erp" (the SQL run on your SQL Server)' });
+    if (p.run_on === 'erp' && p.operations) ctx.addIssue({ code: 'custom', path: ['operations'], message: 'only with run_on "hub"; on the ERP write sql' });
+  })
+  // What the checks above guarantee, as a type: an ERP phase has its SQL, a hub phase its operations.
+  .transform((p) => p as { run_on: 'erp'; sql: string; operations?: undefined } | { run_on: 'hub'; sql?: undefined; operations: z.infer<typeof hubOperationSchema>[] });
+const phase = phaseSchema;
 
 export const queriesSchema = z
   .object({
@@ -54,8 +88,13 @@ export const queriesSchema = z
     /** Seed 001's phases: `run_on` is its `ejecutarEn` (erp = the SQL Server, hub = our PostgreSQL). A phase that is absent is disabled. */
     pre_process: phase,
     post_process: phase,
-    /** Seed 001 download tables: what to read on our side (a SELECT, or the `parametros_maestros.tipo_campo=x` shorthand). */
-    process: z.object({ query: sqlText }).strict(),
+    /** Seed 001 download tables: what to read on our side — parsed, never run as SQL (download-query.ts). */
+    process: z.object({
+      query: z.union([sqlText, z.record(z.string(), z.unknown())]).superRefine((v, ctx) => {
+        const problem = downloadQueryProblem(v);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      }),
+    }).strict(),
     cursor: z
       .object({ field: identifier, pk: identifier, lookback_seconds: z.number().int().min(0).max(31 * 86_400).default(0) })
       .strict(),
@@ -133,26 +172,21 @@ const field = z.string().min(1).max(128);
 // Any JSON value (the body was JSON already); z.unknown keeps the OpenAPI document free of recursive refs.
 const json = z.unknown();
 
-/** Nested quantifiers like `(a+)+` backtrack exponentially on a hostile value (ReDoS). */
-// A group holding an open-ended quantifier (+, *, {n,}) that is itself repeated; character
-// classes and escapes are skipped so `([+-]\d)+` and `(\d{3})+` pass.
-const NESTED_QUANTIFIER = /\((?:\[(?:[^\]\\]|\\.)*\]|\\.|[^()\\[])*?(?:[+*]|\{\d+,\d*\})(?:\[(?:[^\]\\]|\\.)*\]|\\.|[^()\\])*\)(?:[+*]|\{\d+,\d*\})/;
-
 const regexReplace = z
   .object({
     rule: z.literal('regex_replace'),
     field,
-    pattern: z.string().min(1).max(200).refine((p) => !NESTED_QUANTIFIER.test(p), 'nested quantifiers (catastrophic backtracking)'),
+    pattern: z.string().min(1).max(200),
     replacement: z.string().max(1000),
     flags: z.string().regex(/^[gimsu]*$/, 'flags among g, i, m, s, u').refine((f) => new Set(f).size === f.length, 'a flag is repeated').optional(),
   })
   .strict()
   .superRefine((r, ctx) => {
-    // Compiled here so a pattern that would throw on every record is refused at write time.
+    // Compiled here (RE2, linear time: no backreferences or lookarounds) so a pattern that would throw on every record is refused at write time.
     try {
-      new RegExp(r.pattern, r.flags ?? 'g');
+      compileTenantPattern(r.pattern, r.flags ?? 'g');
     } catch (e) {
-      ctx.addIssue({ code: 'custom', path: ['pattern'], message: `not a valid regular expression: ${(e as Error).message}` });
+      ctx.addIssue({ code: 'custom', path: ['pattern'], message: `not a valid RE2 regular expression (no backreferences or lookarounds): ${(e as Error).message}` });
     }
   });
 
@@ -205,6 +239,8 @@ export const entityConfigInputSchema = z
   .strict();
 
 export type Queries = z.infer<typeof queriesSchema>;
+export type Phase = z.infer<typeof phaseSchema>;
+export type HubOperation = z.infer<typeof hubOperationSchema>;
 export type FieldMapping = z.infer<typeof fieldMappingSchema>;
 export type TransformRule = z.infer<typeof transformRuleSchema>;
 export type EntityConfigInput = z.infer<typeof entityConfigInputSchema>;

@@ -14,6 +14,7 @@ import { createSyncQueue } from '../queue/sync-queue.ts';
 import type { Keyring } from '../security/secret-box.ts';
 import { createWebhookDeliverer } from '../webhooks/deliver.ts';
 import { createSyncEngine } from '../sync/sync-engine.ts';
+import { tenantLimitsFrom } from '../sync/tenant-limits.ts';
 import { emitWebhookEvents, type WebhookEvent } from '../webhooks/events.ts';
 import type { SettledItem } from '../queue/push-worker.ts';
 
@@ -42,7 +43,7 @@ export async function startWorkerRuntime(opts: {
   await ensureQueues(boss);
   const timing = { ...JOB_TIMING_DEFAULT, expireInSeconds: env.JOB_EXPIRE_SECONDS };
   const queue = createSyncQueue({ boss, timing });
-  const engine = createSyncEngine({ db: opts.db, boss, queue, keyring: opts.keyring, logger });
+  const engine = createSyncEngine({ db: opts.db, boss, queue, keyring: opts.keyring, logger, limits: tenantLimitsFrom(env), databaseUrl: opts.databaseUrl });
   const push = createPushWorker({
     db: opts.db, boss, logger, handlers: [...opts.handlers, ...engine.pushHandlers()], concurrency: env.WORKER_CONCURRENCY, batchSize: env.WORKER_BATCH_SIZE,
     backoff: { baseMs: env.RETRY_BASE_MS, factor: env.RETRY_FACTOR, capMs: env.RETRY_CAP_MS }, timing,

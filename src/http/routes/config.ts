@@ -2,11 +2,15 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { Executor } from '../../db/connect.ts';
+import type { Kysely } from 'kysely';
+import { countEnabledConfigsLocked } from '../../db/entity-configs.ts';
+import type { Database } from '../../db/schema.ts';
 import type { EntityConfigRow } from '../../db/schema.ts';
+import { cronShortestGapSeconds } from '../../sync/cron.ts';
 import { entityConfigInputSchema, type EntityConfigInput } from '../../sync/entity-config-schema.ts';
+import type { TenantLimits } from '../../sync/tenant-limits.ts';
 import { tenantOf } from '../auth.ts';
-import { ConflictError, NotFoundError } from '../errors.ts';
+import { ConflictError, LimitExceededError, NotFoundError } from '../errors.ts';
 import { protectedErrors, SECURITY } from '../schemas.ts';
 
 const configView = z.object({
@@ -31,7 +35,27 @@ function columns(c: EntityConfigInput) {
 
 const isUniqueViolation = (e: unknown) => (e as { code?: string }).code === '23505';
 
-export function registerConfigRoutes(app: FastifyInstance, deps: { db: Executor }): void {
+type Caps = Pick<TenantLimits, 'maxConfigsPerTenant' | 'minScheduleSeconds'>;
+
+/** The per-tenant caps a config write must respect (the schema itself knows no deployment settings). */
+function checkSchedule(c: EntityConfigInput, caps: Caps): void {
+  if (!c.sync_frequency) return;
+  const gap = cronShortestGapSeconds(c.sync_frequency);
+  if (gap < caps.minScheduleSeconds) {
+    const message = `runs every ${gap} s at its most frequent; the minimum is ${caps.minScheduleSeconds} s (MIN_SCHEDULE_SECONDS)`;
+    throw new LimitExceededError(400, `sync_frequency ${message}`, [{ path: 'body.sync_frequency', message }]);
+  }
+}
+
+async function checkConfigCount(trx: Kysely<Database>, o: { tenantId: string; enabled: boolean; caps: Caps; exceptId?: string }): Promise<void> {
+  if (!o.enabled) return;
+  const n = await countEnabledConfigsLocked(trx, o.tenantId, o.exceptId);
+  if (n >= o.caps.maxConfigsPerTenant) {
+    throw new LimitExceededError(400, `this tenant already has ${n} enabled configurations, the maximum (MAX_CONFIGS_PER_TENANT); disable one first`);
+  }
+}
+
+export function registerConfigRoutes(app: FastifyInstance, deps: { db: Kysely<Database>; limits: Caps }): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const admin = { scopes: ['admin' as const] };
   const find = async (tenantId: string, id: string) => {
@@ -56,8 +80,13 @@ export function registerConfigRoutes(app: FastifyInstance, deps: { db: Executor 
     config: admin,
     schema: { summary: 'Add an entity (no code change, no migration)', tags: ['config'], security: SECURITY, body: entityConfigInputSchema, response: { 201: configView, 409: protectedErrors[400], ...protectedErrors } },
   }, async (req, reply) => {
+    checkSchedule(req.body, deps.limits);
     try {
-      const row = await deps.db.insertInto('sync_entity_config').values({ tenant_id: tenantOf(req), ...columns(req.body) }).returningAll().executeTakeFirstOrThrow();
+      const tenantId = tenantOf(req);
+      const row = await deps.db.transaction().execute(async (trx) => {
+        await checkConfigCount(trx, { tenantId, enabled: req.body.enabled, caps: deps.limits });
+        return trx.insertInto('sync_entity_config').values({ tenant_id: tenantId, ...columns(req.body) }).returningAll().executeTakeFirstOrThrow();
+      });
       return reply.status(201).send(view(row));
     } catch (e) {
       if (isUniqueViolation(e)) throw new ConflictError(`${req.body.entity_type} is already configured for ${req.body.erp_type}; PUT /config/:id changes it`);
@@ -71,9 +100,13 @@ export function registerConfigRoutes(app: FastifyInstance, deps: { db: Executor 
   }, async (req) => {
     const tenantId = tenantOf(req);
     await find(tenantId, req.params.id);
+    checkSchedule(req.body, deps.limits);
     try {
-      const row = await deps.db.updateTable('sync_entity_config').set({ ...columns(req.body), updated_at: new Date() })
-        .where('tenant_id', '=', tenantId).where('id', '=', req.params.id).returningAll().executeTakeFirstOrThrow();
+      const row = await deps.db.transaction().execute(async (trx) => {
+        await checkConfigCount(trx, { tenantId, enabled: req.body.enabled, caps: deps.limits, exceptId: req.params.id });
+        return trx.updateTable('sync_entity_config').set({ ...columns(req.body), updated_at: new Date() })
+          .where('tenant_id', '=', tenantId).where('id', '=', req.params.id).returningAll().executeTakeFirstOrThrow();
+      });
       return view(row);
     } catch (e) {
       if (isUniqueViolation(e)) throw new ConflictError(`another configuration already covers ${req.body.entity_type} for ${req.body.erp_type}`);

@@ -2,10 +2,12 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { Executor } from '../../db/connect.ts';
+import type { Kysely } from 'kysely';
+import type { Database } from '../../db/schema.ts';
 import { findEntityConfig } from '../../db/entity-configs.ts';
 import type { SyncQueue } from '../../queue/sync-queue.ts';
 import { isDownloadTable } from '../../sync/agent-config.ts';
+import { TenantBusyError, type TenantLimits } from '../../sync/tenant-limits.ts';
 import { tenantOf } from '../auth.ts';
 import { NotFoundError } from '../errors.ts';
 import { entityParam, protectedErrors, SECURITY } from '../schemas.ts';
@@ -19,7 +21,10 @@ const entityStatus = z.object({
   last_sync_at: z.string().nullable(), cursor: z.string().nullable(), last_error: z.string().nullable(), next_run_at: z.string().nullable(),
 });
 
-export function registerRunRoutes(app: FastifyInstance, deps: { db: Executor; queue: SyncQueue }): void {
+/** Seconds a refused manual run is told to wait (a pull usually finishes within this). */
+const RUN_RETRY_AFTER_SECONDS = 30;
+
+export function registerRunRoutes(app: FastifyInstance, deps: { db: Kysely<Database>; queue: SyncQueue; limits: Pick<TenantLimits, 'runsInFlight'> }): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const admin = { scopes: ['admin' as const] };
 
@@ -36,7 +41,10 @@ export function registerRunRoutes(app: FastifyInstance, deps: { db: Executor; qu
     const config = (await findEntityConfig(deps.db, tenantId, req.query.entity, 'IN'))
       ?? (await deps.db.selectFrom('sync_entity_config').selectAll().where('tenant_id', '=', tenantId).where('entity_type', '=', req.query.entity).where('enabled', '=', true).execute()).find(isDownloadTable);
     if (!config) throw new NotFoundError(`entity ${req.query.entity} (no enabled inbound or download configuration)`);
-    const runId = await deps.queue.triggerPull(deps.db, { tenantId, configId: config.id });
+    const runId = await deps.queue.triggerPullCapped(deps.db, { tenantId, configId: config.id }, deps.limits.runsInFlight);
+    if (!runId) {
+      throw new TenantBusyError(`${deps.limits.runsInFlight} runs of this tenant are already queued or running (limit TENANT_RUNS_IN_FLIGHT); retry in ${RUN_RETRY_AFTER_SECONDS} s`, RUN_RETRY_AFTER_SECONDS);
+    }
     return reply.status(202).send({ run_id: runId, entity_type: config.entity_type, status: 'queued' as const });
   });
 
