@@ -40,6 +40,10 @@ function sqlTypeProblem(type: string): string | undefined {
   return undefined;
 }
 
+/** The cursor parameter: `@lastSync`, or seed 001's `@ultimaSync`. */
+export const CURSOR_PARAM = /@(lastSync|ultimaSync)\b/i;
+export const CURSOR_SQL_TYPES = ['datetime', 'datetime2', 'date', 'datetimeoffset', 'int', 'bigint'] as const;
+
 const phase = z.object({ sql: sqlText, run_on: z.enum(['erp', 'hub']) }).strict();
 
 export const queriesSchema = z
@@ -57,8 +61,19 @@ export const queriesSchema = z
     /** Seed 001 download tables: what to read on our side (a SELECT, or the `parametros_maestros.tipo_campo=x` shorthand). */
     process: z.object({ query: sqlText }).strict(),
     cursor: z
-      .object({ field: identifier, pk: identifier, lookback_seconds: z.number().int().min(0).max(31 * 86_400).default(0) })
+      .object({
+        field: identifier, pk: identifier, lookback_seconds: z.number().int().min(0).max(31 * 86_400).default(0),
+        /** SQL type of the cursor column, which `@lastSync` is bound with; absent = taken from the first run's result metadata. */
+        sql_type: z.enum(CURSOR_SQL_TYPES).optional(),
+        /** Cron of the full key-set comparison that finds deletes (an incremental read never sees them); default nightly. */
+        reconcile_frequency: z.string().max(100).superRefine((v, ctx) => {
+          const problem = cronProblem(v);
+          if (problem) ctx.addIssue({ code: 'custom', message: problem });
+        }).optional(),
+      })
       .strict(),
+    /** Mass-delete guard: a snapshot that would delete more than this share of the live records deletes nothing (default 0.5). */
+    max_delete_share: z.number().min(0).max(1),
     schema: z
       .object({
         columns: z
@@ -81,8 +96,8 @@ export const queriesSchema = z
   .strict()
   .superRefine((q, ctx) => {
     // Mistakes the engine would only find at run time, on the customer's ERP.
-    if (q.select_since && !/@lastSync\b/i.test(q.select_since)) {
-      ctx.addIssue({ code: 'custom', path: ['select_since'], message: 'must use the @lastSync parameter (the cursor value)' });
+    if (q.select_since && !CURSOR_PARAM.test(q.select_since)) {
+      ctx.addIssue({ code: 'custom', path: ['select_since'], message: 'must use the @lastSync (or seed 001 @ultimaSync) parameter (the cursor value)' });
     }
     if (q.insert_item && !q.insert) ctx.addIssue({ code: 'custom', path: ['insert_item'], message: 'needs an insert statement for the header' });
     if (q.insert_item && !/@header_id\b/i.test(q.insert_item)) {
