@@ -12,9 +12,13 @@ import type { PushHandlerRegistration } from '../queue/push-worker.ts';
 import type { SyncQueue } from '../queue/sync-queue.ts';
 import type { Keyring } from '../security/secret-box.ts';
 import { isDownloadTable } from './agent-config.ts';
+import type { Queries } from './entity-config-schema.ts';
 import { runDownload } from './download.ts';
 import { runPull } from './pull.ts';
 import { createErpPushHandler } from './push-erp.ts';
+
+/** Cron of the reconciliation (full read) of an entity with a cursor when its config sets none: nightly. */
+export const DEFAULT_RECONCILE_FREQUENCY = '30 2 * * *';
 
 /** How often schedules are compared with the configs, ms (config changes need no restart). */
 export const SCHEDULE_RECONCILE_MS = 30_000;
@@ -33,7 +37,16 @@ export function createSyncEngine(o: { db: Kysely<Database>; boss: PgBoss; queue:
       .where('c.sync_frequency', 'is not', null)
       .execute()
       .then((rows) => rows.filter((c) => c.direction !== 'OUT' || isDownloadTable({ ...c, tenant_id: c.tenant_id, sync_frequency: c.sync_frequency })));
-    const r = await reconcilePullSchedules(o.boss, configs.map((c) => ({ configId: c.id, tenantId: c.tenant_id, cron: c.sync_frequency!, timeZone: c.timezone })));
+    const wanted = configs.flatMap((c) => {
+      const pull = { configId: c.id, tenantId: c.tenant_id, cron: c.sync_frequency!, timeZone: c.timezone };
+      const q = c.queries as Queries;
+      // An incremental read never sees a deleted row: entities with a cursor also get a full key-set comparison.
+      const reconcileRun = q.cursor && q.select_all && c.direction !== 'OUT'
+        ? [{ ...pull, key: `${c.id}/reconcile`, mode: 'full' as const, cron: q.cursor.reconcile_frequency ?? DEFAULT_RECONCILE_FREQUENCY }]
+        : [];
+      return [pull, ...reconcileRun];
+    });
+    const r = await reconcilePullSchedules(o.boss, wanted);
     if (r.scheduled || r.removed) o.logger.info(r, 'pull schedules updated');
   }
 
@@ -46,7 +59,11 @@ export function createSyncEngine(o: { db: Kysely<Database>; boss: PgBoss; queue:
       await o.boss.work<PullJobData>(PULL_QUEUE, { batchSize: 1, localConcurrency: 2, pollingIntervalSeconds: 2, notifyPollingIntervalSeconds: 5 }, async ([job]) => {
         const config = await o.db.selectFrom('sync_entity_config').selectAll().where('id', '=', job!.data.configId).where('tenant_id', '=', job!.data.tenantId).executeTakeFirst();
         if (config && isDownloadTable(config)) await runDownload({ db: o.db, erp, logger: o.logger }, config, { tenantId: config.tenant_id, runId: job!.id });
-        else await runPull({ db: o.db, queue: o.queue, boss: o.boss, erp, logger: o.logger }, { ...job!.data, runId: job!.id });
+        else {
+          const result = await runPull({ db: o.db, queue: o.queue, boss: o.boss, erp, logger: o.logger }, { ...job!.data, runId: job!.id });
+          // A failed job is retried with backoff when it came from a schedule (SCHEDULED_PULL_RETRY).
+          if (result.status === 'failed') throw new Error(result.error ?? 'pull failed');
+        }
       });
       await reconcile().catch((err: unknown) => o.logger.warn({ err }, 'schedule reconcile failed'));
       timer = setInterval(() => void reconcile().catch((err: unknown) => o.logger.warn({ err }, 'schedule reconcile failed')), SCHEDULE_RECONCILE_MS);
