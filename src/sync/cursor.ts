@@ -42,3 +42,12 @@ export function cursorParams(statement: string, p: { type: ErpParamType; value: 
   const name = CURSOR_PARAM.exec(statement)?.[1] ?? 'lastSync';
   return { [name]: { type: p.type, value: p.value, ...(p.type === 'datetime2' || p.type === 'datetimeoffset' ? { scale: 7 } : {}) } };
 }
+
+/** The parameter type matching a cursor column's tedious type name (result metadata of the first run). */
+export function cursorSqlTypeOf(tediousType: string): ErpParamType | undefined {
+  const t = tediousType.toLowerCase().replace(/n$/, '');
+  if (t === 'datetime' || t === 'smalldatetime') return 'datetime';
+  if (t === 'datetime2' || t === 'date' || t === 'datetimeoffset' || t === 'bigint') return t;
+  if (t === 'int' || t === 'smallint' || t === 'tinyint') return 'int';
+  return undefined;
+}

@@ -13,7 +13,7 @@ import type { ErpParamType } from '../erp/erp-params.ts';
 import type { ErpRegistry } from '../erp/erp-registry.ts';
 import type { SyncQueue } from '../queue/sync-queue.ts';
 import { emitWebhookEvents } from '../webhooks/events.ts';
-import { cursorParams, cursorText, lookBack, maxCursor } from './cursor.ts';
+import { cursorParams, cursorSqlTypeOf, cursorText, lookBack, maxCursor } from './cursor.ts';
 import type { Queries } from './entity-config-schema.ts';
 import { runPhase } from './etl-phases.ts';
 import { beginSnapshot, commitCursor, countMissing, markMissingDeleted, prepareRecord, writeBatch, type PreparedRecord } from './ingest.ts';
@@ -114,7 +114,13 @@ async function pullLocked(deps: PullDeps, conn: Kysely<Database>, config: Entity
       });
       result.changed += r.changed;
     };
-    for await (const raw of pool.query(statement, params, { name: incremental ? 'select_since' : 'select_all' })) {
+    // Without a configured type, the cursor column's own type is learnt from the result metadata and kept in sync_state.
+    let learntType: ErpParamType | undefined;
+    const onColumns = (cols: { name: string; type: string }[]) => {
+      const col = queries.cursor && cols.find((c) => c.name.toLowerCase() === queries.cursor!.field.toLowerCase());
+      learntType ??= col ? cursorSqlTypeOf(col.type) : undefined;
+    };
+    for await (const raw of pool.query(statement, params, { name: incremental ? 'select_since' : 'select_all', onColumns })) {
       result.read++;
       const rawId = raw[pkColumn];
       // Every key read counts as seen, converted or not: a refused record is an error, never a delete.
@@ -151,7 +157,7 @@ async function pullLocked(deps: PullDeps, conn: Kysely<Database>, config: Entity
         }
         deleted = await markMissingDeleted(trx, deps, { tenantId: o.tenantId, config, seen });
       }
-      await commitCursor(trx, key, { cursor, lastEntityId: lastId });
+      await commitCursor(trx, key, { cursor, lastEntityId: lastId, cursorSqlType: queries.cursor?.sql_type ?? learntType });
       return deleted;
     });
     await runPhase(deps, { config, tenantId: o.tenantId, phase: 'post_process', runId: o.runId, direction: 'IN' });
