@@ -29,6 +29,12 @@ export async function clearRecordErrors(db: Executor, k: EntityKey, entityIds: s
     .where('entity_id', 'in', entityIds).execute();
 }
 
+/** After a complete snapshot: records no longer in the ERP are no longer in error either. */
+export async function clearRecordErrorsNotIn(db: Executor, k: EntityKey, seen: Set<string>): Promise<void> {
+  await sql`delete from sync_record_error where tenant_id = ${k.tenantId} and entity_type = ${k.entityType} and erp_type = ${k.erpType}
+             and not (entity_id = any(${[...seen]}::text[]))`.execute(db);
+}
+
 export async function listRecordErrors(db: Executor, k: EntityKey, limit = 50) {
   return db.selectFrom('sync_record_error').select(['entity_id', 'message', 'first_seen_at', 'last_seen_at'])
     .where('tenant_id', '=', k.tenantId).where('entity_type', '=', k.entityType).where('erp_type', '=', k.erpType)

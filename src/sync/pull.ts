@@ -17,7 +17,7 @@ import { cursorParams, cursorSqlTypeOf, cursorText, lookBack, maxCursor } from '
 import type { Queries } from './entity-config-schema.ts';
 import { runPhase } from './etl-phases.ts';
 import { beginSnapshot, commitCursor, countMissing, markMissingDeleted, prepareRecord, writeBatch, type PreparedRecord } from './ingest.ts';
-import { clearRecordErrors, keepRecordErrors } from '../db/record-errors.ts';
+import { clearRecordErrors, clearRecordErrorsNotIn, keepRecordErrors } from '../db/record-errors.ts';
 
 export const PULL_BATCH_SIZE = 1000;
 
@@ -156,6 +156,7 @@ async function pullLocked(deps: PullDeps, conn: Kysely<Database>, config: Entity
           );
         }
         deleted = await markMissingDeleted(trx, deps, { tenantId: o.tenantId, config, seen });
+        await clearRecordErrorsNotIn(trx, key, seen);
       }
       await commitCursor(trx, key, { cursor, lastEntityId: lastId, cursorSqlType: queries.cursor?.sql_type ?? learntType });
       return deleted;

@@ -50,6 +50,11 @@ t.test('deletes', async (t) => {
     await erp.pool.execute("UPDATE Sectores SET Activo = 'N' WHERE Codigo = 'S3'");
     t.match(await pull(), { status: 'completed', errors: 0, changed: 1 });
     t.same(await refused('SECTOR'), [], 'cleared once the record converts again');
+    await erp.pool.execute("UPDATE Sectores SET Activo = '?' WHERE Codigo = 'S4'");
+    t.match(await pull(), { errors: 1, deleted: 0 });
+    await erp.pool.execute("DELETE FROM Sectores WHERE Codigo = 'S4'");
+    t.match(await pull(), { errors: 0, deleted: 1 }, 'a refused record really deleted in the ERP is deleted');
+    t.same(await refused('SECTOR'), [], 'and no longer listed');
   });
 
   t.test('mass-delete guard: more than half of the live records gone deletes nothing until confirmed', async (t) => {
