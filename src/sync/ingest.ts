@@ -112,6 +112,14 @@ export async function commitCursor(trx: Transaction<Database>, k: StateKey, o: {
            snapshot_started_at = null, last_error = null, updated_at = now()`.execute(trx);
 }
 
+/** A failed run leaves its reason in sync_state (a row is created when the very first run fails). */
+export async function recordPullError(db: Kysely<Database>, k: StateKey, error: string): Promise<void> {
+  await sql`
+    insert into sync_state (tenant_id, entity_type, erp_type, direction, last_error)
+    values (${k.tenantId}, ${k.entityType}, ${k.erpType}, 'IN', ${error})
+    on conflict (tenant_id, entity_type, erp_type, direction) do update set last_error = excluded.last_error, updated_at = now()`.execute(db);
+}
+
 /** How many live records the entity has, and how many of them a complete snapshot did not contain. */
 export async function countMissing(
   trx: Transaction<Database>,

@@ -16,7 +16,7 @@ import { emitWebhookEvents } from '../webhooks/events.ts';
 import { cursorParams, cursorSqlTypeOf, cursorText, lookBack, maxCursor } from './cursor.ts';
 import type { Queries } from './entity-config-schema.ts';
 import { runPhase } from './etl-phases.ts';
-import { beginSnapshot, commitCursor, countMissing, markMissingDeleted, prepareRecord, writeBatch, type PreparedRecord } from './ingest.ts';
+import { beginSnapshot, commitCursor, recordPullError, countMissing, markMissingDeleted, prepareRecord, writeBatch, type PreparedRecord } from './ingest.ts';
 import { clearRecordErrors, clearRecordErrorsNotIn, keepRecordErrors } from '../db/record-errors.ts';
 
 export const PULL_BATCH_SIZE = 1000;
@@ -165,7 +165,7 @@ async function pullLocked(deps: PullDeps, conn: Kysely<Database>, config: Entity
   } catch (err) {
     result.status = 'failed';
     result.error = (err as Error).message;
-    await sql`update sync_state set last_error = ${result.error}, updated_at = now() where tenant_id = ${o.tenantId} and entity_type = ${config.entity_type} and erp_type = ${config.erp_type} and direction = 'IN'`.execute(conn);
+    await recordPullError(conn, key, result.error);
   }
   await insertLogs(conn, [
     ...logs.map((l) => ({ tenant_id: o.tenantId, entity_type: config.entity_type, entity_id: l.entityId, action: 'PULL', direction: 'IN' as const, status: 'FAILED' as const, message: `record skipped: ${l.message}` })),
