@@ -185,6 +185,10 @@ export interface SyncStateTable {
   total_synced: Generated<string>;
   last_batch_size: Generated<number>;
   last_error: string | null;
+  /** Set while a full read is in progress: the cursor is committed only when the snapshot completes. */
+  snapshot_started_at: NullableTimestamp;
+  /** SQL type `@lastSync` is bound with (`datetime` vs `datetime2` compare differently on SQL Server 2016+). */
+  cursor_sql_type: string | null;
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
 }
@@ -201,6 +205,17 @@ export interface ParametrosMaestrosView {
   updatedAt: Date;
 }
 
+/** An ERP record a transform rule refused, kept until it converts again. */
+export interface SyncRecordErrorTable {
+  tenant_id: string;
+  entity_type: string;
+  erp_type: string;
+  entity_id: string;
+  message: string;
+  first_seen_at: Generated<Date>;
+  last_seen_at: Generated<Date>;
+}
+
 export interface Database {
   parametros_maestros: ParametrosMaestrosView;
   sync_tenant: SyncTenantTable;
@@ -211,6 +226,7 @@ export interface Database {
   sync_queue: SyncQueueTable;
   sync_log: SyncLogTable;
   sync_state: SyncStateTable;
+  sync_record_error: SyncRecordErrorTable;
 }
 
 export type Tenant = Selectable<SyncTenantTable>;

@@ -21,7 +21,17 @@ export interface PullJobData {
   configId: string;
   /** Set when a pull is re-queued (tenant at its share of pull slots): the run keeps the id the API returned. */
   runId?: string;
+  /** `full`: read the whole snapshot even when the entity has a cursor (reconciliation; finds deletes). */
+  mode?: 'full';
+  /** The operator confirmed deletions beyond the mass-delete guard. */
+  confirmDeletes?: boolean;
 }
+
+/**
+ * A scheduled pull that fails is retried with exponential backoff (about 1, 2, 4, 8 min, jittered)
+ * instead of waiting for its next cron time; a run triggered through the API is not retried.
+ */
+export const SCHEDULED_PULL_RETRY = { retryLimit: 4, retryDelay: 60, retryBackoff: true, retryDelayMax: 900 } as const;
 
 /** A webhook delivery: the event is fixed at emission (same id and body on every attempt). */
 export interface WebhookJobData {
@@ -153,21 +163,25 @@ export async function insertPullJobCapped(boss: PgBoss, db: Kysely<Database>, da
 }
 
 /**
- * Makes pg-boss's cron schedules match the enabled inbound configs (key = config id): new ones
+ * Makes pg-boss's cron schedules match the enabled inbound configs (key = config id, and
+ * `<config id>/reconcile` for the full read of an entity with a cursor): new ones
  * are scheduled, changed ones rescheduled, removed or disabled ones unscheduled — no restart.
  */
 export async function reconcilePullSchedules(
   boss: PgBoss,
-  wanted: { configId: string; tenantId: string; cron: string; timeZone: string }[],
+  wanted: { configId: string; tenantId: string; cron: string; timeZone: string; key?: string; mode?: 'full' }[],
 ): Promise<{ scheduled: number; removed: number }> {
   const current = await boss.getSchedules(PULL_QUEUE);
   const byKey = new Map(current.map((s) => [s.key, s]));
   let scheduled = 0;
   for (const w of wanted) {
-    const have = byKey.get(w.configId);
-    byKey.delete(w.configId);
-    if (have && have.cron === w.cron && have.timezone === w.timeZone) continue;
-    await boss.schedule(PULL_QUEUE, w.cron, { tenantId: w.tenantId, configId: w.configId } satisfies PullJobData, { tz: w.timeZone, key: w.configId });
+    const key = w.key ?? w.configId;
+    const have = byKey.get(key);
+    byKey.delete(key);
+    const retrying = (have?.options as { retryLimit?: number } | undefined)?.retryLimit === SCHEDULED_PULL_RETRY.retryLimit;
+    if (have && have.cron === w.cron && have.timezone === w.timeZone && retrying) continue;
+    const data: PullJobData = { tenantId: w.tenantId, configId: w.configId, ...(w.mode ? { mode: w.mode } : {}) };
+    await boss.schedule(PULL_QUEUE, w.cron, data, { tz: w.timeZone, key, ...SCHEDULED_PULL_RETRY });
     scheduled++;
   }
   for (const stale of byKey.values()) await boss.unschedule(PULL_QUEUE, stale.key);

@@ -76,6 +76,11 @@ export const phaseSchema = z
   .transform((p) => p as { run_on: 'erp'; sql: string; operations?: undefined } | { run_on: 'hub'; sql?: undefined; operations: z.infer<typeof hubOperationSchema>[] });
 const phase = phaseSchema;
 
+/** The cursor parameter: `@lastSync`, or seed 001's `@ultimaSync`. */
+export const CURSOR_PARAM = /@(lastSync|ultimaSync)\b/i;
+export const CURSOR_SQL_TYPES = ['datetime', 'datetime2', 'date', 'datetimeoffset', 'int', 'bigint'] as const;
+
+
 export const queriesSchema = z
   .object({
     select_all: sqlText,
@@ -96,7 +101,16 @@ export const queriesSchema = z
       }),
     }).strict(),
     cursor: z
-      .object({ field: identifier, pk: identifier, lookback_seconds: z.number().int().min(0).max(31 * 86_400).default(0) })
+      .object({
+        field: identifier, pk: identifier, lookback_seconds: z.number().int().min(0).max(31 * 86_400).default(0),
+        /** SQL type of the cursor column, which `@lastSync` is bound with; absent = taken from the first run's result metadata. */
+        sql_type: z.enum(CURSOR_SQL_TYPES).optional(),
+        /** Cron of the full key-set comparison that finds deletes (an incremental read never sees them); default nightly. */
+        reconcile_frequency: z.string().max(100).superRefine((v, ctx) => {
+          const problem = cronProblem(v);
+          if (problem) ctx.addIssue({ code: 'custom', message: problem });
+        }).optional(),
+      })
       .strict(),
     /**
      * Download tables on an ERP without MERGE (Babelfish, old compatibility levels): instead of the
@@ -112,6 +126,8 @@ export const queriesSchema = z
         deactivate_missing: z.object({ column: identifier, value: z.union([z.number().int(), z.boolean(), z.string().max(200)]) }).strict().optional(),
       })
       .strict(),
+    /** Mass-delete guard: a snapshot that would delete more than this share of the live records deletes nothing (default 0.5). */
+    max_delete_share: z.number().min(0).max(1),
     schema: z
       .object({
         columns: z
@@ -134,8 +150,8 @@ export const queriesSchema = z
   .strict()
   .superRefine((q, ctx) => {
     // Mistakes the engine would only find at run time, on the customer's ERP.
-    if (q.select_since && !/@lastSync\b/i.test(q.select_since)) {
-      ctx.addIssue({ code: 'custom', path: ['select_since'], message: 'must use the @lastSync parameter (the cursor value)' });
+    if (q.select_since && !CURSOR_PARAM.test(q.select_since)) {
+      ctx.addIssue({ code: 'custom', path: ['select_since'], message: 'must use the @lastSync (or seed 001 @ultimaSync) parameter (the cursor value)' });
     }
     const columns = q.schema?.columns.map((c) => c.name);
     if (q.merge_strategy && !columns) ctx.addIssue({ code: 'custom', path: ['merge_strategy'], message: 'needs schema.columns (the downloaded columns)' });

@@ -13,10 +13,14 @@ import type { SyncQueue } from '../queue/sync-queue.ts';
 import type { Keyring } from '../security/secret-box.ts';
 import { isDownloadTable } from './agent-config.ts';
 import { cronProblem, cronShortestGapSeconds } from './cron.ts';
+import type { Queries } from './entity-config-schema.ts';
 import { runDownload } from './download.ts';
 import { runPull } from './pull.ts';
 import { createErpPushHandler } from './push-erp.ts';
 import { createTenantDb, createTenantGate, TENANT_LIMITS_DEFAULT, type TenantLimits } from './tenant-limits.ts';
+
+/** Cron of the reconciliation (full read) of an entity with a cursor when its config sets none: nightly. */
+export const DEFAULT_RECONCILE_FREQUENCY = '30 2 * * *';
 
 /** How often schedules are compared with the configs, ms (config changes need no restart). */
 export const SCHEDULE_RECONCILE_MS = 30_000;
@@ -53,7 +57,16 @@ export function createSyncEngine(o: {
         if (!ok) o.logger.warn({ tenant: c.tenant_id, config: c.id, cron: c.sync_frequency }, 'not scheduled: invalid cron or more often than MIN_SCHEDULE_SECONDS');
         return ok;
       }));
-    const r = await reconcilePullSchedules(o.boss, configs.map((c) => ({ configId: c.id, tenantId: c.tenant_id, cron: c.sync_frequency!, timeZone: c.timezone })));
+    const wanted = configs.flatMap((c) => {
+      const pull = { configId: c.id, tenantId: c.tenant_id, cron: c.sync_frequency!, timeZone: c.timezone };
+      const q = c.queries as Queries;
+      // An incremental read never sees a deleted row: entities with a cursor also get a full key-set comparison.
+      const reconcileRun = q.cursor && q.select_all && c.direction !== 'OUT'
+        ? [{ ...pull, key: `${c.id}/reconcile`, mode: 'full' as const, cron: q.cursor.reconcile_frequency ?? DEFAULT_RECONCILE_FREQUENCY }]
+        : [];
+      return [pull, ...reconcileRun];
+    });
+    const r = await reconcilePullSchedules(o.boss, wanted);
     if (r.scheduled || r.removed) o.logger.info(r, 'pull schedules updated');
   }
 
@@ -71,14 +84,20 @@ export function createSyncEngine(o: {
           o.logger.info({ tenant: job!.data.tenantId, config: job!.data.configId, retryInSeconds: limits.pullRetrySeconds }, 'pull deferred: tenant at TENANT_PULLS_IN_FLIGHT');
           return;
         }
+        let failure: string | undefined;
         try {
           const config = await o.db.selectFrom('sync_entity_config').selectAll().where('id', '=', job!.data.configId).where('tenant_id', '=', job!.data.tenantId).executeTakeFirst();
           const runId = job!.data.runId ?? job!.id;
           if (config && isDownloadTable(config)) await runDownload({ db: o.db, tenantDb: tenantDb?.db, erp, logger: o.logger, boss: o.boss }, config, { tenantId: config.tenant_id, runId });
-          else await runPull({ db: o.db, queue: o.queue, boss: o.boss, erp, logger: o.logger }, { ...job!.data, runId });
+          else {
+            const result = await runPull({ db: o.db, queue: o.queue, boss: o.boss, erp, logger: o.logger }, { ...job!.data, runId });
+            if (result.status === 'failed') failure = result.error ?? 'pull failed';
+          }
         } finally {
           release();
         }
+        // A failed job is retried with backoff when it came from a schedule (SCHEDULED_PULL_RETRY).
+        if (failure !== undefined) throw new Error(failure);
       });
       await reconcile().catch((err: unknown) => o.logger.warn({ err }, 'schedule reconcile failed'));
       timer = setInterval(() => void reconcile().catch((err: unknown) => o.logger.warn({ err }, 'schedule reconcile failed')), SCHEDULE_RECONCILE_MS);

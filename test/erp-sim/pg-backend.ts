@@ -44,9 +44,12 @@ export interface Param {
   value: string | Buffer | null;
 }
 
+// DATETIME keeps microseconds: a value written through a datetime parameter is stored at its true
+// 1/300 s tick (.007 is .006667), so comparing it with a datetime2 parameter behaves as on SQL
+// Server 2016+ (compatibility level 130: full precision), where a row at the cursor can compare as smaller.
 const SETUP = `
 DO $$ BEGIN
-  IF NOT EXISTS (SELECT 1 FROM pg_type WHERE typname = 'datetime') THEN CREATE DOMAIN datetime AS timestamp(3); END IF;
+  IF NOT EXISTS (SELECT 1 FROM pg_type WHERE typname = 'datetime') THEN CREATE DOMAIN datetime AS timestamp(6); END IF;
   IF NOT EXISTS (SELECT 1 FROM pg_type WHERE typname = 'legacy_varchar') THEN CREATE DOMAIN legacy_varchar AS text; END IF;
   IF NOT EXISTS (SELECT 1 FROM pg_type WHERE typname = 'tsql_bit') THEN CREATE DOMAIN tsql_bit AS smallint CHECK (VALUE IN (0, 1)); END IF;
   IF NOT EXISTS (SELECT 1 FROM pg_type WHERE typname = 'tsql_money') THEN CREATE DOMAIN tsql_money AS numeric(19,4); END IF;

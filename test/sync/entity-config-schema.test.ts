@@ -88,7 +88,7 @@ t.test('SQL Server column types: an allow-list', async (t) => {
 });
 
 t.test('queries: mistakes the ERP would only report at run time', async (t) => {
-  t.match(issues(queriesSchema, { select_since: 'SELECT * FROM P WHERE FechaModif > @desde' }), /^select_since: must use the @lastSync parameter/);
+  t.match(issues(queriesSchema, { select_since: 'SELECT * FROM P WHERE FechaModif > @desde' }), /^select_since: must use the @lastSync \(or seed 001 @ultimaSync\) parameter/);
   t.equal(issues(queriesSchema, { select_since: 'SELECT * FROM P WHERE FechaModif >= @LASTSYNC' }), 'valid', 'T-SQL parameter names are case-insensitive');
   t.match(issues(queriesSchema, { insert_item: 'INSERT INTO I (IdOC) VALUES (@header_id)' }), /^insert_item: needs an insert statement/);
   t.match(issues(queriesSchema, { insert: 'INSERT INTO H (a) OUTPUT INSERTED.Id VALUES (@a)', insert_item: 'INSERT INTO I (IdOC) VALUES (@id)' }), /^insert_item: must use the @header_id/);
