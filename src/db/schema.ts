@@ -190,7 +190,30 @@ export interface SyncStateTable {
   updated_at: Generated<Date>;
 }
 
+/** Issue 15: one change of an entity config or ERP connection (secrets redacted). */
+export interface SyncConfigHistoryTable {
+  id: Generated<string>;
+  tenant_id: string;
+  kind: 'entity_config' | 'erp_connection';
+  target_id: string;
+  changed_by: string | null;
+  changed_at: Generated<Date>;
+  before: NullableJson<Record<string, unknown>>;
+  after: Json<Record<string, unknown>>;
+}
+
+/** Issue 15: one row per running worker process, refreshed every WORKER_HEARTBEAT_SECONDS. */
+export interface SyncWorkerHeartbeatTable {
+  worker_id: string;
+  hostname: string;
+  pid: number;
+  started_at: Date;
+  beat_at: Generated<Date>;
+}
+
 export interface Database {
+  sync_worker_heartbeat: SyncWorkerHeartbeatTable;
+  sync_config_history: SyncConfigHistoryTable;
   sync_tenant: SyncTenantTable;
   sync_api_key: SyncApiKeyTable;
   sync_erp_connection: SyncErpConnectionTable;

@@ -18,6 +18,7 @@ import { registerConfigRoutes } from './routes/config.ts';
 import { registerRunRoutes } from './routes/runs.ts';
 import { registerAgentRoutes } from './routes/agent.ts';
 import { registerRequestDecompression } from './decompress.ts';
+import { registerErpConnectionRoutes } from './routes/erp-connection.ts';
 import { registerHealthRoutes } from './routes/health.ts';
 import { registerInboundRoutes } from './routes/inbound.ts';
 import { registerOutboundRoutes } from './routes/outbound.ts';
@@ -32,6 +33,8 @@ export interface AppDeps {
   bodyLimit: number;
   /** Requests per minute per API key (per address for requests without one). */
   rateLimitPerMinute: number;
+  /** Health answers 503 when no worker heartbeat is younger than this, seconds (WORKER_STALE_SECONDS). */
+  workerStaleSeconds?: number;
 }
 
 export interface RouteEntry {
@@ -104,5 +107,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerConfigRoutes(app, deps);
   registerRunRoutes(app, deps);
   registerAgentRoutes(app, deps);
+  registerErpConnectionRoutes(app, deps);
   return app;
 }

@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { recordConfigChange } from '../../db/config-history.ts';
 import type { Executor } from '../../db/connect.ts';
 import type { EntityConfigRow } from '../../db/schema.ts';
 import { entityConfigInputSchema, type EntityConfigInput } from '../../sync/entity-config-schema.ts';
@@ -58,6 +59,7 @@ export function registerConfigRoutes(app: FastifyInstance, deps: { db: Executor 
   }, async (req, reply) => {
     try {
       const row = await deps.db.insertInto('sync_entity_config').values({ tenant_id: tenantOf(req), ...columns(req.body) }).returningAll().executeTakeFirstOrThrow();
+      await recordConfigChange(deps.db, { tenantId: row.tenant_id, kind: 'entity_config', targetId: row.id, changedBy: req.auth?.keyPrefix ?? null, before: undefined, after: row });
       return reply.status(201).send(view(row));
     } catch (e) {
       if (isUniqueViolation(e)) throw new ConflictError(`${req.body.entity_type} is already configured for ${req.body.erp_type}; PUT /config/:id changes it`);
@@ -70,10 +72,11 @@ export function registerConfigRoutes(app: FastifyInstance, deps: { db: Executor 
     schema: { summary: 'Replace an entity configuration', tags: ['config'], security: SECURITY, params: idParam, body: entityConfigInputSchema, response: { 200: configView, 409: protectedErrors[400], ...protectedErrors } },
   }, async (req) => {
     const tenantId = tenantOf(req);
-    await find(tenantId, req.params.id);
+    const before = await find(tenantId, req.params.id);
     try {
       const row = await deps.db.updateTable('sync_entity_config').set({ ...columns(req.body), updated_at: new Date() })
         .where('tenant_id', '=', tenantId).where('id', '=', req.params.id).returningAll().executeTakeFirstOrThrow();
+      await recordConfigChange(deps.db, { tenantId, kind: 'entity_config', targetId: row.id, changedBy: req.auth?.keyPrefix ?? null, before, after: row });
       return view(row);
     } catch (e) {
       if (isUniqueViolation(e)) throw new ConflictError(`another configuration already covers ${req.body.entity_type} for ${req.body.erp_type}`);
@@ -86,9 +89,10 @@ export function registerConfigRoutes(app: FastifyInstance, deps: { db: Executor 
     schema: { summary: 'Disable an entity configuration (kept for its history)', tags: ['config'], security: SECURITY, params: idParam, response: { 200: configView, ...protectedErrors } },
   }, async (req) => {
     const tenantId = tenantOf(req);
-    await find(tenantId, req.params.id);
+    const before = await find(tenantId, req.params.id);
     const row = await deps.db.updateTable('sync_entity_config').set({ enabled: false, updated_at: new Date() })
       .where('tenant_id', '=', tenantId).where('id', '=', req.params.id).returningAll().executeTakeFirstOrThrow();
+    await recordConfigChange(deps.db, { tenantId, kind: 'entity_config', targetId: row.id, changedBy: req.auth?.keyPrefix ?? null, before, after: row });
     return view(row);
   });
 }
