@@ -16,6 +16,8 @@ import { createWebhookDeliverer } from '../webhooks/deliver.ts';
 import { createSyncEngine } from '../sync/sync-engine.ts';
 import { emitWebhookEvents, type WebhookEvent } from '../webhooks/events.ts';
 import type { SettledItem } from './push-worker.ts';
+import { hostname } from 'node:os';
+import { beatWorker, removeWorkerHeartbeat } from '../db/worker-heartbeat.ts';
 
 /** sync.completed / sync.failed for an item the Hub sent. */
 function outcomeEvent(s: SettledItem): WebhookEvent {
@@ -59,6 +61,12 @@ export async function startWorkerRuntime(opts: {
     queue.reclaimExpiredLeases(opts.db).catch((err: unknown) => logger.warn({ err }, 'lease sweep failed'));
   }, LEASE_SWEEP_MS);
   sweep.unref();
+  // Liveness for /health: a row refreshed on a timer, removed on a clean stop (a killed worker goes stale).
+  const me = { workerId: crypto.randomUUID(), hostname: hostname(), pid: process.pid, startedAt: new Date() };
+  const beat = () => beatWorker(opts.db, me).catch((err: unknown) => logger.warn({ err }, 'worker heartbeat failed'));
+  await beat();
+  const heartbeat = setInterval(beat, env.WORKER_HEARTBEAT_SECONDS * 1000);
+  heartbeat.unref();
   return {
     boss,
     queue,
@@ -66,6 +74,8 @@ export async function startWorkerRuntime(opts: {
     /** Stops taking work, lets in-flight batches finish (jobs not finished in time are redelivered later). */
     async stop(): Promise<void> {
       clearInterval(sweep);
+      clearInterval(heartbeat);
+      await removeWorkerHeartbeat(opts.db, me.workerId).catch((err: unknown) => logger.warn({ err }, 'could not remove the worker heartbeat'));
       await boss.stop({ graceful: true, timeout: 7000 });
       await engine.stop();
     },
