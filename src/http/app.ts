@@ -19,6 +19,7 @@ import { registerRunRoutes } from './routes/runs.ts';
 import { registerAgentRoutes } from './routes/agent.ts';
 import { registerRequestDecompression } from './decompress.ts';
 import { registerErpConnectionRoutes } from './routes/erp-connection.ts';
+import { registerMetricsRoutes } from './routes/metrics.ts';
 import { registerHealthRoutes } from './routes/health.ts';
 import { registerInboundRoutes } from './routes/inbound.ts';
 import { registerOutboundRoutes } from './routes/outbound.ts';
@@ -35,6 +36,8 @@ export interface AppDeps {
   rateLimitPerMinute: number;
   /** Health answers 503 when no worker heartbeat is younger than this, seconds (WORKER_STALE_SECONDS). */
   workerStaleSeconds?: number;
+  /** Bearer token of GET /metrics (METRICS_TOKEN); unset → /metrics is off. */
+  metricsToken?: string;
 }
 
 export interface RouteEntry {
@@ -108,5 +111,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerRunRoutes(app, deps);
   registerAgentRoutes(app, deps);
   registerErpConnectionRoutes(app, deps);
+  registerMetricsRoutes(app, deps);
   return app;
 }
