@@ -38,6 +38,8 @@ export const envSchema = z.object({
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
   /** Bearer token Prometheus sends to GET /metrics; unset → /metrics answers 404. At least 16 characters. */
   METRICS_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
+  /** How often the worker evaluates alerts (thresholds per tenant in sync_alert_threshold), seconds. */
+  ALERT_EVALUATE_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
   /** How often a worker writes its heartbeat row, seconds. */
   WORKER_HEARTBEAT_SECONDS: z.coerce.number().int().min(1).max(3600).default(10),
   /** Health answers 503 when no worker has beaten for this long, seconds (keep it a few heartbeats long). */

@@ -211,7 +211,32 @@ export interface SyncWorkerHeartbeatTable {
   beat_at: Generated<Date>;
 }
 
+/** Issue 15 §3: an alert, open until resolved_at is set. */
+export interface SyncAlertTable {
+  id: Generated<string>;
+  tenant_id: string;
+  kind: AlertKind;
+  entity_type: Generated<string>;
+  detail: string;
+  raised_at: Generated<Date>;
+  resolved_at: NullableTimestamp;
+}
+export const ALERT_KINDS = ['pull_failing', 'entity_late', 'dead_items', 'queue_old', 'queue_large', 'agent_silent'] as const;
+export type AlertKind = (typeof ALERT_KINDS)[number];
+
+/** Issue 15 §3: per-tenant alert thresholds (NULL → default). `late_factor` is numeric, read as a string. */
+export interface SyncAlertThresholdTable {
+  tenant_id: string;
+  pull_failures: number | null;
+  late_factor: string | null;
+  queue_age_seconds: number | null;
+  queue_size: number | null;
+  agent_silence_seconds: number | null;
+}
+
 export interface Database {
+  sync_alert: SyncAlertTable;
+  sync_alert_threshold: SyncAlertThresholdTable;
   sync_worker_heartbeat: SyncWorkerHeartbeatTable;
   sync_config_history: SyncConfigHistoryTable;
   sync_tenant: SyncTenantTable;

@@ -38,6 +38,10 @@ export async function databaseFamilies(db: Executor): Promise<Family[]> {
            (select extract(epoch from now() - max(l.completed_at))::text from sync_log l
              where l.tenant_id = c.tenant_id and l.entity_type = c.entity_type and l.action = 'PULL' and l.phase = 'process' and l.status in ('SUCCESS', 'PARTIAL')) age
       from sync_entity_config c where c.enabled and c.direction in ('IN', 'BOTH') order by 1, 2`.execute(db);
+  const alerts = await sql<{ tenant_id: string; kind: string; entity_type: string }>`
+    select tenant_id, kind, entity_type from sync_alert where resolved_at is null order by 1, 2, 3`.execute(db);
+  const alertTotals = await sql<{ tenant_id: string; kind: string; n: string }>`
+    select tenant_id, kind, count(*)::text n from sync_alert group by 1, 2 order by 1, 2`.execute(db);
   const beat = await sql<{ age: string | null }>`select extract(epoch from now() - max(beat_at))::text age from sync_worker_heartbeat`.execute(db);
 
   const sec = (s: string) => Math.max(0, Math.round(Number(s) * 1000) / 1000);
@@ -65,6 +69,10 @@ export async function databaseFamilies(db: Executor): Promise<Family[]> {
       }) },
     { name: 'parse_sync_entity_never_run', help: '1 for an enabled pull entity that never completed a pull.', type: 'gauge',
       samples: fresh.rows.map((r) => ({ labels: { tenant: r.tenant_id, entity: r.entity_type }, value: r.age === null ? 1 : 0 })) },
+    { name: 'parse_sync_alerts_open', help: 'Open alerts (1 per tenant, kind and entity; entity empty for tenant-wide alerts).', type: 'gauge',
+      samples: alerts.rows.map((r) => ({ labels: { tenant: r.tenant_id, kind: r.kind, entity: r.entity_type }, value: 1 })) },
+    { name: 'parse_sync_alerts_raised_total', help: 'Alerts raised since the database was created, by kind.', type: 'counter',
+      samples: alertTotals.rows.map((r) => ({ labels: { tenant: r.tenant_id, kind: r.kind }, value: Number(r.n) })) },
     { name: 'parse_sync_worker_heartbeat_age_seconds', help: 'Seconds since the newest worker heartbeat (absent when no worker runs).', type: 'gauge',
       samples: beat.rows[0]?.age ? [{ labels: {}, value: sec(beat.rows[0].age) }] : [] },
   ];

@@ -18,6 +18,7 @@ import { emitWebhookEvents, type WebhookEvent } from '../webhooks/events.ts';
 import type { SettledItem } from './push-worker.ts';
 import { hostname } from 'node:os';
 import { beatWorker, removeWorkerHeartbeat } from '../db/worker-heartbeat.ts';
+import { evaluateAlerts } from '../alerts/evaluate.ts';
 
 /** sync.completed / sync.failed for an item the Hub sent. */
 function outcomeEvent(s: SettledItem): WebhookEvent {
@@ -67,6 +68,13 @@ export async function startWorkerRuntime(opts: {
   await beat();
   const heartbeat = setInterval(beat, env.WORKER_HEARTBEAT_SECONDS * 1000);
   heartbeat.unref();
+  const alerts = setInterval(() => {
+    evaluateAlerts(opts.db, boss).then(
+      (r) => (r.raised || r.resolved ? logger.warn(r, 'alerts changed') : undefined),
+      (err: unknown) => logger.warn({ err }, 'alert evaluation failed'),
+    );
+  }, env.ALERT_EVALUATE_SECONDS * 1000);
+  alerts.unref();
   return {
     boss,
     queue,
@@ -75,6 +83,7 @@ export async function startWorkerRuntime(opts: {
     async stop(): Promise<void> {
       clearInterval(sweep);
       clearInterval(heartbeat);
+      clearInterval(alerts);
       await removeWorkerHeartbeat(opts.db, me.workerId).catch((err: unknown) => logger.warn({ err }, 'could not remove the worker heartbeat'));
       await boss.stop({ graceful: true, timeout: 7000 });
       await engine.stop();
