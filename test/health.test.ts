@@ -16,7 +16,7 @@ t.test('health over a real socket: 200 ok, then 503 degraded when the database g
   const port = await freePort();
   const server = startBin('server', [], { env: { DATABASE_URL: viaProxy.toString(), SYNC_SECRET_KEY: TEST_SECRET_KEY, PORT: String(port) } });
   t.teardown(() => server.kill('SIGKILL'));
-  await waitForOutput(server, /Server listening/);
+  await waitForOutput(server, /Server listening/, 120_000);
 
   for (const path of ['/api/v1/sync/health', '/api/sync/health']) {
     const res = await fetch(`http://127.0.0.1:${port}${path}`);
@@ -43,7 +43,7 @@ t.test('the server binds 127.0.0.1 by default and answers unknown routes with th
   const port = await freePort();
   const server = startBin('server', [], { env: { DATABASE_URL: url, SYNC_SECRET_KEY: TEST_SECRET_KEY, PORT: String(port) } });
   t.teardown(() => server.kill('SIGKILL'));
-  await waitForOutput(server, /Server listening at http:\/\/127\.0\.0\.1:/);
+  await waitForOutput(server, /Server listening at http:\/\/127\.0\.0\.1:/, 120_000);
   const res = await fetch(`http://127.0.0.1:${port}/nope`);
   t.equal(res.status, 404);
   t.same(await res.json(), { success: false, error: { code: 'NOT_FOUND', message: 'no route GET /nope', details: null } });
