@@ -20,6 +20,7 @@ import { registerAgentRoutes } from './routes/agent.ts';
 import { registerRequestDecompression } from './decompress.ts';
 import { registerErpConnectionRoutes } from './routes/erp-connection.ts';
 import { registerMetricsRoutes } from './routes/metrics.ts';
+import { registerAlertRoutes } from './routes/alerts.ts';
 import { registerHealthRoutes } from './routes/health.ts';
 import { registerInboundRoutes } from './routes/inbound.ts';
 import { registerOutboundRoutes } from './routes/outbound.ts';
@@ -112,5 +113,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerAgentRoutes(app, deps);
   registerErpConnectionRoutes(app, deps);
   registerMetricsRoutes(app, deps);
+  registerAlertRoutes(app, deps);
   return app;
 }

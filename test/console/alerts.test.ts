@@ -68,3 +68,22 @@ t.test('alerts: entity late against its schedule, queue too old, agent not seen'
   t.same(open.map((a) => a.kind), ['agent_silent', 'entity_late', 'queue_old']);
   t.match(open.find((a) => a.kind === 'entity_late')!.detail, /schedule \*\/5 \* \* \* \* allows 900 s/);
 });
+
+t.test('GET /api/v1/sync/alerts: open alerts of the key\'s tenant; state=all adds the resolved ones', async (t) => {
+  const { startTestApi } = await import('../helpers/api.ts');
+  const api = await startTestApi(t);
+  await api.db.db.insertInto('sync_alert').values([
+    { tenant_id: 'acme', kind: 'dead_items', entity_type: 'ORDEN_COMPRA', detail: '1 DEAD item(s)' },
+    { tenant_id: 'acme', kind: 'queue_old', detail: 'old', resolved_at: new Date() },
+    { tenant_id: 'other', kind: 'queue_large', detail: 'large' },
+  ]).execute();
+  const open = await api.call('GET', '/api/v1/sync/alerts', { key: api.keys.admin });
+  t.equal(open.status, 200);
+  t.same(open.body.items.map((a: { kind: string; entity_type: string | null }) => [a.kind, a.entity_type]), [['dead_items', 'ORDEN_COMPRA']]);
+  const all = await api.call('GET', '/api/v1/sync/alerts?state=all', { key: api.keys.admin });
+  t.same(all.body.items.map((a: { kind: string }) => a.kind), ['dead_items', 'queue_old'], 'open first; no other tenant');
+  const bad = await api.call('GET', '/api/v1/sync/alerts?state=closed', { key: api.keys.admin });
+  t.equal(bad.status, 400);
+  t.match(JSON.stringify(bad.body), /state/);
+  t.equal((await api.call('GET', '/api/v1/sync/alerts', { key: api.keys.hub })).status, 403);
+});
