@@ -40,6 +40,14 @@ export const envSchema = z.object({
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(1200),
   /** Jobs one worker process runs at the same time. */
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
+  /** Bearer token Prometheus sends to GET /metrics; unset → /metrics answers 404. At least 16 characters. */
+  METRICS_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
+  /** How often the worker evaluates alerts (thresholds per tenant in sync_alert_threshold), seconds. */
+  ALERT_EVALUATE_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
+  /** How often a worker writes its heartbeat row, seconds. */
+  WORKER_HEARTBEAT_SECONDS: z.coerce.number().int().min(1).max(3600).default(10),
+  /** Health answers 503 when no worker has beaten for this long, seconds (keep it a few heartbeats long). */
+  WORKER_STALE_SECONDS: z.coerce.number().int().min(2).max(86_400).default(45),
   /** Jobs fetched and settled per worker round trip. */
   WORKER_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(50),
   /** How long a fetched job may run before pg-boss assumes its worker died and redelivers it, seconds. */

@@ -216,8 +216,56 @@ export interface SyncRecordErrorTable {
   last_seen_at: Generated<Date>;
 }
 
+/** Issue 15: one change of an entity config or ERP connection (secrets redacted). */
+export interface SyncConfigHistoryTable {
+  id: Generated<string>;
+  tenant_id: string;
+  kind: 'entity_config' | 'erp_connection';
+  target_id: string;
+  changed_by: string | null;
+  changed_at: Generated<Date>;
+  before: NullableJson<Record<string, unknown>>;
+  after: Json<Record<string, unknown>>;
+}
+
+/** Issue 15: one row per running worker process, refreshed every WORKER_HEARTBEAT_SECONDS. */
+export interface SyncWorkerHeartbeatTable {
+  worker_id: string;
+  hostname: string;
+  pid: number;
+  started_at: Date;
+  beat_at: Generated<Date>;
+}
+
+/** Issue 15 §3: an alert, open until resolved_at is set. */
+export interface SyncAlertTable {
+  id: Generated<string>;
+  tenant_id: string;
+  kind: AlertKind;
+  entity_type: Generated<string>;
+  detail: string;
+  raised_at: Generated<Date>;
+  resolved_at: NullableTimestamp;
+}
+export const ALERT_KINDS = ['pull_failing', 'entity_late', 'dead_items', 'queue_old', 'queue_large', 'agent_silent'] as const;
+export type AlertKind = (typeof ALERT_KINDS)[number];
+
+/** Issue 15 §3: per-tenant alert thresholds (NULL → default). `late_factor` is numeric, read as a string. */
+export interface SyncAlertThresholdTable {
+  tenant_id: string;
+  pull_failures: number | null;
+  late_factor: string | null;
+  queue_age_seconds: number | null;
+  queue_size: number | null;
+  agent_silence_seconds: number | null;
+}
+
 export interface Database {
   parametros_maestros: ParametrosMaestrosView;
+  sync_alert: SyncAlertTable;
+  sync_alert_threshold: SyncAlertThresholdTable;
+  sync_worker_heartbeat: SyncWorkerHeartbeatTable;
+  sync_config_history: SyncConfigHistoryTable;
   sync_tenant: SyncTenantTable;
   sync_api_key: SyncApiKeyTable;
   sync_erp_connection: SyncErpConnectionTable;

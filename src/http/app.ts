@@ -19,6 +19,9 @@ import { registerConfigRoutes } from './routes/config.ts';
 import { registerRunRoutes } from './routes/runs.ts';
 import { registerAgentRoutes } from './routes/agent.ts';
 import { registerRequestDecompression } from './decompress.ts';
+import { registerErpConnectionRoutes } from './routes/erp-connection.ts';
+import { registerMetricsRoutes } from './routes/metrics.ts';
+import { registerAlertRoutes } from './routes/alerts.ts';
 import { registerHealthRoutes } from './routes/health.ts';
 import { registerHubRetryRoutes } from './routes/hub-retry.ts';
 import { registerSchemaRoutes } from './routes/schema.ts';
@@ -41,6 +44,10 @@ export interface AppDeps {
   tenantDb?: Kysely<Database>;
   /** Queues webhook events (an upload's `notify_inbound_available` operation); bound to pg-boss by the entry point. */
   emitWebhookEvents?: EmitWebhookEvents;
+  /** Health answers 503 when no worker heartbeat is younger than this, seconds (WORKER_STALE_SECONDS). */
+  workerStaleSeconds?: number;
+  /** Bearer token of GET /metrics (METRICS_TOKEN); unset → /metrics is off. */
+  metricsToken?: string;
 }
 
 export interface RouteEntry {
@@ -107,5 +114,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerConfigRoutes(app, { ...deps, limits });
   registerRunRoutes(app, { ...deps, limits });
   registerAgentRoutes(app, { ...deps, tenant });
+  registerErpConnectionRoutes(app, deps);
+  registerMetricsRoutes(app, deps);
+  registerAlertRoutes(app, deps);
   return app;
 }

@@ -17,6 +17,9 @@ import { createSyncEngine } from '../sync/sync-engine.ts';
 import { tenantLimitsFrom } from '../sync/tenant-limits.ts';
 import { emitWebhookEvents, type WebhookEvent } from '../webhooks/events.ts';
 import type { SettledItem } from '../queue/push-worker.ts';
+import { hostname } from 'node:os';
+import { beatWorker, removeWorkerHeartbeat } from '../db/worker-heartbeat.ts';
+import { evaluateAlerts } from '../alerts/evaluate.ts';
 
 /** sync.completed / sync.failed for an item the Hub sent. */
 function outcomeEvent(s: SettledItem): WebhookEvent {
@@ -60,6 +63,19 @@ export async function startWorkerRuntime(opts: {
     queue.reclaimExpiredLeases(opts.db).catch((err: unknown) => logger.warn({ err }, 'lease sweep failed'));
   }, LEASE_SWEEP_MS);
   sweep.unref();
+  // Liveness for /health: a row refreshed on a timer, removed on a clean stop (a killed worker goes stale).
+  const me = { workerId: crypto.randomUUID(), hostname: hostname(), pid: process.pid, startedAt: new Date() };
+  const beat = () => beatWorker(opts.db, me).catch((err: unknown) => logger.warn({ err }, 'worker heartbeat failed'));
+  await beat();
+  const heartbeat = setInterval(beat, env.WORKER_HEARTBEAT_SECONDS * 1000);
+  heartbeat.unref();
+  const alerts = setInterval(() => {
+    evaluateAlerts(opts.db, boss).then(
+      (r) => (r.raised || r.resolved ? logger.warn(r, 'alerts changed') : undefined),
+      (err: unknown) => logger.warn({ err }, 'alert evaluation failed'),
+    );
+  }, env.ALERT_EVALUATE_SECONDS * 1000);
+  alerts.unref();
   return {
     boss,
     queue,
@@ -67,6 +83,9 @@ export async function startWorkerRuntime(opts: {
     /** Stops taking work, lets in-flight batches finish (jobs not finished in time are redelivered later). */
     async stop(): Promise<void> {
       clearInterval(sweep);
+      clearInterval(heartbeat);
+      clearInterval(alerts);
+      await removeWorkerHeartbeat(opts.db, me.workerId).catch((err: unknown) => logger.warn({ err }, 'could not remove the worker heartbeat'));
       await boss.stop({ graceful: true, timeout: 7000 });
       await engine.stop();
     },

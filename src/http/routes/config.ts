@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { Kysely } from 'kysely';
 import { countEnabledConfigsLocked } from '../../db/entity-configs.ts';
 import type { Database } from '../../db/schema.ts';
+import { recordConfigChange } from '../../db/config-history.ts';
 import type { EntityConfigRow } from '../../db/schema.ts';
 import { cronShortestGapSeconds } from '../../sync/cron.ts';
 import { entityConfigInputSchema, type EntityConfigInput } from '../../sync/entity-config-schema.ts';
@@ -85,7 +86,9 @@ export function registerConfigRoutes(app: FastifyInstance, deps: { db: Kysely<Da
       const tenantId = tenantOf(req);
       const row = await deps.db.transaction().execute(async (trx) => {
         await checkConfigCount(trx, { tenantId, enabled: req.body.enabled, caps: deps.limits });
-        return trx.insertInto('sync_entity_config').values({ tenant_id: tenantId, ...columns(req.body) }).returningAll().executeTakeFirstOrThrow();
+        const inserted = await trx.insertInto('sync_entity_config').values({ tenant_id: tenantId, ...columns(req.body) }).returningAll().executeTakeFirstOrThrow();
+        await recordConfigChange(trx, { tenantId, kind: 'entity_config', targetId: inserted.id, changedBy: req.auth?.keyPrefix ?? null, before: undefined, after: inserted });
+        return inserted;
       });
       return reply.status(201).send(view(row));
     } catch (e) {
@@ -99,13 +102,15 @@ export function registerConfigRoutes(app: FastifyInstance, deps: { db: Kysely<Da
     schema: { summary: 'Replace an entity configuration', tags: ['config'], security: SECURITY, params: idParam, body: entityConfigInputSchema, response: { 200: configView, 409: protectedErrors[400], ...protectedErrors } },
   }, async (req) => {
     const tenantId = tenantOf(req);
-    await find(tenantId, req.params.id);
+    const before = await find(tenantId, req.params.id);
     checkSchedule(req.body, deps.limits);
     try {
       const row = await deps.db.transaction().execute(async (trx) => {
         await checkConfigCount(trx, { tenantId, enabled: req.body.enabled, caps: deps.limits, exceptId: req.params.id });
-        return trx.updateTable('sync_entity_config').set({ ...columns(req.body), updated_at: new Date() })
+        const updated = await trx.updateTable('sync_entity_config').set({ ...columns(req.body), updated_at: new Date() })
           .where('tenant_id', '=', tenantId).where('id', '=', req.params.id).returningAll().executeTakeFirstOrThrow();
+        await recordConfigChange(trx, { tenantId, kind: 'entity_config', targetId: updated.id, changedBy: req.auth?.keyPrefix ?? null, before, after: updated });
+        return updated;
       });
       return view(row);
     } catch (e) {
@@ -119,9 +124,10 @@ export function registerConfigRoutes(app: FastifyInstance, deps: { db: Kysely<Da
     schema: { summary: 'Disable an entity configuration (kept for its history)', tags: ['config'], security: SECURITY, params: idParam, response: { 200: configView, ...protectedErrors } },
   }, async (req) => {
     const tenantId = tenantOf(req);
-    await find(tenantId, req.params.id);
+    const before = await find(tenantId, req.params.id);
     const row = await deps.db.updateTable('sync_entity_config').set({ enabled: false, updated_at: new Date() })
       .where('tenant_id', '=', tenantId).where('id', '=', req.params.id).returningAll().executeTakeFirstOrThrow();
+    await recordConfigChange(deps.db, { tenantId, kind: 'entity_config', targetId: row.id, changedBy: req.auth?.keyPrefix ?? null, before, after: row });
     return view(row);
   });
 }
