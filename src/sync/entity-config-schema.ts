@@ -219,6 +219,32 @@ export const entityConfigInputSchema = z
   })
   .strict();
 
+export interface ConfigWarning {
+  path: string;
+  message: string;
+}
+
+/** OUTPUT INSERTED.x with no INTO before the VALUES/SELECT it returns from. */
+const OUTPUT_LIST = /\bOUTPUT\s+(?:(?:INSERTED|DELETED)\.(?:\[[^\]]+\]|"[^"]+"|\w+)\s*,\s*)*(?:INSERTED|DELETED)\.(?:\[[^\]]+\]|"[^"]+"|\w+)\s+(\w+)/gi;
+const hasBareOutput = (sql: string) => [...sql.matchAll(OUTPUT_LIST)].some((m) => m[1]!.toUpperCase() !== 'INTO');
+
+/**
+ * What is valid but breaks on some SQL Server installations: saved, and reported back so the
+ * operator can fix it before it fails at a customer.
+ */
+export function configWarnings(queries: unknown): ConfigWarning[] {
+  const q = (queries ?? {}) as Record<string, unknown>;
+  return (['insert', 'insert_item', 'update', 'delete', 'delete_items'] as const).flatMap((key) =>
+    typeof q[key] === 'string' && hasBareOutput(q[key])
+      ? [{
+          path: `queries.${key}`,
+          message: 'OUTPUT without INTO fails with error 334 when the table has an enabled trigger (common on ERP document tables): '
+            + 'use DECLARE @t TABLE (id INT); INSERT … OUTPUT INSERTED.id INTO @t …; SELECT id FROM @t',
+        }]
+      : [],
+  );
+}
+
 export type Queries = z.infer<typeof queriesSchema>;
 export type FieldMapping = z.infer<typeof fieldMappingSchema>;
 export type TransformRule = z.infer<typeof transformRuleSchema>;

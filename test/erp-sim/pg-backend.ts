@@ -4,7 +4,7 @@
  * stream through a server-side cursor, results are described with SQL Server wire types.
  */
 import pg from 'pg';
-import { isQuery, rewriteTsql, UnsupportedSqlError } from './sql-rewrite.ts';
+import { isQuery, rewriteTsql, tableVariableTable, UnsupportedSqlError } from './sql-rewrite.ts';
 import type { Column } from './tds-tokens.ts';
 import type { ColumnKind, TypeInfo } from './tds-types.ts';
 import { pgTypeOf } from './tds-types.ts';
@@ -66,6 +66,8 @@ export class PgBackend {
   private running = false;
   /** How the current statement spells its identifiers (PostgreSQL folds unquoted names to lower case). */
   private spelling = new Map<string, string>();
+  /** Table variables declared on this connection (see sql-rewrite.ts tableVariableTable). */
+  private tableVariables = new Set<string>();
 
   private constructor(private readonly client: pg.Client, private readonly databaseUrl: string, private readonly legacyColumns: Set<string>) {}
 
@@ -101,6 +103,7 @@ export class PgBackend {
   async reset(): Promise<void> {
     if (this.inTransaction) await this.rollback();
     await this.client.query('DISCARD TEMP');
+    this.tableVariables.clear();
   }
 
   async begin(): Promise<void> {
@@ -122,7 +125,15 @@ export class PgBackend {
   /** Runs one T-SQL statement; rows go to `sink`; returns the row count (undefined for DDL). */
   async execute(tsql: string, params: Param[], sink: ResultSink): Promise<number | undefined> {
     const declared = new Map(params.map((p) => [p.name, pgTypeOf(p.type)]));
-    const { sql, params: order } = rewriteTsql(tsql, declared, { database: this.database });
+    const { sql, params: order, declaresTableVariable, bareOutputTarget } = rewriteTsql(tsql, declared, { database: this.database, tableVariables: this.tableVariables });
+    if (declaresTableVariable) {
+      // A table variable lives for one batch on SQL Server; here the next DECLARE starts it afresh.
+      await this.client.query(`DROP TABLE IF EXISTS pg_temp.${tableVariableTable(declaresTableVariable)}`);
+      this.tableVariables.add(declaresTableVariable);
+    }
+    if (bareOutputTarget && (await this.hasEnabledTrigger(bareOutputTarget))) {
+      throw new SqlServerError(334, `The target table '${bareOutputTarget.replace(/"/g, '')}' of the DML statement cannot have any enabled triggers if the statement contains an OUTPUT clause without INTO clause.`);
+    }
     this.spelling = spellings(tsql);
     const byName = new Map(params.map((p) => [p.name, p.value]));
     const values = order.map((n) => byName.get(n) ?? null);
@@ -146,6 +157,13 @@ export class PgBackend {
     } finally {
       this.running = false;
     }
+  }
+
+  /** Whether `table` (as written in the statement) has an enabled user trigger in the backing PostgreSQL database. */
+  private async hasEnabledTrigger(table: string): Promise<boolean> {
+    const name = table.split('.').map((p) => (p.startsWith('"') ? p : p.toLowerCase())).join('.');
+    const r = await this.client.query(`select 1 from pg_trigger where tgrelid = to_regclass($1) and not tgisinternal and tgenabled <> 'D' limit 1`, [name]);
+    return (r.rowCount ?? 0) > 0;
   }
 
   /** Inserts bulk-loaded rows (already decoded to text) into `table`. */

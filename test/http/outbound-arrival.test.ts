@@ -70,4 +70,17 @@ t.test('outbound arrival checks', async (t) => {
     t.equal(otherEntity.status, 422, 'entity type');
     t.same(await api.snapshot(), before, 'nothing enqueued');
   });
+
+  t.test('config API: a bare OUTPUT INSERTED (no INTO) is saved with a warning naming the query', async (t) => {
+    const base = { erp_type: 'AXIOMA', direction: 'OUT', field_mapping: { hub_to_erp: { numero: 'numero' } } };
+    const bare = await api.call('POST', '/api/v1/sync/config', {
+      key: api.keys.admin, body: { ...base, entity_type: 'OC_BARE', queries: { insert: 'INSERT INTO OC (NumeroHub) OUTPUT INSERTED.IdOC VALUES (@numero)' } },
+    });
+    t.equal(bare.status, 201);
+    t.match(bare.body.warnings, [{ path: 'queries.insert', message: /error 334.*INTO @t/ }]);
+    t.equal(bare.body.warnings.length, 1);
+    const into = await api.call('POST', '/api/v1/sync/config', { key: api.keys.admin, body: { ...base, entity_type: 'OC_INTO', queries: { insert: OC_QUERIES.insert } } });
+    t.equal(into.status, 201);
+    t.same(into.body.warnings, []);
+  });
 });

@@ -27,6 +27,15 @@ t.test('push of UPDATE and DELETE for documents the ERP already has', async (t) 
   await erp.pool.execute('CREATE TABLE OrdenesCompra (IdOC INT IDENTITY(1,1) PRIMARY KEY, NumeroHub NVARCHAR(30), Fecha DATE, Total DECIMAL(14,2))');
   await erp.pool.execute('CREATE TABLE OrdenesCompraItems (IdOC INT, Renglon INT, CodArt NVARCHAR(20), Cantidad DECIMAL(12,3))');
 
+  // Issue 18 item 1: ERP document tables commonly have triggers.
+  await erp.db!.pool.query(`create function audit() returns trigger language plpgsql as $$ begin return new; end $$;
+                             create trigger ordenescompra_audit after insert on ordenescompra for each row execute function audit()`);
+  await t.rejects(
+    erp.pool.execute('INSERT INTO OrdenesCompra (NumeroHub) OUTPUT INSERTED.IdOC VALUES (@n)', { n: 'X' }),
+    { message: /cannot have any enabled triggers if the statement contains an OUTPUT clause without INTO/ },
+    'the simulator refuses a bare OUTPUT on a table with a trigger (error 334), as SQL Server does',
+  );
+
   const push = createErpPushHandler({ db: db.db, erp: registry });
   const item = (action: QueueRow['action'], payload: Record<string, unknown>) =>
     ({ id: '00000000-0000-4000-8000-000000000001', tenant_id: 'acme', entity_type: 'ORDEN_COMPRA', entity_id: String(payload.numero), action, payload }) as QueueRow;
@@ -34,7 +43,7 @@ t.test('push of UPDATE and DELETE for documents the ERP already has', async (t) 
   const lines = async () => (await erp.db!.pool.query(`select "idoc" id, "renglon" r, "codart" a, "cantidad"::text c from "ordenescompraitems" order by 1, 2`)).rows;
 
   const created = await push(item('CREATE', { numero: 'OC-1', fecha: '2026-03-01', total: '1500.00', items: [{ articulo: 'A1', cantidad: '2' }, { articulo: 'A2', cantidad: '1.5' }] }), {} as never);
-  t.match(created, { externalId: '1', response: { already_existed: false, lines: 2 } });
+  t.match(created, { externalId: '1', response: { already_existed: false, lines: 2 } }, 'OUTPUT … INTO @t then SELECT works on the triggered table');
 
   const updated = await push(item('UPDATE', { numero: 'OC-1', fecha: '2026-03-02', total: '1750.25', items: [{ articulo: 'B9', cantidad: '7' }] }), {} as never);
   t.match(updated, { externalId: '1', response: { already_existed: true, updated: true, lines: 1 } });
