@@ -3,6 +3,8 @@
  * concurrent pullers never receive the same item; an un-acked item comes back after its lease.
  */
 import { sql, type Kysely, type Transaction } from 'kysely';
+import type { PgBoss } from 'pg-boss';
+import { emitWebhookEvents } from '../webhooks/events.ts';
 import type { Database, QueueEndpoint, QueueRow } from '../db/schema.ts';
 import { directionOf, insertLogs } from '../db/sync-log.ts';
 
@@ -13,11 +15,15 @@ type Executor = Kysely<Database> | Transaction<Database>;
 /**
  * Returns expired leases to PENDING with retry_count + 1, or DEAD past max_retries.
  * Scoped to one stream when `scope` is given (the dequeue path); global from the worker's sweep.
+ * With `boss`, each Hub-bound item that goes DEAD is announced as an `inbound.dead` webhook event
+ * in the same transaction (the Hub stopped acknowledging it; an operator retries it).
  */
 export async function reclaimExpiredLeases(
   db: Executor,
-  scope?: { tenantId: string; destination: QueueEndpoint; entityType: string },
+  opts: { scope?: { tenantId: string; destination: QueueEndpoint; entityType: string }; boss?: PgBoss } = {},
 ): Promise<number> {
+  if (opts.boss && !db.isTransaction) return db.transaction().execute((trx) => reclaimExpiredLeases(trx, opts));
+  const { scope } = opts;
   let q = db
     .updateTable('sync_queue')
     .set({
@@ -31,7 +37,14 @@ export async function reclaimExpiredLeases(
     .where('status', '=', 'IN_FLIGHT')
     .where('lease_expires_at', '<', sql<Date>`now()`);
   if (scope) q = q.where('tenant_id', '=', scope.tenantId).where('destination', '=', scope.destination).where('entity_type', '=', scope.entityType);
-  const rows = await q.returning(['id', 'tenant_id', 'entity_type', 'entity_id', 'destination', 'status', 'action']).execute();
+  const rows = await q.returning(['id', 'tenant_id', 'entity_type', 'entity_id', 'destination', 'status', 'action', 'retry_count']).execute();
+  if (opts.boss) {
+    const dead = rows.filter((r) => r.status === 'DEAD' && r.destination === 'HUB');
+    await emitWebhookEvents(db, opts.boss, dead.map((r) => ({
+      tenantId: r.tenant_id, type: 'inbound.dead',
+      data: { sync_id: r.id, entity_type: r.entity_type, entity_id: r.entity_id, action: r.action, leases: r.retry_count, error: 'lease expired before the consumer acknowledged it' },
+    })));
+  }
   await insertLogs(
     db,
     rows.map((r) => ({
@@ -45,6 +58,8 @@ export async function reclaimExpiredLeases(
 export interface DequeueOptions {
   limit: number;
   leaseSeconds: number;
+  /** To announce items whose leases ran out for the last time (see reclaimExpiredLeases). */
+  boss?: PgBoss;
 }
 
 /** Leases up to `limit` PENDING items, by priority then age. */
@@ -53,7 +68,7 @@ export async function dequeue(
   stream: { tenantId: string; destination: QueueEndpoint; entityType: string },
   opts: DequeueOptions,
 ): Promise<{ items: QueueRow[]; leaseExpiresAt: Date }> {
-  await reclaimExpiredLeases(db, stream);
+  await reclaimExpiredLeases(db, { scope: stream, boss: opts.boss });
   // MATERIALIZED: pick (and lock) the rows once, then update exactly those.
   const items = (
     await sql<QueueRow>`

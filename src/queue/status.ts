@@ -16,6 +16,20 @@ export async function getStatus(db: Executor, tenantId: string, id: string): Pro
   return db.selectFrom('sync_queue').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
 }
 
+export interface DeadFilter {
+  destination?: QueueRow['destination'];
+  entityType?: string;
+  limit: number;
+}
+
+/** DEAD items of one tenant, newest first. */
+export async function listDead(db: Executor, tenantId: string, f: DeadFilter): Promise<QueueRow[]> {
+  let q = db.selectFrom('sync_queue').selectAll().where('tenant_id', '=', tenantId).where('status', '=', 'DEAD');
+  if (f.destination) q = q.where('destination', '=', f.destination);
+  if (f.entityType) q = q.where('entity_type', '=', f.entityType);
+  return q.orderBy('updated_at', 'desc').orderBy('id').limit(f.limit).execute();
+}
+
 /** Moves a DEAD or FAILED item back to PENDING (retry_count reset) with a fresh job when it is pushed. */
 export async function retryItem(executor: Executor, deps: EnqueueDeps, tenantId: string, id: string): Promise<QueueRow> {
   if (!executor.isTransaction) return executor.transaction().execute((trx) => retryItem(trx, deps, tenantId, id));

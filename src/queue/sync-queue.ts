@@ -8,7 +8,7 @@ import type { Database, QueueEndpoint } from '../db/schema.ts';
 import { enqueue, enqueueMany, type EnqueueInput } from './enqueue.ts';
 import { insertPullJob, JOB_TIMING_DEFAULT, nextPullAt, type JobTiming, type PullJobData } from './jobs.ts';
 import { acknowledge, dequeue, reclaimExpiredLeases, type AckOutcome, type DequeueOptions } from './lease.ts';
-import { getStatus, retryItem } from './status.ts';
+import { getStatus, listDead, retryItem, type DeadFilter } from './status.ts';
 
 type Executor = Kysely<Database> | Transaction<Database>;
 
@@ -20,12 +20,14 @@ export function createSyncQueue(opts: { boss: PgBoss; timing?: JobTiming }) {
     enqueue: (db: Executor, input: EnqueueInput) => enqueue(db, deps, input),
     enqueueMany: (db: Executor, inputs: EnqueueInput[]) => enqueueMany(db, deps, inputs),
     dequeue: (db: Executor, tenantId: string, destination: QueueEndpoint, entityType: string, o: DequeueOptions) =>
-      dequeue(db, { tenantId, destination, entityType }, o),
+      dequeue(db, { tenantId, destination, entityType }, { ...o, boss: opts.boss }),
     acknowledge: (db: Executor, tenantId: string, outcomes: AckOutcome[], stream?: { destination: QueueEndpoint; entityType: string }) =>
       acknowledge(db, tenantId, outcomes, stream),
     getStatus: (db: Executor, tenantId: string, id: string) => getStatus(db, tenantId, id),
     retry: (db: Executor, tenantId: string, id: string) => retryItem(db, deps, tenantId, id),
-    reclaimExpiredLeases: (db: Executor) => reclaimExpiredLeases(db),
+    reclaimExpiredLeases: (db: Executor) => reclaimExpiredLeases(db, { boss: opts.boss }),
+    /** DEAD items of one tenant, newest first (operators retry them with `retry`). */
+    listDead: (db: Executor, tenantId: string, filter: DeadFilter) => listDead(db, tenantId, filter),
     /** Queues a pull of one config now; returns the run id. */
     triggerPull: (db: Executor, data: PullJobData) => insertPullJob(opts.boss, db, data),
     nextPullAt: (configId: string) => nextPullAt(opts.boss, configId),

@@ -4,7 +4,7 @@ import type { PgBoss } from 'pg-boss';
 import type { Executor } from '../db/connect.ts';
 import { insertWebhookJobs } from '../queue/jobs.ts';
 
-export const WEBHOOK_EVENT_TYPES = ['sync.completed', 'sync.failed', 'inbound.available'] as const;
+export const WEBHOOK_EVENT_TYPES = ['sync.completed', 'sync.failed', 'inbound.available', 'inbound.dead'] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 
 export interface WebhookEvent {
