@@ -61,6 +61,7 @@ VALUES
  }$q$::jsonb,
  $q${
    "hub_to_erp": { "numero": "numero", "fecha": "fecha", "proveedor": "proveedor", "total": "total", "sector": "sector" },
+   "types": { "fecha": "date", "total": "decimal" },
    "items": { "from": "items", "mapping": { "renglon": "renglon", "articulo": "articulo", "descripcion": "descripcion", "cantidad": "cantidad", "precio": "precio" } }
  }$q$::jsonb,
  $q$[ { "rule": "number", "field": "total", "scale": 2 }, { "rule": "date", "field": "fecha", "date_only": true } ]$q$::jsonb,
@@ -74,6 +75,7 @@ VALUES
  }$q$::jsonb,
  $q${
    "hub_to_erp": { "numero": "numero", "orden": "orden", "fecha": "fecha", "observaciones": "observaciones" },
+   "types": { "fecha": "date" },
    "items": { "from": "items", "mapping": { "renglon": "renglon", "cantidad": "cantidad" } }
  }$q$::jsonb,
  $q$[ { "rule": "date", "field": "fecha", "date_only": true }, { "rule": "trim", "field": "observaciones" } ]$q$::jsonb,

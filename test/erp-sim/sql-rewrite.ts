@@ -187,3 +187,25 @@ export function rewriteTsql(input: string, declared: Map<string, string> = new M
 export function isQuery(pgSql: string): boolean {
   return /^\s*(SELECT|WITH|VALUES|TABLE)\b/i.test(pgSql) && !/^\s*WITH\s+erp_sim_output\b/i.test(pgSql) && !/^\s*SELECT\b[\s\S]*\bINTO\b\s+(TEMP|"#)/i.test(pgSql);
 }
+
+/**
+ * Which table column each bare `@param` is written to, for `INSERT INTO t (cols) [OUTPUT … INTO @x]
+ * VALUES (…)` and `UPDATE t SET c = @p, …` (values that are not a bare parameter are skipped).
+ * The simulator uses it to parse character parameters bound into datetime columns by the
+ * session's DATEFORMAT, as SQL Server does.
+ */
+export function parameterTargets(tsql: string): { table: string; column: string; param: string }[] {
+  const clean = tsql.trim().replace(/\[([^\]]+)\]/g, '"$1"');
+  const ins = /^INSERT\s+INTO\s+([\w."]+)\s*\(([^)]*)\)\s*(?:OUTPUT\s[\s\S]*?)?VALUES\s*\(([\s\S]*)\)\s*;?$/i.exec(clean);
+  if (ins) {
+    const cols = ins[2]!.split(',').map((c) => c.trim());
+    const vals = ins[3]!.split(',').map((v) => v.trim());
+    return cols.flatMap((column, i) => {
+      const p = /^@(\w+)$/.exec(vals[i] ?? '');
+      return p ? [{ table: ins[1]!, column, param: p[1]! }] : [];
+    });
+  }
+  const upd = /^UPDATE\s+([\w."]+)\s+SET\s+([\s\S]*?)(?:\s+WHERE\b[\s\S]*)?$/i.exec(clean);
+  if (upd) return [...upd[2]!.matchAll(/([\w"]+)\s*=\s*@(\w+)\b(?!\s*[-+*\/(])/g)].map((m) => ({ table: upd[1]!, column: m[1]!, param: m[2]! }));
+  return [];
+}

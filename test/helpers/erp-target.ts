@@ -20,10 +20,10 @@ const SIM_PASSWORD = 'Sim-Passw0rd!';
 
 export async function simulatorTarget(
   t: { teardown(fn: () => unknown): void },
-  opts: { tls?: 'off' | 'strict'; legacyVarcharColumns?: string[]; timeZone?: string } = {},
+  opts: { tls?: 'off' | 'strict'; legacyVarcharColumns?: string[]; timeZone?: string; defaultLanguage?: string } = {},
 ): Promise<ErpTarget> {
   const db = await createTestDatabase(t, { empty: true });
-  const sim = await startErpSimulator({ databaseUrl: db.url, user: 'hub_sync', password: SIM_PASSWORD, tls: opts.tls, legacyVarcharColumns: opts.legacyVarcharColumns });
+  const sim = await startErpSimulator({ databaseUrl: db.url, user: 'hub_sync', password: SIM_PASSWORD, tls: opts.tls, legacyVarcharColumns: opts.legacyVarcharColumns, defaultLanguage: opts.defaultLanguage });
   const options: ErpConnectionOptions = {
     host: '127.0.0.1', port: sim.port, database: 'axioma', user: 'hub_sync', password: SIM_PASSWORD,
     encrypt: opts.tls === 'strict' ? 'strict' : 'off', trustServerCertificate: true, serverCertificatePem: sim.certificatePem, timeZone: opts.timeZone ?? 'America/Argentina/Buenos_Aires',
