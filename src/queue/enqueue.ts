@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { PgBoss } from 'pg-boss';
 import type { Database, QueueAction, QueueEndpoint, QueueStatus } from '../db/schema.ts';
-import { canonicalJson } from '../sync/canonical-json.ts';
 import { IdempotencyKeyReusedError } from './errors.ts';
 import { cancelPushJobs, insertPushJobs, isPushDestination, type JobTiming, type NewPushJob } from './jobs.ts';
 
@@ -71,8 +70,9 @@ export async function enqueueMany(executor: Executor, deps: EnqueueDeps, inputs:
       // Stripe's rule: a key names one request. The stored action may be a coalesced CREATE, so
       // an UPDATE retried under its key still matches a row that became CREATE.
       const sameAction = row.action === i.action || (row.action === 'CREATE' && (i.action === 'UPDATE' || i.action === 'UPSERT'));
+      // jsonb equality ignores key order and whitespace, as a resent body may differ in both.
       const same = row.destination === i.destination && row.entity_type === i.entityType && row.entity_id === i.entityId && sameAction
-        && canonicalJson(row.payload) === canonicalJson(i.payload ?? {});
+        && (await sql<{ same: boolean }>`select ${JSON.stringify(row.payload)}::jsonb = ${JSON.stringify(i.payload ?? {})}::jsonb as same`.execute(trx)).rows[0]!.same;
       if (!same) throw new IdempotencyKeyReusedError(`Idempotency-Key '${i.idempotencyKey}' was already used for a different request (sync_id ${row.id}); use a new key for a new request`);
       results[n] = { id: row.id, status: row.status, created: false };
     }
