@@ -8,7 +8,7 @@ import { JOB_TIMING_DEFAULT } from '../queue/jobs.ts';
 import { createSyncQueue } from '../queue/sync-queue.ts';
 import { buildApp } from '../http/app.ts';
 import { createTenantDb, tenantLimitsFrom } from '../sync/tenant-limits.ts';
-import { emitWebhookEvents } from '../webhooks/events.ts';
+import { announceDeadLeases, emitWebhookEvents } from '../webhooks/events.ts';
 import { onShutdownSignal, runMain, surviveLostDatabaseConnections } from './main.ts';
 
 runMain('server', async () => {
@@ -21,7 +21,7 @@ runMain('server', async () => {
   // The server only enqueues: its pg-boss neither supervises nor schedules (the worker does).
   const boss = createBoss({ url: runtime.databaseUrl, logger, max: 4, supervise: false, schedule: false });
   await boss.start();
-  const queue = createSyncQueue({ boss, timing: { ...JOB_TIMING_DEFAULT, expireInSeconds: env.JOB_EXPIRE_SECONDS } });
+  const queue = createSyncQueue({ boss, timing: { ...JOB_TIMING_DEFAULT, expireInSeconds: env.JOB_EXPIRE_SECONDS }, onDeadLeases: announceDeadLeases(boss) });
   // Download queries get their own small pool with timeouts: one tenant cannot take the API's connections.
   const limits = tenantLimitsFrom(env);
   const tenantDbh = createTenantDb(runtime.databaseUrl, limits, (err) => logger.warn({ err }, 'idle tenant-pool connection lost'));

@@ -10,6 +10,9 @@
  * - sync_state: the checkpoint (cursor) of each incremental pull.
  */
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+import { ALERT_KINDS } from '../contract/webhook-events.ts';
+
+export { ALERT_KINDS };
 
 type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 /** JSONB: read as parsed JSON, written as a JSON string or value. */
@@ -247,7 +250,6 @@ export interface SyncAlertTable {
   raised_at: Generated<Date>;
   resolved_at: NullableTimestamp;
 }
-export const ALERT_KINDS = ['pull_failing', 'entity_late', 'dead_items', 'queue_old', 'queue_large', 'agent_silent'] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
 
 /** Issue 15 §3: per-tenant alert thresholds (NULL → default). `late_factor` is numeric, read as a string. */

@@ -51,6 +51,13 @@ export class LimitExceededError extends AppError {
   }
 }
 
+/** An Idempotency-Key already used for a different request (Stripe's rule): 422, nothing enqueued. */
+export class IdempotencyConflictError extends AppError {
+  constructor(message: string) {
+    super(422, 'IDEMPOTENCY_KEY_REUSED', message);
+  }
+}
+
 export interface ErrorBody {
   success: false;
   error: { code: string; message: string; details: unknown };

@@ -88,7 +88,14 @@ export const queriesSchema = z
     find_existing: sqlText,
     insert: sqlText,
     insert_item: sqlText,
+    /** Header UPDATE of a document find_existing found; binds the mapped fields and @header_id (the ERP id). */
     update: sqlText,
+    /** How the lines of an updated document are written: `replace` = delete_items then insert_item per line, in the same ERP transaction. */
+    update_items: z.enum(['replace']),
+    /** Deletes a document's lines (@header_id) before the header `delete` or a `replace` of the lines. */
+    delete_items: sqlText,
+    /** Hub DELETE: binds the mapped fields and @header_id (null when find_existing found nothing or is absent). */
+    delete: sqlText,
     merge: sqlText,
     /** Seed 001's phases: `run_on` is its `ejecutarEn` (erp = the SQL Server, hub = our PostgreSQL). A phase that is absent is disabled. */
     pre_process: phase,
@@ -162,7 +169,25 @@ export const queriesSchema = z
     if (q.insert_item && !/@header_id\b/i.test(q.insert_item)) {
       ctx.addIssue({ code: 'custom', path: ['insert_item'], message: "must use the @header_id parameter (the header's ERP id)" });
     }
+    // Without find_existing, an UPDATE cannot tell which ERP document it changes.
+    if (q.update && !q.find_existing) ctx.addIssue({ code: 'custom', path: ['update'], message: 'needs find_existing (to find the document to update)' });
+    if (q.update_items && !q.update) ctx.addIssue({ code: 'custom', path: ['update_items'], message: 'needs an update statement for the header' });
+    if (q.update_items === 'replace' && !(q.delete_items && q.insert_item)) {
+      ctx.addIssue({ code: 'custom', path: ['update_items'], message: "'replace' needs delete_items and insert_item" });
+    }
+    if (q.delete_items && !/@header_id\b/i.test(q.delete_items)) {
+      ctx.addIssue({ code: 'custom', path: ['delete_items'], message: "must use the @header_id parameter (the header's ERP id)" });
+    }
   });
+
+/**
+ * Declared type of a Hub field (outbound): payloads are checked against it on arrival, and dates
+ * are bound to the ERP as date/datetime2 parameters, never as strings a Spanish login would misread.
+ * `decimal` is a string like "1500.00" (never a JSON number: it would pass through a double).
+ */
+export const FIELD_TYPES = ['string', 'integer', 'decimal', 'boolean', 'date', 'datetime'] as const;
+export type FieldType = (typeof FIELD_TYPES)[number];
+const fieldTypes = z.record(z.string().min(1).max(128), z.enum(FIELD_TYPES));
 
 const hubField = z.string().min(1).max(128);
 /** ERP column (any name a result set can carry) → Hub field. */
@@ -179,10 +204,19 @@ export const fieldMappingSchema = z
   .object({
     erp_to_hub: erpToHub,
     hub_to_erp: hubToErp,
-    items: z.object({ from: hubField, mapping: hubToErp }).strict(),
+    /** Hub field → declared type (header fields; `items.types` for line fields). */
+    types: fieldTypes,
+    items: z.object({ from: hubField, mapping: hubToErp, types: fieldTypes.optional() }).strict(),
   })
   .partial()
-  .strict();
+  .strict()
+  .superRefine((m, ctx) => {
+    for (const [where, types, mapping] of [['types', m.types, m.hub_to_erp], ['items.types', m.items?.types, m.items?.mapping]] as const) {
+      for (const f of Object.keys(types ?? {})) {
+        if (!mapping || !(f in mapping)) ctx.addIssue({ code: 'custom', path: [...where.split('.'), f], message: `'${f}' is not a field of the mapping it types` });
+      }
+    }
+  });
 
 const field = z.string().min(1).max(128);
 // Any JSON value (the body was JSON already); z.unknown keeps the OpenAPI document free of recursive refs.
@@ -253,6 +287,32 @@ export const entityConfigInputSchema = z
       .nullish(),
   })
   .strict();
+
+export interface ConfigWarning {
+  path: string;
+  message: string;
+}
+
+/** OUTPUT INSERTED.x with no INTO before the VALUES/SELECT it returns from. */
+const OUTPUT_LIST = /\bOUTPUT\s+(?:(?:INSERTED|DELETED)\.(?:\[[^\]]+\]|"[^"]+"|\w+)\s*,\s*)*(?:INSERTED|DELETED)\.(?:\[[^\]]+\]|"[^"]+"|\w+)\s+(\w+)/gi;
+const hasBareOutput = (sql: string) => [...sql.matchAll(OUTPUT_LIST)].some((m) => m[1]!.toUpperCase() !== 'INTO');
+
+/**
+ * What is valid but breaks on some SQL Server installations: saved, and reported back so the
+ * operator can fix it before it fails at a customer.
+ */
+export function configWarnings(queries: unknown): ConfigWarning[] {
+  const q = (queries ?? {}) as Record<string, unknown>;
+  return (['insert', 'insert_item', 'update', 'delete', 'delete_items'] as const).flatMap((key) =>
+    typeof q[key] === 'string' && hasBareOutput(q[key])
+      ? [{
+          path: `queries.${key}`,
+          message: 'OUTPUT without INTO fails with error 334 when the table has an enabled trigger (common on ERP document tables): '
+            + 'use DECLARE @t TABLE (id INT); INSERT … OUTPUT INSERTED.id INTO @t …; SELECT id FROM @t',
+        }]
+      : [],
+  );
+}
 
 export type Queries = z.infer<typeof queriesSchema>;
 export type Phase = z.infer<typeof phaseSchema>;

@@ -15,7 +15,7 @@ import type { Keyring } from '../security/secret-box.ts';
 import { createWebhookDeliverer } from '../webhooks/deliver.ts';
 import { createSyncEngine } from '../sync/sync-engine.ts';
 import { tenantLimitsFrom } from '../sync/tenant-limits.ts';
-import { emitWebhookEvents, type WebhookEvent } from '../webhooks/events.ts';
+import { announceDeadLeases, emitWebhookEvents, type WebhookEvent } from '../webhooks/events.ts';
 import type { SettledItem } from '../queue/push-worker.ts';
 import { hostname } from 'node:os';
 import { beatWorker, removeWorkerHeartbeat } from '../db/worker-heartbeat.ts';
@@ -45,7 +45,7 @@ export async function startWorkerRuntime(opts: {
   await boss.start();
   await ensureQueues(boss);
   const timing = { ...JOB_TIMING_DEFAULT, expireInSeconds: env.JOB_EXPIRE_SECONDS };
-  const queue = createSyncQueue({ boss, timing });
+  const queue = createSyncQueue({ boss, timing, onDeadLeases: announceDeadLeases(boss) });
   const engine = createSyncEngine({ db: opts.db, boss, queue, keyring: opts.keyring, logger, limits: tenantLimitsFrom(env), databaseUrl: opts.databaseUrl });
   const push = createPushWorker({
     db: opts.db, boss, logger, handlers: [...opts.handlers, ...engine.pushHandlers()], concurrency: env.WORKER_CONCURRENCY, batchSize: env.WORKER_BATCH_SIZE,

@@ -7,7 +7,7 @@ import { createTenant } from '../../src/db/tenants.ts';
 import { buildApp } from '../../src/http/app.ts';
 import { createSyncQueue, type SyncQueue } from '../../src/queue/sync-queue.ts';
 import { generateApiKey } from '../../src/security/api-key.ts';
-import { emitWebhookEvents } from '../../src/webhooks/events.ts';
+import { announceDeadLeases, emitWebhookEvents } from '../../src/webhooks/events.ts';
 import { createTenantDb, TENANT_LIMITS_DEFAULT, type TenantLimits } from '../../src/sync/tenant-limits.ts';
 import { createKeyring } from '../../src/security/secret-box.ts';
 import { TEST_SECRET_KEY } from './processes.ts';
@@ -47,7 +47,7 @@ export async function startTestApi(t: { teardown(fn: () => unknown): void }, opt
     otherHub: (await key('other', 'hub')).raw, otherAdmin: (await key('other', 'admin')).raw, revoked: revoked.raw,
   };
   const boss = await startTestBoss(t, db.url);
-  const queue = createSyncQueue({ boss });
+  const queue = createSyncQueue({ boss, onDeadLeases: announceDeadLeases(boss) });
   // The server's separate pool for tenant-shaped reads, with its timeouts (src/bin/server.ts does the same).
   const tenantDb = opts.tenantPool ? createTenantDb(db.url, opts.limits ?? TENANT_LIMITS_DEFAULT, () => {}) : undefined;
   if (tenantDb) t.teardown(() => tenantDb.close());

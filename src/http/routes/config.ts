@@ -8,7 +8,7 @@ import type { Database } from '../../db/schema.ts';
 import { recordConfigChange } from '../../db/config-history.ts';
 import type { EntityConfigRow } from '../../db/schema.ts';
 import { cronShortestGapSeconds } from '../../sync/cron.ts';
-import { entityConfigInputSchema, type EntityConfigInput } from '../../sync/entity-config-schema.ts';
+import { configWarnings, entityConfigInputSchema, type EntityConfigInput } from '../../sync/entity-config-schema.ts';
 import type { TenantLimits } from '../../sync/tenant-limits.ts';
 import { tenantOf } from '../auth.ts';
 import { ConflictError, LimitExceededError, NotFoundError } from '../errors.ts';
@@ -18,12 +18,14 @@ const configView = z.object({
   id: z.string(), entity_type: z.string(), erp_type: z.string(), source_table: z.string().nullable(), primary_key: z.string().nullable(),
   timestamp_field: z.string().nullable(), queries: z.unknown(), field_mapping: z.unknown(), transform_rules: z.unknown(),
   direction: z.string(), enabled: z.boolean(), sync_frequency: z.string().nullable(), created_at: z.string(), updated_at: z.string(),
+  /** Valid but fragile on some SQL Server installations (e.g. OUTPUT without INTO): saved anyway. */
+  warnings: z.array(z.object({ path: z.string(), message: z.string() })),
 });
 const idParam = z.object({ id: z.string().regex(/^\d{1,18}$/, 'a configuration id') });
 
 function view(r: EntityConfigRow): z.infer<typeof configView> {
   const { tenant_id: _tenant, ...rest } = r;
-  return { ...rest, created_at: r.created_at.toISOString(), updated_at: r.updated_at.toISOString() };
+  return { ...rest, created_at: r.created_at.toISOString(), updated_at: r.updated_at.toISOString(), warnings: configWarnings(r.queries) };
 }
 
 function columns(c: EntityConfigInput) {
