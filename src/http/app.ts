@@ -18,6 +18,7 @@ import { registerConfigRoutes } from './routes/config.ts';
 import { registerRunRoutes } from './routes/runs.ts';
 import { registerAgentRoutes } from './routes/agent.ts';
 import { registerRequestDecompression } from './decompress.ts';
+import { registerInputGuard } from './input-guard.ts';
 import { registerHealthRoutes } from './routes/health.ts';
 import { registerInboundRoutes } from './routes/inbound.ts';
 import { registerOutboundRoutes } from './routes/outbound.ts';
@@ -32,7 +33,12 @@ export interface AppDeps {
   bodyLimit: number;
   /** Requests per minute per API key (per address for requests without one). */
   rateLimitPerMinute: number;
+  /** Failed authentications per minute per client address before it gets 429 without a key lookup. */
+  authFailuresPerMinute: number;
 }
+
+/** Client request ids are kept (logs, 500 bodies) only when short printable ASCII; else one is generated. */
+const CLIENT_REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
 
 export interface RouteEntry {
   method: string;
@@ -54,8 +60,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // Fastify's logger type is narrower than pino's; the instance is the same object.
     loggerInstance: deps.logger as unknown as FastifyBaseLogger,
     bodyLimit: deps.bodyLimit,
-    genReqId: () => crypto.randomUUID(),
-    requestIdHeader: 'x-request-id',
+    genReqId: (req) => {
+      const id = req.headers['x-request-id'];
+      return typeof id === 'string' && CLIENT_REQUEST_ID.test(id) ? id : crypto.randomUUID();
+    },
+    requestIdHeader: false,
     routerOptions: { maxParamLength: 200 },
     // Errors the router raises before any hook (an over-long path parameter, a bad URL) keep our error shape too.
     frameworkErrors: (err, _req, reply) => {
@@ -96,6 +105,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get(OPENAPI_PATH, { schema: { hide: true } }, async () => app.swagger());
   registerRequestDecompression(app);
+  registerInputGuard(app);
   registerAuth(app, deps);
   registerHealthRoutes(app, deps);
   registerInboundRoutes(app, deps);

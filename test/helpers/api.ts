@@ -24,7 +24,7 @@ export interface TestApi {
   snapshot(): Promise<Record<string, string>>;
 }
 
-export async function startTestApi(t: { teardown(fn: () => unknown): void }, opts: { bodyLimit?: number; rateLimitPerMinute?: number } = {}): Promise<TestApi> {
+export async function startTestApi(t: { teardown(fn: () => unknown): void }, opts: { bodyLimit?: number; rateLimitPerMinute?: number; authFailuresPerMinute?: number } = {}): Promise<TestApi> {
   const db = await createTestDatabase(t);
   for (const id of ['acme', 'other']) await createTenant(db.db, { id, name: id.toUpperCase(), timezone: 'America/Argentina/Buenos_Aires' });
   for (const tenant of ['acme', 'other']) {
@@ -46,7 +46,7 @@ export async function startTestApi(t: { teardown(fn: () => unknown): void }, opt
   };
   const boss = await startTestBoss(t, db.url);
   const queue = createSyncQueue({ boss });
-  const app = await buildApp({ db: db.db, logger: silentLogger, queue, keyring: createKeyring(TEST_SECRET_KEY), bodyLimit: opts.bodyLimit ?? 5 * 1024 * 1024, rateLimitPerMinute: opts.rateLimitPerMinute ?? 100_000 });
+  const app = await buildApp({ db: db.db, logger: silentLogger, queue, keyring: createKeyring(TEST_SECRET_KEY), bodyLimit: opts.bodyLimit ?? 5 * 1024 * 1024, rateLimitPerMinute: opts.rateLimitPerMinute ?? 100_000, authFailuresPerMinute: opts.authFailuresPerMinute ?? 100_000 });
   const base = await app.listen({ host: '127.0.0.1', port: 0 });
   t.teardown(() => app.close());
 

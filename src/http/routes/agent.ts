@@ -19,7 +19,7 @@ import { DownloadQueryError, readDownloadRows } from '../../sync/download-source
 import type { Queries } from '../../sync/entity-config-schema.ts';
 import { prepareRecord, writeBatch, type PreparedRecord } from '../../sync/ingest.ts';
 import { ForbiddenError, NotFoundError, ValidationError } from '../errors.ts';
-import { protectedErrors, SECURITY } from '../schemas.ts';
+import { int4, isoDateTime, protectedErrors, SECURITY } from '../schemas.ts';
 
 const tenantParam = z.object({ tenantId: z.string().min(1).max(63) });
 const UPLOAD_BATCH = 1000;
@@ -38,9 +38,9 @@ const findTable = (configs: EntityConfigRow[], tabla: string) =>
 
 const logEntry = z.object({
   direccion: z.enum(['upload', 'download']), tabla: z.string().min(1).max(128), fase: z.enum(['pre_process', 'process', 'post_process']).optional(),
-  ejecutadoEn: z.enum(['origen', 'destino']).optional(), estado: z.enum(['exitoso', 'error', 'parcial']), registrosAfectados: z.number().int().min(0).optional(),
-  mensaje: z.string().max(4000).optional(), errorDetalle: z.string().max(20_000).optional(), duracionMs: z.number().int().min(0).optional(),
-  metadatos: z.record(z.string(), z.unknown()).optional(), fechaInicio: z.iso.datetime({ offset: true }), fechaFin: z.iso.datetime({ offset: true }).optional(),
+  ejecutadoEn: z.enum(['origen', 'destino']).optional(), estado: z.enum(['exitoso', 'error', 'parcial']), registrosAfectados: int4.min(0).optional(),
+  mensaje: z.string().max(4000).optional(), errorDetalle: z.string().max(20_000).optional(), duracionMs: int4.min(0).optional(),
+  metadatos: z.record(z.string(), z.unknown()).optional(), fechaInicio: isoDateTime, fechaFin: isoDateTime.optional(),
 });
 
 export function registerAgentRoutes(app: FastifyInstance, deps: { db: Kysely<Database>; queue: SyncQueue; keyring: Keyring }): void {
@@ -68,7 +68,7 @@ export function registerAgentRoutes(app: FastifyInstance, deps: { db: Kysely<Dat
     schema: {
       summary: 'Rows read by the agent from the ERP; same path as a pull (unchanged rows are not rewritten). gzip bodies accepted.',
       tags: ['agent'], security: SECURITY, params: tenantParam,
-      body: z.object({ tabla: z.string().min(1).max(128), data: z.array(z.record(z.string(), z.unknown())).max(100_000), timestamp: z.iso.datetime({ offset: true }).optional() }),
+      body: z.object({ tabla: z.string().min(1).max(128), data: z.array(z.record(z.string(), z.unknown())).max(100_000), timestamp: isoDateTime.optional() }),
       response: { 200: z.object({ success: z.literal(true), tabla: z.string(), registrosInsertados: z.number().int(), registrosSinCambios: z.number().int(), timestamp: z.string() }), ...protectedErrors },
     },
   }, async (req) => {
@@ -87,11 +87,15 @@ export function registerAgentRoutes(app: FastifyInstance, deps: { db: Kysely<Dat
       }
     });
     if (errors.length) throw new ValidationError(`${errors.length} rows cannot be read; nothing was stored`, errors.slice(0, 100));
-    let changed = 0;
-    for (let i = 0; i < records.length; i += UPLOAD_BATCH) {
-      const batch = records.slice(i, i + UPLOAD_BATCH);
-      changed += (await deps.db.transaction().execute((trx) => writeBatch(trx, deps, { tenantId, config, records: batch, readCount: batch.length }))).changed;
-    }
+    // One transaction for every batch: an upload is stored whole or not at all.
+    const changed = await deps.db.transaction().execute(async (trx) => {
+      let n = 0;
+      for (let i = 0; i < records.length; i += UPLOAD_BATCH) {
+        const batch = records.slice(i, i + UPLOAD_BATCH);
+        n += (await writeBatch(trx, deps, { tenantId, config, records: batch, readCount: batch.length })).changed;
+      }
+      return n;
+    });
     return { success: true as const, tabla: req.body.tabla, registrosInsertados: changed, registrosSinCambios: records.length - changed, timestamp: new Date().toISOString() };
   });
 
