@@ -6,11 +6,11 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { insertApiKey, listApiKeys, revokeApiKey } from '../db/api-keys.ts';
 import type { Executor } from '../db/connect.ts';
-import { ERP_PASSWORD_CONTEXT, upsertErpConnection } from '../db/erp-connections.ts';
+import { sealErpPassword, upsertErpConnection } from '../db/erp-connections.ts';
 import { API_SCOPES, ENCRYPT_MODES } from '../db/schema.ts';
 import { createTenant, findTenant } from '../db/tenants.ts';
 import { generateApiKey } from '../security/api-key.ts';
-import { sealSecret, type Keyring } from '../security/secret-box.ts';
+import type { Keyring } from '../security/secret-box.ts';
 import { rotateWebhookSecret } from '../webhooks/webhook-secrets.ts';
 
 /** A misuse of the CLI: printed as one line, exit code 2. */
@@ -141,7 +141,7 @@ export async function runAdmin(argv: string[], deps: AdminDeps): Promise<void> {
       await requireTenant(deps.db, a.tenant);
       const password = (await deps.readStdin()).replace(/\r?\n$/, '');
       if (!password) throw new UsageError('password: nothing on standard input (pipe it in: printf %s "$PW" | admin erp set …)');
-      const row = await upsertErpConnection(deps.db, { ...a, tenantId: a.tenant, password: sealSecret(password, deps.keyring, ERP_PASSWORD_CONTEXT) });
+      const row = await upsertErpConnection(deps.db, { ...a, tenantId: a.tenant, password: sealErpPassword(password, deps.keyring, { tenantId: a.tenant, erpType: a.erpType }) });
       deps.out(`erp connection ${row.erp_type} for tenant ${row.tenant_id} saved (version ${row.version}, password encrypted with key ${deps.keyring.primary.kid})`);
       return;
     }

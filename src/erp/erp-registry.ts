@@ -3,9 +3,9 @@
  * decrypted in memory only) and rebuilt when the row's `version` changes.
  */
 import type { Executor } from '../db/connect.ts';
-import { ERP_PASSWORD_CONTEXT, findErpConnection } from '../db/erp-connections.ts';
+import { findErpConnection, openErpPassword } from '../db/erp-connections.ts';
 import { findTenant } from '../db/tenants.ts';
-import { openSecret, type Keyring } from '../security/secret-box.ts';
+import type { Keyring } from '../security/secret-box.ts';
 import { PermanentErpError } from './erp-errors.ts';
 import { createErpPool, type ErpPool } from './erp-pool.ts';
 
@@ -26,7 +26,7 @@ export function createErpRegistry(deps: { db: Executor; keyring: Keyring }) {
       const options = row.options as { request_timeout_ms?: number; connect_timeout_ms?: number; server_certificate_pem?: string; pool_max?: number };
       const pool = createErpPool({
         host: row.host, port: row.port ?? 1433, instanceName: row.instance_name, database: row.database ?? 'master', user: row.username ?? '',
-        password: openSecret(row.password, deps.keyring, ERP_PASSWORD_CONTEXT), encrypt: row.encrypt, trustServerCertificate: row.trust_server_certificate,
+        password: openErpPassword({ ...row, password: row.password }, deps.keyring), encrypt: row.encrypt, trustServerCertificate: row.trust_server_certificate,
         serverCertificatePem: options.server_certificate_pem, requestTimeoutMs: options.request_timeout_ms, connectTimeoutMs: options.connect_timeout_ms,
         timeZone: tenant?.timezone ?? 'UTC', pool: { max: options.pool_max ?? 4 },
       });

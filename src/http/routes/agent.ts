@@ -10,9 +10,9 @@ import type { Kysely } from 'kysely';
 import type { Database, EntityConfigRow } from '../../db/schema.ts';
 import { insertLogs } from '../../db/sync-log.ts';
 import { findTenant } from '../../db/tenants.ts';
-import { ERP_PASSWORD_CONTEXT } from '../../db/erp-connections.ts';
+import { openErpPassword } from '../../db/erp-connections.ts';
 import type { SyncQueue } from '../../queue/sync-queue.ts';
-import { openSecret, type Keyring } from '../../security/secret-box.ts';
+import type { Keyring } from '../../security/secret-box.ts';
 import { sealForAgent } from '../../security/agent-envelope.ts';
 import { agentConfigState, isDownloadTable } from '../../sync/agent-config.ts';
 import { DownloadQueryError, readDownloadRows } from '../../sync/download-source.ts';
@@ -49,11 +49,13 @@ export function registerAgentRoutes(app: FastifyInstance, deps: { db: Kysely<Dat
 
   r.get('/api/sync/config/:tenantId', {
     config: agent,
-    schema: { summary: 'The agent’s configuration (seed 001 sync_configurations shape); the ERP password is sealed for this key', tags: ['agent'], security: SECURITY, params: tenantParam, response: { 200: z.looseObject({ success: z.literal(true), version: z.number(), ultimaModificacion: z.string() }), ...protectedErrors } },
+    schema: { summary: 'The agent’s configuration (seed 001 sync_configurations shape); the ERP password is sealed for this key (agent keys only; null for others)', tags: ['agent'], security: SECURITY, params: tenantParam, response: { 200: z.looseObject({ success: z.literal(true), version: z.number(), ultimaModificacion: z.string() }), ...protectedErrors } },
   }, async (req) => {
     const tenantId = agentTenant(req);
     const s = await agentConfigState(deps.db, tenantId);
-    const password = s.erp?.password ? openSecret(s.erp.password, deps.keyring, ERP_PASSWORD_CONTEXT) : null;
+    // Only agent keys receive the sealed password: an admin key (which may call every route) gets null.
+    const forAgent = req.auth!.scopes.includes('agent');
+    const password = forAgent && s.erp?.password ? openErpPassword({ ...s.erp, password: s.erp.password }, deps.keyring) : null;
     return {
       success: true as const, id: s.erp ? `erp_${s.erp.id}` : `tenant_${tenantId}`, tenantId,
       sqlServerHost: s.erp?.host ?? null, sqlServerPort: s.erp?.port ?? 1433, sqlServerDatabase: s.erp?.database ?? null, sqlServerUser: s.erp?.username ?? null,
