@@ -65,7 +65,7 @@ export default async function run(ctx: BenchContext): Promise<BenchFigure[]> {
   }).returning('id').executeTakeFirstOrThrow();
   const boss = createBoss({ url: ctx.databaseUrl, logger, supervise: false, schedule: false });
   await boss.start();
-  const erp = createErpRegistry({ db, keyring });
+  const erp = createErpRegistry({ db, keyring, destinations: { allowPrivate: true } });
   const deps = { db, queue: createSyncQueue({ boss }), boss, erp, logger };
 
   let peakRss = process.memoryUsage().rss;

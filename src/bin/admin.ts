@@ -8,13 +8,15 @@ import { prepareDatabase } from '../queue/boss.ts';
 import { runMain } from './main.ts';
 
 runMain('admin', async () => {
-  const runtime = await resolveRuntime(loadConfig());
+  const env = loadConfig();
+  const runtime = await resolveRuntime(env);
   const dbh = createDb({ url: runtime.databaseUrl, max: 2 });
   try {
     await prepareDatabase(dbh.db, runtime.databaseUrl);
     await runAdmin(process.argv.slice(2), {
       db: dbh.db,
       keyring: runtime.keyring,
+      destinations: { allowPrivate: env.ALLOW_PRIVATE_DESTINATIONS },
       readStdin: () => (process.stdin.isTTY ? Promise.resolve('') : text(process.stdin)),
       out: (line) => process.stdout.write(line + '\n'),
     });

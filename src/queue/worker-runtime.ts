@@ -42,7 +42,8 @@ export async function startWorkerRuntime(opts: {
   await ensureQueues(boss);
   const timing = { ...JOB_TIMING_DEFAULT, expireInSeconds: env.JOB_EXPIRE_SECONDS };
   const queue = createSyncQueue({ boss, timing });
-  const engine = createSyncEngine({ db: opts.db, boss, queue, keyring: opts.keyring, logger });
+  const destinations = { allowPrivate: env.ALLOW_PRIVATE_DESTINATIONS };
+  const engine = createSyncEngine({ db: opts.db, boss, queue, keyring: opts.keyring, logger, destinations });
   const push = createPushWorker({
     db: opts.db, boss, logger, handlers: [...opts.handlers, ...engine.pushHandlers()], concurrency: env.WORKER_CONCURRENCY, batchSize: env.WORKER_BATCH_SIZE,
     backoff: { baseMs: env.RETRY_BASE_MS, factor: env.RETRY_FACTOR, capMs: env.RETRY_CAP_MS }, timing,
@@ -52,7 +53,7 @@ export async function startWorkerRuntime(opts: {
     },
   });
   await push.start();
-  const webhooks = createWebhookDeliverer({ db: opts.db, boss, keyring: opts.keyring, logger, retryScheduleMs: env.WEBHOOK_RETRY_SCHEDULE_MS, timeoutMs: env.WEBHOOK_TIMEOUT_MS });
+  const webhooks = createWebhookDeliverer({ db: opts.db, boss, keyring: opts.keyring, logger, retryScheduleMs: env.WEBHOOK_RETRY_SCHEDULE_MS, timeoutMs: env.WEBHOOK_TIMEOUT_MS, destinations });
   await webhooks.start();
   await engine.start();
   const sweep = setInterval(() => {

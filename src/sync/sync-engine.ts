@@ -7,6 +7,7 @@ import type { PgBoss } from 'pg-boss';
 import type { Logger } from '../config/logger.ts';
 import type { Database } from '../db/schema.ts';
 import { createErpRegistry } from '../erp/erp-registry.ts';
+import type { DestinationPolicy } from '../security/destination-policy.ts';
 import { PULL_QUEUE, reconcilePullSchedules, type PullJobData } from '../queue/jobs.ts';
 import type { PushHandlerRegistration } from '../queue/push-worker.ts';
 import type { SyncQueue } from '../queue/sync-queue.ts';
@@ -19,8 +20,8 @@ import { createErpPushHandler } from './push-erp.ts';
 /** How often schedules are compared with the configs, ms (config changes need no restart). */
 export const SCHEDULE_RECONCILE_MS = 30_000;
 
-export function createSyncEngine(o: { db: Kysely<Database>; boss: PgBoss; queue: SyncQueue; keyring: Keyring; logger: Logger }) {
-  const erp = createErpRegistry({ db: o.db, keyring: o.keyring });
+export function createSyncEngine(o: { db: Kysely<Database>; boss: PgBoss; queue: SyncQueue; keyring: Keyring; logger: Logger; destinations: DestinationPolicy }) {
+  const erp = createErpRegistry({ db: o.db, keyring: o.keyring, destinations: o.destinations, logger: o.logger });
   let timer: NodeJS.Timeout | undefined;
 
   async function reconcile(): Promise<void> {

@@ -23,6 +23,8 @@ const ERP_DB = 'erp_simulator_demo';
 const ERP_PASSWORD = 'Demo-Sim-Passw0rd';
 const say = (s: string) => process.stdout.write(`demo: ${s}\n`);
 
+// The demo's ERP simulator and any webhook receiver live on loopback.
+process.env.ALLOW_PRIVATE_DESTINATIONS ??= 'true';
 const env = loadConfig();
 const runtime = await resolveRuntime(env, say);
 const dbh = createDb({ url: runtime.databaseUrl, max: 3 });

@@ -47,7 +47,7 @@ t.test('delivery: sync.completed and sync.failed to the Hub, retried on the sche
   t.notMatch(JSON.stringify(await db.db.selectFrom('sync_tenant').selectAll().execute()), secret.slice(6), 'the secret is stored encrypted');
   t.same((await readWebhookSecrets(db.db, keyring, 'acme')).secrets, [secret]);
 
-  const env = loadConfig({ DATABASE_URL: db.url, SYNC_SECRET_KEY: TEST_SECRET_KEY, WEBHOOK_RETRY_SCHEDULE_MS: '200,200', RETRY_BASE_MS: '50' });
+  const env = loadConfig({ DATABASE_URL: db.url, SYNC_SECRET_KEY: TEST_SECRET_KEY, WEBHOOK_RETRY_SCHEDULE_MS: '200,200', RETRY_BASE_MS: '50', ALLOW_PRIVATE_DESTINATIONS: 'true' });
   const worker = await startWorkerRuntime({
     env, databaseUrl: db.url, db: db.db, logger: silentLogger, keyring,
     handlers: [{
