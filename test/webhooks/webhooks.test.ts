@@ -69,7 +69,10 @@ t.test('delivery: sync.completed and sync.failed to the Hub, retried on the sche
   t.match(event, { type: 'sync.completed', data: { sync_id: ok.id, entity_type: 'ORDEN_COMPRA', entity_id: 'OC-1', external_id: 'ERP-OC-1' } });
   t.equal(new Set(received.slice(0, 3).map((r) => r.headers['webhook-id'])).size, 1, 'every attempt carries the same webhook-id');
   t.equal(new Set(received.slice(0, 3).map((r) => r.body)).size, 1, 'and the same body');
-  const attempts = await db.db.selectFrom('sync_log').select(['status', 'message']).where('action', '=', 'WEBHOOK').orderBy('id').execute();
+  // The third attempt's sync_log row is written after the receiver answered: wait for it, not for the request.
+  const webhookLogs = () => db.db.selectFrom('sync_log').select(['status', 'message']).where('action', '=', 'WEBHOOK').orderBy('id').execute();
+  await eventually(async () => (await webhookLogs()).length >= 3, 20_000, 'three attempts logged');
+  const attempts = await webhookLogs();
   t.same(attempts.map((a) => a.status), ['RETRY', 'RETRY', 'SUCCESS']);
   t.match(attempts[0]!.message, /HTTP 503; next in/);
 
