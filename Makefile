@@ -13,10 +13,12 @@ node_modules/.install-stamp: package-lock.json
 
 install: node_modules/.install-stamp
 
-# Debian packages: psql (make seed) and FreeTDS tsql (a second TDS client for the simulator tests).
+# Debian packages: psql (make seed), FreeTDS tsql (a second TDS client for the simulator tests) and
+# promtool (checks the /metrics output).
 apt:
 	@missing=""; command -v psql >/dev/null || missing="$$missing postgresql-client"; \
 	 command -v tsql >/dev/null || missing="$$missing freetds-bin"; \
+	 command -v promtool >/dev/null || missing="$$missing prometheus"; \
 	 if [ -n "$$missing" ]; then \
 	   if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	   else echo "install these Debian packages first:$$missing" >&2; exit 1; fi; fi

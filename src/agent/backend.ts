@@ -29,11 +29,17 @@ export interface LeasedDocument {
   entity_type: string;
   entity_id: string;
   attempt: number;
-  document: { queries: { find_existing?: string; insert?: string; insert_item?: string }; header: Record<string, unknown>; items: Record<string, unknown>[] };
+  document: {
+    action: string;
+    queries: { find_existing?: string; insert?: string; insert_item?: string; update?: string; update_items?: 'replace'; delete?: string; delete_items?: string };
+    header: Record<string, unknown>;
+    items: Record<string, unknown>[];
+    sent_lines: boolean;
+  };
 }
 
 export type DocumentAck =
-  | { sync_id: string; erp_id: string; already_existed: boolean }
+  | { sync_id: string; erp_id: string | null; already_existed: boolean; updated?: boolean; lines?: number; deleted?: number }
   | { sync_id: string; error: { number?: number; message: string; retryable: boolean } };
 
 const TIMEOUT_MS = 120_000;

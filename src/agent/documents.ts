@@ -33,11 +33,12 @@ export async function deliverDocuments(deps: {
     for (const item of fresh) {
       seen.add(item.sync_id);
       try {
-        const w = await writeErpDocument(deps.pool, { entityType: item.entity_type, ...item.document });
+        const d = item.document;
+        const w = await writeErpDocument(deps.pool, { entityType: item.entity_type, action: d.action, queries: d.queries, header: d.header, items: d.items, sentLines: d.sent_lines });
         deps.afterCommit?.();
         if (w.existed) out.existing++;
         else out.written++;
-        acks.push({ sync_id: item.sync_id, erp_id: w.id, already_existed: w.existed });
+        acks.push({ sync_id: item.sync_id, erp_id: w.id, already_existed: w.existed, updated: w.updated, lines: w.lines, deleted: w.deleted });
       } catch (err) {
         const e = err instanceof PermanentError ? { message: err.message, retryable: false } : classifyErpError(err);
         out.failed++;

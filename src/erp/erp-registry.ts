@@ -3,13 +3,16 @@
  * decrypted in memory only) and rebuilt when the row's `version` changes.
  */
 import type { Executor } from '../db/connect.ts';
-import { ERP_PASSWORD_CONTEXT, findErpConnection } from '../db/erp-connections.ts';
+import { findErpConnection } from '../db/erp-connections.ts';
 import { findTenant } from '../db/tenants.ts';
-import { openSecret, type Keyring } from '../security/secret-box.ts';
-import { PermanentErpError } from './erp-errors.ts';
+import type { Logger } from '../config/logger.ts';
+import { DestinationRefusedError, resolveDestination, type DestinationPolicy } from '../security/destination-policy.ts';
+import type { Keyring } from '../security/secret-box.ts';
+import { erpOptionsFromRow } from './erp-connection-options.ts';
+import { PermanentErpError, RetryableErpError } from './erp-errors.ts';
 import { createErpPool, type ErpPool } from './erp-pool.ts';
 
-export function createErpRegistry(deps: { db: Executor; keyring: Keyring }) {
+export function createErpRegistry(deps: { db: Executor; keyring: Keyring; destinations: DestinationPolicy; logger?: Logger }) {
   const pools = new Map<string, { version: number; pool: ErpPool }>();
   return {
     /** The pool for the tenant's (enabled, direct-mode) ERP connection. */
@@ -22,14 +25,20 @@ export function createErpRegistry(deps: { db: Executor; keyring: Keyring }) {
       const cached = pools.get(key);
       if (cached && cached.version === row.version) return cached.pool;
       if (cached) void cached.pool.drain();
+      // The host's resolved addresses pass the destination policy before any connection is opened.
+      // Without TLS name validation the checked address itself is dialled, so a re-pointed name cannot slip in.
+      let address: string;
+      try {
+        address = (await resolveDestination(row.host, deps.destinations))[0]!.address;
+      } catch (err) {
+        deps.logger?.warn({ tenantId, erpType: row.erp_type, err: err instanceof DestinationRefusedError ? err.detail : String(err) }, 'ERP destination refused or unresolvable');
+        // The tenant-facing message names neither the host nor its addresses.
+        if (err instanceof DestinationRefusedError) throw new PermanentErpError(`ERP connection: ${err.message}`, { statement: 'connect' });
+        throw new RetryableErpError('ERP connection: the host name cannot be resolved', { statement: 'connect' });
+      }
+      const pinned = row.encrypt === 'off' || row.trust_server_certificate;
       const tenant = await findTenant(deps.db, tenantId);
-      const options = row.options as { request_timeout_ms?: number; connect_timeout_ms?: number; server_certificate_pem?: string; pool_max?: number };
-      const pool = createErpPool({
-        host: row.host, port: row.port ?? 1433, instanceName: row.instance_name, database: row.database ?? 'master', user: row.username ?? '',
-        password: openSecret(row.password, deps.keyring, ERP_PASSWORD_CONTEXT), encrypt: row.encrypt, trustServerCertificate: row.trust_server_certificate,
-        serverCertificatePem: options.server_certificate_pem, requestTimeoutMs: options.request_timeout_ms, connectTimeoutMs: options.connect_timeout_ms,
-        timeZone: tenant?.timezone ?? 'UTC', pool: { max: options.pool_max ?? 4 },
-      });
+      const pool = createErpPool({ ...erpOptionsFromRow(row, deps.keyring, tenant?.timezone ?? 'UTC'), host: pinned ? address : row.host });
       pools.set(key, { version: row.version, pool });
       return pool;
     },

@@ -7,6 +7,8 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import type { Keyring } from '../security/secret-box.ts';
 import type { SyncQueue } from '../queue/sync-queue.ts';
+import type { EmitWebhookEvents } from '../sync/hub-operations.ts';
+import { createTenantGate, TENANT_LIMITS_DEFAULT, type TenantLimits } from '../sync/tenant-limits.ts';
 import { hashApiKey } from '../security/api-key.ts';
 import { registerAuth } from './auth.ts';
 import { registerErrorHandler } from './error-handler.ts';
@@ -18,6 +20,11 @@ import { registerRunRoutes } from './routes/runs.ts';
 import { registerAgentRoutes } from './routes/agent.ts';
 import { registerAgentOutboundRoutes } from './routes/agent-outbound.ts';
 import { registerRequestDecompression } from './decompress.ts';
+import { registerErpConnectionRoutes } from './routes/erp-connection.ts';
+import { registerMetricsRoutes } from './routes/metrics.ts';
+import { registerAlertRoutes } from './routes/alerts.ts';
+import { registerInputGuard } from './input-guard.ts';
+import type { DestinationPolicy } from '../security/destination-policy.ts';
 import { registerHealthRoutes } from './routes/health.ts';
 import { registerHubRetryRoutes } from './routes/hub-retry.ts';
 import { registerSchemaRoutes } from './routes/schema.ts';
@@ -34,7 +41,24 @@ export interface AppDeps {
   bodyLimit: number;
   /** Requests per minute per API key (per address for requests without one). */
   rateLimitPerMinute: number;
+  /** Per-tenant limits (default: config.ts defaults). */
+  limits?: TenantLimits;
+  /** The bounded pool with timeouts for tenant-shaped reads (default: `db`). */
+  tenantDb?: Kysely<Database>;
+  /** Queues webhook events (an upload's `notify_inbound_available` operation); bound to pg-boss by the entry point. */
+  emitWebhookEvents?: EmitWebhookEvents;
+  /** Health answers 503 when no worker heartbeat is younger than this, seconds (WORKER_STALE_SECONDS). */
+  workerStaleSeconds?: number;
+  /** Bearer token of GET /metrics (METRICS_TOKEN); unset → /metrics is off. */
+  metricsToken?: string;
+  /** Which ERP hosts an operator may set (ALLOW_PRIVATE_DESTINATIONS); default: public addresses only. */
+  destinations?: DestinationPolicy;
+  /** Failed authentications per minute per client address before it gets 429 without a key lookup. */
+  authFailuresPerMinute: number;
 }
+
+/** Client request ids are kept (logs, 500 bodies) only when short printable ASCII; else one is generated. */
+const CLIENT_REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
 
 export interface RouteEntry {
   method: string;
@@ -56,8 +80,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // Fastify's logger type is narrower than pino's; the instance is the same object.
     loggerInstance: deps.logger as unknown as FastifyBaseLogger,
     bodyLimit: deps.bodyLimit,
-    genReqId: () => crypto.randomUUID(),
-    requestIdHeader: 'x-request-id',
+    genReqId: (req) => {
+      const id = req.headers['x-request-id'];
+      return typeof id === 'string' && CLIENT_REQUEST_ID.test(id) ? id : crypto.randomUUID();
+    },
+    requestIdHeader: false,
     routerOptions: { maxParamLength: 200 },
     // Errors the router raises before any hook (an over-long path parameter, a bad URL) keep our error shape too.
     frameworkErrors: (err, _req, reply) => {
@@ -88,6 +115,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   await registerOpenApi(app);
   registerRequestDecompression(app);
+  registerInputGuard(app);
   registerAuth(app, deps);
   registerHealthRoutes(app, deps);
   registerInboundRoutes(app, deps);
@@ -95,9 +123,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerHubRetryRoutes(app, deps);
   registerSchemaRoutes(app, deps);
   registerAdminRoutes(app, deps);
-  registerConfigRoutes(app, deps);
-  registerRunRoutes(app, deps);
-  registerAgentRoutes(app, deps);
+  const limits = deps.limits ?? TENANT_LIMITS_DEFAULT;
+  const tenant = { limits, gate: createTenantGate(limits), db: deps.tenantDb ?? deps.db };
+  registerConfigRoutes(app, { ...deps, limits });
+  registerRunRoutes(app, { ...deps, limits });
+  registerAgentRoutes(app, { ...deps, tenant });
   registerAgentOutboundRoutes(app, deps);
+  registerErpConnectionRoutes(app, deps);
+  registerMetricsRoutes(app, deps);
+  registerAlertRoutes(app, deps);
   return app;
 }

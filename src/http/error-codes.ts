@@ -17,6 +17,7 @@ export const ERROR_CODES = {
   },
   INVALID_JSON: { status: 400, es: 'El cuerpo no es JSON válido.', en: 'The body is not valid JSON.' },
   INVALID_BODY: { status: 400, es: 'El cuerpo no se pudo leer (longitud, codificación o compresión).', en: 'The body could not be read (length, encoding or compression).' },
+  INVALID_UTF8: { status: 400, es: 'El cuerpo no es UTF-8 válido (también después de descomprimir gzip).', en: 'The body is not valid UTF-8 (also after gzip).' },
   BAD_REQUEST: { status: 400, es: 'La URL o los encabezados no son válidos.', en: 'The URL or headers are invalid.' },
   UNAUTHORIZED: { status: 401, es: 'Falta X-API-Key, o la clave no existe o fue revocada.', en: 'X-API-Key is missing, unknown or revoked.' },
   FORBIDDEN: {
@@ -34,8 +35,29 @@ export const ERROR_CODES = {
     es: 'El estado actual no permite la operación (p. ej. reintentar un ítem que no está FAILED ni DEAD).',
     en: 'The current state does not allow it (e.g. retrying an item that is neither FAILED nor DEAD).',
   },
+  METHOD_NOT_ALLOWED: { status: 405, es: 'Ese método no existe en esta ruta (p. ej. HEAD en la de arrendamiento).', en: 'That method does not exist on this route (e.g. HEAD on the lease route).' },
   PAYLOAD_TOO_LARGE: { status: 413, es: 'El cuerpo supera BODY_LIMIT_BYTES; envíe lotes más chicos.', en: 'The body exceeds BODY_LIMIT_BYTES; send smaller batches.' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, es: 'Envíe Content-Type: application/json (gzip opcional).', en: 'Send Content-Type: application/json (gzip optional).' },
+  IDEMPOTENCY_KEY_REUSED: {
+    status: 422,
+    es: 'Ese Idempotency-Key ya se usó con otro contenido; `details` nombra el sync_id original. Use una clave nueva por documento.',
+    en: 'That Idempotency-Key was used with a different body; `details` names the first sync_id. Use a new key per document.',
+  },
+  LIMIT_EXCEEDED: {
+    status: 400,
+    es: 'Supera un tope de la empresa (filas por subida, configuraciones, frecuencia del cron); el mensaje nombra la variable. 413 si es el tamaño de una subida.',
+    en: 'Over a per-tenant cap (rows per upload, configurations, cron frequency); the message names the variable. 413 for the size of an upload.',
+  },
+  DOWNLOAD_QUERY_REFUSED: {
+    status: 400,
+    es: 'La consulta de una tabla de bajada no es de la forma admitida (docs/config.md); no se ejecutó nada.',
+    en: 'A download table’s query is not of the accepted form (docs/config.md); nothing ran.',
+  },
+  TENANT_LIMIT: {
+    status: 429,
+    es: 'Esta empresa ya tiene el máximo de subidas, bajadas o corridas en curso; reintente tras Retry-After. Las demás empresas no se ven afectadas.',
+    en: 'This tenant already has its maximum of uploads, downloads or runs in flight; retry after Retry-After. Other tenants are unaffected.',
+  },
   RATE_LIMITED: {
     status: 429,
     es: 'Demasiadas solicitudes; espere lo que indica Retry-After y reintente.',
@@ -45,6 +67,16 @@ export const ERROR_CODES = {
     status: 500,
     es: 'Error interno; informe el request_id de `details` al operador.',
     en: 'Internal error; give the operator the request_id in `details`.',
+  },
+  DOWNLOAD_TIMEOUT: {
+    status: 503,
+    es: 'La lectura de la bajada superó su tiempo (TENANT_STATEMENT_TIMEOUT_MS / TENANT_LOCK_TIMEOUT_MS); reintente más tarde.',
+    en: 'The download read ran out of time (TENANT_STATEMENT_TIMEOUT_MS / TENANT_LOCK_TIMEOUT_MS); retry later.',
+  },
+  WORKER_GONE: {
+    status: 503,
+    es: 'Ningún worker escribió su latido a tiempo (WORKER_STALE_SECONDS): inicie o reinicie el worker; la cola espera, no se pierde nada.',
+    en: 'No worker wrote its heartbeat in time (WORKER_STALE_SECONDS): start or restart the worker; the queue waits, nothing is lost.',
   },
   DATABASE_UNAVAILABLE: {
     status: 503,

@@ -30,6 +30,29 @@ const OC_EXAMPLE = {
 export const ROUTE_DOCS: Record<string, RouteDoc> = {
   'GET /api/v1/sync/health': { operationId: 'getHealth', description: 'Whether the service and its database answer. No key needed.' },
   'GET /api/sync/health': { operationId: 'getAgentHealth', description: 'Seed 001’s health check for site agents. No key needed.' },
+  'GET /api/v1/sync/health/live': { operationId: 'getLiveness', description: 'Liveness only: the server process answers (no database or worker check). Use /health for readiness.' },
+  'GET /api/v1/sync/dead': {
+    operationId: 'listDeadItems',
+    description: 'Operators: DEAD items of the tenant (either direction), newest first, to inspect and retry with POST /api/v1/sync/retry/{id}.',
+  },
+  'GET /api/v1/sync/erp-connection': { operationId: 'getErpConnection', description: 'The tenant’s ERP connection settings; the password is never returned, only whether one is set.' },
+  'PUT /api/v1/sync/erp-connection': {
+    operationId: 'putErpConnection',
+    description: 'Creates or changes the ERP connection; the password is write-only (omit it to keep the stored one). The host must pass the destination policy.',
+    example: { erp_type: 'AXIOMA', mode: 'direct', host: 'erp.example.com', port: 1433, database: 'Axioma', username: 'hub_sync', password: '…', encrypt: 'on', trust_server_certificate: true },
+  },
+  'POST /api/v1/sync/erp-connection/test': {
+    operationId: 'testErpConnection',
+    description: 'Deep probe of the ERP connection: TCP, TLS, login, version, collation, permissions and a dry run of every configured query — each check ✔/✘ with the next step.',
+  },
+  'POST /api/v1/sync/config/validate': {
+    operationId: 'validateConfig',
+    description: 'Validates one entity configuration and dry-runs its queries against the ERP without saving it or changing data.',
+    example: { entity_type: 'ARTICULO', erp_type: 'AXIOMA', direction: 'IN', queries: { select_all: 'SELECT CodArt, Descripcion FROM Articulos' } },
+  },
+  'GET /api/v1/sync/config/history': { operationId: 'listConfigHistory', description: 'Every change of an entity configuration or the ERP connection: which key, when, before and after (secrets redacted).' },
+  'POST /api/v1/sync/config/history/:id/restore': { operationId: 'restoreConfigVersion', description: 'Restores the configuration as it was before the recorded change (itself recorded as a new change).' },
+  'GET /api/v1/sync/alerts': { operationId: 'listAlerts', description: 'Open (and recently resolved) alerts of the tenant: failing pulls, late entities, DEAD items, old or large queues, silent agents.' },
   'GET /api/v1/sync/inbound/pending': {
     operationId: 'listPendingInbound',
     description: 'How many items of each entity wait for the Hub, and since when. Poll this, then lease per entity.',

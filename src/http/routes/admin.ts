@@ -8,7 +8,7 @@ import { LOG_STATUSES } from '../../db/schema.ts';
 import type { SyncQueue } from '../../queue/sync-queue.ts';
 import { tenantOf } from '../auth.ts';
 import { ValidationError } from '../errors.ts';
-import { entityParam, protectedErrors, SECURITY } from '../schemas.ts';
+import { entityParam, isInt8Id, isoDateTime, isStorableInstant, protectedErrors, SECURITY } from '../schemas.ts';
 import { statusView } from './outbound.ts';
 
 /** Opaque keyset cursor: the (created_at, id) of the last row of the previous page. */
@@ -16,7 +16,7 @@ const encodeCursor = (createdAt: Date, id: string) => Buffer.from(`${createdAt.t
 function decodeCursor(cursor: string): { createdAt: Date; id: string } {
   const [at, id] = Buffer.from(cursor, 'base64url').toString().split('|');
   const createdAt = new Date(at ?? '');
-  if (!id || !/^\d{1,19}$/.test(id) || Number.isNaN(createdAt.getTime())) throw new ValidationError('invalid cursor', [{ path: 'querystring.cursor', message: 'not a cursor returned by this endpoint' }]);
+  if (!id || !isInt8Id(id) || !isStorableInstant(createdAt)) throw new ValidationError('invalid cursor', [{ path: 'querystring.cursor', message: 'not a cursor returned by this endpoint' }]);
   return { createdAt, id };
 }
 
@@ -83,8 +83,8 @@ export function registerAdminRoutes(app: FastifyInstance, deps: { db: Executor; 
       querystring: z.object({
         entity_type: entityParam.optional(),
         status: z.enum(LOG_STATUSES).optional(),
-        since: z.iso.datetime({ offset: true }).optional(),
-        until: z.iso.datetime({ offset: true }).optional(),
+        since: isoDateTime.optional(),
+        until: isoDateTime.optional(),
         limit: z.coerce.number().int().min(1).max(500).default(50),
         cursor: z.string().max(200).optional(),
       }),
@@ -110,6 +110,19 @@ export function registerAdminRoutes(app: FastifyInstance, deps: { db: Executor; 
       })),
       next_cursor: rows.length > q.limit && last ? encodeCursor(last.created_at, last.id) : null,
     };
+  });
+
+  r.get('/api/v1/sync/dead', {
+    config: admin,
+    schema: {
+      summary: 'DEAD items (e.g. inbound items the Hub never acknowledged), newest first; POST /sync/retry/:id retries one',
+      tags: ['admin'], security: SECURITY,
+      querystring: z.object({ destination: z.enum(['HUB', 'ERP']).optional(), entity_type: entityParam.optional(), limit: z.coerce.number().int().min(1).max(500).default(100) }).strict(),
+      response: { 200: z.object({ items: z.array(z.object({ destination: z.string(), entity_type: z.string(), entity_id: z.string(), action: z.string(), sync_id: z.string(), status: z.string(), external_id: z.string().nullable(), error_message: z.string().nullable(), retry_count: z.number().int(), created_at: z.string(), updated_at: z.string() })) }), ...protectedErrors },
+    },
+  }, async (req) => {
+    const rows = await deps.queue.listDead(deps.db, tenantOf(req), { destination: req.query.destination, entityType: req.query.entity_type, limit: req.query.limit });
+    return { items: rows.map((r) => ({ destination: r.destination, entity_type: r.entity_type, entity_id: r.entity_id, action: r.action, ...statusView(r) })) };
   });
 
   r.post('/api/v1/sync/retry/:id', {

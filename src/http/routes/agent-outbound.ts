@@ -24,14 +24,23 @@ const tenantParam = z.object({ tenantId: z.string().min(1).max(63) });
 const leasedItem = z.object({
   sync_id: z.string(), entity_type: z.string(), entity_id: z.string(), action: z.string(), attempt: z.number().int(),
   document: z.object({
-    queries: z.object({ find_existing: z.string().optional(), insert: z.string().optional(), insert_item: z.string().optional() }),
+    action: z.string(),
+    queries: z.object({
+      find_existing: z.string().optional(), insert: z.string().optional(), insert_item: z.string().optional(), update: z.string().optional(),
+      update_items: z.literal('replace').optional(), delete: z.string().optional(), delete_items: z.string().optional(),
+    }),
     header: z.record(z.string(), z.unknown()),
     items: z.array(z.record(z.string(), z.unknown())),
+    sent_lines: z.boolean(),
   }),
 });
 
 const ackResult = z.union([
-  z.object({ sync_id: z.uuid(), erp_id: z.string().min(1).max(200), already_existed: z.boolean().optional() }).strict(),
+  z.object({
+    // null: a DELETE of a document the ERP did not have.
+    sync_id: z.uuid(), erp_id: z.string().min(1).max(200).nullable(), already_existed: z.boolean().optional(),
+    updated: z.boolean().optional(), lines: z.number().int().min(0).optional(), deleted: z.number().int().min(0).optional(),
+  }).strict(),
   z.object({
     sync_id: z.uuid(),
     error: z.object({ number: z.number().int().optional(), message: z.string().min(1).max(4000), retryable: z.boolean() }).strict(),
@@ -66,7 +75,7 @@ export function registerAgentOutboundRoutes(app: FastifyInstance, deps: { db: Ky
       for (const item of items) {
         try {
           const { document } = await prepareErpDocument(trx, item);
-          leased.push({ sync_id: item.id, entity_type: item.entity_type, entity_id: item.entity_id, action: item.action, attempt: item.retry_count + 1, document: { queries: document.queries, header: document.header, items: document.items } });
+          leased.push({ sync_id: item.id, entity_type: item.entity_type, entity_id: item.entity_id, action: item.action, attempt: item.retry_count + 1, document: { action: document.action, queries: document.queries, header: document.header, items: document.items, sent_lines: document.sentLines } });
         } catch (error) {
           // Not configured, a bad mapping: settled here exactly as the worker would (DEAD or RETRY), never sent.
           unusable.push({ row: item, ms: 0, error });
@@ -101,9 +110,10 @@ export function registerAgentOutboundRoutes(app: FastifyInstance, deps: { db: Ky
         const startedAt = row.started_at ?? undefined;
         const ms = startedAt ? Date.now() - startedAt.getTime() : 0;
         if ('erp_id' in result) {
+          const written = { id: result.erp_id, existed: result.already_existed ?? false, lines: result.lines ?? 0, updated: result.updated, deleted: result.deleted };
           const config = await findEntityConfig(trx, tenantId, row.entity_type, 'OUT');
-          if (config) await recordErpSync(trx, row, config, result.erp_id);
-          outcomes.push({ row, startedAt, ms, result: { externalId: result.erp_id, response: { erp_id: result.erp_id, already_existed: result.already_existed ?? false, via: 'agent' } } });
+          const recorded = config ? await recordErpSync(trx, row, config, written) : { externalId: written.id, response: { erp_id: written.id, already_existed: written.existed } };
+          outcomes.push({ row, startedAt, ms, result: { ...recorded, response: { ...(recorded.response as object), via: 'agent' } } });
         } else {
           const e = result.error;
           const message = e.number === undefined || e.message.includes(String(e.number)) ? e.message : `SQL Server error ${e.number}: ${e.message}`;
