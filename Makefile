@@ -4,7 +4,7 @@ export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 NODE := node --import tsx
 APT_PACKAGES := postgresql-client freetds-bin
 
-.PHONY: install apt run server worker migrate seed admin db-url db-stop bench typecheck test demo erp-sim docs
+.PHONY: install apt run server worker migrate seed admin db-url db-stop bench typecheck lint format test demo erp-sim docs
 
 # npm ci when node_modules is missing or older than the lockfile.
 node_modules/.install-stamp: package-lock.json
@@ -53,7 +53,15 @@ typecheck: install
 docs: install
 	$(NODE) src/bin/docs.ts
 
-test: install apt
+# Lint (typescript-eslint + the layer rule of the README) and the type check fail the run before any test.
+lint: install
+	eslint .
+
+# Formats the tree with prettier; `make test` checks it.
+format: install
+	prettier --write .
+
+test: install apt typecheck lint
 	$(NODE) test/run-suite.ts
 
 bench: install

@@ -36,7 +36,7 @@ async function freshDatabase(adminUrl: string, name: string): Promise<string> {
   await client.end();
   const ownerUrl = urlAs(adminUrl, { role: OWNER_ROLE, password: BENCH_ROLE_PASSWORDS.owner, database: name });
   const { createDb } = await import('../src/db/connect.ts');
-  const { prepareDatabase } = await import('../src/queue/boss.ts');
+  const { prepareDatabase } = await import('../src/bin/bootstrap.ts');
   const h = createDb({ url: ownerUrl, max: 2 });
   await prepareDatabase(h.db, ownerUrl, { runtimeRole: RUNTIME_ROLE });
   await h.close();

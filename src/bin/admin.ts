@@ -2,7 +2,7 @@
 import { text } from 'node:stream/consumers';
 import { runAdmin, USAGE } from '../admin/admin-cli.ts';
 import { loadConfig } from '../config/config.ts';
-import { prepareRuntimeDatabase, resolveRuntime } from '../config/bootstrap.ts';
+import { prepareRuntimeDatabase, resolveRuntime } from './bootstrap.ts';
 import { createDb } from '../db/connect.ts';
 import { runMain } from './main.ts';
 

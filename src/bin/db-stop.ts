@@ -1,6 +1,6 @@
 /** `make db-stop`: stops the embedded PostgreSQL that server and worker share. */
 import { loadConfig } from '../config/config.ts';
-import { resolveRuntime } from '../config/bootstrap.ts';
+import { resolveRuntime } from './bootstrap.ts';
 import { runMain } from './main.ts';
 
 runMain('db-stop', async () => {

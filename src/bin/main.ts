@@ -1,5 +1,5 @@
 import { ConfigError } from '../config/config.ts';
-import { SchemaOutdatedError } from '../config/bootstrap.ts';
+import { SchemaOutdatedError } from './bootstrap.ts';
 import { DatabaseUnreachableError } from '../db/connect.ts';
 import { EmbeddedNotRunningError } from '../db/embedded-postgres.ts';
 import { PrivilegedRoleError } from '../db/roles.ts';

@@ -1,6 +1,6 @@
 /** `make migrate`: applies pending migrations and prints what ran. */
 import { loadConfig } from '../config/config.ts';
-import { prepareRuntimeDatabase, resolveRuntime } from '../config/bootstrap.ts';
+import { prepareRuntimeDatabase, resolveRuntime } from './bootstrap.ts';
 import { runMain } from './main.ts';
 
 runMain('migrate', async () => {

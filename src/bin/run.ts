@@ -6,7 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../config/config.ts';
-import { prepareRuntimeDatabase, resolveRuntime } from '../config/bootstrap.ts';
+import { prepareRuntimeDatabase, resolveRuntime } from './bootstrap.ts';
 import { runMain } from './main.ts';
 
 runMain('run', async () => {

@@ -1,6 +1,6 @@
 /** HTTP API process: `make server` / `npm run server`. */
 import { loadConfig } from '../config/config.ts';
-import { prepareRuntimeDatabase, resolveRuntime } from '../config/bootstrap.ts';
+import { prepareRuntimeDatabase, resolveRuntime } from './bootstrap.ts';
 import { createLogger } from '../config/logger.ts';
 import { createDb } from '../db/connect.ts';
 import { createBoss } from '../queue/boss.ts';

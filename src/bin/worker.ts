@@ -1,9 +1,9 @@
 /** Queue worker process: `make worker` / `npm run worker`. */
 import { loadConfig } from '../config/config.ts';
-import { prepareRuntimeDatabase, resolveRuntime } from '../config/bootstrap.ts';
+import { prepareRuntimeDatabase, resolveRuntime } from './bootstrap.ts';
 import { createLogger } from '../config/logger.ts';
 import { createDb } from '../db/connect.ts';
-import { startWorkerRuntime } from '../queue/worker-runtime.ts';
+import { startWorkerRuntime } from '../worker/worker-runtime.ts';
 import { onShutdownSignal, runMain, surviveLostDatabaseConnections } from './main.ts';
 
 runMain('worker', async () => {

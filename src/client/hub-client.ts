@@ -8,6 +8,7 @@ import type {
   AcceptedResponse,
   AckBody,
   AckResponse,
+  EntitySchema,
   ErrorBody,
   InboundItem,
   LeaseResponse,
@@ -15,7 +16,7 @@ import type {
   StatusResponse,
 } from '../contract/hub-api.ts';
 
-export type { AcceptedResponse, AckResponse, InboundItem, LeaseResponse, PendingResponse, StatusResponse };
+export type { AcceptedResponse, AckResponse, EntitySchema, InboundItem, LeaseResponse, PendingResponse, StatusResponse };
 
 /** An answer of the API that is not 2xx: `code` is the API's stable error code (docs: error codes). */
 export class HubApiError extends Error {
@@ -157,12 +158,6 @@ export function createHubClient(opts: HubClientOptions) {
 }
 
 export type HubClient = ReturnType<typeof createHubClient>;
-
-export interface EntitySchema {
-  entity_type: string;
-  direction: string;
-  fields: { name: string; type: string; required: boolean }[];
-}
 
 /** Backoff for attempt n (0-based): `Retry-After` when the server sent one, else exponential with equal jitter. */
 function retryDelay(attempt: number, retryAfter: string | null, o: HubClientOptions): number {

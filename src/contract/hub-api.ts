@@ -4,7 +4,6 @@
  * its types from the same objects. Nothing here touches the server's internals.
  */
 import { z } from 'zod';
-import { QUEUE_STATUSES } from '../db/schema.ts';
 
 /** `:entity` path segment: an identifier, case-insensitive, served upper-case (PROVEEDOR, ORDEN_COMPRA). */
 export const entityParam = z
@@ -12,7 +11,6 @@ export const entityParam = z
   .regex(/^[A-Za-z][A-Za-z0-9_]{0,62}$/, 'entity must be an identifier like PROVEEDOR or ORDEN_COMPRA')
   .transform((s) => s.toUpperCase());
 
-export const queueStatus = z.enum(QUEUE_STATUSES);
 export const hubAction = z.enum(['CREATE', 'UPDATE', 'DELETE']);
 
 export const errorBody = z
@@ -66,6 +64,13 @@ export const statusResponse = z.object({
   updated_at: z.string(),
 });
 
+const hubFieldType = z.enum(['string', 'decimal', 'integer', 'boolean', 'date', 'date-time', 'array', 'unknown']);
+const hubField = z.object({ name: z.string(), type: hubFieldType, fields: z.array(z.object({ name: z.string(), type: hubFieldType })).optional() });
+
+/** Schema discovery: `receives` for an inbound entity, `sends` for an outbound one (null when it does not flow that way). */
+export const entitySchemaResponse = z.object({ entity_type: z.string(), receives: z.array(hubField).nullable(), sends: z.array(hubField).nullable() });
+
+export type EntitySchema = z.infer<typeof entitySchemaResponse>;
 export type PendingResponse = z.infer<typeof pendingResponse>;
 export type InboundItem = z.infer<typeof inboundItem>;
 export type LeaseResponse = z.infer<typeof leaseResponse>;

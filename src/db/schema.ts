@@ -11,7 +11,6 @@
  */
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
 
-type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 /** JSONB: read as parsed JSON, written as a JSON string or value. */
 type Json<T = unknown> = ColumnType<T, T | string, T | string>;

@@ -3,8 +3,8 @@
  * A plain value gets an inferred type; `{ type, value }` states it (e.g. `@lastSync` as datetime2(7)).
  */
 import { TYPES, type Request } from 'tedious';
-import { normalizeDecimal } from '../sync/decimal.ts';
-import { instantOf, parseWallClock } from '../sync/wall-clock.ts';
+import { normalizeDecimal } from '../core/decimal.ts';
+import { instantOf, parseWallClock } from '../core/wall-clock.ts';
 import { ExactTypes } from './tedious-exact.ts';
 
 export const ERP_PARAM_TYPES = [

@@ -9,6 +9,7 @@ import { bulkColumnType } from './erp-column-types.ts';
 import { classifyErpError, PermanentErpError } from './erp-errors.ts';
 import { bindParams, type ErpParams } from './erp-params.ts';
 import { convertValue, type ErpRow } from './erp-values.ts';
+import { updateInsertStatements, type UpdateInsertStrategy } from './update-insert.ts';
 
 export interface ErpConnectionOptions {
   host: string;
@@ -56,7 +57,9 @@ export interface BulkMergeInput {
   columns: { name: string; type: string; nullable?: boolean }[];
   rows: Iterable<Record<string, unknown>> | AsyncIterable<Record<string, unknown>>;
   /** The configured MERGE; `{temp_table}` is replaced by the loaded temporary table. */
-  mergeSql: string;
+  mergeSql?: string;
+  /** Instead of a MERGE (engines without one): UPDATE … JOIN + INSERT … WHERE NOT EXISTS (+ deactivate missing). */
+  updateInsert?: UpdateInsertStrategy;
 }
 
 type Conn = Connection & { dead?: boolean };
@@ -233,12 +236,19 @@ export function createErpPool(o: ErpConnectionOptions) {
       return sessionOn(conn, o.timeZone, releaser(conn)).execute(sql, params, opts);
     },
     transaction,
-    /** #temp_<table>_<n> from `columns`, bulk-loaded, then the MERGE — one connection, one transaction. */
+    /**
+     * #temp_<table>_<n> from `columns`, bulk-loaded, then the MERGE (or its UPDATE + INSERT
+     * equivalent) — one connection, one transaction. `merged` counts the rows each statement touched.
+     */
     async bulkLoadAndMerge(input: BulkMergeInput): Promise<{ loaded: number; merged: number }> {
       if (!IDENTIFIER.test(input.table)) throw new PermanentErpError(`invalid table name '${input.table}'`, { statement: 'bulk_load' });
+      if (!input.mergeSql === !input.updateInsert) throw new PermanentErpError('a download needs exactly one of a MERGE statement or the update_insert strategy', { statement: 'merge' });
       for (const c of input.columns) if (!IDENTIFIER.test(c.name)) throw new PermanentErpError(`invalid column name '${c.name}'`, { statement: 'bulk_load' });
       const types = input.columns.map((c) => ({ ...c, bulk: bulkColumnType(c.type) }));
       const temp = `#temp_${input.table}_${++tempSeq}`;
+      const statements = input.updateInsert
+        ? updateInsertStatements(input.updateInsert, input.columns.map((c) => c.name), temp)
+        : [{ name: 'merge', sql: input.mergeSql!.replaceAll('{temp_table}', temp), params: {} }];
       return transaction(async (tx) => {
         await tx.batch(`CREATE TABLE ${temp} (${types.map((c) => `[${c.name}] ${c.type} ${c.nullable === false ? 'NOT NULL' : 'NULL'}`).join(', ')})`, 'create_temp');
         const loaded = await new Promise<number>((resolve, reject) => {
@@ -249,9 +259,10 @@ export function createErpPool(o: ErpConnectionOptions) {
           })();
           tx.connection.execBulkLoad(bulk, rows);
         });
-        const merged = await tx.execute(input.mergeSql.replaceAll('{temp_table}', temp), {}, { name: 'merge' });
+        let merged = 0;
+        for (const st of statements) merged += (await tx.execute(st.sql, st.params ?? {}, { name: st.name })).rowsAffected;
         await tx.batch(`DROP TABLE ${temp}`, 'drop_temp');
-        return { loaded, merged: merged.rowsAffected };
+        return { loaded, merged };
       });
     },
     async testConnection(): Promise<{ ok: true; serverVersion: string; database: string; latencyMs: number }> {

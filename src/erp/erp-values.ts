@@ -2,7 +2,7 @@
  * tedious column values → JSON-safe values: exact decimal strings, ISO-8601 with offsets, booleans,
  * lowercase GUIDs, base64 binaries. Zone-less ERP datetimes are read as the tenant's local time.
  */
-import { fromWallTime, toZonedIso } from '../sync/timezone.ts';
+import { fromWallTime, toZonedIso } from '../core/timezone.ts';
 import './tedious-exact.ts';
 
 export type ErpValue = string | number | boolean | null;

@@ -21,7 +21,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { TYPES } from 'tedious';
-import { fromScaled, toScaled } from '../sync/decimal.ts';
+import { fromScaled, toScaled } from '../core/decimal.ts';
 
 /** The tedious release whose value-parser and token parsers this module was reviewed against. */
 export const REVIEWED_TEDIOUS_VERSION = '20.3.9';

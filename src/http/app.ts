@@ -19,6 +19,7 @@ import { registerAgentRoutes } from './routes/agent.ts';
 import { registerRequestDecompression } from './decompress.ts';
 import { registerHealthRoutes } from './routes/health.ts';
 import { registerHubRetryRoutes } from './routes/hub-retry.ts';
+import { registerSchemaRoutes } from './routes/schema.ts';
 import { registerInboundRoutes } from './routes/inbound.ts';
 import { registerOutboundRoutes } from './routes/outbound.ts';
 
@@ -91,6 +92,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerInboundRoutes(app, deps);
   registerOutboundRoutes(app, deps);
   registerHubRetryRoutes(app, deps);
+  registerSchemaRoutes(app, deps);
   registerAdminRoutes(app, deps);
   registerConfigRoutes(app, deps);
   registerRunRoutes(app, deps);

@@ -63,6 +63,10 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
     operationId: 'retryOutbound',
     description: 'The Hub’s retry button (seed 000 §4.5): puts its own FAILED or DEAD document back in the queue.',
   },
+  'GET /api/v1/sync/schema/:entity': {
+    operationId: 'getEntitySchema',
+    description: 'The fields the Hub receives (inbound) or must send (outbound) for one entity, with their types where the configuration fixes one.',
+  },
   'GET /api/v1/sync/stats': { operationId: 'getStats', description: 'Queue counts by entity, direction and status, for operators.' },
   'GET /api/v1/sync/logs': { operationId: 'listLogs', description: 'The sync log, newest first, filtered and paginated with `next_cursor`.' },
   'POST /api/v1/sync/retry/:id': { operationId: 'retryItem', description: 'Operators: puts any FAILED or DEAD item of the tenant back in the queue.' },

@@ -1,9 +1,4 @@
-import type { Kysely } from 'kysely';
-import type { MigrationResultSet } from 'kysely/migration';
 import { PgBoss } from 'pg-boss';
-import { migrateToLatest } from '../db/migrate.ts';
-import { grantRuntimeAccess } from '../db/roles.ts';
-import type { Database } from '../db/schema.ts';
 import { ensureQueues } from './jobs.ts';
 import type { Logger } from '../config/logger.ts';
 
@@ -29,19 +24,11 @@ export function createBoss(opts: { url: string; logger: Logger; max?: number; su
   return boss;
 }
 
-/**
- * Migrations, then pg-boss's own schema and our queues, then the runtime role's grants, all under
- * one advisory lock, connected as the owner role (server and worker may start together).
- */
-export async function prepareDatabase(db: Kysely<Database>, url: string, opts: { runtimeRole: string }): Promise<MigrationResultSet> {
-  return migrateToLatest(db, url, {
-    alsoUnderLock: async () => {
-      const installer = new PgBoss({ connectionString: url, max: 2, supervise: false, schedule: false, migrate: true });
-      installer.on('error', () => {});
-      await installer.start();
-      await ensureQueues(installer);
-      await installer.stop({ graceful: false });
-      await grantRuntimeAccess(db, opts.runtimeRole);
-    },
-  });
+/** pg-boss's own schema and our queues (run once, under the migration lock: src/bin/bootstrap.ts). */
+export async function installBossSchema(url: string): Promise<void> {
+  const installer = new PgBoss({ connectionString: url, max: 2, supervise: false, schedule: false, migrate: true });
+  installer.on('error', () => {});
+  await installer.start();
+  await ensureQueues(installer);
+  await installer.stop({ graceful: false });
 }

@@ -1,7 +1,8 @@
 /**
  * Seed 001 "download" run on the server for a tenant whose ERP we reach directly: pre_process on
  * the ERP, rows of `process.query` (our side) → `#temp_<table>_<n>` from `schema.columns` → bulk
- * load → the configured MERGE with `{temp_table}` — one connection, one ERP transaction.
+ * load → the configured MERGE with `{temp_table}`, or `merge_strategy: update_insert` where the ERP
+ * has no MERGE — one connection, one ERP transaction.
  */
 import type { Kysely } from 'kysely';
 import type { Logger } from '../config/logger.ts';
@@ -35,21 +36,30 @@ async function* allRows(db: Kysely<Database>, tenantId: string, query: string) {
 export async function runDownload(deps: { db: Kysely<Database>; erp: ErpRegistry; logger: Logger }, config: EntityConfigRow, o: { tenantId: string; runId: string }): Promise<DownloadResult> {
   const q = config.queries as Queries;
   const log = { config, tenantId: o.tenantId, runId: o.runId, direction: 'OUT' as const };
-  const mergeSql = q.post_process?.run_on === 'erp' && q.post_process.sql.includes('{temp_table}') ? q.post_process.sql : q.merge;
+  const strategy = q.merge_strategy;
+  const mergeSql = strategy ? undefined : q.post_process?.run_on === 'erp' && q.post_process.sql.includes('{temp_table}') ? q.post_process.sql : q.merge;
+  const updateInsert = strategy && {
+    table: strategy.table,
+    key: strategy.key ?? (config.primary_key ?? '').split(',').map((k) => k.trim()).filter(Boolean),
+    deactivateMissing: strategy.deactivate_missing,
+  };
+  const verb = strategy ? 'UPDATE + INSERT' : 'MERGE';
   try {
-    if (!q.schema || !q.process?.query || !mergeSql) throw new Error(`${config.entity_type}: a download table needs queries.schema, queries.process.query and a MERGE using {temp_table}`);
+    if (!q.schema || !q.process?.query || !(mergeSql || updateInsert)) {
+      throw new Error(`${config.entity_type}: a download table needs queries.schema, queries.process.query and a MERGE using {temp_table} (or merge_strategy)`);
+    }
     await runPhase(deps, { ...log, phase: 'pre_process' });
     const pool = await deps.erp.forTenant(o.tenantId, config.erp_type);
     const started = new Date();
     let r: { loaded: number; merged: number };
     try {
-      r = await pool.bulkLoadAndMerge({ table: config.entity_type.toLowerCase(), columns: q.schema.columns, rows: allRows(deps.db, o.tenantId, q.process.query), mergeSql });
+      r = await pool.bulkLoadAndMerge({ table: config.entity_type.toLowerCase(), columns: q.schema.columns, rows: allRows(deps.db, o.tenantId, q.process.query), mergeSql, updateInsert });
     } catch (err) {
-      await logPhase(deps.db, { ...log, phase: 'post_process', executedOn: 'erp', started, error: (err as Error).message, message: 'load + MERGE failed; the ERP transaction was rolled back' });
+      await logPhase(deps.db, { ...log, phase: 'post_process', executedOn: 'erp', started, error: (err as Error).message, message: `load + ${verb} failed; the ERP transaction was rolled back` });
       throw err;
     }
     await logPhase(deps.db, { ...log, phase: 'process', executedOn: 'hub', started, rows: r.loaded, message: `${r.loaded} rows read and bulk-loaded` });
-    await logPhase(deps.db, { ...log, phase: 'post_process', executedOn: 'erp', started, rows: r.merged, message: `MERGE affected ${r.merged} rows` });
+    await logPhase(deps.db, { ...log, phase: 'post_process', executedOn: 'erp', started, rows: r.merged, message: `${verb} affected ${r.merged} rows` });
     deps.logger.info({ tenant: o.tenantId, entity: config.entity_type, ...r }, 'download finished');
     return { status: 'completed', ...r };
   } catch (err) {

@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { cronProblem } from './cron.ts';
-import { isTimeZone } from './timezone.ts';
+import { isTimeZone } from '../core/timezone.ts';
 
 /** A SQL Server identifier without brackets: it ends up as a column or `@parameter` name. */
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -59,6 +59,20 @@ export const queriesSchema = z
     cursor: z
       .object({ field: identifier, pk: identifier, lookback_seconds: z.number().int().min(0).max(31 * 86_400).default(0) })
       .strict(),
+    /**
+     * Download tables on an ERP without MERGE (Babelfish, old compatibility levels): instead of the
+     * post_process MERGE, UPDATE … FROM … JOIN + INSERT … SELECT WHERE NOT EXISTS into `table` by
+     * `key` (default: the config's primary_key), and optionally `deactivate_missing` (MERGE's WHEN
+     * NOT MATCHED BY SOURCE THEN UPDATE SET column = value), in the download's ERP transaction.
+     */
+    merge_strategy: z
+      .object({
+        mode: z.literal('update_insert'),
+        table: z.string().max(257).regex(/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/, 'table name, optionally schema.table'),
+        key: z.array(identifier).min(1).max(16).optional(),
+        deactivate_missing: z.object({ column: identifier, value: z.union([z.number().int(), z.boolean(), z.string().max(200)]) }).strict().optional(),
+      })
+      .strict(),
     schema: z
       .object({
         columns: z
@@ -83,6 +97,11 @@ export const queriesSchema = z
     // Mistakes the engine would only find at run time, on the customer's ERP.
     if (q.select_since && !/@lastSync\b/i.test(q.select_since)) {
       ctx.addIssue({ code: 'custom', path: ['select_since'], message: 'must use the @lastSync parameter (the cursor value)' });
+    }
+    const columns = q.schema?.columns.map((c) => c.name);
+    if (q.merge_strategy && !columns) ctx.addIssue({ code: 'custom', path: ['merge_strategy'], message: 'needs schema.columns (the downloaded columns)' });
+    for (const [i, k] of (q.merge_strategy?.key ?? []).entries()) {
+      if (columns && !columns.includes(k)) ctx.addIssue({ code: 'custom', path: ['merge_strategy', 'key', i], message: 'must be one of schema.columns' });
     }
     if (q.insert_item && !q.insert) ctx.addIssue({ code: 'custom', path: ['insert_item'], message: 'needs an insert statement for the header' });
     if (q.insert_item && !/@header_id\b/i.test(q.insert_item)) {

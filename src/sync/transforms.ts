@@ -7,9 +7,9 @@
  * a double, and the string keeps the ERP's scale so the payload hash does not flap.
  */
 import type { FieldMapping, TransformRule } from './entity-config-schema.ts';
-import { normalizeDecimal, roundDecimal } from './decimal.ts';
-import { fromWallTime, toZonedIso } from './timezone.ts';
-import { instantOf, parseWallClock, type WallClock } from './wall-clock.ts';
+import { normalizeDecimal, roundDecimal } from '../core/decimal.ts';
+import { fromWallTime, toZonedIso } from '../core/timezone.ts';
+import { instantOf, parseWallClock, type WallClock } from '../core/wall-clock.ts';
 
 export type Row = Record<string, unknown>;
 

@@ -66,6 +66,15 @@ t.test('outbound: one Idempotency-Key â†’ one item; status and retry by the Hubâ
   const unknown = await client.sendOutbound('NO_SUCH_ENTITY', doc).catch((e: unknown) => e);
   t.ok(unknown instanceof HubApiError && unknown.status === 404, 'typed error for an unknown entity');
 
+  t.same(await client.schema('proveedor'), {
+    entity_type: 'PROVEEDOR',
+    receives: [{ name: 'id', type: 'unknown' }, { name: 'nombre', type: 'unknown' }],
+    sends: null,
+  }, 'schema discovery: inbound fields');
+  t.same((await client.schema('ORDEN_COMPRA')).sends?.map((f) => f.name).sort(), ['fecha', 'numero', 'proveedor', 'total'], 'outbound fields (jsonb keeps no key order)');
+  const noSchema = await other.schema('NO_SUCH_ENTITY').catch((e: unknown) => e);
+  t.ok(noSchema instanceof HubApiError && noSchema.status === 404);
+
   const batch = await client.sendBatch([{ ...doc, entity_id: 'OC-2026-002', entity_type: 'ORDEN_COMPRA' }]);
   t.equal(batch.items.length, 1);
   t.same((await client.pendingCounts()).entities, []);

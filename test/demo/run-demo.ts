@@ -8,7 +8,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { loadConfig } from '../../src/config/config.ts';
-import { prepareRuntimeDatabase, resolveRuntime } from '../../src/config/bootstrap.ts';
+import { prepareRuntimeDatabase, resolveRuntime } from '../../src/bin/bootstrap.ts';
 import { ensureEmbeddedPostgres } from '../../src/db/embedded-postgres.ts';
 import { insertApiKey } from '../../src/db/api-keys.ts';
 import { createDb } from '../../src/db/connect.ts';

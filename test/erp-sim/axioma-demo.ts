@@ -32,3 +32,32 @@ export async function loadAxiomaSample(pgClient: pg.Client | pg.Pool, suppliers 
            'A-0001-' || lpad((g * 2)::text, 8, '0') || ';A-0001-' || lpad((g * 2 + 1)::text, 8, '0'), timestamp '2026-02-01' + g * interval '1 hour'
     from generate_series(1, ${Math.floor(suppliers / 3)}) g`);
 }
+
+const pad = (n: number, width: number) => String(n).padStart(width, '0');
+const stamp = (ms: number) => new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
+const q = (s: string) => `N'${s.replace(/'/g, "''")}'`;
+
+/**
+ * The same sample rows as `loadAxiomaSample`, as T-SQL INSERTs through any ERP session — so one
+ * data set runs on the simulator, on Babelfish and on a real SQL Server (1 000 rows per VALUES at most).
+ */
+export async function loadAxiomaSampleTsql(session: { execute(sql: string): Promise<unknown> }, suppliers = 300): Promise<void> {
+  const insert = async (head: string, rows: string[]) => {
+    for (let i = 0; i < rows.length; i += 200) await session.execute(`${head} VALUES ${rows.slice(i, i + 200).join(', ')}`);
+  };
+  const names = ['Ñandú', 'Quebracho', 'Lapacho', 'Tero', 'Hornero']; // PostgreSQL's array[1 + g % 5]
+  const start = Date.UTC(2026, 0, 1);
+  await insert('INSERT INTO Proveedores (CodProv, RazonSocial, Cuit, Email, Telefono, Activo, FechaModif)', Array.from({ length: suppliers }, (_, i) => {
+    const g = i + 1;
+    return `(${q(`PRV-${pad(g, 5)}`)}, ${q(`${names[g % 5]} ${g} S.A.`)}, ${q(`30-${pad(70_000_000 + g, 8)}-${g % 10}`)}, ${q(`compras${g}@proveedor.example`)}, ${q(`+54 11 4${pad(g, 7)}`)}, ${g % 17 === 0 ? 0 : 1}, '${stamp(start + g * 37 * 60_000)}')`;
+  }));
+  await insert('INSERT INTO CentrosCosto (CodCentro, Descripcion)', [
+    ['ADM', 'Administración'], ['COM', 'Compras'], ['OBR', 'Obras'], ['TAL', 'Taller'], ['LOG', 'Logística'], ['VEN', 'Ventas'], ['RRHH', 'Recursos humanos'], ['SIS', 'Sistemas'],
+  ].map(([c, d]) => `(${q(c!)}, ${q(d!)})`));
+  const feb = Date.UTC(2026, 1, 1);
+  await insert('INSERT INTO Pagos (NroPago, CodProv, Fecha, Importe, Moneda, Facturas, FechaModif)', Array.from({ length: Math.floor(suppliers / 3) }, (_, i) => {
+    const g = i + 1;
+    const cents = Math.floor((g * 1_234_567 + 5) / 10); // round(g * 1234.567, 2), in integers
+    return `(${q(`OP-${pad(g, 6)}`)}, ${q(`PRV-${pad(g * 3, 5)}`)}, '${stamp(feb + g * 86_400_000).slice(0, 10)}', ${Math.floor(cents / 100)}.${pad(cents % 100, 2)}, N'ARS', ${q(`A-0001-${pad(g * 2, 8)};A-0001-${pad(g * 2 + 1, 8)}`)}, '${stamp(feb + g * 3_600_000)}')`;
+  }));
+}

@@ -20,7 +20,7 @@ export class SqlServerError extends Error {
 
 /** PostgreSQL SQLSTATE → SQL Server error number, where the meaning is the same. */
 const ERROR_NUMBERS: Record<string, number> = {
-  '23505': 2627, '42601': 102, '40P01': 1205, '42P01': 208, '23503': 547, '42501': 229, '23502': 515, '42703': 207, '22P02': 245, '22003': 8115,
+  '23505': 2627, '42601': 102, '40P01': 1205, '42P01': 208, '23503': 547, '42501': 229, '23502': 515, '42703': 207, '22P02': 245, '22003': 8115, '22001': 8152,
 };
 
 export function toSqlServerError(err: unknown): SqlServerError {
@@ -28,7 +28,7 @@ export function toSqlServerError(err: unknown): SqlServerError {
   if (err instanceof UnsupportedSqlError) return new SqlServerError(102, err.message, 15);
   const e = err as { code?: string; message?: string };
   const number = (e.code && ERROR_NUMBERS[e.code]) || 50000;
-  const prefix = number === 2627 ? 'Violation of PRIMARY KEY/UNIQUE constraint. ' : number === 547 ? 'The statement conflicted with a FOREIGN KEY constraint. ' : '';
+  const prefix = number === 2627 ? 'Violation of PRIMARY KEY/UNIQUE constraint. ' : number === 547 ? 'The statement conflicted with a FOREIGN KEY constraint. ' : number === 8152 ? 'String or binary data would be truncated. ' : '';
   return new SqlServerError(number, `${prefix}${e.message ?? String(err)}`);
 }
 
@@ -127,6 +127,7 @@ export class PgBackend {
     this.spelling = spellings(tsql);
     const byName = new Map(params.map((p) => [p.name, p.value]));
     const values = order.map((n) => byName.get(n) ?? null);
+    for (const n of new Set([...sql.matchAll(/\blegacy_varchar_(\d+)\b/g)].map((m) => Number(m[1])))) await this.ensureVarcharDomain(n);
     // Statement-level atomicity inside a transaction, as SQL Server has: a failed statement does not doom the transaction.
     if (this.inTransaction) await this.client.query('SAVEPOINT erp_sim_stmt');
     try {
@@ -216,6 +217,14 @@ export class PgBackend {
     return out;
   }
 
+  /** VARCHAR(n) columns are `legacy_varchar_<n>` (varchar(n): too long → 22001 → 8152), created on first use. */
+  private async ensureVarcharDomain(n: number): Promise<void> {
+    if (!Number.isInteger(n) || n < 1 || n > 8000) throw new SqlServerError(131, `The size (${n}) given to the type 'varchar' exceeds the maximum allowed (8000).`);
+    await this.client.query(`DO $$ BEGIN
+      IF NOT EXISTS (SELECT 1 FROM pg_type WHERE typname = 'legacy_varchar_${n}') THEN CREATE DOMAIN legacy_varchar_${n} AS varchar(${n}); END IF;
+    EXCEPTION WHEN unique_violation OR duplicate_object THEN NULL; END $$`);
+  }
+
   private async domainOf(table: number, column: number): Promise<string> {
     const key = `${table}:${column}`;
     if (!this.domainCache.has(key)) {
@@ -229,8 +238,8 @@ export class PgBackend {
 /** lower-case name → the spelling the statement used (`CodProv`), so result columns keep SQL Server's case. */
 function spellings(tsql: string): Map<string, string> {
   const out = new Map<string, string>();
-  for (const m of tsql.replace(/'(?:[^']|'')*'/g, "''").matchAll(/(?<![@\w])([A-Za-z_][A-Za-z0-9_]*)\b/g)) {
-    const word = m[1]!;
+  for (const m of tsql.replace(/'(?:[^']|'')*'/g, "''").matchAll(/\[([^\]]+)\]|(?<![@\w])([A-Za-z_][A-Za-z0-9_]*)\b/g)) {
+    const word = (m[1] ?? m[2])!;
     if (word !== word.toLowerCase() && !out.has(word.toLowerCase())) out.set(word.toLowerCase(), word);
   }
   return out;
@@ -238,7 +247,7 @@ function spellings(tsql: string): Map<string, string> {
 
 function kindOf(f: pg.FieldDef, domain: string): ColumnKind {
   if (domain === 'datetime') return { kind: 'datetime' };
-  if (domain === 'legacy_varchar') return { kind: 'varchar' };
+  if (/^legacy_varchar(_\d+)?$/.test(domain)) return { kind: 'varchar' };
   if (domain === 'tsql_bit') return { kind: 'bit' };
   if (domain === 'tsql_money') return { kind: 'money' };
   if (domain === 'tsql_smallmoney') return { kind: 'money', size: 4 };

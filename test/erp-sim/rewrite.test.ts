@@ -14,16 +14,36 @@ t.test('parameter markers become $n with the declared type; the same name reuses
 });
 
 t.test('#temp tables are session temporary tables', async (t) => {
-  t.equal(rw('CREATE TABLE #temp_plan_1 (codigo VARCHAR(20))'), 'CREATE TEMP TABLE "#temp_plan_1" (codigo legacy_varchar)');
+  t.equal(rw('CREATE TABLE #temp_plan_1 (codigo VARCHAR(20))'), 'CREATE TEMP TABLE "#temp_plan_1" (codigo legacy_varchar_20)');
   t.equal(rw('SELECT * FROM #temp_plan_1 s'), 'SELECT * FROM "#temp_plan_1" s');
 });
 
 t.test('[bracketed] identifiers become quoted identifiers; N literals plain literals', async (t) => {
-  t.equal(rw("SELECT [Razón Social] FROM [dbo].[Proveedores] WHERE x = N'Ñ'"), `SELECT "Razón Social" FROM "dbo"."Proveedores" WHERE x = 'Ñ'`);
+  t.equal(rw("SELECT [Razón Social] FROM [dbo].[Proveedores] WHERE x = N'Ñ'"), `SELECT "razón social" FROM "dbo"."proveedores" WHERE x = 'Ñ'`, 'folded like unquoted names: T-SQL identifiers are case-insensitive');
 });
 
 t.test('GETDATE(), SYSDATETIME(), ISNULL(a, b)', async (t) => {
   t.equal(rw('SELECT GETDATE() AS a, SYSDATETIME() AS b, ISNULL(x, 0) AS c FROM t'), 'SELECT LOCALTIMESTAMP AS a, LOCALTIMESTAMP AS b, COALESCE(x, 0) AS c FROM t');
+});
+
+t.test('joined UPDATE … FROM … JOIN and UPDATE … FROM … WHERE NOT EXISTS (MERGE-less downloads)', async (t) => {
+  t.equal(
+    rw('UPDATE t SET t.nombre = s.nombre, t.activo = s.activo FROM plan_cuentas AS t INNER JOIN #temp_p_1 AS s ON t.codigo = s.codigo'),
+    'UPDATE plan_cuentas AS t SET nombre = s.nombre, activo = s.activo FROM "#temp_p_1" AS s WHERE t.codigo = s.codigo',
+  );
+  t.equal(
+    rw('UPDATE t SET t.activo = @v FROM plan_cuentas AS t WHERE NOT EXISTS (SELECT 1 FROM #temp_p_1 AS s WHERE s.codigo = t.codigo)', { v: 'int4' }),
+    'UPDATE plan_cuentas AS t SET activo = $1::int4 WHERE NOT EXISTS (SELECT 1 FROM "#temp_p_1" AS s WHERE s.codigo = t.codigo)',
+  );
+  t.equal(rw('UPDATE x SET x.a = s.a FROM t x JOIN s ON x.id = s.id WHERE x.b = 1'), 'UPDATE t AS x SET a = s.a FROM s WHERE x.id = s.id AND (x.b = 1)');
+  t.equal(rw('UPDATE t SET a = 1 WHERE id = 2'), 'UPDATE t SET a = 1 WHERE id = 2', 'a plain UPDATE is untouched');
+});
+
+t.test('TOP n / TOP (expr) at the start of a SELECT → LIMIT; SCOPE_IDENTITY() → the session\'s lastval() as numeric(38,0)', async (t) => {
+  t.equal(rw('SELECT TOP 2 n FROM numeros ORDER BY n'), 'SELECT n FROM numeros ORDER BY n LIMIT 2');
+  t.equal(rw('SELECT TOP (@k) n FROM numeros', { k: 'int4' }), 'SELECT n FROM numeros LIMIT ($1::int4)');
+  t.throws(() => rw('SELECT * FROM (SELECT TOP 1 n FROM numeros) x'), /not supported by the ERP simulator: TOP other than/);
+  t.equal(rw('SELECT SCOPE_IDENTITY() AS id'), 'SELECT CAST(lastval() AS numeric(38,0)) AS id');
 });
 
 t.test('MERGE without INTO, qualified SET targets', async (t) => {
@@ -34,7 +54,7 @@ t.test('MERGE without INTO, qualified SET targets', async (t) => {
 });
 
 t.test('IF NOT EXISTS (SELECT * FROM sys.tables …) [BEGIN] CREATE TABLE … [END]', async (t) => {
-  const expected = 'CREATE TABLE IF NOT EXISTS plan_cuentas (codigo legacy_varchar PRIMARY KEY, activo tsql_bit NOT NULL DEFAULT 1)';
+  const expected = 'CREATE TABLE IF NOT EXISTS plan_cuentas (codigo legacy_varchar_20 PRIMARY KEY, activo tsql_bit NOT NULL DEFAULT 1)';
   t.equal(rw("IF NOT EXISTS (SELECT * FROM sys.tables WHERE name='plan_cuentas') BEGIN CREATE TABLE plan_cuentas (codigo VARCHAR(20) PRIMARY KEY, activo BIT NOT NULL DEFAULT 1) END"), expected);
   t.equal(rw("IF NOT EXISTS (SELECT * FROM sys.tables WHERE name = 'plan_cuentas') CREATE TABLE plan_cuentas (codigo VARCHAR(20) PRIMARY KEY, activo BIT NOT NULL DEFAULT 1)"), expected);
   t.throws(() => rw('IF 1 = 1 SELECT 1'), /not supported by the ERP simulator: IF other than/);

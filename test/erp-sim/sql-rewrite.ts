@@ -24,7 +24,9 @@ const TYPE_REWRITES: [RegExp, string][] = [
   [/\bNVARCHAR\s*\(\s*MAX\s*\)/gi, 'text'],
   [/\bNVARCHAR\s*\(\s*(\d+)\s*\)/gi, 'character varying($1)'],
   [/\bNCHAR\s*\(\s*(\d+)\s*\)/gi, 'character($1)'],
-  [/\bVARCHAR\s*\(\s*(MAX|\d+)\s*\)/gi, 'legacy_varchar'],
+  [/\bVARCHAR\s*\(\s*MAX\s*\)/gi, 'legacy_varchar'],
+  // legacy_varchar_<n>: varchar(n) under a domain the backend creates on first use (CP1252 on the wire, length enforced)
+  [/\bVARCHAR\s*\(\s*(\d+)\s*\)/gi, 'legacy_varchar_$1'],
   [/\bDATETIME2(\s*\(\s*\d\s*\))?/gi, 'timestamp'],
   [/\bDATETIMEOFFSET(\s*\(\s*\d\s*\))?/gi, 'timestamptz'],
   [/\b(SMALL)?DATETIME\b/gi, 'datetime'],
@@ -40,7 +42,7 @@ const TYPE_REWRITES: [RegExp, string][] = [
 
 const PLACEHOLDER = /\u0000(\d+)\u0000/g;
 
-/** Replaces string literals by placeholders and [brackets] by "quotes"; strips comments. */
+/** Replaces string literals by placeholders and [Brackets] by "brackets" (lower case); strips comments. */
 function protect(sqlText: string): { code: string; literals: string[] } {
   const literals: string[] = [];
   let code = '';
@@ -62,7 +64,8 @@ function protect(sqlText: string): { code: string; literals: string[] } {
     } else if (ch === '[') {
       const j = sqlText.indexOf(']', i);
       if (j < 0) throw new UnsupportedSqlError('unclosed [identifier');
-      code += `"${sqlText.slice(i + 1, j).replace(/"/g, '""')}"`;
+      // SQL Server's identifiers are case-insensitive (CI collation): fold as PostgreSQL folds unquoted names.
+      code += `"${sqlText.slice(i + 1, j).toLowerCase().replace(/"/g, '""')}"`;
       i = j + 1;
     } else if (ch === '"') {
       const j = sqlText.indexOf('"', i + 1);
@@ -128,12 +131,29 @@ export function rewriteTsql(input: string, declared: Map<string, string> = new M
     code = alias ? merge.replace(new RegExp(`(\\bSET\\s+|,\\s*)${alias}\\.(\\w+|"[^"]+")\\s*=`, 'gi'), '$1$2 =') : merge;
   }
 
+  // UPDATE x SET x.col = … FROM t AS x [INNER JOIN s AS y ON …] [WHERE …] (T-SQL's joined update, the
+  // form MERGE-less downloads use) → UPDATE t AS x SET col = … [FROM s AS y WHERE … [AND (…)]]
+  const upd = /^UPDATE\s+(\w+)\s+SET\s+([\s\S]+?)\s+FROM\s+([\w."#]+)\s+(?:AS\s+)?(\w+)(?:\s+(?:INNER\s+)?JOIN\s+([\w."#]+)(?:\s+(?:AS\s+)?(?!ON\b)(\w+))?\s+ON\s+([\s\S]+?))?(?:\s+WHERE\s+([\s\S]+))?$/i.exec(code);
+  if (upd && upd[1]!.toLowerCase() === upd[4]!.toLowerCase()) {
+    const [, alias, set, table, , source, sourceAlias, on, where] = upd;
+    const assignments = set!.replace(new RegExp(`(^|,\\s*)${alias}\\.(\\w+|"[^"]+")\\s*=`, 'gi'), '$1$2 =');
+    const conditions = [on, where && on ? `(${where})` : where].filter(Boolean).join(' AND ');
+    code = `UPDATE ${table} AS ${alias} SET ${assignments}${source ? ` FROM ${source}${sourceAlias ? ` AS ${sourceAlias}` : ''}` : ''}${conditions ? ` WHERE ${conditions}` : ''}`;
+  }
+
   // INSERT … OUTPUT INSERTED.a, INSERTED.b VALUES/SELECT … → INSERT … VALUES/SELECT … RETURNING a, b
   const output = /^(INSERT\s+INTO\s+[\s\S]*?)\s+OUTPUT\s+((?:INSERTED\.(?:\w+|"[^"]+")\s*,?\s*)+)\s+((?:VALUES|SELECT)\b[\s\S]*)$/i.exec(code);
   if (output) code = `${output[1]} ${output[3]} RETURNING ${output[2]!.replace(/INSERTED\./gi, '').trim().replace(/,$/, '')}`;
   else if (/\bOUTPUT\s+(INSERTED|DELETED)\./i.test(code)) throw new UnsupportedSqlError('OUTPUT other than INSERT … OUTPUT INSERTED.col VALUES/SELECT');
 
+  // SELECT TOP n | TOP (expr) … → SELECT … LIMIT n (top-level SELECT only)
+  const top = /^SELECT\s+TOP\s*(\(\s*[^()]+\s*\)|\d+)\s+([\s\S]+)$/i.exec(code);
+  if (top) code = `SELECT ${top[2]} LIMIT ${top[1]}`;
+  else if (/\bTOP\s*(\(|\d)/i.test(code)) throw new UnsupportedSqlError('TOP other than at the start of a SELECT statement');
+
   code = code
+    // lastval(): the session's last identity (SCOPE_IDENTITY's scope is narrower; same answer after one INSERT), numeric(38,0) as SQL Server types it
+    .replace(/\bSCOPE_IDENTITY\s*\(\s*\)/gi, 'CAST(lastval() AS numeric(38,0))')
     .replace(/\bGETDATE\s*\(\s*\)|\bSYSDATETIME\s*\(\s*\)/gi, 'LOCALTIMESTAMP')
     .replace(/\bISNULL\s*\(/gi, 'COALESCE(')
     .replace(/@@VERSION\b/gi, `'Microsoft SQL Server 2019 (ERP simulator over PostgreSQL)'`)

@@ -11,11 +11,12 @@ t.test('rewrites, run through TDS on PostgreSQL', async (t) => {
   const { sim, db } = await startSimulator(t);
   const conn = await connect(t, sim);
 
-  // T-SQL types in CREATE TABLE, guarded by IF NOT EXISTS (sys.tables) … BEGIN … END, run twice
+  // T-SQL types in CREATE TABLE, guarded by IF NOT EXISTS (sys.tables) … BEGIN … END, run twice;
+  // [Proveedores] is folded to proveedores (T-SQL names are case-insensitive)
   const create = "IF NOT EXISTS (SELECT * FROM sys.tables WHERE name = 'Proveedores') BEGIN CREATE TABLE [Proveedores] (Id INT IDENTITY(1,1) PRIMARY KEY, [Razón Social] NVARCHAR(100) NOT NULL, Activo BIT NOT NULL DEFAULT 1, Alta DATETIME, Modif DATETIME2(7), Saldo MONEY, Guid UNIQUEIDENTIFIER) END";
   await exec(conn, create);
   await exec(conn, create);
-  const types = await db.pool.query(`SELECT column_name, domain_name, data_type FROM information_schema.columns WHERE table_name = 'Proveedores' ORDER BY ordinal_position`);
+  const types = await db.pool.query(`SELECT column_name, domain_name, data_type FROM information_schema.columns WHERE table_name = 'proveedores' ORDER BY ordinal_position`);
   t.same(types.rows.map((r) => r.domain_name ?? r.data_type), ['integer', 'character varying', 'tsql_bit', 'datetime', 'timestamp without time zone', 'tsql_money', 'uuid']);
 
   // [bracketed] identifiers; OUTPUT INSERTED.col returns the new id (the product's configured INSERTs)

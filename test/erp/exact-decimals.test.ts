@@ -10,7 +10,7 @@ import t from 'tap';
 import { exactDecodingInstalled, REVIEWED_TEDIOUS_VERSION, tediousReviewProblem } from '../../src/erp/tedious-exact.ts';
 import { simulatorTarget } from '../helpers/erp-target.ts';
 
-/** The test's own formatter (independent of src/sync/decimal.ts): units of 10^-scale → text. */
+/** The test's own formatter (independent of src/core/decimal.ts): units of 10^-scale → text. */
 function text(units: bigint, scale: number): string {
   const digits = (units < 0n ? -units : units).toString().padStart(scale + 1, '0');
   const s = scale ? `${digits.slice(0, -scale)}.${digits.slice(-scale)}` : digits;

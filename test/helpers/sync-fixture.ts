@@ -1,4 +1,4 @@
-/** A tenant wired to an ERP simulator: erp connection row (encrypted password), configs, a queue. */
+/** A tenant wired to an ERP target (simulator, Babelfish, SQL Server): erp connection row (encrypted password), configs, a queue. */
 import type { Kysely } from 'kysely';
 import { ERP_PASSWORD_CONTEXT, upsertErpConnection } from '../../src/db/erp-connections.ts';
 import type { Database } from '../../src/db/schema.ts';
@@ -9,10 +9,10 @@ import { TEST_SECRET_KEY } from './processes.ts';
 
 export const keyring = createKeyring(TEST_SECRET_KEY);
 
-export async function tenantWithErp(db: Kysely<Database>, erp: ErpTarget, tenantId = 'acme', extra: { webhookUrl?: string } = {}): Promise<void> {
+export async function tenantWithErp(db: Kysely<Database>, erp: ErpTarget, tenantId = 'acme', extra: { webhookUrl?: string; erpType?: string } = {}): Promise<void> {
   await createTenant(db, { id: tenantId, name: 'Acme SA', timezone: 'America/Argentina/Buenos_Aires', webhookUrl: extra.webhookUrl });
   await upsertErpConnection(db, {
-    tenantId, erpType: 'AXIOMA', host: '127.0.0.1', port: erp.options.port!, database: 'axioma', username: erp.options.user,
+    tenantId, erpType: extra.erpType ?? 'AXIOMA', host: erp.options.host, port: erp.options.port!, database: erp.options.database, username: erp.options.user,
     password: sealSecret(erp.options.password, keyring, ERP_PASSWORD_CONTEXT), encrypt: 'off', trustServerCertificate: true,
   });
 }

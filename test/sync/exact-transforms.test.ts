@@ -5,9 +5,9 @@
 import fc from 'fast-check';
 import t from 'tap';
 import type { TransformRule } from '../../src/sync/entity-config-schema.ts';
-import { normalizeDecimal, roundDecimal } from '../../src/sync/decimal.ts';
+import { normalizeDecimal, roundDecimal } from '../../src/core/decimal.ts';
 import { applyTransforms, TransformError } from '../../src/sync/transforms.ts';
-import { parseWallClock } from '../../src/sync/wall-clock.ts';
+import { parseWallClock } from '../../src/core/wall-clock.ts';
 
 const BA = 'America/Argentina/Buenos_Aires';
 const one = (rule: TransformRule, value: unknown, timeZone = BA) => applyTransforms({ [rule.field]: value }, [rule], { timeZone })[rule.field];

@@ -1,7 +1,7 @@
 import t from 'tap';
-import { normalizeDecimal, roundDecimal } from '../../src/sync/decimal.ts';
+import { normalizeDecimal, roundDecimal } from '../../src/core/decimal.ts';
 import type { TransformRule } from '../../src/sync/entity-config-schema.ts';
-import { toZonedIso } from '../../src/sync/timezone.ts';
+import { toZonedIso } from '../../src/core/timezone.ts';
 import { applyTransforms, mapFields, mapHubToErp, TransformError } from '../../src/sync/transforms.ts';
 
 const BA = 'America/Argentina/Buenos_Aires';
@@ -119,4 +119,19 @@ t.test('field mapping', async (t) => {
   t.same(header, { Numero: 'OC-1', Total: '10.00' }, 'the lines are not part of the header');
   t.same(items, [{ CodArt: 'A', Cantidad: 2 }, { CodArt: 'B', Cantidad: 1 }]);
   t.same(mapHubToErp({ numero: 'R-1' }, { hub_to_erp: { numero: 'Numero' }, items: { from: 'items', mapping: {} } }).items, [], 'no lines in the payload');
+});
+
+t.test('hubFieldsOf: the Hub-side fields of a config, typed by its transform rules', async (t) => {
+  const { hubFieldsOf } = await import('../../src/sync/hub-schema.ts');
+  t.same(
+    hubFieldsOf({
+      direction: 'BOTH',
+      field_mapping: { erp_to_hub: { CodProv: 'id', Saldo: 'saldo', Alta: 'alta' }, hub_to_erp: { total: 'Total', fecha: 'Fecha' }, items: { from: 'items', mapping: { cantidad: 'Cantidad' } } },
+      transform_rules: [{ rule: 'number', field: 'saldo', scale: 2 }, { rule: 'date', field: 'alta', date_only: true }, { rule: 'trim', field: 'id' }, { rule: 'number', field: 'total' }, { rule: 'integer', field: 'cantidad' }],
+    }),
+    {
+      receives: [{ name: 'id', type: 'string' }, { name: 'saldo', type: 'decimal' }, { name: 'alta', type: 'date' }],
+      sends: [{ name: 'total', type: 'decimal' }, { name: 'fecha', type: 'unknown' }, { name: 'items', type: 'array', fields: [{ name: 'cantidad', type: 'integer' }] }],
+    },
+  );
 });

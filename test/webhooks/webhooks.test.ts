@@ -5,7 +5,7 @@ import { loadConfig } from '../../src/config/config.ts';
 import { createTenant } from '../../src/db/tenants.ts';
 import { PermanentError } from '../../src/queue/errors.ts';
 import { createSyncQueue } from '../../src/queue/sync-queue.ts';
-import { startWorkerRuntime } from '../../src/queue/worker-runtime.ts';
+import { startWorkerRuntime } from '../../src/worker/worker-runtime.ts';
 import { createKeyring } from '../../src/security/secret-box.ts';
 import { generateWebhookSecret, signWebhook } from '../../src/webhooks/signature.ts';
 import { readWebhookSecrets, rotateWebhookSecret } from '../../src/webhooks/webhook-secrets.ts';

@@ -7,7 +7,7 @@ import type { Executor } from '../../db/connect.ts';
 import { LOG_STATUSES } from '../../db/schema.ts';
 import type { SyncQueue } from '../../queue/sync-queue.ts';
 import { tenantOf } from '../auth.ts';
-import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
+import { ValidationError } from '../errors.ts';
 import { entityParam, protectedErrors, SECURITY } from '../schemas.ts';
 import { statusView } from './outbound.ts';
 

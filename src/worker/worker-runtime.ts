@@ -7,15 +7,15 @@ import type { Kysely } from 'kysely';
 import type { Env } from '../config/config.ts';
 import type { Logger } from '../config/logger.ts';
 import type { Database } from '../db/schema.ts';
-import { createBoss } from './boss.ts';
-import { ensureQueues, JOB_TIMING_DEFAULT } from './jobs.ts';
-import { createPushWorker, type PushHandlerRegistration } from './push-worker.ts';
-import { createSyncQueue } from './sync-queue.ts';
+import { createBoss } from '../queue/boss.ts';
+import { ensureQueues, JOB_TIMING_DEFAULT } from '../queue/jobs.ts';
+import { createPushWorker, type PushHandlerRegistration } from '../queue/push-worker.ts';
+import { createSyncQueue } from '../queue/sync-queue.ts';
 import type { Keyring } from '../security/secret-box.ts';
 import { createWebhookDeliverer } from '../webhooks/deliver.ts';
 import { createSyncEngine } from '../sync/sync-engine.ts';
 import { emitWebhookEvents, type WebhookEvent } from '../webhooks/events.ts';
-import type { SettledItem } from './push-worker.ts';
+import type { SettledItem } from '../queue/push-worker.ts';
 
 /** sync.completed / sync.failed for an item the Hub sent. */
 function outcomeEvent(s: SettledItem): WebhookEvent {

@@ -4,11 +4,13 @@ import pg from 'pg';
 import type { MigrationResultSet } from 'kysely/migration';
 import { createDb, waitForDatabase } from '../db/connect.ts';
 import { ensureEmbeddedPostgres, readOrCreate } from '../db/embedded-postgres.ts';
-import { pendingMigrations } from '../db/migrate.ts';
-import { applyRolesSql, assertLeastPrivilege, OWNER_ROLE, roleOf, RUNTIME_ROLE, urlAs } from '../db/roles.ts';
-import { prepareDatabase } from '../queue/boss.ts';
+import { migrateToLatest, pendingMigrations } from '../db/migrate.ts';
+import { applyRolesSql, assertLeastPrivilege, grantRuntimeAccess, OWNER_ROLE, roleOf, RUNTIME_ROLE, urlAs } from '../db/roles.ts';
+import type { Database } from '../db/schema.ts';
+import type { Kysely } from 'kysely';
+import { installBossSchema } from '../queue/boss.ts';
 import { createKeyring, type Keyring } from '../security/secret-box.ts';
-import type { Env } from './config.ts';
+import type { Env } from '../config/config.ts';
 
 const EMBEDDED_DATABASE = 'parse_sync';
 
@@ -69,6 +71,19 @@ async function ensureDatabase(adminUrl: string, name: string): Promise<void> {
   } finally {
     await client.end();
   }
+}
+
+/**
+ * Migrations, then pg-boss's own schema and our queues, then the runtime role's grants, all under
+ * one advisory lock, connected as the owner role (server and worker may start together).
+ */
+export async function prepareDatabase(db: Kysely<Database>, url: string, opts: { runtimeRole: string }): Promise<MigrationResultSet> {
+  return migrateToLatest(db, url, {
+    alsoUnderLock: async () => {
+      await installBossSchema(url);
+      await grantRuntimeAccess(db, opts.runtimeRole);
+    },
+  });
 }
 
 /** Raised when the schema is behind and this process has no owner URL to migrate it. */
