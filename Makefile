@@ -4,7 +4,7 @@ export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 NODE := node --import tsx
 APT_PACKAGES := postgresql-client freetds-bin
 
-.PHONY: install apt run server worker migrate seed admin db-url db-stop bench typecheck lint format test demo erp-sim docs
+.PHONY: install apt run server worker migrate seed admin db-url db-stop bench typecheck lint format test demo erp-sim docs agent
 
 # npm ci when node_modules is missing or older than the lockfile.
 node_modules/.install-stamp: package-lock.json
@@ -13,10 +13,12 @@ node_modules/.install-stamp: package-lock.json
 
 install: node_modules/.install-stamp
 
-# Debian packages: psql (make seed) and FreeTDS tsql (a second TDS client for the simulator tests).
+# Debian packages: psql (make seed), FreeTDS tsql (a second TDS client for the simulator tests) and
+# promtool (checks the /metrics output).
 apt:
 	@missing=""; command -v psql >/dev/null || missing="$$missing postgresql-client"; \
 	 command -v tsql >/dev/null || missing="$$missing freetds-bin"; \
+	 command -v promtool >/dev/null || missing="$$missing prometheus"; \
 	 if [ -n "$$missing" ]; then \
 	   if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	   else echo "install these Debian packages first:$$missing" >&2; exit 1; fi; fi
@@ -66,6 +68,11 @@ test: install apt typecheck lint
 
 bench: install
 	$(NODE) bench/run.ts $(BENCH)
+
+# The on-site agent as single executables: dist/ax-sync-client (Linux x64) and dist/ax-sync-client.exe
+# (Windows x64; node.exe fetched with npm pack). The tests build the Linux one themselves when stale.
+agent: install
+	$(NODE) src/agent/build-sea.ts
 
 # parse-sync against the ERP SIMULATOR loaded with a small Axioma-like database (not a real ERP).
 demo: install apt

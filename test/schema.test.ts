@@ -5,6 +5,8 @@ import { createTestDatabase } from './helpers/db.ts';
 const TABLES = [
   'sync_tenant', 'sync_api_key', 'sync_erp_connection', 'sync_entity_config',
   'sync_data', 'sync_queue', 'sync_log', 'sync_state',
+  // issue 15 (operations): config history, worker heartbeat, alerts and their thresholds
+  'sync_config_history', 'sync_worker_heartbeat', 'sync_alert', 'sync_alert_threshold',
 ];
 
 t.test('every table of SPEC §2 exists with its keys and indexes', async (t) => {

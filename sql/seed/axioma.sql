@@ -3,7 +3,7 @@
 --
 -- Axioma's table and column names are not publicly documented. The SQL below is a TEMPLATE:
 -- adapt table/column names to the customer's Axioma database (seed 000 §5.2) — the shape
--- (@lastSync cursor, OUTPUT INSERTED for the ERP id, find_existing for idempotent retries) stays.
+-- (@lastSync cursor, OUTPUT INSERTED … INTO @t for the ERP id (a bare OUTPUT fails on tables with triggers, error 334), find_existing for idempotent retries) stays.
 -- A second run changes nothing: rows are only updated when a value differs (same updated_at).
 
 INSERT INTO sync_tenant (id, name, timezone)
@@ -49,11 +49,12 @@ VALUES
 ('default', 'ORDEN_COMPRA', 'AXIOMA', 'OrdenesCompra', 'IdOC', NULL,
  $q${
    "find_existing": "SELECT IdOC FROM OrdenesCompra WHERE NumeroHub = @numero",
-   "insert": "INSERT INTO OrdenesCompra (NumeroHub, Fecha, CodProv, Total, CodCentro) OUTPUT INSERTED.IdOC VALUES (@numero, @fecha, @proveedor, @total, @sector)",
+   "insert": "DECLARE @t TABLE (IdOC INT); INSERT INTO OrdenesCompra (NumeroHub, Fecha, CodProv, Total, CodCentro) OUTPUT INSERTED.IdOC INTO @t VALUES (@numero, @fecha, @proveedor, @total, @sector); SELECT IdOC FROM @t",
    "insert_item": "INSERT INTO OrdenesCompraItems (IdOC, Renglon, CodArt, Descripcion, Cantidad, PrecioUnitario) VALUES (@header_id, @renglon, @articulo, @descripcion, @cantidad, @precio)"
  }$q$::jsonb,
  $q${
    "hub_to_erp": { "numero": "numero", "fecha": "fecha", "proveedor": "proveedor", "total": "total", "sector": "sector" },
+   "types": { "fecha": "date", "total": "decimal" },
    "items": { "from": "items", "mapping": { "renglon": "renglon", "articulo": "articulo", "descripcion": "descripcion", "cantidad": "cantidad", "precio": "precio" } }
  }$q$::jsonb,
  $q$[ { "rule": "number", "field": "total", "scale": 2 }, { "rule": "date", "field": "fecha", "date_only": true } ]$q$::jsonb,
@@ -62,11 +63,12 @@ VALUES
 ('default', 'RECEPCION', 'AXIOMA', 'Recepciones', 'IdRecepcion', NULL,
  $q${
    "find_existing": "SELECT IdRecepcion FROM Recepciones WHERE NumeroHub = @numero",
-   "insert": "INSERT INTO Recepciones (NumeroHub, IdOC, Fecha, Observaciones) OUTPUT INSERTED.IdRecepcion SELECT @numero, IdOC, @fecha, @observaciones FROM OrdenesCompra WHERE NumeroHub = @orden",
+   "insert": "DECLARE @t TABLE (IdRecepcion INT); INSERT INTO Recepciones (NumeroHub, IdOC, Fecha, Observaciones) OUTPUT INSERTED.IdRecepcion INTO @t SELECT @numero, IdOC, @fecha, @observaciones FROM OrdenesCompra WHERE NumeroHub = @orden; SELECT IdRecepcion FROM @t",
    "insert_item": "INSERT INTO RecepcionesItems (IdRecepcion, Renglon, CantidadRecibida) VALUES (@header_id, @renglon, @cantidad)"
  }$q$::jsonb,
  $q${
    "hub_to_erp": { "numero": "numero", "orden": "orden", "fecha": "fecha", "observaciones": "observaciones" },
+   "types": { "fecha": "date" },
    "items": { "from": "items", "mapping": { "renglon": "renglon", "cantidad": "cantidad" } }
  }$q$::jsonb,
  $q$[ { "rule": "date", "field": "fecha", "date_only": true }, { "rule": "trim", "field": "observaciones" } ]$q$::jsonb,

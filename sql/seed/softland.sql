@@ -8,7 +8,7 @@
 -- Softland, not by us: tables named softland.Parse* stand for the customer's views (payments) and
 -- staging tables (orders, receipts) that a Softland process imports. So the SQL below is a
 -- TEMPLATE to adapt to the customer's Softland database (seed 000 §5.3) — the shape (@lastSync
--- cursor, OUTPUT INSERTED for the ERP id, find_existing for idempotent retries) stays.
+-- cursor, OUTPUT INSERTED … INTO @t for the ERP id (a bare OUTPUT fails on tables with triggers, error 334), find_existing for idempotent retries) stays.
 -- Loaded DISABLED: tenant `default` runs the Axioma set. For a Softland customer, enable these
 -- (UPDATE sync_entity_config SET enabled = (erp_type = 'SOFTLAND') WHERE tenant_id = '…').
 -- A second run changes nothing: rows are only updated when a value differs (same updated_at).
@@ -56,11 +56,12 @@ VALUES
 ('default', 'ORDEN_COMPRA', 'SOFTLAND', 'softland.ParseOrdenesCompra', 'IdOC', NULL,
  $q${
    "find_existing": "SELECT IdOC FROM softland.ParseOrdenesCompra WHERE NumeroHub = @numero",
-   "insert": "INSERT INTO softland.ParseOrdenesCompra (NumeroHub, Fecha, CodProv, Total, CodCentro) OUTPUT INSERTED.IdOC VALUES (@numero, @fecha, @proveedor, @total, @sector)",
+   "insert": "DECLARE @t TABLE (IdOC INT); INSERT INTO softland.ParseOrdenesCompra (NumeroHub, Fecha, CodProv, Total, CodCentro) OUTPUT INSERTED.IdOC INTO @t VALUES (@numero, @fecha, @proveedor, @total, @sector); SELECT IdOC FROM @t",
    "insert_item": "INSERT INTO softland.ParseOrdenesCompraItems (IdOC, Renglon, CodArt, Descripcion, Cantidad, PrecioUnitario) VALUES (@header_id, @renglon, @articulo, @descripcion, @cantidad, @precio)"
  }$q$::jsonb,
  $q${
    "hub_to_erp": { "numero": "numero", "fecha": "fecha", "proveedor": "proveedor", "total": "total", "sector": "sector" },
+   "types": { "fecha": "date", "total": "decimal" },
    "items": { "from": "items", "mapping": { "renglon": "renglon", "articulo": "articulo", "descripcion": "descripcion", "cantidad": "cantidad", "precio": "precio" } }
  }$q$::jsonb,
  $q$[ { "rule": "number", "field": "total", "scale": 2 }, { "rule": "date", "field": "fecha", "date_only": true } ]$q$::jsonb,
@@ -69,11 +70,12 @@ VALUES
 ('default', 'RECEPCION', 'SOFTLAND', 'softland.ParseRecepciones', 'IdRecepcion', NULL,
  $q${
    "find_existing": "SELECT IdRecepcion FROM softland.ParseRecepciones WHERE NumeroHub = @numero",
-   "insert": "INSERT INTO softland.ParseRecepciones (NumeroHub, IdOC, Fecha, Observaciones) OUTPUT INSERTED.IdRecepcion SELECT @numero, IdOC, @fecha, @observaciones FROM softland.ParseOrdenesCompra WHERE NumeroHub = @orden",
+   "insert": "DECLARE @t TABLE (IdRecepcion INT); INSERT INTO softland.ParseRecepciones (NumeroHub, IdOC, Fecha, Observaciones) OUTPUT INSERTED.IdRecepcion INTO @t SELECT @numero, IdOC, @fecha, @observaciones FROM softland.ParseOrdenesCompra WHERE NumeroHub = @orden; SELECT IdRecepcion FROM @t",
    "insert_item": "INSERT INTO softland.ParseRecepcionesItems (IdRecepcion, Renglon, CantidadRecibida) VALUES (@header_id, @renglon, @cantidad)"
  }$q$::jsonb,
  $q${
    "hub_to_erp": { "numero": "numero", "orden": "orden", "fecha": "fecha", "observaciones": "observaciones" },
+   "types": { "fecha": "date" },
    "items": { "from": "items", "mapping": { "renglon": "renglon", "cantidad": "cantidad" } }
  }$q$::jsonb,
  $q$[ { "rule": "date", "field": "fecha", "date_only": true }, { "rule": "trim", "field": "observaciones" } ]$q$::jsonb,

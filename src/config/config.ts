@@ -40,6 +40,14 @@ export const envSchema = z.object({
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(1200),
   /** Jobs one worker process runs at the same time. */
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
+  /** Bearer token Prometheus sends to GET /metrics; unset → /metrics answers 404. At least 16 characters. */
+  METRICS_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
+  /** How often the worker evaluates alerts (thresholds per tenant in sync_alert_threshold), seconds. */
+  ALERT_EVALUATE_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
+  /** How often a worker writes its heartbeat row, seconds. */
+  WORKER_HEARTBEAT_SECONDS: z.coerce.number().int().min(1).max(3600).default(10),
+  /** Health answers 503 when no worker has beaten for this long, seconds (keep it a few heartbeats long). */
+  WORKER_STALE_SECONDS: z.coerce.number().int().min(2).max(86_400).default(45),
   /** Jobs fetched and settled per worker round trip. */
   WORKER_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(50),
   /** How long a fetched job may run before pg-boss assumes its worker died and redelivers it, seconds. */
@@ -60,6 +68,31 @@ export const envSchema = z.object({
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).default(15_000),
   /** Seconds to wait for PostgreSQL at start before giving up. */
   DB_CONNECT_TIMEOUT_SECONDS: z.coerce.number().int().min(1).default(20),
+  // --- Tenant limits (docs/security.md "Limits"): one tenant cannot slow the others. ---
+  /** Connections of the separate pool that tenant-shaped reads (download queries) use, per process. */
+  TENANT_POOL_MAX: z.coerce.number().int().min(1).max(100).default(4),
+  /** statement_timeout of that pool's connections, ms. */
+  TENANT_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(15_000),
+  /** lock_timeout of that pool's connections, ms. */
+  TENANT_LOCK_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(2_000),
+  /** idle_in_transaction_session_timeout of that pool's connections, ms. */
+  TENANT_IDLE_IN_TRANSACTION_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(10_000),
+  /** Downloads one tenant may have in flight per server process; more → 429. */
+  TENANT_DOWNLOADS_IN_FLIGHT: z.coerce.number().int().min(1).max(1000).default(2),
+  /** Uploads one tenant may have in flight per server process; more → 429. */
+  TENANT_UPLOADS_IN_FLIGHT: z.coerce.number().int().min(1).max(1000).default(2),
+  /** Pulls/downloads one tenant may run at once per worker process; more are re-scheduled, not held. */
+  TENANT_PULLS_IN_FLIGHT: z.coerce.number().int().min(1).max(256).default(1),
+  /** Delay before a pull refused by TENANT_PULLS_IN_FLIGHT is tried again, seconds. */
+  TENANT_PULL_RETRY_SECONDS: z.coerce.number().int().min(1).max(3600).default(15),
+  /** Runs (queued or running pulls) one tenant may have before POST /api/v1/sync/run answers 429. */
+  TENANT_RUNS_IN_FLIGHT: z.coerce.number().int().min(1).max(10_000).default(5),
+  /** Rows in one agent upload; more → 413 (the request schema also stops at 100 000). */
+  MAX_UPLOAD_ROWS: z.coerce.number().int().min(1).max(100_000).default(50_000),
+  /** Enabled entity configurations per tenant; more → 400. */
+  MAX_CONFIGS_PER_TENANT: z.coerce.number().int().min(1).max(100_000).default(200),
+  /** Shortest interval a config's sync_frequency (cron) may ask for, seconds. */
+  MIN_SCHEDULE_SECONDS: z.coerce.number().int().min(60).max(86_400).default(300),
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -24,7 +24,31 @@ export const inboundAvailableEvent = event(
   'A pull queued changes for the Hub: lease them from GET /api/v1/sync/inbound/{entity}.',
 );
 
-export const webhookEvent = z.discriminatedUnion('type', [syncCompletedEvent, syncFailedEvent, inboundAvailableEvent]);
+export const inboundDeadEvent = event(
+  'inbound.dead',
+  { sync_id: z.string(), entity_type: z.string(), entity_id: z.string(), action: z.string(), leases: z.number().int(), error: z.string() },
+  'An item for the Hub went DEAD: its leases kept expiring without an acknowledgement. Operators list it (GET /api/v1/sync/dead) and retry it.',
+);
+/** What an alert can be about (the worker evaluates each; docs/operations.md). */
+export const ALERT_KINDS = ['pull_failing', 'entity_late', 'dead_items', 'queue_old', 'queue_large', 'agent_silent'] as const;
+const alertData = {
+  alert_id: z.string(),
+  kind: z.enum(ALERT_KINDS),
+  entity_type: z.string().nullable(),
+  detail: z.string(),
+  raised_at: z.string(),
+};
+export const alertRaisedEvent = event('alert.raised', alertData, 'An alert opened for the tenant (docs/operations.md lists the kinds); raised once.');
+export const alertResolvedEvent = event('alert.resolved', { ...alertData, resolved_at: z.string() }, 'An open alert’s condition cleared; resolved once.');
+
+export const webhookEvent = z.discriminatedUnion('type', [
+  syncCompletedEvent,
+  syncFailedEvent,
+  inboundAvailableEvent,
+  inboundDeadEvent,
+  alertRaisedEvent,
+  alertResolvedEvent,
+]);
 export type WebhookEventBody = z.infer<typeof webhookEvent>;
 export const WEBHOOK_EVENT_TYPES = webhookEvent.options.map((o) => o.shape.type.value);
 export type WebhookEventType = WebhookEventBody['type'];

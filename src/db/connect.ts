@@ -15,8 +15,20 @@ export interface DbHandle {
 }
 
 /** Creates the shared Kysely layer over one pg pool. */
-export function createDb(opts: { url: string; max?: number; onError?: (err: Error) => void }): DbHandle {
-  const pool = new pg.Pool({ connectionString: opts.url, max: opts.max ?? 10, application_name: 'parse-sync' });
+export function createDb(opts: {
+  url: string;
+  max?: number;
+  onError?: (err: Error) => void;
+  /** Set on every connection of the pool (the tenant pool's guard rails), ms. */
+  timeouts?: { statementMs: number; lockMs: number; idleInTransactionMs: number };
+  applicationName?: string;
+}): DbHandle {
+  const pool = new pg.Pool({
+    connectionString: opts.url, max: opts.max ?? 10, application_name: opts.applicationName ?? 'parse-sync',
+    ...(opts.timeouts && {
+      statement_timeout: opts.timeouts.statementMs, lock_timeout: opts.timeouts.lockMs, idle_in_transaction_session_timeout: opts.timeouts.idleInTransactionMs,
+    }),
+  });
   // An idle client losing its connection must not crash the process.
   pool.on('error', (err) => opts.onError?.(err));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Executor } from './connect.ts';
 import type { Direction, EntityConfigRow } from './schema.ts';
 
@@ -18,4 +19,15 @@ export async function findEntityConfig(
     .where('direction', 'in', directions)
     .orderBy('id')
     .executeTakeFirst();
+}
+
+/**
+ * Enabled configurations of a tenant, counted under a per-tenant transaction lock so two
+ * concurrent writes cannot both pass the MAX_CONFIGS_PER_TENANT check. Call inside a transaction.
+ */
+export async function countEnabledConfigsLocked(trx: Executor, tenantId: string, exceptId?: string): Promise<number> {
+  await sql`select pg_advisory_xact_lock(hashtextextended(${`configs:${tenantId}`}, 0))`.execute(trx);
+  let q = trx.selectFrom('sync_entity_config').select((eb) => eb.fn.countAll<string>().as('n')).where('tenant_id', '=', tenantId).where('enabled', '=', true);
+  if (exceptId) q = q.where('id', '<>', exceptId);
+  return Number((await q.executeTakeFirstOrThrow()).n);
 }

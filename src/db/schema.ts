@@ -10,6 +10,9 @@
  * - sync_state: the checkpoint (cursor) of each incremental pull.
  */
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+import { ALERT_KINDS } from '../contract/webhook-events.ts';
+
+export { ALERT_KINDS };
 
 type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 /** JSONB: read as parsed JSON, written as a JSON string or value. */
@@ -185,11 +188,86 @@ export interface SyncStateTable {
   total_synced: Generated<string>;
   last_batch_size: Generated<number>;
   last_error: string | null;
+  /** Set while a full read is in progress: the cursor is committed only when the snapshot completes. */
+  snapshot_started_at: NullableTimestamp;
+  /** SQL type `@lastSync` is bound with (`datetime` vs `datetime2` compare differently on SQL Server 2016+). */
+  cursor_sql_type: string | null;
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
 }
 
+/** Seed 001's read model of sync_data (view, migration 0006): every tenant's rows; readers filter by tenantId themselves. */
+export interface ParametrosMaestrosView {
+  id: string;
+  tenantId: string;
+  tipo_campo: string;
+  codigo: string;
+  nombre: string | null;
+  parametros_json: unknown;
+  activo: boolean;
+  updatedAt: Date;
+}
+
+/** An ERP record a transform rule refused, kept until it converts again. */
+export interface SyncRecordErrorTable {
+  tenant_id: string;
+  entity_type: string;
+  erp_type: string;
+  entity_id: string;
+  message: string;
+  first_seen_at: Generated<Date>;
+  last_seen_at: Generated<Date>;
+}
+
+/** Issue 15: one change of an entity config or ERP connection (secrets redacted). */
+export interface SyncConfigHistoryTable {
+  id: Generated<string>;
+  tenant_id: string;
+  kind: 'entity_config' | 'erp_connection';
+  target_id: string;
+  changed_by: string | null;
+  changed_at: Generated<Date>;
+  before: NullableJson<Record<string, unknown>>;
+  after: Json<Record<string, unknown>>;
+}
+
+/** Issue 15: one row per running worker process, refreshed every WORKER_HEARTBEAT_SECONDS. */
+export interface SyncWorkerHeartbeatTable {
+  worker_id: string;
+  hostname: string;
+  pid: number;
+  started_at: Date;
+  beat_at: Generated<Date>;
+}
+
+/** Issue 15 §3: an alert, open until resolved_at is set. */
+export interface SyncAlertTable {
+  id: Generated<string>;
+  tenant_id: string;
+  kind: AlertKind;
+  entity_type: Generated<string>;
+  detail: string;
+  raised_at: Generated<Date>;
+  resolved_at: NullableTimestamp;
+}
+export type AlertKind = (typeof ALERT_KINDS)[number];
+
+/** Issue 15 §3: per-tenant alert thresholds (NULL → default). `late_factor` is numeric, read as a string. */
+export interface SyncAlertThresholdTable {
+  tenant_id: string;
+  pull_failures: number | null;
+  late_factor: string | null;
+  queue_age_seconds: number | null;
+  queue_size: number | null;
+  agent_silence_seconds: number | null;
+}
+
 export interface Database {
+  parametros_maestros: ParametrosMaestrosView;
+  sync_alert: SyncAlertTable;
+  sync_alert_threshold: SyncAlertThresholdTable;
+  sync_worker_heartbeat: SyncWorkerHeartbeatTable;
+  sync_config_history: SyncConfigHistoryTable;
   sync_tenant: SyncTenantTable;
   sync_api_key: SyncApiKeyTable;
   sync_erp_connection: SyncErpConnectionTable;
@@ -198,6 +276,7 @@ export interface Database {
   sync_queue: SyncQueueTable;
   sync_log: SyncLogTable;
   sync_state: SyncStateTable;
+  sync_record_error: SyncRecordErrorTable;
 }
 
 export type Tenant = Selectable<SyncTenantTable>;

@@ -45,6 +45,8 @@ const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,100}$/;
 export interface StatementOptions {
   /** The configured statement's name (`select_since`, `insert`), carried by errors. */
   name?: string;
+  /** Called with each result set's columns (name and tedious type name, e.g. `DateTimeN`). */
+  onColumns?: (columns: { name: string; type: string }[]) => void;
 }
 
 export interface ErpSession {
@@ -120,6 +122,9 @@ function sessionOn(conn: Conn, timeZone: string, release?: (broken: boolean) => 
         wake?.();
       });
       bindParams(request, params);
+      if (opts?.onColumns) {
+        request.on('columnMetadata', (cols) => opts.onColumns!((Array.isArray(cols) ? cols : Object.values(cols)).map((c) => ({ name: c.colName, type: c.type.name }))));
+      }
       request.on('row', (columns: ColumnValue[]) => {
         rows.push(rowOf(columns, timeZone));
         if (rows.length >= HIGH_WATER && !paused) {

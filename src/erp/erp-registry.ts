@@ -3,9 +3,10 @@
  * decrypted in memory only) and rebuilt when the row's `version` changes.
  */
 import type { Executor } from '../db/connect.ts';
-import { ERP_PASSWORD_CONTEXT, findErpConnection } from '../db/erp-connections.ts';
+import { findErpConnection } from '../db/erp-connections.ts';
 import { findTenant } from '../db/tenants.ts';
-import { openSecret, type Keyring } from '../security/secret-box.ts';
+import type { Keyring } from '../security/secret-box.ts';
+import { erpOptionsFromRow } from './erp-connection-options.ts';
 import { PermanentErpError } from './erp-errors.ts';
 import { createErpPool, type ErpPool } from './erp-pool.ts';
 
@@ -23,13 +24,7 @@ export function createErpRegistry(deps: { db: Executor; keyring: Keyring }) {
       if (cached && cached.version === row.version) return cached.pool;
       if (cached) void cached.pool.drain();
       const tenant = await findTenant(deps.db, tenantId);
-      const options = row.options as { request_timeout_ms?: number; connect_timeout_ms?: number; server_certificate_pem?: string; pool_max?: number };
-      const pool = createErpPool({
-        host: row.host, port: row.port ?? 1433, instanceName: row.instance_name, database: row.database ?? 'master', user: row.username ?? '',
-        password: openSecret(row.password, deps.keyring, ERP_PASSWORD_CONTEXT), encrypt: row.encrypt, trustServerCertificate: row.trust_server_certificate,
-        serverCertificatePem: options.server_certificate_pem, requestTimeoutMs: options.request_timeout_ms, connectTimeoutMs: options.connect_timeout_ms,
-        timeZone: tenant?.timezone ?? 'UTC', pool: { max: options.pool_max ?? 4 },
-      });
+      const pool = createErpPool(erpOptionsFromRow(row, deps.keyring, tenant?.timezone ?? 'UTC'));
       pools.set(key, { version: row.version, pool });
       return pool;
     },

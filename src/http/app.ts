@@ -7,6 +7,8 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import type { Keyring } from '../security/secret-box.ts';
 import type { SyncQueue } from '../queue/sync-queue.ts';
+import type { EmitWebhookEvents } from '../sync/hub-operations.ts';
+import { createTenantGate, TENANT_LIMITS_DEFAULT, type TenantLimits } from '../sync/tenant-limits.ts';
 import { hashApiKey } from '../security/api-key.ts';
 import { registerAuth } from './auth.ts';
 import { registerErrorHandler } from './error-handler.ts';
@@ -17,6 +19,9 @@ import { registerConfigRoutes } from './routes/config.ts';
 import { registerRunRoutes } from './routes/runs.ts';
 import { registerAgentRoutes } from './routes/agent.ts';
 import { registerRequestDecompression } from './decompress.ts';
+import { registerErpConnectionRoutes } from './routes/erp-connection.ts';
+import { registerMetricsRoutes } from './routes/metrics.ts';
+import { registerAlertRoutes } from './routes/alerts.ts';
 import { registerHealthRoutes } from './routes/health.ts';
 import { registerHubRetryRoutes } from './routes/hub-retry.ts';
 import { registerSchemaRoutes } from './routes/schema.ts';
@@ -33,6 +38,16 @@ export interface AppDeps {
   bodyLimit: number;
   /** Requests per minute per API key (per address for requests without one). */
   rateLimitPerMinute: number;
+  /** Per-tenant limits (default: config.ts defaults). */
+  limits?: TenantLimits;
+  /** The bounded pool with timeouts for tenant-shaped reads (default: `db`). */
+  tenantDb?: Kysely<Database>;
+  /** Queues webhook events (an upload's `notify_inbound_available` operation); bound to pg-boss by the entry point. */
+  emitWebhookEvents?: EmitWebhookEvents;
+  /** Health answers 503 when no worker heartbeat is younger than this, seconds (WORKER_STALE_SECONDS). */
+  workerStaleSeconds?: number;
+  /** Bearer token of GET /metrics (METRICS_TOKEN); unset → /metrics is off. */
+  metricsToken?: string;
 }
 
 export interface RouteEntry {
@@ -94,8 +109,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerHubRetryRoutes(app, deps);
   registerSchemaRoutes(app, deps);
   registerAdminRoutes(app, deps);
-  registerConfigRoutes(app, deps);
-  registerRunRoutes(app, deps);
-  registerAgentRoutes(app, deps);
+  const limits = deps.limits ?? TENANT_LIMITS_DEFAULT;
+  const tenant = { limits, gate: createTenantGate(limits), db: deps.tenantDb ?? deps.db };
+  registerConfigRoutes(app, { ...deps, limits });
+  registerRunRoutes(app, { ...deps, limits });
+  registerAgentRoutes(app, { ...deps, tenant });
+  registerErpConnectionRoutes(app, deps);
+  registerMetricsRoutes(app, deps);
+  registerAlertRoutes(app, deps);
   return app;
 }

@@ -36,6 +36,21 @@ export const ERROR_CODES = {
   },
   PAYLOAD_TOO_LARGE: { status: 413, es: 'El cuerpo supera BODY_LIMIT_BYTES; envíe lotes más chicos.', en: 'The body exceeds BODY_LIMIT_BYTES; send smaller batches.' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, es: 'Envíe Content-Type: application/json (gzip opcional).', en: 'Send Content-Type: application/json (gzip optional).' },
+  LIMIT_EXCEEDED: {
+    status: 400,
+    es: 'Supera un tope de la empresa (filas por subida, configuraciones, frecuencia del cron); el mensaje nombra la variable. 413 si es el tamaño de una subida.',
+    en: 'Over a per-tenant cap (rows per upload, configurations, cron frequency); the message names the variable. 413 for the size of an upload.',
+  },
+  DOWNLOAD_QUERY_REFUSED: {
+    status: 400,
+    es: 'La consulta de una tabla de bajada no es de la forma admitida (docs/config.md); no se ejecutó nada.',
+    en: 'A download table’s query is not of the accepted form (docs/config.md); nothing ran.',
+  },
+  TENANT_LIMIT: {
+    status: 429,
+    es: 'Esta empresa ya tiene el máximo de subidas, bajadas o corridas en curso; reintente tras Retry-After. Las demás empresas no se ven afectadas.',
+    en: 'This tenant already has its maximum of uploads, downloads or runs in flight; retry after Retry-After. Other tenants are unaffected.',
+  },
   RATE_LIMITED: {
     status: 429,
     es: 'Demasiadas solicitudes; espere lo que indica Retry-After y reintente.',
@@ -45,6 +60,11 @@ export const ERROR_CODES = {
     status: 500,
     es: 'Error interno; informe el request_id de `details` al operador.',
     en: 'Internal error; give the operator the request_id in `details`.',
+  },
+  DOWNLOAD_TIMEOUT: {
+    status: 503,
+    es: 'La lectura de la bajada superó su tiempo (TENANT_STATEMENT_TIMEOUT_MS / TENANT_LOCK_TIMEOUT_MS); reintente más tarde.',
+    en: 'The download read ran out of time (TENANT_STATEMENT_TIMEOUT_MS / TENANT_LOCK_TIMEOUT_MS); retry later.',
   },
   DATABASE_UNAVAILABLE: {
     status: 503,

@@ -2,6 +2,7 @@ import type { FastifyError, FastifyInstance } from 'fastify';
 import { ZodError } from 'zod';
 import { QueueItemNotFoundError, QueueItemNotRetryableError } from '../queue/errors.ts';
 import { AppError, errorBody } from './errors.ts';
+import { TenantBusyError } from '../sync/tenant-limits.ts';
 
 /** Errors of the layers below the HTTP API → status and stable code, stated once. */
 const DOMAIN_ERRORS: { type: abstract new (...args: never[]) => Error; status: number; code: string }[] = [
@@ -29,6 +30,10 @@ export function registerErrorHandler(app: FastifyInstance): void {
     if (err instanceof ZodError) {
       const details = err.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
       return reply.status(400).send(errorBody('VALIDATION_FAILED', `invalid request: ${details.map((d) => d.path || '(root)').join(', ')}`, details));
+    }
+    // A tenant at one of its limits (src/sync/tenant-limits.ts): 429 with the wait in Retry-After.
+    if (err instanceof TenantBusyError) {
+      return reply.status(429).header('retry-after', String(err.retryAfterSeconds)).send(errorBody(err.code, err.message));
     }
     const fe = err as FastifyError;
     if (fe.validation) {

@@ -44,6 +44,20 @@ export class ConflictError extends AppError {
   }
 }
 
+/** A per-tenant cap (rows per upload, configs per tenant, schedule frequency); the message names the variable. */
+export class LimitExceededError extends AppError {
+  constructor(statusCode: 400 | 413, message: string, details?: unknown) {
+    super(statusCode, 'LIMIT_EXCEEDED', message, details);
+  }
+}
+
+/** An Idempotency-Key already used for a different request (Stripe's rule): 422, nothing enqueued. */
+export class IdempotencyConflictError extends AppError {
+  constructor(message: string) {
+    super(422, 'IDEMPOTENCY_KEY_REUSED', message);
+  }
+}
+
 export interface ErrorBody {
   success: false;
   error: { code: string; message: string; details: unknown };

@@ -1,21 +1,111 @@
-import type { EntityConfigRow } from '../db/schema.ts';
+import type { EntityConfigRow, QueueAction } from '../db/schema.ts';
+import type { FieldMapping, FieldType, Queries } from '../sync/entity-config-schema.ts';
 
 export interface FieldIssue {
   path: string;
   message: string;
 }
 
+const DECIMAL = /^-?\d{1,38}(?:\.\d{1,38})?$/;
+const INTEGER = /^-?\d{1,19}$/;
+const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const DATETIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,7})?)?(?:Z|[+-]\d{2}:\d{2})?$/;
+
+/** A real calendar day (2026-02-30 is not), years 0001–9999 as SQL Server's date. */
+function isDay(y: string, m: string, d: string): boolean {
+  const [yy, mm, dd] = [Number(y), Number(m), Number(d)];
+  if (yy < 1 || mm < 1 || mm > 12 || dd < 1) return false;
+  const days = [31, yy % 4 === 0 && (yy % 100 !== 0 || yy % 400 === 0) ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][mm - 1]!;
+  return dd <= days;
+}
+
+/** Why `v` is not a value of `type`, or undefined. null is always accepted (bound as NULL). */
+function typeProblem(v: unknown, type: FieldType): string | undefined {
+  if (v === null) return undefined;
+  switch (type) {
+    case 'string':
+      return typeof v === 'string' || typeof v === 'number' ? undefined : 'must be a string';
+    case 'integer':
+      return (typeof v === 'number' && Number.isSafeInteger(v)) || (typeof v === 'string' && INTEGER.test(v)) ? undefined : 'must be an integer';
+    case 'decimal':
+      return typeof v === 'string' && DECIMAL.test(v) ? undefined : 'must be a decimal string like "1500.00" (dot as decimal separator, no thousands separator)';
+    case 'boolean':
+      return typeof v === 'boolean' ? undefined : 'must be true or false';
+    case 'date': {
+      const m = typeof v === 'string' ? DATE.exec(v) : null;
+      return m && isDay(m[1]!, m[2]!, m[3]!) ? undefined : 'must be an ISO date YYYY-MM-DD';
+    }
+    case 'datetime': {
+      const m = typeof v === 'string' ? DATETIME.exec(v) : null;
+      return m && isDay(m[1]!, m[2]!, m[3]!) && Number(m[4]) < 24 && Number(m[5]) < 60 && Number(m[6] ?? 0) < 60
+        ? undefined
+        : 'must be an ISO date-time YYYY-MM-DDTHH:MM[:SS[.fffffff]][Z|±HH:MM]';
+    }
+  }
+}
+
+function checkTypes(obj: Record<string, unknown>, types: Partial<Record<string, FieldType>> | undefined, path: string): FieldIssue[] {
+  return Object.entries(types ?? {}).flatMap(([f, type]) => {
+    const problem = f in obj ? typeProblem(obj[f], type!) : undefined;
+    return problem ? [{ path: `${path}.${f}`, message: `${problem} (got ${JSON.stringify(obj[f])})` }] : [];
+  });
+}
+
 /**
- * Checks a Hub payload against the entity's `field_mapping.hub_to_erp`: when the mapping names
- * the fields, a top-level key it does not know is a typo or a field the ERP would silently drop,
- * so it is refused. `items` (document lines) is always allowed. Without a mapping, any object passes.
+ * Whether the entity's config can carry `action` out honestly: an UPDATE that finds the document
+ * must be able to change it, a DELETE must have a statement. Refused on arrival, naming the key.
  */
-export function checkOutboundPayload(payload: Record<string, unknown>, config: EntityConfigRow, path = 'payload'): FieldIssue[] {
-  const mapping = (config.field_mapping as { hub_to_erp?: unknown }).hub_to_erp;
-  if (!mapping || typeof mapping !== 'object' || Array.isArray(mapping)) return [];
-  const known = new Set([...Object.keys(mapping), 'items']);
-  if (known.size <= 1) return [];
-  return Object.keys(payload)
-    .filter((k) => !known.has(k))
-    .map((k) => ({ path: `${path}.${k}`, message: `not a field of ${config.entity_type} (known: ${[...known].sort().join(', ')})` }));
+function actionIssues(action: QueueAction, payload: Record<string, unknown>, config: EntityConfigRow, path: string): FieldIssue[] {
+  const q = config.queries as Queries;
+  const m = config.field_mapping as FieldMapping;
+  const missing = (keys: string[], why: string) => {
+    const absent = keys.filter((k) => !(q as Record<string, unknown>)[k]);
+    return absent.length ? [{ path, message: `${config.entity_type} cannot ${why}: the config has no ${absent.map((k) => `queries.${k}`).join(', ')}` }] : [];
+  };
+  if (action === 'DELETE') return missing(['delete'], 'delete documents in the ERP');
+  if (action === 'CREATE') return missing(['insert'], 'create documents in the ERP');
+  const issues = missing(['insert', 'find_existing', 'update'], `apply ${action} to a document that already exists in the ERP`);
+  if (m.items && Array.isArray(payload[m.items.from]) && q.update_items !== 'replace') {
+    issues.push({ path, message: `${config.entity_type} cannot update document lines: set queries.update_items to "replace" (with delete_items and insert_item)` });
+  }
+  return issues;
+}
+
+/**
+ * Checks a Hub payload against the entity's config on arrival: the action must be one the config
+ * can carry out; when `field_mapping.hub_to_erp` names the fields, a top-level key it does not know
+ * is a typo or a field the ERP would silently drop; declared `types` (and `items.types` for each
+ * line) must hold. `items` (document lines) is always allowed. Without a mapping, any object passes.
+ */
+export function checkOutboundPayload(
+  body: { action: QueueAction; payload: Record<string, unknown> },
+  config: EntityConfigRow,
+  paths: { payload: string; action: string } = { payload: 'payload', action: 'action' },
+): FieldIssue[] {
+  const { payload } = body;
+  const path = paths.payload;
+  const m = config.field_mapping as FieldMapping;
+  const issues = actionIssues(body.action, payload, config, paths.action);
+  issues.push(...checkTypes(payload, m.types, path));
+  const lines = m.items ? payload[m.items.from] : undefined;
+  if (m.items && lines !== undefined && lines !== null) {
+    if (!Array.isArray(lines)) issues.push({ path: `${path}.${m.items.from}`, message: 'must be an array of lines' });
+    else {
+      lines.forEach((line, n) => {
+        const at = `${path}.${m.items!.from}.${n}`;
+        if (typeof line !== 'object' || line === null || Array.isArray(line)) issues.push({ path: at, message: 'must be an object' });
+        else issues.push(...checkTypes(line as Record<string, unknown>, m.items!.types, at));
+      });
+    }
+  }
+  const mapping = m.hub_to_erp;
+  if (!mapping || typeof mapping !== 'object' || Array.isArray(mapping)) return issues;
+  const known = new Set([...Object.keys(mapping), 'items', ...(m.items ? [m.items.from] : [])]);
+  if (Object.keys(mapping).length === 0) return issues;
+  return [
+    ...issues,
+    ...Object.keys(payload)
+      .filter((k) => !known.has(k))
+      .map((k) => ({ path: `${path}.${k}`, message: `not a field of ${config.entity_type} (known: ${[...known].sort().join(', ')})` })),
+  ];
 }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { PgBoss } from 'pg-boss';
 import type { Database, QueueAction, QueueEndpoint, QueueStatus } from '../db/schema.ts';
+import { IdempotencyKeyReusedError } from './errors.ts';
 import { cancelPushJobs, insertPushJobs, isPushDestination, type JobTiming, type NewPushJob } from './jobs.ts';
 
 type Executor = Kysely<Database> | Transaction<Database>;
@@ -60,13 +61,21 @@ export async function enqueueMany(executor: Executor, deps: EnqueueDeps, inputs:
   if (keyed.length) {
     const existing = await trx
       .selectFrom('sync_queue')
-      .select(['id', 'status', 'tenant_id', 'idempotency_key'])
+      .select(['id', 'status', 'tenant_id', 'idempotency_key', 'destination', 'entity_type', 'entity_id', 'action', 'payload'])
       .where((eb) => eb.or(keyed.map(([i]) => eb.and([eb('tenant_id', '=', i.tenantId), eb('idempotency_key', '=', i.idempotencyKey!)]))))
       .execute();
     const found = new Map(existing.map((r) => [`${r.tenant_id}\u0000${r.idempotency_key}`, r]));
     for (const [i, n] of keyed) {
       const row = found.get(`${i.tenantId}\u0000${i.idempotencyKey}`);
-      if (row) results[n] = { id: row.id, status: row.status, created: false };
+      if (!row) continue;
+      // Stripe's rule: a key names one request. The stored action may be a coalesced CREATE, so
+      // an UPDATE retried under its key still matches a row that became CREATE.
+      const sameAction = row.action === i.action || (row.action === 'CREATE' && (i.action === 'UPDATE' || i.action === 'UPSERT'));
+      // jsonb equality ignores key order and whitespace, as a resent body may differ in both.
+      const same = row.destination === i.destination && row.entity_type === i.entityType && row.entity_id === i.entityId && sameAction
+        && (await sql<{ same: boolean }>`select ${JSON.stringify(row.payload)}::jsonb = ${JSON.stringify(i.payload ?? {})}::jsonb as same`.execute(trx)).rows[0]!.same;
+      if (!same) throw new IdempotencyKeyReusedError(`Idempotency-Key '${i.idempotencyKey}' was already used for a different request (sync_id ${row.id}); use a new key for a new request`);
+      results[n] = { id: row.id, status: row.status, created: false };
     }
   }
   const fresh = inputs.map((i, n) => ({ input: i, n, id: randomUUID() })).filter((f) => !results[f.n]);

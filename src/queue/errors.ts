@@ -25,3 +25,9 @@ export class QueueItemNotRetryableError extends Error {
   override readonly name = 'QueueItemNotRetryableError';
   readonly code = 'QUEUE_ITEM_NOT_RETRYABLE';
 }
+
+/** An idempotency key already used by an item with another entity, action or payload. */
+export class IdempotencyKeyReusedError extends Error {
+  override readonly name = 'IdempotencyKeyReusedError';
+  readonly code = 'IDEMPOTENCY_KEY_REUSED';
+}

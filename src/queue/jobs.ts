@@ -3,7 +3,7 @@
  * calls to `insert` / `cancel`. Every call runs on the caller's Kysely executor, so a job is
  * written in the same transaction as its sync_queue row.
  */
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import { fromKysely, type PgBoss } from 'pg-boss';
 import type { Database, QueueEndpoint } from '../db/schema.ts';
 
@@ -19,7 +19,19 @@ export const PULL_QUEUE = 'sync-pull';
 export interface PullJobData {
   tenantId: string;
   configId: string;
+  /** Set when a pull is re-queued (tenant at its share of pull slots): the run keeps the id the API returned. */
+  runId?: string;
+  /** `full`: read the whole snapshot even when the entity has a cursor (reconciliation; finds deletes). */
+  mode?: 'full';
+  /** The operator confirmed deletions beyond the mass-delete guard. */
+  confirmDeletes?: boolean;
 }
+
+/**
+ * A scheduled pull that fails is retried with exponential backoff (about 1, 2, 4, 8 min, jittered)
+ * instead of waiting for its next cron time; a run triggered through the API is not retried.
+ */
+export const SCHEDULED_PULL_RETRY = { retryLimit: 4, retryDelay: 60, retryBackoff: true, retryDelayMax: 900 } as const;
 
 /** A webhook delivery: the event is fixed at emission (same id and body on every attempt). */
 export interface WebhookJobData {
@@ -128,29 +140,48 @@ export async function insertWebhookJobs(boss: PgBoss, executor: Executor, jobs: 
   );
 }
 
-/** Queues a pull now; its job id is the run id the API returns. */
-export async function insertPullJob(boss: PgBoss, executor: Executor, data: PullJobData): Promise<string> {
+/** Queues a pull now (or after `startAfterSeconds`); its job id is the run id the API returns. */
+export async function insertPullJob(boss: PgBoss, executor: Executor, data: PullJobData, startAfterSeconds?: number): Promise<string> {
   const id = crypto.randomUUID();
-  await boss.insert(PULL_QUEUE, [{ id, data }], { db: bossDb(executor) });
+  await boss.insert(PULL_QUEUE, [{ id, data, ...(startAfterSeconds ? { startAfter: startAfterSeconds } : {}) }], { db: bossDb(executor) });
   return id;
 }
 
 /**
- * Makes pg-boss's cron schedules match the enabled inbound configs (key = config id): new ones
+ * Queues a pull unless the tenant already has `maxOpen` pulls queued or running (then undefined).
+ * Counted and inserted under a per-tenant transaction lock, so concurrent requests cannot overshoot.
+ */
+export async function insertPullJobCapped(boss: PgBoss, db: Kysely<Database>, data: PullJobData, maxOpen: number): Promise<string | undefined> {
+  return db.transaction().execute(async (trx) => {
+    await sql`select pg_advisory_xact_lock(hashtextextended(${`pulls:${data.tenantId}`}, 0))`.execute(trx);
+    const open = await sql<{ n: string }>`
+      select count(*) as n from pgboss.job
+       where name = ${PULL_QUEUE} and state in ('created', 'retry', 'active') and data->>'tenantId' = ${data.tenantId}`.execute(trx);
+    if (Number(open.rows[0]!.n) >= maxOpen) return undefined;
+    return insertPullJob(boss, trx, data);
+  });
+}
+
+/**
+ * Makes pg-boss's cron schedules match the enabled inbound configs (key = config id, and
+ * `<config id>/reconcile` for the full read of an entity with a cursor): new ones
  * are scheduled, changed ones rescheduled, removed or disabled ones unscheduled — no restart.
  */
 export async function reconcilePullSchedules(
   boss: PgBoss,
-  wanted: { configId: string; tenantId: string; cron: string; timeZone: string }[],
+  wanted: { configId: string; tenantId: string; cron: string; timeZone: string; key?: string; mode?: 'full' }[],
 ): Promise<{ scheduled: number; removed: number }> {
   const current = await boss.getSchedules(PULL_QUEUE);
   const byKey = new Map(current.map((s) => [s.key, s]));
   let scheduled = 0;
   for (const w of wanted) {
-    const have = byKey.get(w.configId);
-    byKey.delete(w.configId);
-    if (have && have.cron === w.cron && have.timezone === w.timeZone) continue;
-    await boss.schedule(PULL_QUEUE, w.cron, { tenantId: w.tenantId, configId: w.configId } satisfies PullJobData, { tz: w.timeZone, key: w.configId });
+    const key = w.key ?? w.configId;
+    const have = byKey.get(key);
+    byKey.delete(key);
+    const retrying = (have?.options as { retryLimit?: number } | undefined)?.retryLimit === SCHEDULED_PULL_RETRY.retryLimit;
+    if (have && have.cron === w.cron && have.timezone === w.timeZone && retrying) continue;
+    const data: PullJobData = { tenantId: w.tenantId, configId: w.configId, ...(w.mode ? { mode: w.mode } : {}) };
+    await boss.schedule(PULL_QUEUE, w.cron, data, { tz: w.timeZone, key, ...SCHEDULED_PULL_RETRY });
     scheduled++;
   }
   for (const stale of byKey.values()) await boss.unschedule(PULL_QUEUE, stale.key);

@@ -13,11 +13,15 @@ type Executor = Kysely<Database> | Transaction<Database>;
 /**
  * Returns expired leases to PENDING with retry_count + 1, or DEAD past max_retries.
  * Scoped to one stream when `scope` is given (the dequeue path); global from the worker's sweep.
+ * With `onDead`, the Hub-bound items that go DEAD are handed to it in the same transaction (the
+ * composition root announces them as `inbound.dead` webhook events; an operator retries them).
  */
 export async function reclaimExpiredLeases(
   db: Executor,
-  scope?: { tenantId: string; destination: QueueEndpoint; entityType: string },
+  opts: { scope?: { tenantId: string; destination: QueueEndpoint; entityType: string }; onDead?: OnDeadLeases } = {},
 ): Promise<number> {
+  if (opts.onDead && !db.isTransaction) return db.transaction().execute((trx) => reclaimExpiredLeases(trx, opts));
+  const { scope } = opts;
   let q = db
     .updateTable('sync_queue')
     .set({
@@ -31,7 +35,9 @@ export async function reclaimExpiredLeases(
     .where('status', '=', 'IN_FLIGHT')
     .where('lease_expires_at', '<', sql<Date>`now()`);
   if (scope) q = q.where('tenant_id', '=', scope.tenantId).where('destination', '=', scope.destination).where('entity_type', '=', scope.entityType);
-  const rows = await q.returning(['id', 'tenant_id', 'entity_type', 'entity_id', 'destination', 'status', 'action']).execute();
+  const rows = await q.returning(['id', 'tenant_id', 'entity_type', 'entity_id', 'destination', 'status', 'action', 'retry_count']).execute();
+  const dead = rows.filter((r) => r.status === 'DEAD' && r.destination === 'HUB');
+  if (opts.onDead && dead.length) await opts.onDead(db, dead);
   await insertLogs(
     db,
     rows.map((r) => ({
@@ -45,7 +51,21 @@ export async function reclaimExpiredLeases(
 export interface DequeueOptions {
   limit: number;
   leaseSeconds: number;
+  /** Told of items whose leases ran out for the last time (see reclaimExpiredLeases). */
+  onDead?: OnDeadLeases;
 }
+
+/** A Hub-bound item that went DEAD because its leases kept expiring. */
+export interface DeadLease {
+  id: string;
+  tenant_id: string;
+  entity_type: string;
+  entity_id: string;
+  action: string;
+  retry_count: number;
+}
+
+export type OnDeadLeases = (db: Executor, dead: DeadLease[]) => Promise<void>;
 
 /** Leases up to `limit` PENDING items, by priority then age. */
 export async function dequeue(
@@ -53,7 +73,7 @@ export async function dequeue(
   stream: { tenantId: string; destination: QueueEndpoint; entityType: string },
   opts: DequeueOptions,
 ): Promise<{ items: QueueRow[]; leaseExpiresAt: Date }> {
-  await reclaimExpiredLeases(db, stream);
+  await reclaimExpiredLeases(db, { scope: stream, onDead: opts.onDead });
   // MATERIALIZED: pick (and lock) the rows once, then update exactly those.
   const items = (
     await sql<QueueRow>`

@@ -26,6 +26,20 @@ export async function findOutboundItem(db: Executor, o: { tenantId: string; enti
   return q.orderBy('created_at', 'desc').limit(1).executeTakeFirst();
 }
 
+export interface DeadFilter {
+  destination?: QueueRow['destination'];
+  entityType?: string;
+  limit: number;
+}
+
+/** DEAD items of one tenant, newest first. */
+export async function listDead(db: Executor, tenantId: string, f: DeadFilter): Promise<QueueRow[]> {
+  let q = db.selectFrom('sync_queue').selectAll().where('tenant_id', '=', tenantId).where('status', '=', 'DEAD');
+  if (f.destination) q = q.where('destination', '=', f.destination);
+  if (f.entityType) q = q.where('entity_type', '=', f.entityType);
+  return q.orderBy('updated_at', 'desc').orderBy('id').limit(f.limit).execute();
+}
+
 /** Moves a DEAD or FAILED item back to PENDING (retry_count reset) with a fresh job when it is pushed. */
 export async function retryItem(executor: Executor, deps: EnqueueDeps, tenantId: string, id: string): Promise<QueueRow> {
   if (!executor.isTransaction) return executor.transaction().execute((trx) => retryItem(trx, deps, tenantId, id));

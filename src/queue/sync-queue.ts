@@ -6,29 +6,36 @@ import type { Kysely, Transaction } from 'kysely';
 import type { PgBoss } from 'pg-boss';
 import type { Database, QueueEndpoint } from '../db/schema.ts';
 import { enqueue, enqueueMany, type EnqueueInput } from './enqueue.ts';
-import { insertPullJob, JOB_TIMING_DEFAULT, nextPullAt, type JobTiming, type PullJobData } from './jobs.ts';
-import { acknowledge, dequeue, reclaimExpiredLeases, type AckOutcome, type DequeueOptions } from './lease.ts';
-import { findOutboundItem, getStatus, retryItem } from './status.ts';
+import { insertPullJob, insertPullJobCapped, JOB_TIMING_DEFAULT, nextPullAt, type JobTiming, type PullJobData } from './jobs.ts';
+import { acknowledge, dequeue, reclaimExpiredLeases, type AckOutcome, type DequeueOptions, type OnDeadLeases } from './lease.ts';
+import { findOutboundItem, getStatus, listDead, retryItem, type DeadFilter } from './status.ts';
 
 type Executor = Kysely<Database> | Transaction<Database>;
 
 export type { AckOutcome, DequeueOptions, EnqueueInput };
 
-export function createSyncQueue(opts: { boss: PgBoss; timing?: JobTiming }) {
+/** `onDeadLeases`: told, in the same transaction, of Hub-bound items whose leases ran out for the last time. */
+export function createSyncQueue(opts: { boss: PgBoss; timing?: JobTiming; onDeadLeases?: OnDeadLeases }) {
   const deps = { boss: opts.boss, timing: opts.timing ?? JOB_TIMING_DEFAULT };
   return {
     enqueue: (db: Executor, input: EnqueueInput) => enqueue(db, deps, input),
     enqueueMany: (db: Executor, inputs: EnqueueInput[]) => enqueueMany(db, deps, inputs),
     dequeue: (db: Executor, tenantId: string, destination: QueueEndpoint, entityType: string, o: DequeueOptions) =>
-      dequeue(db, { tenantId, destination, entityType }, o),
+      dequeue(db, { tenantId, destination, entityType }, { ...o, onDead: opts.onDeadLeases }),
     acknowledge: (db: Executor, tenantId: string, outcomes: AckOutcome[], stream?: { destination: QueueEndpoint; entityType: string }) =>
       acknowledge(db, tenantId, outcomes, stream),
     getStatus: (db: Executor, tenantId: string, id: string) => getStatus(db, tenantId, id),
     findOutboundItem: (db: Executor, o: { tenantId: string; entityType: string; id: string }) => findOutboundItem(db, o),
     retry: (db: Executor, tenantId: string, id: string) => retryItem(db, deps, tenantId, id),
-    reclaimExpiredLeases: (db: Executor) => reclaimExpiredLeases(db),
+    reclaimExpiredLeases: (db: Executor) => reclaimExpiredLeases(db, { onDead: opts.onDeadLeases }),
+    /** DEAD items of one tenant, newest first (operators retry them with `retry`). */
+    listDead: (db: Executor, tenantId: string, filter: DeadFilter) => listDead(db, tenantId, filter),
     /** Queues a pull of one config now; returns the run id. */
     triggerPull: (db: Executor, data: PullJobData) => insertPullJob(opts.boss, db, data),
+    /** A manual run: queued unless the tenant has `maxOpen` pulls queued or running already (then undefined). */
+    triggerPullCapped: (db: Kysely<Database>, data: PullJobData, maxOpen: number) => insertPullJobCapped(opts.boss, db, data, maxOpen),
+    /** A pull the worker could not start now (tenant at its share): queued again after `seconds`. */
+    deferPull: (db: Executor, data: PullJobData, seconds: number) => insertPullJob(opts.boss, db, data, seconds),
     nextPullAt: (configId: string) => nextPullAt(opts.boss, configId),
   };
 }

@@ -8,13 +8,14 @@ import type { Executor } from '../db/connect.ts';
 import type { EntityConfigRow } from '../db/schema.ts';
 import type { Queries } from './entity-config-schema.ts';
 
-type Phase = { enabled: boolean; ejecutarEn?: 'origen' | 'destino'; sql?: string };
+type Phase = { enabled: boolean; ejecutarEn?: 'origen' | 'destino'; sql?: string; operations?: unknown[] };
 
 /** run_on (erp | hub) → seed 001's ejecutarEn: uploads read the ERP (origen), downloads write it (destino). */
 function phase(p: Queries['pre_process'], upload: boolean): Phase {
   if (!p) return { enabled: false };
   const onErp = p.run_on === 'erp';
-  return { enabled: true, ejecutarEn: upload === onErp ? 'origen' : 'destino', sql: p.sql };
+  // On our side (hub) a phase is a list of named operations the server runs, never SQL for the agent.
+  return { enabled: true, ejecutarEn: upload === onErp ? 'origen' : 'destino', ...(onErp ? { sql: p.sql } : { operations: p.operations }) };
 }
 
 export function tablaSubida(c: EntityConfigRow) {

@@ -28,3 +28,30 @@ export function cronProblem(expr: string): string | undefined {
   }
   return undefined;
 }
+
+/** The values one numeric field (minute or hour) of a valid expression fires at. */
+function expand(part: string, min: number, max: number): number[] {
+  const out = new Set<number>();
+  for (const atom of part.split(',')) {
+    const [range, stepText] = atom.split('/');
+    const step = Number(stepText ?? 1);
+    if (!(step >= 1)) return []; // only reachable for an expression cronProblem refuses
+    const [lo, hi] = range === '*' ? [min, max] : range!.includes('-') ? range!.split('-').map(Number) as [number, number] : [Number(range), stepText ? max : Number(range)];
+    for (let v = lo; v <= hi; v += step) out.add(v);
+  }
+  return [...out].sort((a, b) => a - b);
+}
+
+/**
+ * The shortest gap between two runs of a valid 5-field cron expression, seconds. Computed from the
+ * minute and hour fields over one day, including the wrap to the next day (conservative when the
+ * day fields skip days: such a schedule is never reported as less frequent than it can be).
+ */
+export function cronShortestGapSeconds(expr: string): number {
+  const [minutes, hours] = expr.trim().split(/\s+/);
+  const times = expand(hours ?? '', 0, 23).flatMap((h) => expand(minutes ?? '', 0, 59).map((m) => h * 60 + m));
+  if (times.length === 0 || times.some(Number.isNaN)) return 0;
+  let gap = 1440 - times[times.length - 1]! + times[0]!;
+  for (let i = 1; i < times.length; i++) gap = Math.min(gap, times[i]! - times[i - 1]!);
+  return gap * 60;
+}

@@ -1,38 +1,42 @@
 /**
- * What a download table sends to the ERP, read on our side: the `process.query` of seed 001 —
- * either the shorthand `parametros_maestros.tipo_campo=cuenta`, or a SELECT over the
- * parametros_maestros view. It runs in a READ ONLY transaction with the tenant set, so the view
- * shows that tenant's rows only, and may not name our tables directly.
+ * What a download table sends to the ERP, read on our side: the rows of its `process.query`
+ * (parsed by download-query.ts, never run as text). The SQL is ours, built with Kysely: the view's
+ * columns, bound literals, and `"tenantId" = $1` written here — the tenant is a parameter of the
+ * query, not a setting the query could change.
  */
-import { sql } from 'kysely';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
+import { parseDownloadQuery, type DownloadQuery } from './download-query.ts';
 
-export class DownloadQueryError extends Error {
-  override readonly name = 'DownloadQueryError';
-  readonly code = 'DOWNLOAD_QUERY_REFUSED';
-}
+export { DownloadQueryError } from './download-query.ts';
 
-const SHORTHAND = /^\s*parametros_maestros\.tipo_campo\s*=\s*([A-Za-z0-9_]+)\s*$/i;
-const FORBIDDEN = /\b(sync_\w+|pgboss|pg_\w+|information_schema|kysely_\w+|current_setting|set_config|dblink|copy)\b|;/i;
-
+/** One page of the query's rows for `tenantId`, in a stable order (the query's, then codigo, id). */
 export async function readDownloadRows(
   db: Kysely<Database>,
-  o: { tenantId: string; query: string; offset: number; limit: number },
+  o: { tenantId: string; query: unknown; offset: number; limit: number },
 ): Promise<Record<string, unknown>[]> {
-  const short = SHORTHAND.exec(o.query);
-  const select = short
-    ? sql`select codigo, nombre, parametros_json, activo from parametros_maestros where tipo_campo = ${short[1]!.toLowerCase()} order by codigo`
-    : (() => {
-        if (!/^\s*(select|with)\b/i.test(o.query) || FORBIDDEN.test(o.query)) {
-          throw new DownloadQueryError('process.query must be a single SELECT over parametros_maestros (or the parametros_maestros.tipo_campo=x shorthand)');
-        }
-        return sql.raw(o.query);
-      })();
-  return db.transaction().execute(async (trx) => {
-    await sql`set transaction read only`.execute(trx);
-    await sql`select set_config('app.tenant_id', ${o.tenantId}, true), set_config('statement_timeout', '30s', true)`.execute(trx);
-    const r = await sql<Record<string, unknown>>`select * from (${select}) as q limit ${o.limit} offset ${o.offset}`.execute(trx);
-    return r.rows;
-  });
+  const q: DownloadQuery = parseDownloadQuery(o.query);
+  let select = db
+    .selectFrom('parametros_maestros')
+    .select((eb) => q.select.map((s) => ('json' in s ? sql<string>`${eb.ref('parametros_json')}->>${s.json}`.as(s.as) : eb.ref(s.column).as(s.as))))
+    .where('tenantId', '=', o.tenantId);
+  for (const w of q.where) {
+    select = 'json' in w
+      ? select.where(sql<boolean>`parametros_json->>${w.json} = ${String(w.value)}`)
+      : select.where(w.column, '=', w.column === 'activo' ? Boolean(w.value) : String(w.value));
+  }
+  for (const ob of q.orderBy) select = select.orderBy(ob.column, ob.desc ? 'desc' : 'asc');
+  try {
+    return (await select.orderBy('codigo').orderBy('id').limit(o.limit).offset(o.offset).execute()) as Record<string, unknown>[];
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    // The tenant pool's guard rails: statement_timeout (57014) or lock_timeout (55P03) ended the read.
+    if (code === '57014' || code === '55P03') throw new DownloadTimeoutError('the download query took longer than the tenant pool allows (TENANT_STATEMENT_TIMEOUT_MS / TENANT_LOCK_TIMEOUT_MS); retry later or narrow process.query', { cause: err });
+    throw err;
+  }
+}
+
+export class DownloadTimeoutError extends Error {
+  override readonly name = 'DownloadTimeoutError';
+  readonly code = 'DOWNLOAD_TIMEOUT';
 }

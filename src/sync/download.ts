@@ -8,6 +8,8 @@ import type { Kysely } from 'kysely';
 import type { Logger } from '../config/logger.ts';
 import type { Database, EntityConfigRow } from '../db/schema.ts';
 import type { ErpRegistry } from '../erp/erp-registry.ts';
+import type { PgBoss } from 'pg-boss';
+import { parseDownloadQuery } from './download-query.ts';
 import { readDownloadRows } from './download-source.ts';
 import type { Queries } from './entity-config-schema.ts';
 import { logPhase, runPhase } from './etl-phases.ts';
@@ -21,7 +23,7 @@ export interface DownloadResult {
   error?: string;
 }
 
-async function* allRows(db: Kysely<Database>, tenantId: string, query: string) {
+async function* allRows(db: Kysely<Database>, tenantId: string, query: unknown) {
   for (let offset = 0; ; offset += PAGE) {
     const page = await readDownloadRows(db, { tenantId, query, offset, limit: PAGE });
     for (const r of page) {
@@ -33,8 +35,34 @@ async function* allRows(db: Kysely<Database>, tenantId: string, query: string) {
   }
 }
 
-export async function runDownload(deps: { db: Kysely<Database>; erp: ErpRegistry; logger: Logger }, config: EntityConfigRow, o: { tenantId: string; runId: string }): Promise<DownloadResult> {
+export interface DownloadDeps {
+  db: Kysely<Database>;
+  /** The bounded pool with timeouts that tenant-shaped reads use (defaults to `db`). */
+  tenantDb?: Kysely<Database>;
+  erp: ErpRegistry;
+  logger: Logger;
+  /** For a hub-side pre_process's notify_inbound_available. */
+  boss?: PgBoss;
+}
+
+/** A process.query outside the grammar fails the run before anything touches the ERP (a row planted with psql skipped the API's check). */
+async function refuseProcessQuery(deps: DownloadDeps, config: EntityConfigRow, o: { tenantId: string; runId: string }): Promise<DownloadResult | undefined> {
+  const query = (config.queries as Queries).process?.query;
+  if (query === undefined) return undefined;
+  try {
+    parseDownloadQuery(query);
+    return undefined;
+  } catch (err) {
+    const error = (err as Error).message;
+    await logPhase(deps.db, { config, tenantId: o.tenantId, runId: o.runId, direction: 'OUT', phase: 'process', executedOn: 'hub', started: new Date(), error, message: 'process.query refused; nothing ran' });
+    return { status: 'failed', loaded: 0, merged: 0, error };
+  }
+}
+
+export async function runDownload(deps: DownloadDeps, config: EntityConfigRow, o: { tenantId: string; runId: string }): Promise<DownloadResult> {
   const q = config.queries as Queries;
+  const refused = await refuseProcessQuery(deps, config, o);
+  if (refused) return refused;
   const log = { config, tenantId: o.tenantId, runId: o.runId, direction: 'OUT' as const };
   const strategy = q.merge_strategy;
   const mergeSql = strategy ? undefined : q.post_process?.run_on === 'erp' && q.post_process.sql.includes('{temp_table}') ? q.post_process.sql : q.merge;
@@ -53,7 +81,7 @@ export async function runDownload(deps: { db: Kysely<Database>; erp: ErpRegistry
     const started = new Date();
     let r: { loaded: number; merged: number };
     try {
-      r = await pool.bulkLoadAndMerge({ table: config.entity_type.toLowerCase(), columns: q.schema.columns, rows: allRows(deps.db, o.tenantId, q.process.query), mergeSql, updateInsert });
+      r = await pool.bulkLoadAndMerge({ table: config.entity_type.toLowerCase(), columns: q.schema.columns, rows: allRows(deps.tenantDb ?? deps.db, o.tenantId, q.process.query), mergeSql, updateInsert });
     } catch (err) {
       await logPhase(deps.db, { ...log, phase: 'post_process', executedOn: 'erp', started, error: (err as Error).message, message: `load + ${verb} failed; the ERP transaction was rolled back` });
       throw err;

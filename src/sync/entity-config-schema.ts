@@ -5,6 +5,8 @@
  * `transform_rules.2.rule`), because operators edit these documents by hand.
  */
 import { z } from 'zod';
+import { downloadQueryProblem } from './download-query.ts';
+import { compileTenantPattern } from './tenant-pattern.ts';
 import { cronProblem } from './cron.ts';
 import { isTimeZone } from '../core/timezone.ts';
 
@@ -40,7 +42,44 @@ function sqlTypeProblem(type: string): string | undefined {
   return undefined;
 }
 
-const phase = z.object({ sql: sqlText, run_on: z.enum(['erp', 'hub']) }).strict();
+/**
+ * What a phase may do on our side (`run_on: "hub"`, seed 001's "destino" of an upload/pull): a
+ * closed list of named operations with parameters, carried out by our code with the tenant and
+ * entity as bound parameters (etl-phases.ts). Free SQL never runs on our PostgreSQL.
+ */
+export const hubOperationSchema = z.discriminatedUnion('op', [
+  /** Emit an `inbound.available` webhook for this entity (even when nothing changed), so the Hub re-reads it. */
+  z.object({ op: z.literal('notify_inbound_available') }).strict(),
+  /** Delete this entity's records marked DELETED more than `older_than_days` ago (nothing still queued for them). */
+  z.object({ op: z.literal('purge_deleted'), older_than_days: z.number().int().min(1).max(3650) }).strict(),
+  /** Delete this entity's sync_log lines older than `older_than_days`. */
+  z.object({ op: z.literal('purge_logs'), older_than_days: z.number().int().min(1).max(3650) }).strict(),
+]);
+export const HUB_OPERATIONS = hubOperationSchema.options.map((o) => o.shape.op.value);
+
+const HUB_SQL_REFUSED = `free SQL does not run on our database (run_on "hub"); use "operations": [{ "op": ${HUB_OPERATIONS.map((o) => `"${o}"`).join(' | ')}, … }] (docs/security.md), or run_on "erp" to run this SQL on your SQL Server`;
+
+/**
+ * A phase: `run_on: "erp"` runs `sql` on the customer's SQL Server with the customer's login;
+ * `run_on: "hub"` runs `operations`. Validated again at run time (a row planted with psql is refused there).
+ */
+export const phaseSchema = z
+  .object({ run_on: z.enum(['erp', 'hub']), sql: sqlText.optional(), operations: z.array(hubOperationSchema).min(1).max(20).optional() })
+  .strict()
+  .superRefine((p, ctx) => {
+    if (p.run_on === 'hub' && p.sql !== undefined) ctx.addIssue({ code: 'custom', path: ['sql'], message: HUB_SQL_REFUSED });
+    else if (p.run_on === 'hub' && !p.operations) ctx.addIssue({ code: 'custom', path: ['operations'], message: `required with run_on "hub": a list of ${HUB_OPERATIONS.join(', ')}` });
+    if (p.run_on === 'erp' && p.sql === undefined) ctx.addIssue({ code: 'custom', path: ['sql'], message: 'required with run_on "erp" (the SQL run on your SQL Server)' });
+    if (p.run_on === 'erp' && p.operations) ctx.addIssue({ code: 'custom', path: ['operations'], message: 'only with run_on "hub"; on the ERP write sql' });
+  })
+  // What the checks above guarantee, as a type: an ERP phase has its SQL, a hub phase its operations.
+  .transform((p) => p as { run_on: 'erp'; sql: string; operations?: undefined } | { run_on: 'hub'; sql?: undefined; operations: z.infer<typeof hubOperationSchema>[] });
+const phase = phaseSchema;
+
+/** The cursor parameter: `@lastSync`, or seed 001's `@ultimaSync`. */
+export const CURSOR_PARAM = /@(lastSync|ultimaSync)\b/i;
+export const CURSOR_SQL_TYPES = ['datetime', 'datetime2', 'date', 'datetimeoffset', 'int', 'bigint'] as const;
+
 
 export const queriesSchema = z
   .object({
@@ -49,15 +88,36 @@ export const queriesSchema = z
     find_existing: sqlText,
     insert: sqlText,
     insert_item: sqlText,
+    /** Header UPDATE of a document find_existing found; binds the mapped fields and @header_id (the ERP id). */
     update: sqlText,
+    /** How the lines of an updated document are written: `replace` = delete_items then insert_item per line, in the same ERP transaction. */
+    update_items: z.enum(['replace']),
+    /** Deletes a document's lines (@header_id) before the header `delete` or a `replace` of the lines. */
+    delete_items: sqlText,
+    /** Hub DELETE: binds the mapped fields and @header_id (null when find_existing found nothing or is absent). */
+    delete: sqlText,
     merge: sqlText,
     /** Seed 001's phases: `run_on` is its `ejecutarEn` (erp = the SQL Server, hub = our PostgreSQL). A phase that is absent is disabled. */
     pre_process: phase,
     post_process: phase,
-    /** Seed 001 download tables: what to read on our side (a SELECT, or the `parametros_maestros.tipo_campo=x` shorthand). */
-    process: z.object({ query: sqlText }).strict(),
+    /** Seed 001 download tables: what to read on our side — parsed, never run as SQL (download-query.ts). */
+    process: z.object({
+      query: z.union([sqlText, z.record(z.string(), z.unknown())]).superRefine((v, ctx) => {
+        const problem = downloadQueryProblem(v);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      }),
+    }).strict(),
     cursor: z
-      .object({ field: identifier, pk: identifier, lookback_seconds: z.number().int().min(0).max(31 * 86_400).default(0) })
+      .object({
+        field: identifier, pk: identifier, lookback_seconds: z.number().int().min(0).max(31 * 86_400).default(0),
+        /** SQL type of the cursor column, which `@lastSync` is bound with; absent = taken from the first run's result metadata. */
+        sql_type: z.enum(CURSOR_SQL_TYPES).optional(),
+        /** Cron of the full key-set comparison that finds deletes (an incremental read never sees them); default nightly. */
+        reconcile_frequency: z.string().max(100).superRefine((v, ctx) => {
+          const problem = cronProblem(v);
+          if (problem) ctx.addIssue({ code: 'custom', message: problem });
+        }).optional(),
+      })
       .strict(),
     /**
      * Download tables on an ERP without MERGE (Babelfish, old compatibility levels): instead of the
@@ -73,6 +133,8 @@ export const queriesSchema = z
         deactivate_missing: z.object({ column: identifier, value: z.union([z.number().int(), z.boolean(), z.string().max(200)]) }).strict().optional(),
       })
       .strict(),
+    /** Mass-delete guard: a snapshot that would delete more than this share of the live records deletes nothing (default 0.5). */
+    max_delete_share: z.number().min(0).max(1),
     schema: z
       .object({
         columns: z
@@ -95,8 +157,8 @@ export const queriesSchema = z
   .strict()
   .superRefine((q, ctx) => {
     // Mistakes the engine would only find at run time, on the customer's ERP.
-    if (q.select_since && !/@lastSync\b/i.test(q.select_since)) {
-      ctx.addIssue({ code: 'custom', path: ['select_since'], message: 'must use the @lastSync parameter (the cursor value)' });
+    if (q.select_since && !CURSOR_PARAM.test(q.select_since)) {
+      ctx.addIssue({ code: 'custom', path: ['select_since'], message: 'must use the @lastSync (or seed 001 @ultimaSync) parameter (the cursor value)' });
     }
     const columns = q.schema?.columns.map((c) => c.name);
     if (q.merge_strategy && !columns) ctx.addIssue({ code: 'custom', path: ['merge_strategy'], message: 'needs schema.columns (the downloaded columns)' });
@@ -107,7 +169,25 @@ export const queriesSchema = z
     if (q.insert_item && !/@header_id\b/i.test(q.insert_item)) {
       ctx.addIssue({ code: 'custom', path: ['insert_item'], message: "must use the @header_id parameter (the header's ERP id)" });
     }
+    // Without find_existing, an UPDATE cannot tell which ERP document it changes.
+    if (q.update && !q.find_existing) ctx.addIssue({ code: 'custom', path: ['update'], message: 'needs find_existing (to find the document to update)' });
+    if (q.update_items && !q.update) ctx.addIssue({ code: 'custom', path: ['update_items'], message: 'needs an update statement for the header' });
+    if (q.update_items === 'replace' && !(q.delete_items && q.insert_item)) {
+      ctx.addIssue({ code: 'custom', path: ['update_items'], message: "'replace' needs delete_items and insert_item" });
+    }
+    if (q.delete_items && !/@header_id\b/i.test(q.delete_items)) {
+      ctx.addIssue({ code: 'custom', path: ['delete_items'], message: "must use the @header_id parameter (the header's ERP id)" });
+    }
   });
+
+/**
+ * Declared type of a Hub field (outbound): payloads are checked against it on arrival, and dates
+ * are bound to the ERP as date/datetime2 parameters, never as strings a Spanish login would misread.
+ * `decimal` is a string like "1500.00" (never a JSON number: it would pass through a double).
+ */
+export const FIELD_TYPES = ['string', 'integer', 'decimal', 'boolean', 'date', 'datetime'] as const;
+export type FieldType = (typeof FIELD_TYPES)[number];
+const fieldTypes = z.record(z.string().min(1).max(128), z.enum(FIELD_TYPES));
 
 const hubField = z.string().min(1).max(128);
 /** ERP column (any name a result set can carry) → Hub field. */
@@ -124,35 +204,39 @@ export const fieldMappingSchema = z
   .object({
     erp_to_hub: erpToHub,
     hub_to_erp: hubToErp,
-    items: z.object({ from: hubField, mapping: hubToErp }).strict(),
+    /** Hub field → declared type (header fields; `items.types` for line fields). */
+    types: fieldTypes,
+    items: z.object({ from: hubField, mapping: hubToErp, types: fieldTypes.optional() }).strict(),
   })
   .partial()
-  .strict();
+  .strict()
+  .superRefine((m, ctx) => {
+    for (const [where, types, mapping] of [['types', m.types, m.hub_to_erp], ['items.types', m.items?.types, m.items?.mapping]] as const) {
+      for (const f of Object.keys(types ?? {})) {
+        if (!mapping || !(f in mapping)) ctx.addIssue({ code: 'custom', path: [...where.split('.'), f], message: `'${f}' is not a field of the mapping it types` });
+      }
+    }
+  });
 
 const field = z.string().min(1).max(128);
 // Any JSON value (the body was JSON already); z.unknown keeps the OpenAPI document free of recursive refs.
 const json = z.unknown();
 
-/** Nested quantifiers like `(a+)+` backtrack exponentially on a hostile value (ReDoS). */
-// A group holding an open-ended quantifier (+, *, {n,}) that is itself repeated; character
-// classes and escapes are skipped so `([+-]\d)+` and `(\d{3})+` pass.
-const NESTED_QUANTIFIER = /\((?:\[(?:[^\]\\]|\\.)*\]|\\.|[^()\\[])*?(?:[+*]|\{\d+,\d*\})(?:\[(?:[^\]\\]|\\.)*\]|\\.|[^()\\])*\)(?:[+*]|\{\d+,\d*\})/;
-
 const regexReplace = z
   .object({
     rule: z.literal('regex_replace'),
     field,
-    pattern: z.string().min(1).max(200).refine((p) => !NESTED_QUANTIFIER.test(p), 'nested quantifiers (catastrophic backtracking)'),
+    pattern: z.string().min(1).max(200),
     replacement: z.string().max(1000),
     flags: z.string().regex(/^[gimsu]*$/, 'flags among g, i, m, s, u').refine((f) => new Set(f).size === f.length, 'a flag is repeated').optional(),
   })
   .strict()
   .superRefine((r, ctx) => {
-    // Compiled here so a pattern that would throw on every record is refused at write time.
+    // Compiled here (RE2, linear time: no backreferences or lookarounds) so a pattern that would throw on every record is refused at write time.
     try {
-      new RegExp(r.pattern, r.flags ?? 'g');
+      compileTenantPattern(r.pattern, r.flags ?? 'g');
     } catch (e) {
-      ctx.addIssue({ code: 'custom', path: ['pattern'], message: `not a valid regular expression: ${(e as Error).message}` });
+      ctx.addIssue({ code: 'custom', path: ['pattern'], message: `not a valid RE2 regular expression (no backreferences or lookarounds): ${(e as Error).message}` });
     }
   });
 
@@ -204,7 +288,35 @@ export const entityConfigInputSchema = z
   })
   .strict();
 
+export interface ConfigWarning {
+  path: string;
+  message: string;
+}
+
+/** OUTPUT INSERTED.x with no INTO before the VALUES/SELECT it returns from. */
+const OUTPUT_LIST = /\bOUTPUT\s+(?:(?:INSERTED|DELETED)\.(?:\[[^\]]+\]|"[^"]+"|\w+)\s*,\s*)*(?:INSERTED|DELETED)\.(?:\[[^\]]+\]|"[^"]+"|\w+)\s+(\w+)/gi;
+const hasBareOutput = (sql: string) => [...sql.matchAll(OUTPUT_LIST)].some((m) => m[1]!.toUpperCase() !== 'INTO');
+
+/**
+ * What is valid but breaks on some SQL Server installations: saved, and reported back so the
+ * operator can fix it before it fails at a customer.
+ */
+export function configWarnings(queries: unknown): ConfigWarning[] {
+  const q = (queries ?? {}) as Record<string, unknown>;
+  return (['insert', 'insert_item', 'update', 'delete', 'delete_items'] as const).flatMap((key) =>
+    typeof q[key] === 'string' && hasBareOutput(q[key])
+      ? [{
+          path: `queries.${key}`,
+          message: 'OUTPUT without INTO fails with error 334 when the table has an enabled trigger (common on ERP document tables): '
+            + 'use DECLARE @t TABLE (id INT); INSERT … OUTPUT INSERTED.id INTO @t …; SELECT id FROM @t',
+        }]
+      : [],
+  );
+}
+
 export type Queries = z.infer<typeof queriesSchema>;
+export type Phase = z.infer<typeof phaseSchema>;
+export type HubOperation = z.infer<typeof hubOperationSchema>;
 export type FieldMapping = z.infer<typeof fieldMappingSchema>;
 export type TransformRule = z.infer<typeof transformRuleSchema>;
 export type EntityConfigInput = z.infer<typeof entityConfigInputSchema>;

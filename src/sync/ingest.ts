@@ -4,7 +4,7 @@
  * written at all), enqueues the changed ones for the Hub, and checkpoints sync_state.
  */
 import { channel } from 'node:diagnostics_channel';
-import { sql, type Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database, EntityConfigRow } from '../db/schema.ts';
 import type { SyncQueue } from '../queue/sync-queue.ts';
 import { payloadHash } from './canonical-json.ts';
@@ -113,6 +113,52 @@ async function checkpoint(
            last_entity_id = coalesce(excluded.last_entity_id, sync_state.last_entity_id),
            total_synced = sync_state.total_synced + excluded.total_synced, last_batch_size = excluded.last_batch_size,
            last_error = null, updated_at = now()`.execute(trx);
+}
+
+type StateKey = { tenantId: string; entityType: string; erpType: string };
+
+/** A full read starts: until commitCursor, the next run knows the snapshot is unfinished and reads it whole again. */
+export async function beginSnapshot(db: Kysely<Database>, k: StateKey): Promise<void> {
+  await sql`
+    insert into sync_state (tenant_id, entity_type, erp_type, direction, snapshot_started_at)
+    values (${k.tenantId}, ${k.entityType}, ${k.erpType}, 'IN', now())
+    on conflict (tenant_id, entity_type, erp_type, direction) do update set snapshot_started_at = now(), updated_at = now()`.execute(db);
+}
+
+/**
+ * The read completed: the cursor (max of everything read) is committed, the snapshot is done and
+ * the error cleared — in the transaction of the deletions, so neither is committed without the other.
+ */
+export async function commitCursor(trx: Transaction<Database>, k: StateKey, o: { cursor?: string; lastEntityId?: string; cursorSqlType?: string }): Promise<void> {
+  await sql`
+    insert into sync_state (tenant_id, entity_type, erp_type, direction, last_sync_at, last_timestamp, last_entity_id, cursor_sql_type)
+    values (${k.tenantId}, ${k.entityType}, ${k.erpType}, 'IN', now(), ${o.cursor ?? null}, ${o.lastEntityId ?? null}, ${o.cursorSqlType ?? null})
+    on conflict (tenant_id, entity_type, erp_type, direction) do update
+       set last_sync_at = now(), last_timestamp = coalesce(excluded.last_timestamp, sync_state.last_timestamp),
+           last_entity_id = coalesce(excluded.last_entity_id, sync_state.last_entity_id),
+           cursor_sql_type = coalesce(excluded.cursor_sql_type, sync_state.cursor_sql_type),
+           snapshot_started_at = null, last_error = null, updated_at = now()`.execute(trx);
+}
+
+/** A failed run leaves its reason in sync_state (a row is created when the very first run fails). */
+export async function recordPullError(db: Kysely<Database>, k: StateKey, error: string): Promise<void> {
+  await sql`
+    insert into sync_state (tenant_id, entity_type, erp_type, direction, last_error)
+    values (${k.tenantId}, ${k.entityType}, ${k.erpType}, 'IN', ${error})
+    on conflict (tenant_id, entity_type, erp_type, direction) do update set last_error = excluded.last_error, updated_at = now()`.execute(db);
+}
+
+/** How many live records the entity has, and how many of them a complete snapshot did not contain. */
+export async function countMissing(
+  trx: Transaction<Database>,
+  o: { tenantId: string; config: EntityConfigRow; seen: Set<string> },
+): Promise<{ live: number; gone: number }> {
+  const r = await sql<{ live: string; gone: string }>`
+    select count(*) as live, count(*) filter (where not (entity_id = any(${[...o.seen]}::text[]))) as gone
+      from sync_data
+     where tenant_id = ${o.tenantId} and entity_type = ${o.config.entity_type} and erp_type = ${o.config.erp_type}
+       and sync_direction = 'IN' and status <> 'DELETED'`.execute(trx);
+  return { live: Number(r.rows[0]!.live), gone: Number(r.rows[0]!.gone) };
 }
 
 /** Full snapshot read completely: records not in it are DELETED (version + 1) and a DELETE goes to the Hub. */

@@ -9,13 +9,15 @@ import type { Logger } from '../config/logger.ts';
 import type { Database, EntityConfigRow } from '../db/schema.ts';
 import { insertLogs } from '../db/sync-log.ts';
 import { findTenant } from '../db/tenants.ts';
+import type { ErpParamType } from '../erp/erp-params.ts';
 import type { ErpRegistry } from '../erp/erp-registry.ts';
 import type { SyncQueue } from '../queue/sync-queue.ts';
 import { emitWebhookEvents } from '../webhooks/events.ts';
-import { cursorText, lookBack, maxCursor } from './cursor.ts';
+import { cursorParams, cursorSqlTypeOf, cursorText, lookBack, maxCursor } from './cursor.ts';
 import type { Queries } from './entity-config-schema.ts';
 import { runPhase } from './etl-phases.ts';
-import { markMissingDeleted, prepareRecord, writeBatch, type PreparedRecord } from './ingest.ts';
+import { beginSnapshot, commitCursor, recordPullError, countMissing, markMissingDeleted, prepareRecord, writeBatch, type PreparedRecord } from './ingest.ts';
+import { clearRecordErrors, clearRecordErrorsNotIn, keepRecordErrors } from '../db/record-errors.ts';
 
 export const PULL_BATCH_SIZE = 1000;
 
@@ -38,7 +40,7 @@ export interface PullResult {
   error?: string;
 }
 
-export async function runPull(deps: PullDeps, o: { tenantId: string; configId: string; runId: string }): Promise<PullResult> {
+export async function runPull(deps: PullDeps, o: PullOptions & { configId: string }): Promise<PullResult> {
   const config = await deps.db.selectFrom('sync_entity_config').selectAll().where('id', '=', o.configId).where('tenant_id', '=', o.tenantId).executeTakeFirst();
   const empty = { read: 0, changed: 0, deleted: 0, errors: 0 };
   if (!config || !config.enabled || config.direction === 'OUT') return { status: 'skipped', mode: 'full', ...empty, error: 'configuration missing, disabled or outbound-only' };
@@ -54,58 +56,116 @@ export async function runPull(deps: PullDeps, o: { tenantId: string; configId: s
   });
 }
 
-async function pullLocked(deps: PullDeps, conn: Kysely<Database>, config: EntityConfigRow, o: { tenantId: string; runId: string }): Promise<PullResult> {
+/** The share of live records a snapshot may delete without an operator's confirmation. */
+export const DEFAULT_MAX_DELETE_SHARE = 0.5;
+
+export interface PullOptions {
+  tenantId: string;
+  runId: string;
+  /** `full` reads the whole snapshot even when a cursor exists (reconciliation: finds deletes). */
+  mode?: 'full';
+  /** The operator confirmed a snapshot that deletes more than the mass-delete guard allows. */
+  confirmDeletes?: boolean;
+}
+
+/** Refused by the mass-delete guard: nothing was deleted and the run is FAILED until an operator confirms. */
+export class MassDeleteError extends Error {}
+
+async function pullLocked(deps: PullDeps, conn: Kysely<Database>, config: EntityConfigRow, o: PullOptions): Promise<PullResult> {
   const started = new Date();
   const queries = config.queries as Queries;
   const tenant = await findTenant(conn, o.tenantId);
   const timeZone = tenant?.timezone ?? 'UTC';
+  const key = { tenantId: o.tenantId, entityType: config.entity_type, erpType: config.erp_type };
   const state = await conn.selectFrom('sync_state').selectAll()
     .where('tenant_id', '=', o.tenantId).where('entity_type', '=', config.entity_type).where('erp_type', '=', config.erp_type).where('direction', '=', 'IN')
     .executeTakeFirst();
-  const incremental = Boolean(queries.select_since && queries.cursor && state?.last_timestamp);
+  // A snapshot left unfinished (dropped connection, crash) is read again whole: only a complete one commits the cursor.
+  const incremental = Boolean(queries.select_since && queries.cursor && state?.last_timestamp && !state.snapshot_started_at && o.mode !== 'full');
   const mode: PullResult['mode'] = incremental ? 'incremental' : 'full';
   const result: PullResult = { status: 'completed', mode, read: 0, changed: 0, deleted: 0, errors: 0 };
   const seen = new Set<string>();
   const logs: { entityId: string | null; message: string }[] = [];
+  const pkColumn = config.primary_key ?? queries.cursor?.pk ?? '';
   try {
     await runPhase(deps, { config, tenantId: o.tenantId, phase: 'pre_process', runId: o.runId, direction: 'IN' });
+    // A full read without select_all runs select_since with a NULL cursor (seed 001's `@ultimaSync IS NULL`).
     const statement = incremental ? queries.select_since! : queries.select_all ?? queries.select_since;
     if (!statement) throw new Error(`${config.entity_type} has neither select_all nor select_since`);
-    const params = incremental ? { lastSync: { type: 'datetime2' as const, value: lookBack(state!.last_timestamp!, queries.cursor!.lookback_seconds ?? 0) } } : {};
+    const snapshot = !incremental && statement === queries.select_all;
+    if (!incremental) await beginSnapshot(conn, key);
+    const cursorType = queries.cursor?.sql_type ?? (state?.cursor_sql_type as ErpParamType | null) ?? 'datetime2';
+    const cursorValue = incremental ? lookBack(state!.last_timestamp!, queries.cursor!.lookback_seconds ?? 0) : null;
+    const params = statement === queries.select_all ? {} : cursorParams(statement, { type: cursorType, value: cursorValue });
     const pool = await deps.erp.forTenant(o.tenantId, config.erp_type);
     let batch: PreparedRecord[] = [];
+    let refused: { entityId: string; message: string }[] = [];
     let cursor: string | undefined;
     let lastId: string | undefined;
     const flush = async () => {
-      const records = batch;
-      batch = [];
-      const r = await conn.transaction().execute((trx) => writeBatch(trx, deps, { tenantId: o.tenantId, config, records, checkpoint: { cursor, lastEntityId: lastId }, readCount: records.length }));
+      const [records, errors] = [batch, refused];
+      [batch, refused] = [[], []];
+      // The cursor is not checkpointed per batch: a read cut short re-reads from the last committed
+      // cursor, and unchanged rows re-read produce no write and no queue item (hash compare).
+      const r = await conn.transaction().execute(async (trx) => {
+        await keepRecordErrors(trx, key, errors);
+        await clearRecordErrors(trx, key, records.map((x) => x.entityId));
+        return writeBatch(trx, deps, { tenantId: o.tenantId, config, records, readCount: records.length });
+      });
       result.changed += r.changed;
     };
-    for await (const raw of pool.query(statement, params, { name: incremental ? 'select_since' : 'select_all' })) {
+    // Without a configured type, the cursor column's own type is learnt from the result metadata and kept in sync_state.
+    let learntType: ErpParamType | undefined;
+    const onColumns = (cols: { name: string; type: string }[]) => {
+      const col = queries.cursor && cols.find((c) => c.name.toLowerCase() === queries.cursor!.field.toLowerCase());
+      learntType ??= col ? cursorSqlTypeOf(col.type) : undefined;
+    };
+    for await (const raw of pool.query(statement, params, { name: incremental ? 'select_since' : 'select_all', onColumns })) {
       result.read++;
+      const rawId = raw[pkColumn];
+      // Every key read counts as seen, converted or not: a refused record is an error, never a delete.
+      if (rawId !== undefined && rawId !== null && rawId !== '') seen.add(String(rawId));
       try {
         const rec = prepareRecord(raw, config, timeZone);
         batch.push(rec);
-        if (mode === 'full') seen.add(rec.entityId);
         if (queries.cursor) {
           cursor = maxCursor(cursor, cursorText(raw[queries.cursor.field]));
           lastId = rec.entityId;
         }
       } catch (err) {
         result.errors++;
-        logs.push({ entityId: raw[config.primary_key ?? ''] === undefined ? null : String(raw[config.primary_key ?? '']), message: (err as Error).message });
+        const entityId = rawId === undefined || rawId === null ? null : String(rawId);
+        logs.push({ entityId, message: (err as Error).message });
+        if (entityId) refused.push({ entityId, message: (err as Error).message });
+        // A refused row still moves the cursor: it stays listed in sync_record_error until it converts.
+        if (queries.cursor) cursor = maxCursor(cursor, cursorText(raw[queries.cursor.field]));
       }
-      if (batch.length >= (deps.batchSize ?? PULL_BATCH_SIZE)) await flush();
+      if (batch.length + refused.length >= (deps.batchSize ?? PULL_BATCH_SIZE)) await flush();
     }
     await flush();
-    // Only a snapshot read to its end says what is gone; a failed read never deletes.
-    if (mode === 'full') result.deleted = await conn.transaction().execute((trx) => markMissingDeleted(trx, deps, { tenantId: o.tenantId, config, seen }));
+    // The read is complete: deletions (a complete select_all only), then the cursor, in one transaction.
+    result.deleted = await conn.transaction().execute(async (trx) => {
+      let deleted = 0;
+      if (snapshot) {
+        const share = queries.max_delete_share ?? DEFAULT_MAX_DELETE_SHARE;
+        const { live, gone } = await countMissing(trx, { tenantId: o.tenantId, config, seen });
+        if (gone > 0 && gone > share * live && !o.confirmDeletes) {
+          throw new MassDeleteError(
+            `mass-delete guard: the snapshot would delete ${gone} of ${live} live ${config.entity_type} records (more than ${share * 100} %); nothing was deleted. ` +
+              `If the deletions are real, confirm with POST /api/v1/sync/run?entity=${config.entity_type}&mode=full&confirm_deletes=true`,
+          );
+        }
+        deleted = await markMissingDeleted(trx, deps, { tenantId: o.tenantId, config, seen });
+        await clearRecordErrorsNotIn(trx, key, seen);
+      }
+      await commitCursor(trx, key, { cursor, lastEntityId: lastId, cursorSqlType: queries.cursor?.sql_type ?? learntType });
+      return deleted;
+    });
     await runPhase(deps, { config, tenantId: o.tenantId, phase: 'post_process', runId: o.runId, direction: 'IN' });
   } catch (err) {
     result.status = 'failed';
     result.error = (err as Error).message;
-    await sql`update sync_state set last_error = ${result.error}, updated_at = now() where tenant_id = ${o.tenantId} and entity_type = ${config.entity_type} and erp_type = ${config.erp_type} and direction = 'IN'`.execute(conn);
+    await recordPullError(conn, key, result.error);
   }
   await insertLogs(conn, [
     ...logs.map((l) => ({ tenant_id: o.tenantId, entity_type: config.entity_type, entity_id: l.entityId, action: 'PULL', direction: 'IN' as const, status: 'FAILED' as const, message: `record skipped: ${l.message}` })),

@@ -1,8 +1,16 @@
 /**
  * Hub → ERP: the worker's handler for every ERP-bound item. In ONE ERP transaction:
- * find_existing (found → that document is the one, nothing inserted), else the header `insert`
- * (its OUTPUT gives the ERP id) and one `insert_item` per line with @header_id. Then the ERP id
- * is stored on sync_queue (by the worker) and on sync_data (here, in the batch transaction).
+ * - CREATE: find_existing (found → that document is the one, nothing inserted), else the header
+ *   `insert` (its OUTPUT gives the ERP id) and one `insert_item` per line with @header_id.
+ * - UPDATE/UPSERT: as CREATE when the document is not in the ERP yet; when it is, the header
+ *   `update` (@header_id = its ERP id) and, when the payload carries lines, `update_items`:
+ *   `replace` = `delete_items` then `insert_item` per line.
+ * - DELETE: `delete_items` (when configured) and `delete`, with @header_id from find_existing.
+ * Actions the config cannot carry out are refused on arrival (src/http/outbound-payload.ts); the
+ * PermanentErrors below only guard configs edited after an item was accepted.
+ * Then the ERP id is stored on sync_queue (by the worker) and on sync_data (here, in the batch
+ * transaction). Fields declared `date`/`datetime` are bound as date/datetime2 parameters: a string
+ * would be parsed by the login's DATEFORMAT (a Spanish login reads '2026-03-01' as 3 January).
  */
 import { sql } from 'kysely';
 import type { Executor } from '../db/connect.ts';
@@ -14,7 +22,7 @@ import type { ErpParams } from '../erp/erp-params.ts';
 import { PermanentError } from '../queue/errors.ts';
 import type { PushContext, PushResult } from '../queue/push-worker.ts';
 import { payloadHash } from './canonical-json.ts';
-import type { FieldMapping, Queries, TransformRule } from './entity-config-schema.ts';
+import type { FieldMapping, FieldType, Queries, TransformRule } from './entity-config-schema.ts';
 import { applyTransforms, mapHubToErp, type Row } from './transforms.ts';
 
 const PARAM_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,100}$/;
@@ -24,6 +32,23 @@ function params(row: Row): ErpParams {
   for (const [k, v] of Object.entries(row)) {
     if (!PARAM_NAME.test(k)) throw new PermanentError(`mapped field '${k}' is not a valid SQL parameter name`);
     out[k] = v;
+  }
+  return out;
+}
+
+/** Hub field types → the ERP parameter names they are bound as (through the mapping). */
+function paramTypes(mapping: Record<string, string> | undefined, types: Partial<Record<string, FieldType>> | undefined): Map<string, FieldType> {
+  return new Map(Object.entries(types ?? {}).flatMap(([hub, type]) => (mapping?.[hub] ? [[mapping[hub], type!] as const] : [])));
+}
+
+/** Dates as typed parameters (language-neutral); everything else as before (decimals stay exact strings). */
+function typed(row: Row, types: Map<string, FieldType>): Row {
+  const out: Row = { ...row };
+  for (const [k, v] of Object.entries(row)) {
+    const t = types.get(k);
+    if (v === null || v === undefined) continue;
+    if (t === 'date') out[k] = { type: 'date', value: v };
+    else if (t === 'datetime') out[k] = { type: 'datetime2', value: v };
   }
   return out;
 }
@@ -41,29 +66,58 @@ export function createErpPushHandler(deps: { db: Executor; erp: ErpRegistry }) {
     const config = await findEntityConfig(db, item.tenant_id, item.entity_type, 'OUT');
     if (!config) throw new PermanentError(`${item.entity_type} is not configured for outbound sync (tenant ${item.tenant_id})`);
     const q = config.queries as Queries;
-    if (item.action === 'DELETE') throw new PermanentError(`${item.entity_type}: the ERP does not accept deletions from the Hub (no delete statement configured)`);
-    if (!q.insert) throw new PermanentError(`${item.entity_type} has no insert statement configured`);
+    if (item.action === 'DELETE' && !q.delete) throw new PermanentError(`${item.entity_type}: the ERP does not accept deletions from the Hub (no delete statement configured)`);
+    if (item.action !== 'DELETE' && !q.insert) throw new PermanentError(`${item.entity_type} has no insert statement configured`);
     const tz = (await findTenant(db, item.tenant_id))?.timezone ?? 'UTC';
     const mapping = config.field_mapping as FieldMapping;
     const { header: mapped, items: lines } = mapHubToErp(item.payload as Row, mapping);
     // Every mapped parameter is bound, NULL when the Hub did not send it: SQL naming @x must find @x.
-    const header = { ...nulls(mapping.hub_to_erp), ...applyTransforms(mapped, config.transform_rules as TransformRule[], { timeZone: tz }) };
-    const items = lines.map((l) => ({ ...nulls(mapping.items?.mapping), ...l }));
+    const header = typed(
+      { ...nulls(mapping.hub_to_erp), ...applyTransforms(mapped, config.transform_rules as TransformRule[], { timeZone: tz }) },
+      paramTypes(mapping.hub_to_erp, mapping.types),
+    );
+    const lineTypes = paramTypes(mapping.items?.mapping, mapping.items?.types);
+    const items = lines.map((l) => typed({ ...nulls(mapping.items?.mapping), ...l }, lineTypes));
+    // An UPDATE without the lines array leaves the ERP's lines alone; with it (even empty), they are replaced.
+    const sentLines = mapping.items !== undefined && Array.isArray((item.payload as Row)[mapping.items.from]);
     const pool = await deps.erp.forTenant(item.tenant_id, config.erp_type);
 
     const written = await pool.transaction(async (tx) => {
-      if (q.find_existing) {
-        const existing = firstValue((await tx.execute(q.find_existing, params(header), { name: 'find_existing' })).rows);
-        if (existing) return { id: existing, existed: true, lines: 0 };
+      const insertLines = async (id: string) => {
+        if (items.length && !q.insert_item) throw new PermanentError(`${item.entity_type} has lines but no insert_item statement`);
+        for (const [n, line] of items.entries()) {
+          await tx.execute(q.insert_item!, params({ ...line, renglon: line.renglon ?? n + 1, header_id: id }), { name: 'insert_item' });
+        }
+      };
+      const existing = q.find_existing ? firstValue((await tx.execute(q.find_existing, params(header), { name: 'find_existing' })).rows) : undefined;
+      if (item.action === 'DELETE') {
+        if (q.delete_items && existing) await tx.execute(q.delete_items, params({ header_id: existing }), { name: 'delete_items' });
+        const res = await tx.execute(q.delete!, params({ ...header, header_id: existing ?? null }), { name: 'delete' });
+        return { id: existing ?? null, existed: existing !== undefined, lines: 0, deleted: res.rowsAffected };
+      }
+      if (existing) {
+        // A CREATE retried after its commit finds its own document: nothing to change.
+        if (item.action === 'CREATE') return { id: existing, existed: true, lines: 0 };
+        if (!q.update) throw new PermanentError(`${item.entity_type}: the document exists in the ERP and the config has no update statement`);
+        await tx.execute(q.update, params({ ...header, header_id: existing }), { name: 'update' });
+        if (!sentLines) return { id: existing, existed: true, lines: 0, updated: true };
+        if (q.update_items !== 'replace' || !q.delete_items) throw new PermanentError(`${item.entity_type}: lines sent but no update_items strategy configured`);
+        await tx.execute(q.delete_items, params({ header_id: existing }), { name: 'delete_items' });
+        await insertLines(existing);
+        return { id: existing, existed: true, lines: items.length, updated: true };
       }
       const id = firstValue((await tx.execute(q.insert!, params(header), { name: 'insert' })).rows);
-      if (!id) throw new PermanentError(`${item.entity_type}: the insert statement returned no id (add OUTPUT INSERTED.<id>)`);
-      if (items.length && !q.insert_item) throw new PermanentError(`${item.entity_type} has lines but no insert_item statement`);
-      for (const [n, line] of items.entries()) {
-        await tx.execute(q.insert_item!, params({ ...line, renglon: line.renglon ?? n + 1, header_id: id }), { name: 'insert_item' });
-      }
+      if (!id) throw new PermanentError(`${item.entity_type}: the insert statement returned no id (add OUTPUT INSERTED.<id> INTO @t, then SELECT from @t)`);
+      await insertLines(id);
       return { id, existed: false, lines: items.length };
     });
+
+    if (item.action === 'DELETE') {
+      await sql`
+        update sync_data set status = 'DELETED', payload_hash = ${payloadHash(item.payload)}, synced_at = now(), updated_at = now()
+         where tenant_id = ${item.tenant_id} and entity_type = ${item.entity_type} and erp_type = ${config.erp_type} and entity_id = ${item.entity_id}`.execute(db);
+      return { externalId: written.id, response: { erp_id: written.id, existed: written.existed, deleted: 'deleted' in written ? written.deleted : 0 } };
+    }
 
     await sql`
       insert into sync_data (tenant_id, config_id, entity_type, erp_type, entity_id, payload, payload_hash, sync_direction, status, external_id, synced_at)
@@ -72,6 +126,9 @@ export function createErpPushHandler(deps: { db: Executor; erp: ErpRegistry }) {
       on conflict (tenant_id, entity_type, erp_type, entity_id) do update
          set payload = excluded.payload, payload_hash = excluded.payload_hash, external_id = excluded.external_id, status = 'SYNCED',
              version = sync_data.version + (case when sync_data.payload_hash = excluded.payload_hash then 0 else 1 end), synced_at = now(), updated_at = now()`.execute(db);
-    return { externalId: written.id, response: { erp_id: written.id, already_existed: written.existed, lines: written.lines } };
+    return {
+      externalId: written.id!,
+      response: { erp_id: written.id, already_existed: written.existed, updated: 'updated' in written ? written.updated : false, lines: written.lines },
+    };
   };
 }

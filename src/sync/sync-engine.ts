@@ -12,15 +12,33 @@ import type { PushHandlerRegistration } from '../queue/push-worker.ts';
 import type { SyncQueue } from '../queue/sync-queue.ts';
 import type { Keyring } from '../security/secret-box.ts';
 import { isDownloadTable } from './agent-config.ts';
+import { cronProblem, cronShortestGapSeconds } from './cron.ts';
+import type { Queries } from './entity-config-schema.ts';
 import { runDownload } from './download.ts';
 import { runPull } from './pull.ts';
 import { createErpPushHandler } from './push-erp.ts';
+import { createTenantDb, createTenantGate, TENANT_LIMITS_DEFAULT, type TenantLimits } from './tenant-limits.ts';
+
+/** Cron of the reconciliation (full read) of an entity with a cursor when its config sets none: nightly. */
+export const DEFAULT_RECONCILE_FREQUENCY = '30 2 * * *';
 
 /** How often schedules are compared with the configs, ms (config changes need no restart). */
 export const SCHEDULE_RECONCILE_MS = 30_000;
 
-export function createSyncEngine(o: { db: Kysely<Database>; boss: PgBoss; queue: SyncQueue; keyring: Keyring; logger: Logger }) {
+export function createSyncEngine(o: {
+  db: Kysely<Database>;
+  boss: PgBoss;
+  queue: SyncQueue;
+  keyring: Keyring;
+  logger: Logger;
+  limits?: TenantLimits;
+  /** With it, download reads get their own bounded pool with timeouts (TENANT_POOL_MAX, TENANT_*_TIMEOUT_MS). */
+  databaseUrl?: string;
+}) {
   const erp = createErpRegistry({ db: o.db, keyring: o.keyring });
+  const limits = o.limits ?? TENANT_LIMITS_DEFAULT;
+  const gate = createTenantGate(limits);
+  const tenantDb = o.databaseUrl ? createTenantDb(o.databaseUrl, limits, (err) => o.logger.warn({ err }, 'idle tenant-pool connection lost')) : undefined;
   let timer: NodeJS.Timeout | undefined;
 
   async function reconcile(): Promise<void> {
@@ -32,8 +50,23 @@ export function createSyncEngine(o: { db: Kysely<Database>; boss: PgBoss; queue:
       .select(['c.direction', 'c.queries', 'c.enabled', 'c.entity_type', 'c.erp_type', 'c.primary_key', 'c.source_table', 'c.timestamp_field', 'c.field_mapping', 'c.transform_rules', 'c.created_at', 'c.updated_at'])
       .where('c.sync_frequency', 'is not', null)
       .execute()
-      .then((rows) => rows.filter((c) => c.direction !== 'OUT' || isDownloadTable({ ...c, tenant_id: c.tenant_id, sync_frequency: c.sync_frequency })));
-    const r = await reconcilePullSchedules(o.boss, configs.map((c) => ({ configId: c.id, tenantId: c.tenant_id, cron: c.sync_frequency!, timeZone: c.timezone })));
+      .then((rows) => rows.filter((c) => c.direction !== 'OUT' || isDownloadTable({ ...c, tenant_id: c.tenant_id, sync_frequency: c.sync_frequency })))
+      // The API refuses these at write time; a row written with psql is not scheduled either.
+      .then((rows) => rows.filter((c) => {
+        const ok = !cronProblem(c.sync_frequency!) && cronShortestGapSeconds(c.sync_frequency!) >= limits.minScheduleSeconds;
+        if (!ok) o.logger.warn({ tenant: c.tenant_id, config: c.id, cron: c.sync_frequency }, 'not scheduled: invalid cron or more often than MIN_SCHEDULE_SECONDS');
+        return ok;
+      }));
+    const wanted = configs.flatMap((c) => {
+      const pull = { configId: c.id, tenantId: c.tenant_id, cron: c.sync_frequency!, timeZone: c.timezone };
+      const q = c.queries as Queries;
+      // An incremental read never sees a deleted row: entities with a cursor also get a full key-set comparison.
+      const reconcileRun = q.cursor && q.select_all && c.direction !== 'OUT'
+        ? [{ ...pull, key: `${c.id}/reconcile`, mode: 'full' as const, cron: q.cursor.reconcile_frequency ?? DEFAULT_RECONCILE_FREQUENCY }]
+        : [];
+      return [pull, ...reconcileRun];
+    });
+    const r = await reconcilePullSchedules(o.boss, wanted);
     if (r.scheduled || r.removed) o.logger.info(r, 'pull schedules updated');
   }
 
@@ -44,9 +77,27 @@ export function createSyncEngine(o: { db: Kysely<Database>; boss: PgBoss; queue:
     ],
     async start(): Promise<void> {
       await o.boss.work<PullJobData>(PULL_QUEUE, { batchSize: 1, localConcurrency: 2, pollingIntervalSeconds: 2, notifyPollingIntervalSeconds: 5 }, async ([job]) => {
-        const config = await o.db.selectFrom('sync_entity_config').selectAll().where('id', '=', job!.data.configId).where('tenant_id', '=', job!.data.tenantId).executeTakeFirst();
-        if (config && isDownloadTable(config)) await runDownload({ db: o.db, erp, logger: o.logger }, config, { tenantId: config.tenant_id, runId: job!.id });
-        else await runPull({ db: o.db, queue: o.queue, boss: o.boss, erp, logger: o.logger }, { ...job!.data, runId: job!.id });
+        // A tenant beyond its share of pull slots does not hold one waiting: its job is queued again shortly.
+        const release = gate.tryAcquire('pull', job!.data.tenantId);
+        if (!release) {
+          await o.queue.deferPull(o.db, { ...job!.data, runId: job!.data.runId ?? job!.id }, limits.pullRetrySeconds);
+          o.logger.info({ tenant: job!.data.tenantId, config: job!.data.configId, retryInSeconds: limits.pullRetrySeconds }, 'pull deferred: tenant at TENANT_PULLS_IN_FLIGHT');
+          return;
+        }
+        let failure: string | undefined;
+        try {
+          const config = await o.db.selectFrom('sync_entity_config').selectAll().where('id', '=', job!.data.configId).where('tenant_id', '=', job!.data.tenantId).executeTakeFirst();
+          const runId = job!.data.runId ?? job!.id;
+          if (config && isDownloadTable(config)) await runDownload({ db: o.db, tenantDb: tenantDb?.db, erp, logger: o.logger, boss: o.boss }, config, { tenantId: config.tenant_id, runId });
+          else {
+            const result = await runPull({ db: o.db, queue: o.queue, boss: o.boss, erp, logger: o.logger }, { ...job!.data, runId });
+            if (result.status === 'failed') failure = result.error ?? 'pull failed';
+          }
+        } finally {
+          release();
+        }
+        // A failed job is retried with backoff when it came from a schedule (SCHEDULED_PULL_RETRY).
+        if (failure !== undefined) throw new Error(failure);
       });
       await reconcile().catch((err: unknown) => o.logger.warn({ err }, 'schedule reconcile failed'));
       timer = setInterval(() => void reconcile().catch((err: unknown) => o.logger.warn({ err }, 'schedule reconcile failed')), SCHEDULE_RECONCILE_MS);
@@ -55,8 +106,10 @@ export function createSyncEngine(o: { db: Kysely<Database>; boss: PgBoss; queue:
     async stop(): Promise<void> {
       clearInterval(timer);
       await erp.closeAll();
+      await tenantDb?.close();
     },
     reconcile,
     erp,
+    gate,
   };
 }

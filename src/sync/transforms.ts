@@ -6,6 +6,7 @@
  * Numbers stay exact decimal strings (`"1234.50"` is never `1234.5`): money must not pass through
  * a double, and the string keeps the ERP's scale so the payload hash does not flap.
  */
+import { compileTenantPattern, type TenantPattern } from './tenant-pattern.ts';
 import type { FieldMapping, TransformRule } from './entity-config-schema.ts';
 import { normalizeDecimal, roundDecimal } from '../core/decimal.ts';
 import { fromWallTime, toZonedIso } from '../core/timezone.ts';
@@ -75,10 +76,10 @@ function toBoolean(v: unknown, trueValues: string[] | undefined, field: string):
 }
 
 /** Compiled once per rule object: a pull applies the same rules to every row. */
-const compiled = new WeakMap<object, RegExp>();
-function regexOf(r: Extract<TransformRule, { rule: 'regex_replace' }>): RegExp {
+const compiled = new WeakMap<object, TenantPattern>();
+function regexOf(r: Extract<TransformRule, { rule: 'regex_replace' }>): TenantPattern {
   let re = compiled.get(r);
-  if (!re) compiled.set(r, (re = new RegExp(r.pattern, r.flags ?? 'g')));
+  if (!re) compiled.set(r, (re = compileTenantPattern(r.pattern, r.flags ?? 'g')));
   return re;
 }
 
@@ -117,7 +118,7 @@ function applyRule(out: Row, r: TransformRule, timeZone: string): void {
       else if (r.default !== undefined) put(out, r.field, r.default);
       return;
     }
-    case 'regex_replace': if (typeof v === 'string') put(out, r.field, v.replace(regexOf(r), r.replacement)); return;
+    case 'regex_replace': if (typeof v === 'string') put(out, r.field, regexOf(r).replace(v, r.replacement)); return;
     case 'concat': put(out, r.field, r.fields.map((f) => out[f]).filter((x) => x !== null && x !== undefined && x !== '').join(r.separator ?? ' ')); return;
     case 'substring': if (typeof v === 'string') put(out, r.field, r.length === undefined ? v.slice(r.start) : v.slice(r.start, r.start + r.length)); return;
   }

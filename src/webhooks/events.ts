@@ -3,9 +3,11 @@ import { randomUUID } from 'node:crypto';
 import type { PgBoss } from 'pg-boss';
 import type { Executor } from '../db/connect.ts';
 import { insertWebhookJobs } from '../queue/jobs.ts';
+import type { OnDeadLeases } from '../queue/lease.ts';
 
-export const WEBHOOK_EVENT_TYPES = ['sync.completed', 'sync.failed', 'inbound.available'] as const;
-export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
+import type { WebhookEventType } from '../contract/webhook-events.ts';
+
+export type { WebhookEventType };
 
 export interface WebhookEvent {
   tenantId: string;
@@ -30,4 +32,18 @@ export async function emitWebhookEvents(db: Executor, boss: PgBoss, events: Webh
     });
   await insertWebhookJobs(boss, db, jobs);
   return jobs.length;
+}
+
+/** The queue's `onDeadLeases` hook: each Hub-bound item that went DEAD becomes an `inbound.dead` event. */
+export function announceDeadLeases(boss: PgBoss): OnDeadLeases {
+  return (db, dead) =>
+    emitWebhookEvents(
+      db,
+      boss,
+      dead.map((r) => ({
+        tenantId: r.tenant_id,
+        type: 'inbound.dead' as const,
+        data: { sync_id: r.id, entity_type: r.entity_type, entity_id: r.entity_id, action: r.action, leases: r.retry_count, error: 'lease expired before the consumer acknowledged it' },
+      })),
+    ).then(() => undefined);
 }

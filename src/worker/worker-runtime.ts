@@ -14,8 +14,12 @@ import { createSyncQueue } from '../queue/sync-queue.ts';
 import type { Keyring } from '../security/secret-box.ts';
 import { createWebhookDeliverer } from '../webhooks/deliver.ts';
 import { createSyncEngine } from '../sync/sync-engine.ts';
-import { emitWebhookEvents, type WebhookEvent } from '../webhooks/events.ts';
+import { tenantLimitsFrom } from '../sync/tenant-limits.ts';
+import { announceDeadLeases, emitWebhookEvents, type WebhookEvent } from '../webhooks/events.ts';
 import type { SettledItem } from '../queue/push-worker.ts';
+import { hostname } from 'node:os';
+import { beatWorker, removeWorkerHeartbeat } from '../db/worker-heartbeat.ts';
+import { evaluateAlerts } from '../alerts/evaluate.ts';
 
 /** sync.completed / sync.failed for an item the Hub sent. */
 function outcomeEvent(s: SettledItem): WebhookEvent {
@@ -41,8 +45,8 @@ export async function startWorkerRuntime(opts: {
   await boss.start();
   await ensureQueues(boss);
   const timing = { ...JOB_TIMING_DEFAULT, expireInSeconds: env.JOB_EXPIRE_SECONDS };
-  const queue = createSyncQueue({ boss, timing });
-  const engine = createSyncEngine({ db: opts.db, boss, queue, keyring: opts.keyring, logger });
+  const queue = createSyncQueue({ boss, timing, onDeadLeases: announceDeadLeases(boss) });
+  const engine = createSyncEngine({ db: opts.db, boss, queue, keyring: opts.keyring, logger, limits: tenantLimitsFrom(env), databaseUrl: opts.databaseUrl });
   const push = createPushWorker({
     db: opts.db, boss, logger, handlers: [...opts.handlers, ...engine.pushHandlers()], concurrency: env.WORKER_CONCURRENCY, batchSize: env.WORKER_BATCH_SIZE,
     backoff: { baseMs: env.RETRY_BASE_MS, factor: env.RETRY_FACTOR, capMs: env.RETRY_CAP_MS }, timing,
@@ -59,6 +63,19 @@ export async function startWorkerRuntime(opts: {
     queue.reclaimExpiredLeases(opts.db).catch((err: unknown) => logger.warn({ err }, 'lease sweep failed'));
   }, LEASE_SWEEP_MS);
   sweep.unref();
+  // Liveness for /health: a row refreshed on a timer, removed on a clean stop (a killed worker goes stale).
+  const me = { workerId: crypto.randomUUID(), hostname: hostname(), pid: process.pid, startedAt: new Date() };
+  const beat = () => beatWorker(opts.db, me).catch((err: unknown) => logger.warn({ err }, 'worker heartbeat failed'));
+  await beat();
+  const heartbeat = setInterval(beat, env.WORKER_HEARTBEAT_SECONDS * 1000);
+  heartbeat.unref();
+  const alerts = setInterval(() => {
+    evaluateAlerts(opts.db, boss).then(
+      (r) => (r.raised || r.resolved ? logger.warn(r, 'alerts changed') : undefined),
+      (err: unknown) => logger.warn({ err }, 'alert evaluation failed'),
+    );
+  }, env.ALERT_EVALUATE_SECONDS * 1000);
+  alerts.unref();
   return {
     boss,
     queue,
@@ -66,6 +83,9 @@ export async function startWorkerRuntime(opts: {
     /** Stops taking work, lets in-flight batches finish (jobs not finished in time are redelivered later). */
     async stop(): Promise<void> {
       clearInterval(sweep);
+      clearInterval(heartbeat);
+      clearInterval(alerts);
+      await removeWorkerHeartbeat(opts.db, me.workerId).catch((err: unknown) => logger.warn({ err }, 'could not remove the worker heartbeat'));
       await boss.stop({ graceful: true, timeout: 7000 });
       await engine.stop();
     },

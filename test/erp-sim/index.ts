@@ -22,6 +22,8 @@ export interface ErpSimulatorOptions {
   tls?: 'off' | 'strict';
   /** Result columns (by name) sent as legacy VARCHAR in code page 1252 instead of NVARCHAR. */
   legacyVarcharColumns?: string[];
+  /** The login's default language, e.g. 'Español' (DATEFORMAT dmy) — unless the client sends SET LANGUAGE / SET DATEFORMAT. */
+  defaultLanguage?: string;
   log?: (line: string) => void;
 }
 

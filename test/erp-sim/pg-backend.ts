@@ -4,7 +4,7 @@
  * stream through a server-side cursor, results are described with SQL Server wire types.
  */
 import pg from 'pg';
-import { isQuery, rewriteTsql, UnsupportedSqlError } from './sql-rewrite.ts';
+import { isQuery, parameterTargets, rewriteTsql, tableVariableTable, UnsupportedSqlError } from './sql-rewrite.ts';
 import type { Column } from './tds-tokens.ts';
 import type { ColumnKind, TypeInfo } from './tds-types.ts';
 import { pgTypeOf } from './tds-types.ts';
@@ -44,9 +44,12 @@ export interface Param {
   value: string | Buffer | null;
 }
 
+// DATETIME keeps microseconds: a value written through a datetime parameter is stored at its true
+// 1/300 s tick (.007 is .006667), so comparing it with a datetime2 parameter behaves as on SQL
+// Server 2016+ (compatibility level 130: full precision), where a row at the cursor can compare as smaller.
 const SETUP = `
 DO $$ BEGIN
-  IF NOT EXISTS (SELECT 1 FROM pg_type WHERE typname = 'datetime') THEN CREATE DOMAIN datetime AS timestamp(3); END IF;
+  IF NOT EXISTS (SELECT 1 FROM pg_type WHERE typname = 'datetime') THEN CREATE DOMAIN datetime AS timestamp(6); END IF;
   IF NOT EXISTS (SELECT 1 FROM pg_type WHERE typname = 'legacy_varchar') THEN CREATE DOMAIN legacy_varchar AS text; END IF;
   IF NOT EXISTS (SELECT 1 FROM pg_type WHERE typname = 'tsql_bit') THEN CREATE DOMAIN tsql_bit AS smallint CHECK (VALUE IN (0, 1)); END IF;
   IF NOT EXISTS (SELECT 1 FROM pg_type WHERE typname = 'tsql_money') THEN CREATE DOMAIN tsql_money AS numeric(19,4); END IF;
@@ -67,6 +70,8 @@ export class PgBackend {
   private running = false;
   /** How the current statement spells its identifiers (PostgreSQL folds unquoted names to lower case). */
   private spelling = new Map<string, string>();
+  /** Table variables declared on this connection (see sql-rewrite.ts tableVariableTable). */
+  private tableVariables = new Set<string>();
 
   private constructor(private readonly client: pg.Client, private readonly databaseUrl: string, private readonly legacyColumns: Set<string>) {}
 
@@ -102,6 +107,8 @@ export class PgBackend {
   async reset(): Promise<void> {
     if (this.inTransaction) await this.rollback();
     await this.client.query('DISCARD TEMP');
+    this.tableVariables.clear();
+    this.dateFormat = this.loginDateFormat;
   }
 
   async begin(): Promise<void> {
@@ -122,8 +129,17 @@ export class PgBackend {
 
   /** Runs one T-SQL statement; rows go to `sink`; returns the row count (undefined for DDL). */
   async execute(tsql: string, params: Param[], sink: ResultSink): Promise<number | undefined> {
+    params = await this.applyDateFormat(tsql, params);
     const declared = new Map(params.map((p) => [p.name, pgTypeOf(p.type)]));
-    const { sql, params: order } = rewriteTsql(tsql, declared, { database: this.database });
+    const { sql, params: order, declaresTableVariable, bareOutputTarget } = rewriteTsql(tsql, declared, { database: this.database, tableVariables: this.tableVariables });
+    if (declaresTableVariable) {
+      // A table variable lives for one batch on SQL Server; here the next DECLARE starts it afresh.
+      await this.client.query(`DROP TABLE IF EXISTS pg_temp.${tableVariableTable(declaresTableVariable)}`);
+      this.tableVariables.add(declaresTableVariable);
+    }
+    if (bareOutputTarget && (await this.hasEnabledTrigger(bareOutputTarget))) {
+      throw new SqlServerError(334, `The target table '${bareOutputTarget.replace(/"/g, '')}' of the DML statement cannot have any enabled triggers if the statement contains an OUTPUT clause without INTO clause.`);
+    }
     this.spelling = spellings(tsql);
     const byName = new Map(params.map((p) => [p.name, p.value]));
     const values = order.map((n) => byName.get(n) ?? null);
@@ -148,6 +164,59 @@ export class PgBackend {
     } finally {
       this.running = false;
     }
+  }
+
+  /** The session's DATEFORMAT (SET DATEFORMAT / SET LANGUAGE; us_english = mdy). */
+  dateFormat = 'mdy';
+  /** The login's default language's DATEFORMAT, restored by a connection reset. */
+  private loginDateFormat = 'mdy';
+
+  /** The login's default language (a Spanish login starts in dmy unless the client sets its own). */
+  setLoginLanguage(language: string): void {
+    this.setLanguage(language);
+    this.loginDateFormat = this.dateFormat;
+  }
+
+  /** `SET LANGUAGE x` sets the DATEFORMAT of that language (the simulator knows English and the dmy languages of our customers). */
+  setLanguage(language: string): void {
+    const l = language.replace(/^N?'|'$/g, '').toLowerCase();
+    this.dateFormat = /^(us_english|english)$/.test(l) ? 'mdy' : /^(español|spanish|british|français|french|italiano|italian|deutsch|german|português|portuguese)$/.test(l) ? 'dmy' : this.dateFormat;
+  }
+
+  /**
+   * SQL Server reads a string 'YYYY-MM-DD[ hh:mm…]' converted to datetime/smalldatetime by the
+   * DATEFORMAT: under dmy it is year-day-month ('2026-03-01' = 3 January; '2026-11-23' fails with
+   * 242). date/datetime2 columns and typed parameters are not affected, nor ISO with 'T'.
+   */
+  private async applyDateFormat(tsql: string, params: Param[]): Promise<Param[]> {
+    if (this.dateFormat !== 'dmy') return params;
+    const targets = parameterTargets(tsql);
+    if (targets.length === 0) return params;
+    const out = [...params];
+    for (const target of targets) {
+      const i = out.findIndex((p) => p.name === target.param);
+      const p = out[i];
+      if (!p || typeof p.value !== 'string' || pgTypeOf(p.type) !== '') continue;
+      const m = /^(\d{4})-(\d{1,2})-(\d{1,2})(\s+\d{1,2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?)?$/.exec(p.value.trim());
+      if (!m) continue;
+      const table = target.table.split('.').map((x) => (x.startsWith('"') ? x : x.toLowerCase())).join('.');
+      const column = target.column.startsWith('"') ? target.column.slice(1, -1) : target.column.toLowerCase();
+      const r = await this.client.query(
+        `select t.typname from pg_attribute a join pg_type t on t.oid = a.atttypid where a.attrelid = to_regclass($1) and a.attname = $2`, [table, column]);
+      if (r.rows[0]?.typname !== 'datetime') continue;
+      const [y, day, month] = [m[1]!, Number(m[2]), Number(m[3])];
+      const valid = month >= 1 && month <= 12 && day >= 1 && day <= new Date(Date.UTC(Number(y), month, 0)).getUTCDate();
+      if (!valid) throw new SqlServerError(242, 'The conversion of a nvarchar data type to a datetime data type resulted in an out-of-range value.');
+      out[i] = { ...p, value: `${y}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}${m[4] ?? ''}` };
+    }
+    return out;
+  }
+
+  /** Whether `table` (as written in the statement) has an enabled user trigger in the backing PostgreSQL database. */
+  private async hasEnabledTrigger(table: string): Promise<boolean> {
+    const name = table.split('.').map((p) => (p.startsWith('"') ? p : p.toLowerCase())).join('.');
+    const r = await this.client.query(`select 1 from pg_trigger where tgrelid = to_regclass($1) and not tgisinternal and tgenabled <> 'D' limit 1`, [name]);
+    return (r.rowCount ?? 0) > 0;
   }
 
   /** Inserts bulk-loaded rows (already decoded to text) into `table`. */

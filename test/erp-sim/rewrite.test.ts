@@ -93,3 +93,15 @@ t.test('a batch splits at top-level semicolons only', async (t) => {
   t.same(splitBatch("SELECT 'it''s;' AS x"), ["SELECT 'it''s;' AS x"], "doubled quotes stay inside the literal");
   t.same(splitBatch('  ;  '), []);
 });
+
+t.test('DECLARE @t TABLE and INSERT … OUTPUT INSERTED.c INTO @t (the form that works with triggers)', async (t) => {
+  const decl = rewriteTsql('DECLARE @t TABLE (IdOC INT)');
+  t.equal(decl.sql, 'CREATE TEMP TABLE "tablevar_t" (IdOC INT)');
+  t.equal(decl.declaresTableVariable, 't');
+  const vars = new Set(['t']);
+  const ins = rewriteTsql('INSERT INTO OC (Numero) OUTPUT INSERTED.IdOC INTO @t VALUES (@n)', new Map([['n', '']]), { tableVariables: vars });
+  t.equal(ins.sql, 'WITH erp_sim_output AS (INSERT INTO OC (Numero) VALUES ($1) RETURNING IdOC) INSERT INTO "tablevar_t" SELECT * FROM erp_sim_output');
+  t.equal(ins.bareOutputTarget, undefined);
+  t.equal(rewriteTsql('SELECT IdOC FROM @t', new Map(), { tableVariables: vars }).sql, 'SELECT IdOC FROM "tablevar_t"');
+  t.equal(rewriteTsql('INSERT INTO OC (Numero) OUTPUT INSERTED.IdOC VALUES (@n)', new Map([['n', '']])).bareOutputTarget, 'OC', 'the bare form names its table (334 when it has a trigger)');
+});

@@ -45,6 +45,8 @@ export async function runBatch(ctx: BatchContext, sql: string, params: Param[], 
   const { writer } = ctx;
   const doneToken = (status: number, count?: number) => (rpc ? tok.doneInProc(status, count) : tok.done(status, count));
   const statements = splitBatch(sql);
+  // A SET inside sp_executesql (a parameterised request) lasts until that call returns, as on SQL Server.
+  const dateFormatBefore = ctx.backend.dateFormat;
   let status: number = tok.DONE_STATUS.FINAL;
   try {
     if (failNext) throw new SqlServerError(failNext.number, failNext.message);
@@ -63,13 +65,21 @@ export async function runBatch(ctx: BatchContext, sql: string, params: Param[], 
     const env = e.transactionRolledBack ? ctx.transactionRolledBack() : Buffer.alloc(0);
     await writer.write(Buffer.concat([env, tok.errorToken(e.number, e.message, e.cls), doneToken(tok.DONE_STATUS.ERROR)]));
   }
+  if (rpc) ctx.backend.dateFormat = dateFormatBefore;
   if (rpc) await writer.write(Buffer.concat([tok.returnStatus(status === tok.DONE_STATUS.ERROR ? 1 : 0), tok.doneProc(status)]));
   return true;
 }
 
 /** One statement: its rows (if any) are written; returns its row count, or 'dropped'. */
 async function runStatement(ctx: BatchContext, statement: string, params: Param[]): Promise<number | undefined | 'dropped'> {
-  if (ONLY_SETS.test(statement)) return undefined;
+  if (ONLY_SETS.test(statement)) {
+    // The options that change how strings become dates; the others are acknowledged and ignored.
+    for (const m of statement.matchAll(/\bset\s+(dateformat|language)\s+([^;\n]+?)\s*(?:;|\n|$)/gi)) {
+      if (m[1]!.toLowerCase() === 'language') ctx.backend.setLanguage(m[2]!.trim());
+      else if (/^(mdy|dmy|ymd|ydm|myd|dym)$/i.test(m[2]!.trim())) ctx.backend.dateFormat = m[2]!.trim().toLowerCase();
+    }
+    return undefined;
+  }
   if (TRANSACTION_TEXT.test(statement)) {
     throw new SqlServerError(102, `not supported by the ERP simulator: ${statement.split(/\s+/).slice(0, 2).join(' ')} as SQL text (use the TDS transaction manager request, e.g. tedious beginTransaction/commitTransaction/rollbackTransaction)`, 15);
   }

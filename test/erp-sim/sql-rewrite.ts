@@ -17,7 +17,14 @@ export interface Rewritten {
   sql: string;
   /** Parameter names in $n order (without @). */
   params: string[];
+  /** `DECLARE @x TABLE (…)`: the table variable it declares (the backend drops an older one first). */
+  declaresTableVariable?: string;
+  /** `INSERT INTO t … OUTPUT INSERTED.c` without INTO: t, which SQL Server refuses (334) when t has a trigger. */
+  bareOutputTarget?: string;
 }
+
+/** A table variable `@x` is emulated by the session temporary table "tablevar_x". */
+export const tableVariableTable = (name: string) => `"tablevar_${name.toLowerCase()}"`;
 
 /** T-SQL column types in CREATE TABLE → PostgreSQL (domains keep the legacy wire types on the way back). */
 const TYPE_REWRITES: [RegExp, string][] = [
@@ -96,6 +103,8 @@ const SERVER_PROPERTIES: Record<string, string> = {
 /** Session facts some rewrites need (`DB_NAME()` answers the login database). */
 export interface RewriteContext {
   database?: string;
+  /** Table variables declared earlier on this connection (names without @). */
+  tableVariables?: ReadonlySet<string>;
 }
 
 export function rewriteTsql(input: string, declared: Map<string, string> = new Map(), context: RewriteContext = {}): Rewritten {
@@ -114,6 +123,15 @@ export function rewriteTsql(input: string, declared: Map<string, string> = new M
 
   // CAST(x AS MONEY | SMALLMONEY): the exact tsql domains, not PostgreSQL's 2-decimal money type.
   code = code.replace(/(\bCAST\s*\([^()]*?\bAS\s+)(SMALL)?MONEY\b/gi, (_m, head: string, small: string | undefined) => `${head}${small ? 'tsql_smallmoney' : 'tsql_money'}`);
+  // DECLARE @x TABLE (cols) → CREATE TEMP TABLE "tablevar_x" (cols); @x elsewhere → "tablevar_x"
+  const tableVar = /^DECLARE\s+@(\w+)\s+TABLE\s*(\([\s\S]*\))$/i.exec(code);
+  const declaresTableVariable = tableVar?.[1]?.toLowerCase();
+  if (tableVar) {
+    code = `CREATE TEMP TABLE ${tableVariableTable(tableVar[1]!)} ${tableVar[2]}`;
+    for (const [re, to] of TYPE_REWRITES) code = code.replace(re, to);
+  }
+  const tableVariables = new Set([...(context.tableVariables ?? []), ...(declaresTableVariable ? [declaresTableVariable] : [])]);
+  code = code.replace(/@(\w+)/g, (m, name: string) => (tableVariables.has(name.toLowerCase()) && !declared.has(name) ? tableVariableTable(name) : m));
 
   if (/^CREATE\s+TABLE\b/i.test(code)) {
     code = code.replace(/^CREATE\s+TABLE\s+(IF\s+NOT\s+EXISTS\s+)?#/i, (_m, ine: string | undefined) => `CREATE TEMP TABLE ${ine ?? ''}#`);
@@ -141,6 +159,13 @@ export function rewriteTsql(input: string, declared: Map<string, string> = new M
     code = `UPDATE ${table} AS ${alias} SET ${assignments}${source ? ` FROM ${source}${sourceAlias ? ` AS ${sourceAlias}` : ''}` : ''}${conditions ? ` WHERE ${conditions}` : ''}`;
   }
 
+  // INSERT … OUTPUT INSERTED.a INTO @t [(c)] VALUES/SELECT … → WITH o AS (INSERT … RETURNING a) INSERT INTO "tablevar_t" [(c)] SELECT * FROM o
+  const outputInto = /^(INSERT\s+INTO\s+[\s\S]*?)\s+OUTPUT\s+((?:INSERTED\.(?:\w+|"[^"]+")\s*,?\s*)+)\s+INTO\s+("tablevar_\w+")(\s*\([^)]*\))?\s+((?:VALUES|SELECT)\b[\s\S]*)$/i.exec(code);
+  if (outputInto) {
+    const cols = outputInto[2]!.replace(/INSERTED\./gi, '').trim().replace(/,$/, '');
+    code = `WITH erp_sim_output AS (${outputInto[1]} ${outputInto[5]} RETURNING ${cols}) INSERT INTO ${outputInto[3]}${outputInto[4] ?? ''} SELECT * FROM erp_sim_output`;
+  }
+  const bareOutputTarget = outputInto ? undefined : /^INSERT\s+INTO\s+([\w."]+)[\s\S]*?\s+OUTPUT\s+INSERTED\./i.exec(code)?.[1];
   // INSERT … OUTPUT INSERTED.a, INSERTED.b VALUES/SELECT … → INSERT … VALUES/SELECT … RETURNING a, b
   const output = /^(INSERT\s+INTO\s+[\s\S]*?)\s+OUTPUT\s+((?:INSERTED\.(?:\w+|"[^"]+")\s*,?\s*)+)\s+((?:VALUES|SELECT)\b[\s\S]*)$/i.exec(code);
   if (output) code = `${output[1]} ${output[3]} RETURNING ${output[2]!.replace(/INSERTED\./gi, '').trim().replace(/,$/, '')}`;
@@ -178,10 +203,32 @@ export function rewriteTsql(input: string, declared: Map<string, string> = new M
     return type ? `$${n + 1}::${type}` : `$${n + 1}`;
   });
 
-  return { sql: code.replace(PLACEHOLDER, (_m, n: string) => literal(n)), params };
+  return { sql: code.replace(PLACEHOLDER, (_m, n: string) => literal(n)), params, declaresTableVariable, bareOutputTarget };
 }
 
 /** `SELECT …` / `WITH …`: statements whose rows can be streamed through a server-side cursor. */
 export function isQuery(pgSql: string): boolean {
-  return /^\s*(SELECT|WITH|VALUES|TABLE)\b/i.test(pgSql) && !/^\s*SELECT\b[\s\S]*\bINTO\b\s+(TEMP|"#)/i.test(pgSql);
+  return /^\s*(SELECT|WITH|VALUES|TABLE)\b/i.test(pgSql) && !/^\s*WITH\s+erp_sim_output\b/i.test(pgSql) && !/^\s*SELECT\b[\s\S]*\bINTO\b\s+(TEMP|"#)/i.test(pgSql);
+}
+
+/**
+ * Which table column each bare `@param` is written to, for `INSERT INTO t (cols) [OUTPUT … INTO @x]
+ * VALUES (…)` and `UPDATE t SET c = @p, …` (values that are not a bare parameter are skipped).
+ * The simulator uses it to parse character parameters bound into datetime columns by the
+ * session's DATEFORMAT, as SQL Server does.
+ */
+export function parameterTargets(tsql: string): { table: string; column: string; param: string }[] {
+  const clean = tsql.trim().replace(/\[([^\]]+)\]/g, '"$1"');
+  const ins = /^INSERT\s+INTO\s+([\w."]+)\s*\(([^)]*)\)\s*(?:OUTPUT\s[\s\S]*?)?VALUES\s*\(([\s\S]*)\)\s*;?$/i.exec(clean);
+  if (ins) {
+    const cols = ins[2]!.split(',').map((c) => c.trim());
+    const vals = ins[3]!.split(',').map((v) => v.trim());
+    return cols.flatMap((column, i) => {
+      const p = /^@(\w+)$/.exec(vals[i] ?? '');
+      return p ? [{ table: ins[1]!, column, param: p[1]! }] : [];
+    });
+  }
+  const upd = /^UPDATE\s+([\w."]+)\s+SET\s+([\s\S]*?)(?:\s+WHERE\b[\s\S]*)?$/i.exec(clean);
+  if (upd) return [...upd[2]!.matchAll(/([\w"]+)\s*=\s*@(\w+)\b(?!\s*[-+*/(])/g)].map((m) => ({ table: upd[1]!, column: m[1]!, param: m[2]! }));
+  return [];
 }

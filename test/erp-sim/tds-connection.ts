@@ -26,6 +26,8 @@ export interface ConnectionOptions {
   user: string;
   password: string;
   legacyVarcharColumns?: string[];
+  /** The login's default language, e.g. 'Español' (its DATEFORMAT is dmy); default us_english. */
+  defaultLanguage?: string;
   log?: (line: string) => void;
   faults: Faults;
 }
@@ -128,6 +130,7 @@ export function handleConnection(socket: Socket, o: ConnectionOptions): void {
       return;
     }
     backend = await PgBackend.open(o.databaseUrl, o.legacyVarcharColumns);
+    if (o.defaultLanguage) backend.setLoginLanguage(o.defaultLanguage);
     if (socket.destroyed) return void backend.close();
     const database = l.database || 'master';
     backend.database = database;

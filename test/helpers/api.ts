@@ -7,6 +7,8 @@ import { createTenant } from '../../src/db/tenants.ts';
 import { buildApp } from '../../src/http/app.ts';
 import { createSyncQueue, type SyncQueue } from '../../src/queue/sync-queue.ts';
 import { generateApiKey } from '../../src/security/api-key.ts';
+import { announceDeadLeases, emitWebhookEvents } from '../../src/webhooks/events.ts';
+import { createTenantDb, TENANT_LIMITS_DEFAULT, type TenantLimits } from '../../src/sync/tenant-limits.ts';
 import { createKeyring } from '../../src/security/secret-box.ts';
 import { TEST_SECRET_KEY } from './processes.ts';
 import { createTestDatabase, type TestDatabase } from './db.ts';
@@ -24,7 +26,7 @@ export interface TestApi {
   snapshot(): Promise<Record<string, string>>;
 }
 
-export async function startTestApi(t: { teardown(fn: () => unknown): void }, opts: { bodyLimit?: number; rateLimitPerMinute?: number } = {}): Promise<TestApi> {
+export async function startTestApi(t: { teardown(fn: () => unknown): void }, opts: { bodyLimit?: number; rateLimitPerMinute?: number; limits?: TenantLimits; tenantPool?: boolean; metricsToken?: string } = {}): Promise<TestApi> {
   const db = await createTestDatabase(t);
   for (const id of ['acme', 'other']) await createTenant(db.db, { id, name: id.toUpperCase(), timezone: 'America/Argentina/Buenos_Aires' });
   for (const tenant of ['acme', 'other']) {
@@ -45,8 +47,11 @@ export async function startTestApi(t: { teardown(fn: () => unknown): void }, opt
     otherHub: (await key('other', 'hub')).raw, otherAdmin: (await key('other', 'admin')).raw, revoked: revoked.raw,
   };
   const boss = await startTestBoss(t, db.url);
-  const queue = createSyncQueue({ boss });
-  const app = await buildApp({ db: db.db, logger: silentLogger, queue, keyring: createKeyring(TEST_SECRET_KEY), bodyLimit: opts.bodyLimit ?? 5 * 1024 * 1024, rateLimitPerMinute: opts.rateLimitPerMinute ?? 100_000 });
+  const queue = createSyncQueue({ boss, onDeadLeases: announceDeadLeases(boss) });
+  // The server's separate pool for tenant-shaped reads, with its timeouts (src/bin/server.ts does the same).
+  const tenantDb = opts.tenantPool ? createTenantDb(db.url, opts.limits ?? TENANT_LIMITS_DEFAULT, () => {}) : undefined;
+  if (tenantDb) t.teardown(() => tenantDb.close());
+  const app = await buildApp({ db: db.db, logger: silentLogger, queue, keyring: createKeyring(TEST_SECRET_KEY), bodyLimit: opts.bodyLimit ?? 5 * 1024 * 1024, rateLimitPerMinute: opts.rateLimitPerMinute ?? 100_000, limits: opts.limits, tenantDb: tenantDb?.db, emitWebhookEvents: (executor, events) => emitWebhookEvents(executor, boss, events), metricsToken: opts.metricsToken });
   const base = await app.listen({ host: '127.0.0.1', port: 0 });
   t.teardown(() => app.close());
 

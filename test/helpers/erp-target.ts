@@ -34,9 +34,9 @@ interface Teardown {
 const SIM_PASSWORD = 'Sim-Passw0rd!';
 const DEFAULT_ZONE = 'America/Argentina/Buenos_Aires';
 
-export async function simulatorTarget(t: Teardown, opts: { tls?: 'off' | 'strict'; legacyVarcharColumns?: string[]; timeZone?: string } = {}): Promise<ErpTarget> {
+export async function simulatorTarget(t: Teardown, opts: { tls?: 'off' | 'strict'; legacyVarcharColumns?: string[]; timeZone?: string; defaultLanguage?: string } = {}): Promise<ErpTarget> {
   const db = await createTestDatabase(t, { empty: true });
-  const sim = await startErpSimulator({ databaseUrl: db.url, user: 'hub_sync', password: SIM_PASSWORD, tls: opts.tls, legacyVarcharColumns: opts.legacyVarcharColumns });
+  const sim = await startErpSimulator({ databaseUrl: db.url, user: 'hub_sync', password: SIM_PASSWORD, tls: opts.tls, legacyVarcharColumns: opts.legacyVarcharColumns, defaultLanguage: opts.defaultLanguage });
   const options: ErpConnectionOptions = {
     host: '127.0.0.1', port: sim.port, database: 'axioma', user: 'hub_sync', password: SIM_PASSWORD,
     encrypt: opts.tls === 'strict' ? 'strict' : 'off', trustServerCertificate: true, serverCertificatePem: sim.certificatePem, timeZone: opts.timeZone ?? DEFAULT_ZONE,

@@ -38,12 +38,13 @@ t.test('enqueue', async (t) => {
     t.same(await consistencyProblems(db), []);
   });
 
-  t.test('the same idempotency key returns the existing item and creates nothing', async (t) => {
+  t.test('the same idempotency key and body returns the existing item and creates nothing; another body is refused', async (t) => {
     const a = await queue.enqueue(db, po({ entityId: 'IK-1', idempotencyKey: 'hub-123' }));
     const before = [await count(), await jobs()];
-    const b = await queue.enqueue(db, po({ entityId: 'IK-1', idempotencyKey: 'hub-123', payload: { changed: true } }));
+    const b = await queue.enqueue(db, po({ entityId: 'IK-1', idempotencyKey: 'hub-123' }));
     t.equal(b.id, a.id);
     t.equal(b.created, false);
+    await t.rejects(queue.enqueue(db, po({ entityId: 'IK-1', idempotencyKey: 'hub-123', payload: { changed: true } })), { name: 'IdempotencyKeyReusedError' });
     t.same([await count(), await jobs()], before);
     const c = await queue.enqueue(db, po({ tenantId: 'other', entityId: 'IK-1', idempotencyKey: 'hub-123' }));
     t.not(c.id, a.id, 'keys are per tenant');

@@ -56,7 +56,7 @@ t.test('psql seeds: idempotent, and every seeded row is a valid config', async (
       t.match(q, { select_all: /^SELECT /, select_since: /@lastSync/, cursor: { field: /./, pk: /./, lookback_seconds: 300 } }, `${r.erp_type}/${r.entity_type}: incremental`);
     }
     if (r.direction === 'OUT') {
-      t.match(q, { insert: /OUTPUT INSERTED\.\w+/, insert_item: /@header_id/, find_existing: /@numero/ }, `${r.erp_type}/${r.entity_type}: idempotent ERP write`);
+      t.match(q, { insert: /OUTPUT INSERTED\.\w+ INTO @\w+/, insert_item: /@header_id/, find_existing: /@numero/ }, `${r.erp_type}/${r.entity_type}: idempotent ERP write`);
       t.match(r.field_mapping, { hub_to_erp: {}, items: { from: 'items' } });
     } else t.match(r.field_mapping, { erp_to_hub: {} });
   }

@@ -112,6 +112,19 @@ export function registerAdminRoutes(app: FastifyInstance, deps: { db: Executor; 
     };
   });
 
+  r.get('/api/v1/sync/dead', {
+    config: admin,
+    schema: {
+      summary: 'DEAD items (e.g. inbound items the Hub never acknowledged), newest first; POST /sync/retry/:id retries one',
+      tags: ['admin'], security: SECURITY,
+      querystring: z.object({ destination: z.enum(['HUB', 'ERP']).optional(), entity_type: entityParam.optional(), limit: z.coerce.number().int().min(1).max(500).default(100) }).strict(),
+      response: { 200: z.object({ items: z.array(z.object({ destination: z.string(), entity_type: z.string(), entity_id: z.string(), action: z.string(), sync_id: z.string(), status: z.string(), external_id: z.string().nullable(), error_message: z.string().nullable(), retry_count: z.number().int(), created_at: z.string(), updated_at: z.string() })) }), ...protectedErrors },
+    },
+  }, async (req) => {
+    const rows = await deps.queue.listDead(deps.db, tenantOf(req), { destination: req.query.destination, entityType: req.query.entity_type, limit: req.query.limit });
+    return { items: rows.map((r) => ({ destination: r.destination, entity_type: r.entity_type, entity_id: r.entity_id, action: r.action, ...statusView(r) })) };
+  });
+
   r.post('/api/v1/sync/retry/:id', {
     config: admin,
     schema: {

@@ -15,10 +15,13 @@ import type { SyncQueue } from '../../queue/sync-queue.ts';
 import { openSecret, type Keyring } from '../../security/secret-box.ts';
 import { sealForAgent } from '../../security/agent-envelope.ts';
 import { agentConfigState, isDownloadTable } from '../../sync/agent-config.ts';
-import { DownloadQueryError, readDownloadRows } from '../../sync/download-source.ts';
+import { DownloadQueryError, DownloadTimeoutError, readDownloadRows } from '../../sync/download-source.ts';
 import type { Queries } from '../../sync/entity-config-schema.ts';
+import { runUploadPostProcess } from '../../sync/etl-phases.ts';
+import type { EmitWebhookEvents } from '../../sync/hub-operations.ts';
 import { prepareRecord, writeBatch, type PreparedRecord } from '../../sync/ingest.ts';
-import { ForbiddenError, NotFoundError, ValidationError } from '../errors.ts';
+import type { TenantGate, TenantLimits } from '../../sync/tenant-limits.ts';
+import { AppError, ForbiddenError, LimitExceededError, NotFoundError, ValidationError } from '../errors.ts';
 import { protectedErrors, SECURITY } from '../schemas.ts';
 
 const tenantParam = z.object({ tenantId: z.string().min(1).max(63) });
@@ -43,7 +46,10 @@ const logEntry = z.object({
   metadatos: z.record(z.string(), z.unknown()).optional(), fechaInicio: z.iso.datetime({ offset: true }), fechaFin: z.iso.datetime({ offset: true }).optional(),
 });
 
-export function registerAgentRoutes(app: FastifyInstance, deps: { db: Kysely<Database>; queue: SyncQueue; keyring: Keyring }): void {
+export function registerAgentRoutes(
+  app: FastifyInstance,
+  deps: { db: Kysely<Database>; queue: SyncQueue; keyring: Keyring; tenant: { limits: TenantLimits; gate: TenantGate; db: Kysely<Database> }; emitWebhookEvents?: EmitWebhookEvents },
+): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const agent = { scopes: ['agent' as const] };
 
@@ -69,10 +75,14 @@ export function registerAgentRoutes(app: FastifyInstance, deps: { db: Kysely<Dat
       summary: 'Rows read by the agent from the ERP; same path as a pull (unchanged rows are not rewritten). gzip bodies accepted.',
       tags: ['agent'], security: SECURITY, params: tenantParam,
       body: z.object({ tabla: z.string().min(1).max(128), data: z.array(z.record(z.string(), z.unknown())).max(100_000), timestamp: z.iso.datetime({ offset: true }).optional() }),
-      response: { 200: z.object({ success: z.literal(true), tabla: z.string(), registrosInsertados: z.number().int(), registrosSinCambios: z.number().int(), timestamp: z.string() }), ...protectedErrors },
+      response: { 200: z.object({ success: z.literal(true), tabla: z.string(), registrosInsertados: z.number().int(), registrosSinCambios: z.number().int(), timestamp: z.string(), post_process: z.object({ estado: z.enum(['exitoso', 'error']), mensaje: z.string().optional() }).optional() }), ...protectedErrors },
     },
   }, async (req) => {
     const tenantId = agentTenant(req);
+    if (req.body.data.length > deps.tenant.limits.maxUploadRows) {
+      throw new LimitExceededError(413, `${req.body.data.length} rows in one upload; the maximum is ${deps.tenant.limits.maxUploadRows} (MAX_UPLOAD_ROWS): send smaller batches`, [{ path: 'body.data', message: `at most ${deps.tenant.limits.maxUploadRows} rows` }]);
+    }
+    return deps.tenant.gate.run('upload', tenantId, async () => {
     const configs = await deps.db.selectFrom('sync_entity_config').selectAll().where('tenant_id', '=', tenantId).where('enabled', '=', true).where('direction', 'in', ['IN', 'BOTH']).execute();
     const config = findTable(configs, req.body.tabla);
     if (!config) throw new NotFoundError(`upload table ${req.body.tabla}`);
@@ -92,7 +102,10 @@ export function registerAgentRoutes(app: FastifyInstance, deps: { db: Kysely<Dat
       const batch = records.slice(i, i + UPLOAD_BATCH);
       changed += (await deps.db.transaction().execute((trx) => writeBatch(trx, deps, { tenantId, config, records: batch, readCount: batch.length }))).changed;
     }
-    return { success: true as const, tabla: req.body.tabla, registrosInsertados: changed, registrosSinCambios: records.length - changed, timestamp: new Date().toISOString() };
+    // Seed 001: the backend runs a post_process whose ejecutarEn is "destino" (our side) after storing the rows.
+    const postProcess = await runUploadPostProcess({ db: deps.db, emit: deps.emitWebhookEvents }, { config, tenantId, runId: req.id });
+    return { success: true as const, tabla: req.body.tabla, registrosInsertados: changed, registrosSinCambios: records.length - changed, timestamp: new Date().toISOString(), ...postProcess };
+    });
   });
 
   r.get('/api/sync/download/:tenantId', {
@@ -112,9 +125,11 @@ export function registerAgentRoutes(app: FastifyInstance, deps: { db: Kysely<Dat
     const offset = Number(req.query.cursor ?? 0);
     let data: Record<string, unknown>[];
     try {
-      data = await readDownloadRows(deps.db, { tenantId, query: q.process?.query ?? '', offset, limit: DOWNLOAD_PAGE + 1 });
+      // On the tenant pool (bounded, with timeouts), within the tenant's share of downloads.
+      data = await deps.tenant.gate.run('download', tenantId, () => readDownloadRows(deps.tenant.db, { tenantId, query: q.process?.query ?? '', offset, limit: DOWNLOAD_PAGE + 1 }));
     } catch (err) {
       if (err instanceof DownloadQueryError) throw new ValidationError(err.message, [{ path: 'queries.process.query', message: err.message }]);
+      if (err instanceof DownloadTimeoutError) throw new AppError(503, err.code, err.message);
       throw err;
     }
     const more = data.length > DOWNLOAD_PAGE;

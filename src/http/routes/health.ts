@@ -1,21 +1,41 @@
 import { sql } from 'kysely';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Executor } from '../../db/connect.ts';
+import { latestWorkerBeat } from '../../db/worker-heartbeat.ts';
 
 /** How long the health probe waits for PostgreSQL before calling the service degraded. */
 const PROBE_TIMEOUT_MS = 2000;
+const WORKER_STALE_DEFAULT_SECONDS = 45;
 
-/** `GET …/health` under both API prefixes: 200 ok when the database answers, 503 degraded otherwise. */
-export function registerHealthRoutes(app: FastifyInstance, deps: { db: Executor }): void {
-  const handler = async (_req: unknown, reply: { status(code: number): { send(body: unknown): unknown } }) => {
-    const ok = await Promise.race([
-      sql`select 1`.execute(deps.db).then(() => true, () => false),
-      new Promise<boolean>((r) => setTimeout(() => r(false), PROBE_TIMEOUT_MS).unref()),
-    ]);
-    return ok
-      ? reply.status(200).send({ success: true, status: 'ok' })
-      : reply.status(503).send({ success: false, status: 'degraded', error: { code: 'DATABASE_UNAVAILABLE', message: 'PostgreSQL does not answer', details: null } });
-  };
-  app.get('/api/v1/sync/health', handler);
-  app.get('/api/sync/health', handler);
+const withTimeout = <T>(p: Promise<T>, fallback: T) =>
+  Promise.race([p.catch(() => fallback), new Promise<T>((r) => setTimeout(() => r(fallback), PROBE_TIMEOUT_MS).unref())]);
+
+/**
+ * Readiness: `GET /api/v1/sync/health` — 200 when PostgreSQL answers AND a worker beat within
+ * WORKER_STALE_SECONDS, 503 otherwise, with the worker's last heartbeat either way.
+ * Liveness: `GET /api/v1/sync/health/live` — 200 while the process serves HTTP (restart it otherwise).
+ * `GET /api/sync/health` (seed 001's agent path) keeps its shape: the agent only needs the server and its database.
+ */
+export function registerHealthRoutes(app: FastifyInstance, deps: { db: Executor; workerStaleSeconds?: number }): void {
+  const staleSeconds = deps.workerStaleSeconds ?? WORKER_STALE_DEFAULT_SECONDS;
+  const dbUp = () => withTimeout(sql`select 1`.execute(deps.db).then(() => true), false);
+  const degraded = (reply: FastifyReply, code: string, message: string, extra: object = {}) =>
+    reply.status(503).send({ success: false, status: 'degraded', ...extra, error: { code, message, details: null } });
+
+  const agentHandler = async (_req: unknown, reply: FastifyReply) =>
+    (await dbUp()) ? reply.status(200).send({ success: true, status: 'ok' }) : degraded(reply, 'DATABASE_UNAVAILABLE', 'PostgreSQL does not answer');
+
+  app.get('/api/v1/sync/health', { schema: { summary: 'Readiness: database and worker heartbeat (503 when either is gone)', tags: ['health'] } }, async (_req, reply) => {
+    if (!(await dbUp())) return degraded(reply, 'DATABASE_UNAVAILABLE', 'PostgreSQL does not answer', { database: 'unavailable', worker: null });
+    const beat = await withTimeout(latestWorkerBeat(deps.db), undefined);
+    const worker = beat
+      ? { status: beat.ageSeconds <= staleSeconds ? 'ok' : 'gone', last_heartbeat: beat.beatAt.toISOString(), age_seconds: Math.round(beat.ageSeconds), stale_after_seconds: staleSeconds }
+      : { status: 'gone', last_heartbeat: null, age_seconds: null, stale_after_seconds: staleSeconds };
+    if (worker.status !== 'ok') {
+      return degraded(reply, 'WORKER_GONE', beat ? `no worker heartbeat for ${worker.age_seconds} s (limit ${staleSeconds} s): start or restart the worker` : 'no worker is running: start the worker', { database: 'ok', worker });
+    }
+    return reply.status(200).send({ success: true, status: 'ok', database: 'ok', worker });
+  });
+  app.get('/api/v1/sync/health/live', { schema: { summary: 'Liveness: the process serves HTTP', tags: ['health'] } }, async () => ({ success: true, status: 'ok' }));
+  app.get('/api/sync/health', agentHandler);
 }

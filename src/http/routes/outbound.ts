@@ -8,9 +8,10 @@ import type { EntityConfigRow, QueueRow } from '../../db/schema.ts';
 import { isUuid } from '../../queue/ids.ts';
 import type { EnqueueInput, SyncQueue } from '../../queue/sync-queue.ts';
 import { tenantOf } from '../auth.ts';
-import { NotFoundError, ValidationError } from '../errors.ts';
+import { IdempotencyKeyReusedError } from '../../queue/errors.ts';
+import { IdempotencyConflictError, NotFoundError, ValidationError } from '../errors.ts';
 import { checkOutboundPayload, type FieldIssue } from '../outbound-payload.ts';
-import { entityParam, hubAction, payloadObject, protectedErrors, SECURITY } from '../schemas.ts';
+import { entityParam, errorResponse, hubAction, payloadObject, protectedErrors, SECURITY } from '../schemas.ts';
 
 const entityId = z.string().min(1).max(200);
 const outboundBody = z.object({ entity_id: entityId, action: hubAction, payload: payloadObject }).strict();
@@ -56,7 +57,7 @@ export function registerOutboundRoutes(app: FastifyInstance, deps: { db: Executo
       if (!configs.has(item.entity_type)) configs.set(item.entity_type, await findEntityConfig(deps.db, tenantId, item.entity_type, 'OUT'));
       const config = configs.get(item.entity_type);
       const issues = config
-        ? checkOutboundPayload(item.payload, config, `items.${index}.payload`)
+        ? checkOutboundPayload(item, config, { payload: `items.${index}.payload`, action: `items.${index}.action` })
         : [{ path: `items.${index}.entity_type`, message: `${item.entity_type} is not configured for outbound sync` }];
       if (issues.length) errors.push({ index, errors: issues });
     }
@@ -75,14 +76,21 @@ export function registerOutboundRoutes(app: FastifyInstance, deps: { db: Executo
       params: z.object({ entity: entityParam }),
       headers: z.object({ 'idempotency-key': z.string().min(1).max(200).regex(/^[\x21-\x7e]+$/, 'printable ASCII, no spaces').optional() }),
       body: outboundBody,
-      response: { 200: accepted, 202: accepted, ...protectedErrors },
+      response: { 200: accepted, 202: accepted, ...protectedErrors, 422: errorResponse },
+      description: 'An Idempotency-Key reused with a different entity, action or payload answers 422 IDEMPOTENCY_KEY_REUSED.',
     },
   }, async (req, reply) => {
     const tenantId = tenantOf(req);
     const config = await requireConfig(tenantId, req.params.entity);
-    const issues = checkOutboundPayload(req.body.payload, config);
-    if (issues.length) throw new ValidationError(`invalid payload: ${issues.map((i) => i.path).join(', ')}`, issues);
-    const res = await deps.queue.enqueue(deps.db, toEnqueue(tenantId, req.params.entity, req.body, req.headers['idempotency-key']));
+    const issues = checkOutboundPayload(req.body, config);
+    if (issues.length) throw new ValidationError(`invalid ${issues.map((i) => i.path).join(', ')}`, issues);
+    let res;
+    try {
+      res = await deps.queue.enqueue(deps.db, toEnqueue(tenantId, req.params.entity, req.body, req.headers['idempotency-key']));
+    } catch (err) {
+      if (err instanceof IdempotencyKeyReusedError) throw new IdempotencyConflictError(err.message);
+      throw err;
+    }
     return reply.status(res.created ? 202 : 200).send({ sync_id: res.id, status: res.status });
   });
 

@@ -2,10 +2,13 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { Executor } from '../../db/connect.ts';
+import type { Kysely } from 'kysely';
+import type { Database } from '../../db/schema.ts';
 import { findEntityConfig } from '../../db/entity-configs.ts';
+import { listRecordErrors } from '../../db/record-errors.ts';
 import type { SyncQueue } from '../../queue/sync-queue.ts';
 import { isDownloadTable } from '../../sync/agent-config.ts';
+import { TenantBusyError, type TenantLimits } from '../../sync/tenant-limits.ts';
 import { tenantOf } from '../auth.ts';
 import { NotFoundError } from '../errors.ts';
 import { entityParam, protectedErrors, SECURITY } from '../schemas.ts';
@@ -17,9 +20,14 @@ const entityStatus = z.object({
     rows_read: z.number(), rows_changed: z.number(), rows_deleted: z.number(), error: z.string().nullable(),
   }).nullable(),
   last_sync_at: z.string().nullable(), cursor: z.string().nullable(), last_error: z.string().nullable(), next_run_at: z.string().nullable(),
+  /** Records a transform rule refused: listed until they convert (first 50). */
+  refused_records: z.array(z.object({ entity_id: z.string(), message: z.string(), since: z.string() })),
 });
 
-export function registerRunRoutes(app: FastifyInstance, deps: { db: Executor; queue: SyncQueue }): void {
+/** Seconds a refused manual run is told to wait (a pull usually finishes within this). */
+const RUN_RETRY_AFTER_SECONDS = 30;
+
+export function registerRunRoutes(app: FastifyInstance, deps: { db: Kysely<Database>; queue: SyncQueue; limits: Pick<TenantLimits, 'runsInFlight'> }): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const admin = { scopes: ['admin' as const] };
 
@@ -28,7 +36,11 @@ export function registerRunRoutes(app: FastifyInstance, deps: { db: Executor; qu
     schema: {
       summary: 'Run a pull (ERP → Hub) or a download table (→ ERP) now; returns the run id',
       tags: ['runs'], security: SECURITY,
-      querystring: z.object({ entity: entityParam }),
+      querystring: z.object({
+        entity: entityParam,
+        mode: z.enum(['full']).optional().describe('full: read the whole snapshot even with a cursor (finds deletes)'),
+        confirm_deletes: z.enum(['true', 'false']).optional().describe('true: apply deletions the mass-delete guard refused'),
+      }),
       response: { 202: z.object({ run_id: z.string(), entity_type: z.string(), status: z.literal('queued') }), ...protectedErrors },
     },
   }, async (req, reply) => {
@@ -36,7 +48,14 @@ export function registerRunRoutes(app: FastifyInstance, deps: { db: Executor; qu
     const config = (await findEntityConfig(deps.db, tenantId, req.query.entity, 'IN'))
       ?? (await deps.db.selectFrom('sync_entity_config').selectAll().where('tenant_id', '=', tenantId).where('entity_type', '=', req.query.entity).where('enabled', '=', true).execute()).find(isDownloadTable);
     if (!config) throw new NotFoundError(`entity ${req.query.entity} (no enabled inbound or download configuration)`);
-    const runId = await deps.queue.triggerPull(deps.db, { tenantId, configId: config.id });
+    const runId = await deps.queue.triggerPullCapped(
+      deps.db,
+      { tenantId, configId: config.id, ...(req.query.mode ? { mode: req.query.mode } : {}), ...(req.query.confirm_deletes === 'true' ? { confirmDeletes: true } : {}) },
+      deps.limits.runsInFlight,
+    );
+    if (!runId) {
+      throw new TenantBusyError(`${deps.limits.runsInFlight} runs of this tenant are already queued or running (limit TENANT_RUNS_IN_FLIGHT); retry in ${RUN_RETRY_AFTER_SECONDS} s`, RUN_RETRY_AFTER_SECONDS);
+    }
     return reply.status(202).send({ run_id: runId, entity_type: config.entity_type, status: 'queued' as const });
   });
 
@@ -61,6 +80,8 @@ export function registerRunRoutes(app: FastifyInstance, deps: { db: Executor; qu
         } : null,
         last_sync_at: state?.last_sync_at?.toISOString() ?? null, cursor: state?.last_timestamp ?? null, last_error: state?.last_error ?? null,
         next_run_at: next?.toISOString() ?? null,
+        refused_records: (await listRecordErrors(deps.db, { tenantId, entityType: c.entity_type, erpType: c.erp_type }))
+          .map((e) => ({ entity_id: e.entity_id, message: e.message, since: e.first_seen_at.toISOString() })),
       });
     }
     return { entities };
