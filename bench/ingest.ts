@@ -13,13 +13,14 @@ import pino from 'pino';
 import type { BenchContext } from './run.ts';
 import { figure, type BenchFigure } from './results.ts';
 import { createDb } from '../src/db/connect.ts';
-import { ERP_PASSWORD_CONTEXT, upsertErpConnection } from '../src/db/erp-connections.ts';
+import { upsertErpConnection } from '../src/db/erp-connections.ts';
+import { sealErpPassword } from '../src/security/erp-password.ts';
 import { createTenant } from '../src/db/tenants.ts';
 import { createErpPool } from '../src/erp/erp-pool.ts';
 import { createErpRegistry } from '../src/erp/erp-registry.ts';
 import { createBoss } from '../src/queue/boss.ts';
 import { createSyncQueue } from '../src/queue/sync-queue.ts';
-import { createKeyring, sealSecret } from '../src/security/secret-box.ts';
+import { createKeyring } from '../src/security/secret-box.ts';
 import { payloadHash } from '../src/sync/canonical-json.ts';
 import { RUNTIME_ROLE } from '../src/db/roles.ts';
 import { ingestStages } from '../src/sync/ingest.ts';
@@ -59,7 +60,7 @@ export default async function run(ctx: BenchContext): Promise<BenchFigure[]> {
   const dbh = createDb({ url: ctx.databaseUrl, max: 6 });
   const db = dbh.db;
   await createTenant(db, { id: 'bench', name: 'Bench', timezone: 'America/Argentina/Buenos_Aires' });
-  await upsertErpConnection(db, { tenantId: 'bench', erpType: 'AXIOMA', host: '127.0.0.1', port, database: 'axioma', username: 'sa', password: sealSecret('Bench-Pw1', keyring, ERP_PASSWORD_CONTEXT), encrypt: 'off', trustServerCertificate: true });
+  await upsertErpConnection(db, { tenantId: 'bench', erpType: 'AXIOMA', host: '127.0.0.1', port, database: 'axioma', username: 'sa', password: sealErpPassword('Bench-Pw1', keyring, { tenantId: 'bench', erpType: 'AXIOMA' }), encrypt: 'off', trustServerCertificate: true });
   const select = 'SELECT CodProv, RazonSocial, Cuit, Saldo, FechaModif FROM Proveedores';
   const config = await db.insertInto('sync_entity_config').values({
     tenant_id: 'bench', entity_type: 'PROVEEDOR', erp_type: 'AXIOMA', primary_key: 'CodProv', direction: 'IN',
@@ -69,7 +70,7 @@ export default async function run(ctx: BenchContext): Promise<BenchFigure[]> {
   }).returning('id').executeTakeFirstOrThrow();
   const boss = createBoss({ url: ctx.databaseUrl, logger, supervise: false, schedule: false });
   await boss.start();
-  const erp = createErpRegistry({ db, keyring });
+  const erp = createErpRegistry({ db, keyring, destinations: { allowPrivate: true } });
   const deps = { db, queue: createSyncQueue({ boss }), boss, erp, logger };
 
   let peakRss = process.memoryUsage().rss;

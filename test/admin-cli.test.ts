@@ -1,8 +1,8 @@
 import t from 'tap';
 import { createHash, randomBytes } from 'node:crypto';
-import { ERP_PASSWORD_CONTEXT } from '../src/db/erp-connections.ts';
+import { openErpPassword } from '../src/security/erp-password.ts';
 import type { SecretEnvelope } from '../src/db/schema.ts';
-import { createKeyring, openSecret } from '../src/security/secret-box.ts';
+import { createKeyring } from '../src/security/secret-box.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/db.ts';
 import { runBin, TEST_SECRET_KEY } from './helpers/processes.ts';
 
@@ -61,10 +61,10 @@ t.test('admin CLI', async (t) => {
     t.equal(r.code, 0, r.stderr);
     t.notMatch(r.stdout + r.stderr, password);
     t.notMatch(await everything(db), password, 'the raw password is absent from every column');
-    const row = (await db.pool.query('select password, encrypt, version from sync_erp_connection')).rows[0] as { password: SecretEnvelope; encrypt: string; version: number };
+    const row = (await db.pool.query('select tenant_id, erp_type, password, encrypt, version from sync_erp_connection')).rows[0] as { tenant_id: string; erp_type: string; password: SecretEnvelope; encrypt: string; version: number };
     t.equal(row.encrypt, 'off');
-    t.equal(openSecret(row.password, createKeyring(TEST_SECRET_KEY), ERP_PASSWORD_CONTEXT), password);
-    t.throws(() => openSecret(row.password, createKeyring(randomBytes(32).toString('base64')), ERP_PASSWORD_CONTEXT), { code: 'SECRET_UNREADABLE' });
+    t.equal(openErpPassword(row, createKeyring(TEST_SECRET_KEY)), password);
+    t.throws(() => openErpPassword(row, createKeyring(randomBytes(32).toString('base64'))), { code: 'SECRET_UNREADABLE' });
 
     const again = await admin(['erp', 'set', 'acme', 'AXIOMA', '--host', '127.0.0.1', '--port', '14330', '--database', 'axioma', '--user', 'hub_sync', '--password-stdin'], 'other\n');
     t.equal(again.code, 0);

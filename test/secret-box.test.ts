@@ -8,7 +8,7 @@ const k2 = randomBytes(32).toString('base64');
 t.test('seal then open returns the secret; the envelope does not contain it', async (t) => {
   const ring = createKeyring(k1);
   const env = sealSecret('Pa55w0rd!', ring, 'ctx');
-  t.equal(env.v, 1);
+  t.equal(env.v, 2);
   t.equal(env.kid, ring.primary.kid);
   t.notMatch(JSON.stringify(env), 'Pa55w0rd');
   t.equal(openSecret(env, ring, 'ctx'), 'Pa55w0rd!');

@@ -6,11 +6,13 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { insertApiKey, listApiKeys, revokeApiKey } from '../db/api-keys.ts';
 import type { Executor } from '../db/connect.ts';
-import { ERP_PASSWORD_CONTEXT, upsertErpConnection } from '../db/erp-connections.ts';
+import { upsertErpConnection } from '../db/erp-connections.ts';
+import { sealErpPassword } from '../security/erp-password.ts';
 import { API_SCOPES, ENCRYPT_MODES } from '../db/schema.ts';
 import { createTenant, findTenant } from '../db/tenants.ts';
 import { generateApiKey } from '../security/api-key.ts';
-import { sealSecret, type Keyring } from '../security/secret-box.ts';
+import { checkDestinationHost, DestinationRefusedError, type DestinationPolicy } from '../security/destination-policy.ts';
+import type { Keyring } from '../security/secret-box.ts';
 import { rotateWebhookSecret } from '../webhooks/webhook-secrets.ts';
 
 /** A misuse of the CLI: printed as one line, exit code 2. */
@@ -41,9 +43,22 @@ const timezone = z.string().refine((tz) => {
 export interface AdminDeps {
   db: Executor;
   keyring: Keyring;
+  /** Where webhook URLs and ERP hosts may point (checked when they are written). */
+  destinations: DestinationPolicy;
   /** Reads the whole of standard input (for --password-stdin). */
   readStdin(): Promise<string>;
   out(line: string): void;
+}
+
+/** Refuses a destination the policy forbids, naming the option. */
+function checkDestination(option: string, host: string | undefined, policy: DestinationPolicy): void {
+  if (host === undefined) return;
+  try {
+    checkDestinationHost(host, policy);
+  } catch (err) {
+    if (err instanceof DestinationRefusedError) throw new UsageError(`${option}: ${err.message}`);
+    throw err;
+  }
 }
 
 function check<T>(schema: z.ZodType<T>, value: unknown): T {
@@ -98,6 +113,7 @@ export async function runAdmin(argv: string[], deps: AdminDeps): Promise<void> {
         }),
         { id: p[2], name: o.name, timezone: o.timezone, webhookUrl: o['webhook-url'] },
       );
+      checkDestination('--webhook-url', a.webhookUrl && new URL(a.webhookUrl).hostname, deps.destinations);
       if (await findTenant(deps.db, a.id)) throw new UsageError(`tenant '${a.id}' already exists`);
       const t = await createTenant(deps.db, a);
       deps.out(`tenant ${t.id} created (${t.name}, ${t.timezone})`);
@@ -148,9 +164,10 @@ export async function runAdmin(argv: string[], deps: AdminDeps): Promise<void> {
         },
       );
       await requireTenant(deps.db, a.tenant);
+      checkDestination('--host', a.host, deps.destinations);
       const password = (await deps.readStdin()).replace(/\r?\n$/, '');
       if (!password) throw new UsageError('password: nothing on standard input (pipe it in: printf %s "$PW" | admin erp set …)');
-      const row = await upsertErpConnection(deps.db, { ...a, tenantId: a.tenant, password: sealSecret(password, deps.keyring, ERP_PASSWORD_CONTEXT) });
+      const row = await upsertErpConnection(deps.db, { ...a, tenantId: a.tenant, password: sealErpPassword(password, deps.keyring, { tenantId: a.tenant, erpType: a.erpType }) });
       deps.out(`erp connection ${row.erp_type} for tenant ${row.tenant_id} saved (version ${row.version}, password encrypted with key ${deps.keyring.primary.kid})`);
       return;
     }
@@ -162,6 +179,7 @@ export async function runAdmin(argv: string[], deps: AdminDeps): Promise<void> {
         { tenant: p[2], url: o.url },
       );
       await requireTenant(deps.db, a.tenant);
+      checkDestination('--url', a.url && new URL(a.url).hostname, deps.destinations);
       const secret = await rotateWebhookSecret(deps.db, deps.keyring, { tenantId: a.tenant, url: a.url, keepPrevious: rotate });
       deps.out(`webhook secret for tenant ${a.tenant} ${rotate ? 'rotated (the previous one stays valid until the next rotation)' : 'set'}; it is shown once, give it to the Hub now:`);
       deps.out(secret);

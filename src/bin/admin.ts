@@ -22,6 +22,7 @@ runMain('admin', async () => {
     await runAdmin(args, {
       db: dbh.db,
       keyring: runtime.keyring,
+      destinations: { allowPrivate: env.ALLOW_PRIVATE_DESTINATIONS },
       readStdin: () => (process.stdin.isTTY ? Promise.resolve('') : text(process.stdin)),
       out: (line) => process.stdout.write(line + '\n'),
     });

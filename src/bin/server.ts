@@ -27,7 +27,7 @@ runMain('server', async () => {
   const tenantDbh = createTenantDb(runtime.databaseUrl, limits, (err) => logger.warn({ err }, 'idle tenant-pool connection lost'));
   const app = await buildApp({
     db: dbh.db, logger, queue, keyring: runtime.keyring, bodyLimit: env.BODY_LIMIT_BYTES, rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
-    limits, tenantDb: tenantDbh.db, workerStaleSeconds: env.WORKER_STALE_SECONDS, metricsToken: env.METRICS_TOKEN, emitWebhookEvents: (db, events) => emitWebhookEvents(db, boss, events),
+    limits, tenantDb: tenantDbh.db, workerStaleSeconds: env.WORKER_STALE_SECONDS, metricsToken: env.METRICS_TOKEN, authFailuresPerMinute: env.AUTH_FAILURES_PER_MINUTE, destinations: { allowPrivate: env.ALLOW_PRIVATE_DESTINATIONS }, emitWebhookEvents: (db, events) => emitWebhookEvents(db, boss, events),
   });
   await app.listen({ host: env.HOST, port: env.PORT });
   onShutdownSignal(async (signal) => {

@@ -38,6 +38,10 @@ export const envSchema = z.object({
   BODY_LIMIT_BYTES: z.coerce.number().int().positive().default(5 * 1024 * 1024),
   /** HTTP requests per minute per API key. */
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(1200),
+  /** Failed authentications per minute per client address; beyond it, 429 before any key lookup. */
+  AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).default(30),
+  /** Allow webhook URLs and ERP hosts on loopback/private networks (127/8, 10/8, 172.16/12, 192.168/16, 100.64/10, ::1, fc00::/7). Link-local and cloud metadata stay refused. */
+  ALLOW_PRIVATE_DESTINATIONS: z.stringbool().default(false),
   /** Jobs one worker process runs at the same time. */
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
   /** Bearer token Prometheus sends to GET /metrics; unset → /metrics answers 404. At least 16 characters. */

@@ -1,9 +1,6 @@
 import type { Executor } from './connect.ts';
 import type { EncryptMode, ErpConnectionRow, SecretEnvelope } from './schema.ts';
 
-/** Context bound into the password envelope (see security/secret-box.ts). */
-export const ERP_PASSWORD_CONTEXT = 'sync_erp_connection.password';
-
 export interface ErpConnectionInput {
   tenantId: string;
   erpType: string;

@@ -23,7 +23,8 @@ type NullableJson<T = unknown> = ColumnType<T | null, T | string | null | undefi
 
 /** AES-256-GCM envelope stored for secrets at rest (see src/security/secret-box.ts). */
 export interface SecretEnvelope {
-  v: 1;
+  /** 1: sealed under the column name only (legacy); 2: under column + tenant + row (see secret-box.ts). */
+  v: 1 | 2;
   kid: string;
   iv: string;
   tag: string;

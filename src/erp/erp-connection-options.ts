@@ -1,7 +1,7 @@
 /** A `sync_erp_connection` row as driver options (password opened in memory only): the registry and the connection test share it. */
-import { ERP_PASSWORD_CONTEXT } from '../db/erp-connections.ts';
+import { openErpPassword } from '../security/erp-password.ts';
 import type { ErpConnectionRow } from '../db/schema.ts';
-import { openSecret, type Keyring } from '../security/secret-box.ts';
+import type { Keyring } from '../security/secret-box.ts';
 import type { ErpConnectionOptions } from './erp-pool.ts';
 
 /** What `sync_erp_connection.options` may hold. */
@@ -16,7 +16,7 @@ export function erpOptionsFromRow(row: ErpConnectionRow, keyring: Keyring, timeZ
   const options = row.options as ErpConnectionExtras;
   return {
     host: row.host ?? '', port: row.port ?? 1433, instanceName: row.instance_name, database: row.database ?? 'master', user: row.username ?? '',
-    password: row.password ? openSecret(row.password, keyring, ERP_PASSWORD_CONTEXT) : '', encrypt: row.encrypt, trustServerCertificate: row.trust_server_certificate,
+    password: row.password ? openErpPassword({ ...row, password: row.password }, keyring) : '', encrypt: row.encrypt, trustServerCertificate: row.trust_server_certificate,
     serverCertificatePem: options.server_certificate_pem, requestTimeoutMs: options.request_timeout_ms, connectTimeoutMs: options.connect_timeout_ms,
     timeZone, pool: { max: options.pool_max ?? 4 },
   };

@@ -22,6 +22,8 @@ import { registerRequestDecompression } from './decompress.ts';
 import { registerErpConnectionRoutes } from './routes/erp-connection.ts';
 import { registerMetricsRoutes } from './routes/metrics.ts';
 import { registerAlertRoutes } from './routes/alerts.ts';
+import { registerInputGuard } from './input-guard.ts';
+import type { DestinationPolicy } from '../security/destination-policy.ts';
 import { registerHealthRoutes } from './routes/health.ts';
 import { registerHubRetryRoutes } from './routes/hub-retry.ts';
 import { registerSchemaRoutes } from './routes/schema.ts';
@@ -48,7 +50,14 @@ export interface AppDeps {
   workerStaleSeconds?: number;
   /** Bearer token of GET /metrics (METRICS_TOKEN); unset → /metrics is off. */
   metricsToken?: string;
+  /** Which ERP hosts an operator may set (ALLOW_PRIVATE_DESTINATIONS); default: public addresses only. */
+  destinations?: DestinationPolicy;
+  /** Failed authentications per minute per client address before it gets 429 without a key lookup. */
+  authFailuresPerMinute: number;
 }
+
+/** Client request ids are kept (logs, 500 bodies) only when short printable ASCII; else one is generated. */
+const CLIENT_REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
 
 export interface RouteEntry {
   method: string;
@@ -70,8 +79,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // Fastify's logger type is narrower than pino's; the instance is the same object.
     loggerInstance: deps.logger as unknown as FastifyBaseLogger,
     bodyLimit: deps.bodyLimit,
-    genReqId: () => crypto.randomUUID(),
-    requestIdHeader: 'x-request-id',
+    genReqId: (req) => {
+      const id = req.headers['x-request-id'];
+      return typeof id === 'string' && CLIENT_REQUEST_ID.test(id) ? id : crypto.randomUUID();
+    },
+    requestIdHeader: false,
     routerOptions: { maxParamLength: 200 },
     // Errors the router raises before any hook (an over-long path parameter, a bad URL) keep our error shape too.
     frameworkErrors: (err, _req, reply) => {
@@ -102,6 +114,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   await registerOpenApi(app);
   registerRequestDecompression(app);
+  registerInputGuard(app);
   registerAuth(app, deps);
   registerHealthRoutes(app, deps);
   registerInboundRoutes(app, deps);

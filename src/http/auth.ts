@@ -6,8 +6,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Executor } from '../db/connect.ts';
 import type { ApiScope } from '../db/schema.ts';
 import { hashApiKey, looksLikeApiKey } from '../security/api-key.ts';
-import { createApiKeyCache } from './api-key-cache.ts';
-import { ForbiddenError, UnauthorizedError } from './errors.ts';
+import { createApiKeyCache, type ApiKeyCache } from './api-key-cache.ts';
+import { AppError, ForbiddenError, UnauthorizedError } from './errors.ts';
 
 export interface AuthContext {
   tenantId: string;
@@ -32,23 +32,59 @@ export function tenantOf(req: FastifyRequest): string {
   return req.auth.tenantId;
 }
 
-export function registerAuth(app: FastifyInstance, deps: { db: Executor; apiKeyCacheTtlMs?: number }): void {
+/**
+ * Failed authentications per client address in fixed one-minute windows. Checked before the key
+ * lookup, so guessing keys costs a 429 (and no database work) once the budget is spent; successful
+ * requests are never counted here (the per-key limit after auth covers them).
+ */
+function createAuthFailureLimiter(maxPerMinute: number) {
+  const windows = new Map<string, { count: number; resetAt: number }>();
+  return {
+    check(ip: string): void {
+      const w = windows.get(ip);
+      if (w && w.resetAt > Date.now() && w.count >= maxPerMinute) {
+        throw new AppError(429, 'RATE_LIMITED', `too many failed authentications from this address; retry after ${Math.ceil((w.resetAt - Date.now()) / 1000)} s`);
+      }
+    },
+    fail(ip: string): void {
+      const now = Date.now();
+      // Bounded memory: expired windows go once the map grows.
+      if (windows.size > 10_000) for (const [k, v] of windows) if (v.resetAt <= now) windows.delete(k);
+      const w = windows.get(ip);
+      if (!w || w.resetAt <= now) windows.set(ip, { count: 1, resetAt: now + 60_000 });
+      else w.count++;
+    },
+  };
+}
+
+export function registerAuth(app: FastifyInstance, deps: { db: Executor; authFailuresPerMinute: number; apiKeyCacheTtlMs?: number }): void {
+  const failures = createAuthFailureLimiter(deps.authFailuresPerMinute);
   const keys = createApiKeyCache(deps, { ttlMs: deps.apiKeyCacheTtlMs });
   app.addHook('onClose', () => keys.close());
   // onRequest: before the body is read or validated, so an unauthenticated caller learns nothing about the route.
   app.addHook('onRequest', async (req) => {
     const scopes = req.routeOptions.config.scopes;
     if (!scopes) return;
-    const raw = req.headers['x-api-key'];
-    if (typeof raw !== 'string' || raw.length === 0) throw new UnauthorizedError('missing X-API-Key header');
-    if (!looksLikeApiKey(raw)) throw new UnauthorizedError('invalid X-API-Key');
-    const key = await keys.find(hashApiKey(raw));
-    if (!key) throw new UnauthorizedError('invalid or revoked X-API-Key');
-    const allowed = key.scopes.includes('admin') || key.scopes.some((s) => scopes.includes(s));
-    if (!allowed) throw new ForbiddenError(`this key's scope (${key.scopes.join(', ')}) may not call this endpoint; it needs ${scopes.join(' or ')}`);
-    const claimed = req.headers['x-tenant-id'];
-    if (claimed !== undefined && claimed !== key.tenant_id) throw new ForbiddenError('X-Tenant-Id does not match the API key');
-    req.auth = { tenantId: key.tenant_id, scopes: key.scopes, keyId: key.id, keyPrefix: key.prefix };
-    keys.touch(key.id);
+    failures.check(req.ip);
+    try {
+      await authenticate(req, keys, scopes);
+    } catch (err) {
+      if (err instanceof UnauthorizedError) failures.fail(req.ip);
+      throw err;
+    }
   });
+}
+
+async function authenticate(req: FastifyRequest, keys: ApiKeyCache, scopes: ApiScope[]): Promise<void> {
+  const raw = req.headers['x-api-key'];
+  if (typeof raw !== 'string' || raw.length === 0) throw new UnauthorizedError('missing X-API-Key header');
+  if (!looksLikeApiKey(raw)) throw new UnauthorizedError('invalid X-API-Key');
+  const key = await keys.find(hashApiKey(raw));
+  if (!key) throw new UnauthorizedError('invalid or revoked X-API-Key');
+  const allowed = key.scopes.includes('admin') || key.scopes.some((s) => scopes.includes(s));
+  if (!allowed) throw new ForbiddenError(`this key's scope (${key.scopes.join(', ')}) may not call this endpoint; it needs ${scopes.join(' or ')}`);
+  const claimed = req.headers['x-tenant-id'];
+  if (claimed !== undefined && claimed !== key.tenant_id) throw new ForbiddenError('X-Tenant-Id does not match the API key');
+  req.auth = { tenantId: key.tenant_id, scopes: key.scopes, keyId: key.id, keyPrefix: key.prefix };
+  keys.touch(key.id);
 }

@@ -43,4 +43,24 @@ export const payloadObject = z
   .record(z.string(), z.unknown())
   .refine((p) => withinDepth(p, MAX_PAYLOAD_DEPTH), `nested deeper than ${MAX_PAYLOAD_DEPTH} levels`);
 
+/** An integer a PostgreSQL `integer` (int4) column stores. */
+export const int4 = z.number().int().min(-2_147_483_648).max(2_147_483_647);
+/** A PostgreSQL `bigint` id as a decimal string (ids beyond int8 are refused, not sent to the database). */
+export const BIGINT_MAX = 9_223_372_036_854_775_807n;
+export const isInt8Id = (s: string) => /^\d{1,19}$/.test(s) && BigInt(s) <= BIGINT_MAX;
+
+/** True when `y-m-d` names a real calendar day in years 1…9999 (what a timestamp column accepts from us). */
+export function isStorableDate(y: number, m: number, d: number): boolean {
+  if (y < 1 || y > 9999 || m < 1 || m > 12 || d < 1) return false;
+  return d <= new Date(Date.UTC(2000, m, 0)).getUTCDate() - (m === 2 && !(y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0)) ? 1 : 0);
+}
+/** True when a Date lies in years 1…9999 UTC. */
+export const isStorableInstant = (d: Date) => !Number.isNaN(d.getTime()) && d.getUTCFullYear() >= 1 && d.getUTCFullYear() <= 9999;
+
+/** ISO 8601 instant with offset, in years 1…9999 and a real calendar day (no year 0, no 30 February). */
+export const isoDateTime = z.iso.datetime({ offset: true }).refine((s) => {
+  const [y, m, d] = s.slice(0, 10).split('-').map(Number) as [number, number, number];
+  return isStorableDate(y, m, d) && isStorableInstant(new Date(s));
+}, 'must be a real date in years 0001–9999');
+
 export const SECURITY = [{ apiKey: [] as string[] }];

@@ -35,19 +35,25 @@ export function createKeyring(primaryBase64: string, previousBase64: string[] = 
 }
 
 /**
- * Seals a secret with AES-256-GCM. `context` (e.g. "sync_erp_connection.password") is bound as
- * additional data, so an envelope copied into another column does not open there.
+ * Seals a secret with AES-256-GCM. `context` names the column AND the row it belongs to (e.g.
+ * "sync_erp_connection.password:acme:AXIOMA") and is bound as additional data, so an envelope
+ * copied into another column, tenant or row does not open there. Envelopes are version 2.
  */
 export function sealSecret(plain: string, ring: Keyring, context: string): SecretEnvelope {
   const iv = randomBytes(12);
   const cipher = createCipheriv('aes-256-gcm', ring.primary.key, iv);
   cipher.setAAD(Buffer.from(context));
   const ct = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
-  return { v: 1, kid: ring.primary.kid, iv: iv.toString('base64'), tag: cipher.getAuthTag().toString('base64'), ct: ct.toString('base64') };
+  return { v: 2, kid: ring.primary.kid, iv: iv.toString('base64'), tag: cipher.getAuthTag().toString('base64'), ct: ct.toString('base64') };
 }
 
-/** Opens an envelope sealed by sealSecret with the same context. */
-export function openSecret(envelope: SecretEnvelope, ring: Keyring, context: string): string {
+/**
+ * Opens an envelope sealed by sealSecret with the same context. Version 1 envelopes were sealed
+ * before contexts named the row: they open with `legacyContext` (the column alone) until the next
+ * save rewrites them as version 2. Relabelling a v2 envelope as v1 does not help an attacker: it
+ * was not sealed under the legacy context, so authentication fails.
+ */
+export function openSecret(envelope: SecretEnvelope, ring: Keyring, context: string, legacyContext?: string): string {
   const key = ring.keys.get(envelope.kid);
   if (!key) {
     throw new SecretKeyError(
@@ -56,7 +62,7 @@ export function openSecret(envelope: SecretEnvelope, ring: Keyring, context: str
   }
   try {
     const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(envelope.iv, 'base64'));
-    decipher.setAAD(Buffer.from(context));
+    decipher.setAAD(Buffer.from(envelope.v === 1 && legacyContext !== undefined ? legacyContext : context));
     decipher.setAuthTag(Buffer.from(envelope.tag, 'base64'));
     return Buffer.concat([decipher.update(Buffer.from(envelope.ct, 'base64')), decipher.final()]).toString('utf8');
   } catch (err) {

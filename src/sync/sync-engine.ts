@@ -7,6 +7,7 @@ import type { PgBoss } from 'pg-boss';
 import type { Logger } from '../config/logger.ts';
 import type { Database } from '../db/schema.ts';
 import { createErpRegistry } from '../erp/erp-registry.ts';
+import type { DestinationPolicy } from '../security/destination-policy.ts';
 import { PULL_QUEUE, reconcilePullSchedules, type PullJobData } from '../queue/jobs.ts';
 import type { PushHandlerRegistration } from '../queue/push-worker.ts';
 import type { SyncQueue } from '../queue/sync-queue.ts';
@@ -34,8 +35,9 @@ export function createSyncEngine(o: {
   limits?: TenantLimits;
   /** With it, download reads get their own bounded pool with timeouts (TENANT_POOL_MAX, TENANT_*_TIMEOUT_MS). */
   databaseUrl?: string;
+  destinations: DestinationPolicy;
 }) {
-  const erp = createErpRegistry({ db: o.db, keyring: o.keyring });
+  const erp = createErpRegistry({ db: o.db, keyring: o.keyring, destinations: o.destinations, logger: o.logger });
   const limits = o.limits ?? TENANT_LIMITS_DEFAULT;
   const gate = createTenantGate(limits);
   const tenantDb = o.databaseUrl ? createTenantDb(o.databaseUrl, limits, (err) => o.logger.warn({ err }, 'idle tenant-pool connection lost')) : undefined;

@@ -4,12 +4,15 @@
  * 2 h, 5 h, 10 h by default) and, when the schedule is exhausted, the event is dead-lettered.
  * Every attempt writes sync_log. Delivery is at-least-once: receivers de-duplicate by webhook-id.
  */
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import type { Kysely } from 'kysely';
 import type { Job, PgBoss } from 'pg-boss';
 import type { Logger } from '../config/logger.ts';
 import type { Database } from '../db/schema.ts';
 import { insertLogs } from '../db/sync-log.ts';
 import { insertDeadLetters, insertWebhookJobs, WEBHOOK_QUEUE, type WebhookJobData } from '../queue/jobs.ts';
+import { checkDestinationHost, DestinationRefusedError, guardedLookup, type DestinationPolicy } from '../security/destination-policy.ts';
 import type { Keyring } from '../security/secret-box.ts';
 import { signWebhook } from './signature.ts';
 import { readWebhookSecrets } from './webhook-secrets.ts';
@@ -25,22 +28,44 @@ export interface WebhookDelivererOptions {
   retryScheduleMs: number[];
   /** A delivery not answered 2xx within this is a failure. */
   timeoutMs: number;
+  /** Which addresses a webhook URL may reach (checked on the resolved address of every attempt). */
+  destinations: DestinationPolicy;
 }
 
-async function attempt(url: string, job: WebhookJobData, secrets: string[], timeoutMs: number): Promise<{ ok: boolean; status?: number; error?: string }> {
+/** The outcome of one attempt: `error` is shown to the tenant (no addresses), `detail` only to the operator log. */
+interface AttemptResult { ok: boolean; status?: number; error?: string; detail?: string }
+
+/** One POST; the socket connects only to an address the policy allows (checked inside the lookup). */
+function post(url: URL, o: { headers: Record<string, string>; body: string; timeoutMs: number; destinations: DestinationPolicy }): Promise<number> {
+  checkDestinationHost(url.hostname, o.destinations); // literal IPs never go through lookup
+  return new Promise((resolve, reject) => {
+    const req = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, {
+      method: 'POST', headers: { ...o.headers, 'content-length': String(Buffer.byteLength(o.body)) },
+      lookup: guardedLookup(o.destinations) as never, timeout: o.timeoutMs,
+    }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(Object.assign(new Error('timeout'), { name: 'TimeoutError' })));
+    req.on('error', reject);
+    req.end(o.body);
+  });
+}
+
+/** Exported for the destination-policy tests. */
+export async function attempt(url: string, job: WebhookJobData, secrets: string[], o: { timeoutMs: number; destinations: DestinationPolicy }): Promise<AttemptResult> {
   try {
     const headers = signWebhook({ id: job.eventId, timestamp: new Date(), body: job.body, secrets });
-    const res = await fetch(url, {
-      method: 'POST',
-      headers: { ...headers, 'content-type': 'application/json', 'user-agent': 'parse-sync-webhooks/1' },
-      body: job.body,
-      signal: AbortSignal.timeout(timeoutMs),
-      redirect: 'manual',
-    });
-    await res.arrayBuffer().catch(() => undefined);
-    return { ok: res.status >= 200 && res.status < 300, status: res.status };
+    // Redirects are not followed (a 3xx is a failed attempt), so a receiver cannot bounce us elsewhere.
+    const status = await post(new URL(url), { headers: { ...headers, 'content-type': 'application/json', 'user-agent': 'parse-sync-webhooks/1' }, body: job.body, ...o });
+    return { ok: status >= 200 && status < 300, status };
   } catch (err) {
-    return { ok: false, error: err instanceof Error ? (err.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : err.message) : String(err) };
+    const e = err as NodeJS.ErrnoException;
+    if (e instanceof DestinationRefusedError) return { ok: false, error: e.message, detail: e.detail };
+    if (e.name === 'TimeoutError') return { ok: false, error: `no answer within ${o.timeoutMs} ms` };
+    // Socket errors carry addresses and ports ("connect ECONNREFUSED 10.0.0.5:443"): the tenant sees the code only.
+    return { ok: false, error: `connection failed${e.code ? ` (${e.code})` : ''}`, detail: e.message };
   }
 }
 
@@ -49,7 +74,7 @@ export function createWebhookDeliverer(o: WebhookDelivererOptions) {
     for (const { data } of jobs) {
       const { url, secrets } = await readWebhookSecrets(o.db, o.keyring, data.tenantId);
       const started = Date.now();
-      const result = url && secrets.length ? await attempt(url, data, secrets, o.timeoutMs) : { ok: false, error: 'tenant has no webhook_url or secret' };
+      const result = url && secrets.length ? await attempt(url, data, secrets, o) : { ok: false, error: 'tenant has no webhook_url or secret' };
       const outcome = result.status ? `HTTP ${result.status}` : result.error;
       const last = data.attempt > o.retryScheduleMs.length || !url;
       await o.db.transaction().execute(async (trx) => {
@@ -65,7 +90,7 @@ export function createWebhookDeliverer(o: WebhookDelivererOptions) {
           response_data: result.status ? JSON.stringify({ status: result.status }) : null,
         }]);
       });
-      if (!result.ok) o.logger.warn({ event: data.eventId, type: data.type, attempt: data.attempt, outcome }, 'webhook delivery failed');
+      if (!result.ok) o.logger.warn({ event: data.eventId, type: data.type, attempt: data.attempt, outcome, detail: 'detail' in result ? result.detail : undefined }, 'webhook delivery failed');
     }
   }
   let workId: string | undefined;

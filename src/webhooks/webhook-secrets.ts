@@ -2,14 +2,16 @@ import type { Executor } from '../db/connect.ts';
 import { openSecret, sealSecret, type Keyring } from '../security/secret-box.ts';
 import { generateWebhookSecret } from './signature.ts';
 
-/** Context bound into the envelope of a tenant's webhook secrets. */
-export const WEBHOOK_SECRET_CONTEXT = 'sync_tenant.webhook_secret';
+/** Context of envelopes sealed before they named their tenant (version 1). */
+const LEGACY_WEBHOOK_SECRET_CONTEXT = 'sync_tenant.webhook_secret';
+/** Bound into the envelope of a tenant's webhook secrets: it opens for that tenant only. */
+const webhookSecretContext = (tenantId: string) => `${LEGACY_WEBHOOK_SECRET_CONTEXT}:${tenantId}`;
 
 /** The tenant's secrets in force, newest first (two while rotating). */
 export async function readWebhookSecrets(db: Executor, keyring: Keyring, tenantId: string): Promise<{ url: string | null; secrets: string[] }> {
   const t = await db.selectFrom('sync_tenant').select(['webhook_url', 'webhook_secret']).where('id', '=', tenantId).executeTakeFirst();
   if (!t) return { url: null, secrets: [] };
-  const secrets = t.webhook_secret ? (JSON.parse(openSecret(t.webhook_secret, keyring, WEBHOOK_SECRET_CONTEXT)) as string[]) : [];
+  const secrets = t.webhook_secret ? (JSON.parse(openSecret(t.webhook_secret, keyring, webhookSecretContext(tenantId), LEGACY_WEBHOOK_SECRET_CONTEXT)) as string[]) : [];
   return { url: t.webhook_url, secrets };
 }
 
@@ -25,7 +27,7 @@ export async function rotateWebhookSecret(db: Executor, keyring: Keyring, o: { t
   await db
     .updateTable('sync_tenant')
     .set({
-      webhook_secret: JSON.stringify(sealSecret(JSON.stringify(secrets), keyring, WEBHOOK_SECRET_CONTEXT)),
+      webhook_secret: JSON.stringify(sealSecret(JSON.stringify(secrets), keyring, webhookSecretContext(o.tenantId))),
       ...(o.url ? { webhook_url: o.url } : {}),
       updated_at: new Date(),
     })

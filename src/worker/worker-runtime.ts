@@ -46,7 +46,8 @@ export async function startWorkerRuntime(opts: {
   await ensureQueues(boss);
   const timing = { ...JOB_TIMING_DEFAULT, expireInSeconds: env.JOB_EXPIRE_SECONDS };
   const queue = createSyncQueue({ boss, timing, onDeadLeases: announceDeadLeases(boss) });
-  const engine = createSyncEngine({ db: opts.db, boss, queue, keyring: opts.keyring, logger, limits: tenantLimitsFrom(env), databaseUrl: opts.databaseUrl });
+  const destinations = { allowPrivate: env.ALLOW_PRIVATE_DESTINATIONS };
+  const engine = createSyncEngine({ db: opts.db, boss, queue, keyring: opts.keyring, logger, limits: tenantLimitsFrom(env), databaseUrl: opts.databaseUrl, destinations });
   const push = createPushWorker({
     db: opts.db, boss, logger, handlers: [...opts.handlers, ...engine.pushHandlers()], concurrency: env.WORKER_CONCURRENCY, batchSize: env.WORKER_BATCH_SIZE,
     backoff: { baseMs: env.RETRY_BASE_MS, factor: env.RETRY_FACTOR, capMs: env.RETRY_CAP_MS }, timing,
@@ -56,7 +57,7 @@ export async function startWorkerRuntime(opts: {
     },
   });
   await push.start();
-  const webhooks = createWebhookDeliverer({ db: opts.db, boss, keyring: opts.keyring, logger, retryScheduleMs: env.WEBHOOK_RETRY_SCHEDULE_MS, timeoutMs: env.WEBHOOK_TIMEOUT_MS });
+  const webhooks = createWebhookDeliverer({ db: opts.db, boss, keyring: opts.keyring, logger, retryScheduleMs: env.WEBHOOK_RETRY_SCHEDULE_MS, timeoutMs: env.WEBHOOK_TIMEOUT_MS, destinations });
   await webhooks.start();
   await engine.start();
   const sweep = setInterval(() => {

@@ -2,9 +2,10 @@
 import t from 'tap';
 import { gzipSync } from 'node:zlib';
 import { sql } from 'kysely';
-import { ERP_PASSWORD_CONTEXT, upsertErpConnection } from '../../src/db/erp-connections.ts';
+import { upsertErpConnection } from '../../src/db/erp-connections.ts';
+import { sealErpPassword } from '../../src/security/erp-password.ts';
 import { openAgentEnvelope, type AgentEnvelope } from '../../src/security/agent-envelope.ts';
-import { createKeyring, sealSecret } from '../../src/security/secret-box.ts';
+import { createKeyring } from '../../src/security/secret-box.ts';
 import { startTestApi } from '../helpers/api.ts';
 import { TEST_SECRET_KEY } from '../helpers/processes.ts';
 
@@ -45,7 +46,7 @@ t.test('agent API', async (t) => {
     ]).execute();
   }
   const ring = createKeyring(TEST_SECRET_KEY);
-  await upsertErpConnection(db, { tenantId: 'acme', erpType: 'AXIOMA', host: '127.0.0.1', port: 14330, database: 'EmpresaDB', username: 'sync_user', password: sealSecret('Erp-S3cret', ring, ERP_PASSWORD_CONTEXT), encrypt: 'off', trustServerCertificate: true });
+  await upsertErpConnection(db, { tenantId: 'acme', erpType: 'AXIOMA', host: '127.0.0.1', port: 14330, database: 'EmpresaDB', username: 'sync_user', password: sealErpPassword('Erp-S3cret', ring, { tenantId: 'acme', erpType: 'AXIOMA' }), encrypt: 'off', trustServerCertificate: true });
   const asAgent = (method: string, path: string, body?: unknown, headers: Record<string, string> = { 'x-tenant-id': 'acme' }, key = agent) => api.call(method, path, { key, body, headers });
 
   t.test('GET /api/sync/health', async (t) => {

@@ -12,7 +12,7 @@ t.test('download tables into the ERP: #temp + bulk load + MERGE, three phases lo
   const db = await createTestDatabase(t);
   const erp = await simulatorTarget(t);
   await tenantWithErp(db.db, erp);
-  const registry = createErpRegistry({ db: db.db, keyring });
+  const registry = createErpRegistry({ db: db.db, keyring, destinations: { allowPrivate: true } });
   t.teardown(() => registry.closeAll());
   const deps = { db: db.db, erp: registry, logger: silentLogger };
   await sql`insert into sync_data (tenant_id, entity_type, erp_type, entity_id, payload, payload_hash, sync_direction)

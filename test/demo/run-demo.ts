@@ -12,10 +12,10 @@ import { prepareRuntimeDatabase, resolveRuntime } from '../../src/bin/bootstrap.
 import { ensureEmbeddedPostgres } from '../../src/db/embedded-postgres.ts';
 import { insertApiKey } from '../../src/db/api-keys.ts';
 import { createDb } from '../../src/db/connect.ts';
-import { ERP_PASSWORD_CONTEXT, upsertErpConnection } from '../../src/db/erp-connections.ts';
+import { upsertErpConnection } from '../../src/db/erp-connections.ts';
+import { sealErpPassword } from '../../src/security/erp-password.ts';
 import { createErpPool } from '../../src/erp/erp-pool.ts';
 import { generateApiKey } from '../../src/security/api-key.ts';
-import { sealSecret } from '../../src/security/secret-box.ts';
 import { AXIOMA_SCHEMA, loadAxiomaSample } from '../erp-sim/axioma-demo.ts';
 import { startErpSimulator } from '../erp-sim/index.ts';
 
@@ -24,6 +24,8 @@ const ERP_DB = 'erp_simulator_demo';
 const ERP_PASSWORD = 'Demo-Sim-Passw0rd';
 const say = (s: string) => process.stdout.write(`demo: ${s}\n`);
 
+// The demo's ERP simulator and any webhook receiver live on loopback.
+process.env.ALLOW_PRIVATE_DESTINATIONS ??= 'true';
 const env = loadConfig();
 if (env.DATABASE_URL) throw new Error('make demo runs on the embedded PostgreSQL: unset DATABASE_URL');
 const runtime = await resolveRuntime(env, say);
@@ -54,7 +56,7 @@ say('simulated Axioma loaded: 300 suppliers, 8 cost centres, 100 payments');
 for (const f of ['axioma.sql', 'softland.sql']) await promisify(execFile)('psql', [runtime.databaseUrl, '-v', 'ON_ERROR_STOP=1', '-q', '-f', path.join(ROOT, 'sql/seed', f)]);
 await upsertErpConnection(dbh.db, {
   tenantId: 'default', erpType: 'AXIOMA', host: '127.0.0.1', port: sim.port, database: 'axioma', username: 'hub_sync',
-  password: sealSecret(ERP_PASSWORD, runtime.keyring, ERP_PASSWORD_CONTEXT), encrypt: 'off', trustServerCertificate: true,
+  password: sealErpPassword(ERP_PASSWORD, runtime.keyring, { tenantId: 'default', erpType: 'AXIOMA' }), encrypt: 'off', trustServerCertificate: true,
 });
 const keys: Record<string, string> = {};
 for (const scope of ['hub', 'admin'] as const) {

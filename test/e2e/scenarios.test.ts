@@ -17,6 +17,7 @@ import { eachTarget, stepSkip } from '../helpers/erp-target.ts';
 import { hubClient, startFakeHub } from '../helpers/fake-hub.ts';
 import { freePort, startBin, TEST_SECRET_KEY, waitForOutput } from '../helpers/processes.ts';
 import { keyring, tenantWithErp } from '../helpers/sync-fixture.ts';
+import { sealErpPassword } from '../../src/security/erp-password.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
@@ -32,7 +33,9 @@ eachTarget(t, 'the five scenarios of seed 000 §6.1', {}, async (t, erp) => {
   for (const f of ['axioma.sql', 'softland.sql']) await promisify(execFile)('psql', [db.url, '-v', 'ON_ERROR_STOP=1', '-q', '-f', path.join(ROOT, 'sql/seed', f)]);
   await db.db.deleteFrom('sync_tenant').where('id', '=', 'acme').execute();
   await tenantWithErp(db.db, erp, 'tmp');
-  await db.db.updateTable('sync_erp_connection').set({ tenant_id: 'default' }).where('tenant_id', '=', 'tmp').execute();
+  // Envelopes are bound to their tenant: the moved row gets its password sealed for `default`.
+  const password = JSON.stringify(sealErpPassword(erp.options.password, keyring, { tenantId: 'default', erpType: 'AXIOMA' }));
+  await db.db.updateTable('sync_erp_connection').set({ tenant_id: 'default', password }).where('tenant_id', '=', 'tmp').execute();
   await db.db.updateTable('sync_tenant').set({ webhook_url: hub.url }).where('id', '=', 'default').execute();
   secret = await rotateWebhookSecret(db.db, keyring, { tenantId: 'default', keepPrevious: false });
   const keys: Record<string, string> = {};

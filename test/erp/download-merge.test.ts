@@ -23,7 +23,7 @@ const MERGE_3 = { run_on: 'erp', sql: 'MERGE plan_cuentas_erp AS target USING {t
 async function setup(t: Parameters<Parameters<typeof eachTarget>[3]>[0], erp: ErpTarget) {
   const db = await createTestDatabase(t);
   await tenantWithErp(db.db, erp);
-  const registry = createErpRegistry({ db: db.db, keyring });
+  const registry = createErpRegistry({ db: db.db, keyring, destinations: { allowPrivate: true } });
   t.teardown(() => registry.closeAll());
   const deps = { db: db.db, erp: registry, logger: silentLogger };
   const account = (codigo: string, nombre: string, nivel: number) =>

@@ -26,7 +26,7 @@ export interface TestApi {
   snapshot(): Promise<Record<string, string>>;
 }
 
-export async function startTestApi(t: { teardown(fn: () => unknown): void }, opts: { bodyLimit?: number; rateLimitPerMinute?: number; limits?: TenantLimits; tenantPool?: boolean; metricsToken?: string } = {}): Promise<TestApi> {
+export async function startTestApi(t: { teardown(fn: () => unknown): void }, opts: { bodyLimit?: number; rateLimitPerMinute?: number; limits?: TenantLimits; tenantPool?: boolean; metricsToken?: string; authFailuresPerMinute?: number } = {}): Promise<TestApi> {
   const db = await createTestDatabase(t);
   for (const id of ['acme', 'other']) await createTenant(db.db, { id, name: id.toUpperCase(), timezone: 'America/Argentina/Buenos_Aires' });
   for (const tenant of ['acme', 'other']) {
@@ -51,7 +51,7 @@ export async function startTestApi(t: { teardown(fn: () => unknown): void }, opt
   // The server's separate pool for tenant-shaped reads, with its timeouts (src/bin/server.ts does the same).
   const tenantDb = opts.tenantPool ? createTenantDb(db.url, opts.limits ?? TENANT_LIMITS_DEFAULT, () => {}) : undefined;
   if (tenantDb) t.teardown(() => tenantDb.close());
-  const app = await buildApp({ db: db.db, logger: silentLogger, queue, keyring: createKeyring(TEST_SECRET_KEY), bodyLimit: opts.bodyLimit ?? 5 * 1024 * 1024, rateLimitPerMinute: opts.rateLimitPerMinute ?? 100_000, limits: opts.limits, tenantDb: tenantDb?.db, emitWebhookEvents: (executor, events) => emitWebhookEvents(executor, boss, events), metricsToken: opts.metricsToken });
+  const app = await buildApp({ db: db.db, logger: silentLogger, queue, keyring: createKeyring(TEST_SECRET_KEY), bodyLimit: opts.bodyLimit ?? 5 * 1024 * 1024, rateLimitPerMinute: opts.rateLimitPerMinute ?? 100_000, limits: opts.limits, tenantDb: tenantDb?.db, emitWebhookEvents: (executor, events) => emitWebhookEvents(executor, boss, events), metricsToken: opts.metricsToken, authFailuresPerMinute: opts.authFailuresPerMinute ?? 100_000, destinations: { allowPrivate: true } });
   const base = await app.listen({ host: '127.0.0.1', port: 0 });
   t.teardown(() => app.close());
 

@@ -31,7 +31,8 @@ export function runBin(name: string, args: string[], opts: { env?: Record<string
 export function startBin(name: string, args: string[] = [], opts: { env?: Record<string, string> } = {}): ChildProcess & { output: { stdout: string; stderr: string } } {
   const child = spawn(process.execPath, ['--import', 'tsx', binPath(name), ...args], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', LOG_LEVEL: 'info', ...opts.env },
+    // Tests talk to loopback only (ERP simulator, webhook receivers): the operator setting allows it.
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', LOG_LEVEL: 'info', ALLOW_PRIVATE_DESTINATIONS: 'true', ...opts.env },
     stdio: ['pipe', 'pipe', 'pipe'],
   }) as ChildProcess & { output: { stdout: string; stderr: string } };
   child.output = { stdout: '', stderr: '' };

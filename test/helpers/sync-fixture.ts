@@ -1,9 +1,10 @@
 /** A tenant wired to an ERP target (simulator, Babelfish, SQL Server): erp connection row (encrypted password), configs, a queue. */
 import type { Kysely } from 'kysely';
-import { ERP_PASSWORD_CONTEXT, upsertErpConnection } from '../../src/db/erp-connections.ts';
+import { upsertErpConnection } from '../../src/db/erp-connections.ts';
+import { sealErpPassword } from '../../src/security/erp-password.ts';
 import type { Database } from '../../src/db/schema.ts';
 import { createTenant } from '../../src/db/tenants.ts';
-import { createKeyring, sealSecret } from '../../src/security/secret-box.ts';
+import { createKeyring } from '../../src/security/secret-box.ts';
 import type { ErpTarget } from './erp-target.ts';
 import { TEST_SECRET_KEY } from './processes.ts';
 
@@ -13,7 +14,7 @@ export async function tenantWithErp(db: Kysely<Database>, erp: ErpTarget, tenant
   await createTenant(db, { id: tenantId, name: 'Acme SA', timezone: 'America/Argentina/Buenos_Aires', webhookUrl: extra.webhookUrl });
   await upsertErpConnection(db, {
     tenantId, erpType: extra.erpType ?? 'AXIOMA', host: erp.options.host, port: erp.options.port!, database: erp.options.database, username: erp.options.user,
-    password: sealSecret(erp.options.password, keyring, ERP_PASSWORD_CONTEXT), encrypt: 'off', trustServerCertificate: true,
+    password: sealErpPassword(erp.options.password, keyring, { tenantId, erpType: extra.erpType ?? 'AXIOMA' }), encrypt: 'off', trustServerCertificate: true,
   });
 }
 

@@ -80,5 +80,35 @@ t.test('bad input never yields a 5xx nor writes anything', async (t) => {
     t.equal(huge.body.error.code, 'PAYLOAD_TOO_LARGE');
   });
 
+  await t.test('every route: NUL, lone surrogates, deep and oversize values in params, query and body → 4xx', async () => {
+    const keyFor = (r: { scopes?: string[] }) => (r.scopes?.includes('agent') ? api.keys.agent : r.scopes?.includes('hub') ? hub : admin);
+    const routes = api.app.routeList.filter((r) => r.scopes);
+    let deep: unknown = 'x';
+    for (let n = 0; n < 70; n++) deep = [deep];
+    const poison = fc.oneof(
+      fc.constantFrom('\u0000', 'a\u0000b', '\ud800', 'x\udfff', '\ud83d', 'a'.repeat(70 * 1024)),
+      fc.constant(deep),
+      fc.constantFrom(2 ** 31, -(2 ** 31) - 1, 2 ** 63, 1e300),
+      fc.constantFrom('0000-01-01T00:00:00Z', '2023-02-29T00:00:00Z', '9999-12-31T23:59:60Z'),
+    );
+    const where = fc.constantFrom('param', 'query', 'body', 'key');
+    // A lone surrogate has no UTF-8 form: send the bytes a careless client would (CESU-8).
+    const enc = (v: string) => v.replace(/[\ud800-\udfff]/g, '\ue000').split('\ue000').map(encodeURIComponent).join('%ED%A0%80');
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...routes), poison, where, fc.string({ maxLength: 12 }), async (route, value, place, field) => {
+        const text = typeof value === 'string' ? value : JSON.stringify(value);
+        let url = route.url.replace(/:(\w+)/g, (_m, name: string) => (place === 'param' ? enc(text.slice(0, 150)) : name === 'tenantId' ? 'acme' : name === 'entity' ? 'ORDEN_COMPRA' : '00000000-0000-4000-8000-000000000000'));
+        if (place === 'query') url += `?${enc(field || 'cursor')}=${enc(text.slice(0, 1000))}`;
+        const body = route.method === 'POST' || route.method === 'PUT'
+          ? place === 'key' ? { [`${field}\u0000`]: 1 } : { tabla: 'proveedores', logs: [{ metadatos: { v: value }, registrosAfectados: value, fechaInicio: value }], data: [{ codigo: value }], items: [{ payload: { v: value } }], payload: { v: value }, ids: [value], [field || 'x']: value }
+          : undefined;
+        const r = await api.call(route.method, url, { key: keyFor(route), body, headers: { 'x-tenant-id': 'acme' } });
+        if (r.status >= 500) throw new Error(`${route.method} ${url.slice(0, 200)} → ${r.status} ${JSON.stringify(r.body).slice(0, 300)}`);
+        if (r.status >= 400) expect4xx(r, `${route.method} ${route.url}`);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   t.same(await api.snapshot(), before, 'row counts of every table identical');
 });

@@ -153,7 +153,7 @@ t.test("worker: a tenant's pull beyond its share is re-queued with a delay, not 
   const db = api.db.db;
   const boss = await startTestBoss(t, api.db.url);
   const queue = createSyncQueue({ boss });
-  const engine = createSyncEngine({ db, boss, queue, keyring, logger: silentLogger, limits: { ...LIMITS, pullRetrySeconds: 120 } });
+  const engine = createSyncEngine({ db, boss, queue, keyring, logger: silentLogger, limits: { ...LIMITS, pullRetrySeconds: 120 }, destinations: { allowPrivate: true } });
   await engine.start();
   t.teardown(() => engine.stop());
   const config = async (tenant: string) => (await db.selectFrom('sync_entity_config').select('id').where('tenant_id', '=', tenant).where('entity_type', '=', 'CUENTA').executeTakeFirstOrThrow()).id;
@@ -177,7 +177,7 @@ t.test('a schedule planted with psql more often than MIN_SCHEDULE_SECONDS is not
   const api = await setup(t);
   const db = api.db.db;
   const boss = await startTestBoss(t, api.db.url);
-  const engine = createSyncEngine({ db, boss, queue: createSyncQueue({ boss }), keyring, logger: silentLogger, limits: LIMITS });
+  const engine = createSyncEngine({ db, boss, queue: createSyncQueue({ boss }), keyring, logger: silentLogger, limits: LIMITS, destinations: { allowPrivate: true } });
   t.teardown(() => engine.stop());
   await sql`update sync_entity_config set sync_frequency = case tenant_id when 'acme' then '* * * * *' else '*/5 * * * *' end where entity_type = 'CUENTA'`.execute(db);
   await engine.reconcile();

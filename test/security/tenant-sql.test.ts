@@ -42,7 +42,7 @@ t.test('tenant-written SQL: refused at write time, and at run time when planted'
   const api = await startTestApi(t);
   const db = api.db.db;
   const boss = await startTestBoss(t, api.db.url);
-  const erp = createErpRegistry({ db, keyring });
+  const erp = createErpRegistry({ db, keyring, destinations: { allowPrivate: true } });
   t.teardown(() => erp.closeAll());
   await sql`insert into sync_data (tenant_id, entity_type, erp_type, entity_id, payload, payload_hash, sync_direction)
             values ('acme', 'CUENTA', 'AXIOMA', '1.1.01', '{"nombre": "Caja acme", "nivel": 3}', repeat('a', 64), 'IN'),

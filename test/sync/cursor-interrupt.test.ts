@@ -21,7 +21,7 @@ t.test('interrupted pulls: every row reaches the Hub queue exactly once', async 
   const erp = await simulatorTarget(t);
   await tenantWithErp(db.db, erp);
   const boss = await startTestBoss(t, db.url);
-  const registry = createErpRegistry({ db: db.db, keyring });
+  const registry = createErpRegistry({ db: db.db, keyring, destinations: { allowPrivate: true } });
   t.teardown(() => registry.closeAll());
   const deps = { db: db.db, queue: createSyncQueue({ boss }), boss, erp: registry, logger: silentLogger, batchSize: 20 };
   let run = 0;

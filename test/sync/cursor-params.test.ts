@@ -19,7 +19,7 @@ t.test('cursor parameter binding', async (t) => {
   const erp = await simulatorTarget(t);
   await tenantWithErp(db.db, erp);
   const boss = await startTestBoss(t, db.url);
-  const registry = createErpRegistry({ db: db.db, keyring });
+  const registry = createErpRegistry({ db: db.db, keyring, destinations: { allowPrivate: true } });
   t.teardown(() => registry.closeAll());
   const deps = { db: db.db, queue: createSyncQueue({ boss }), boss, erp: registry, logger: silentLogger };
   let run = 0;

@@ -18,7 +18,7 @@ t.test('a failed scheduled pull is retried', async (t) => {
   const erp = await simulatorTarget(t);
   await tenantWithErp(db.db, erp);
   const boss = await startTestBoss(t, db.url);
-  const engine = createSyncEngine({ db: db.db, boss, queue: createSyncQueue({ boss }), keyring, logger: silentLogger });
+  const engine = createSyncEngine({ db: db.db, boss, queue: createSyncQueue({ boss }), keyring, logger: silentLogger, destinations: { allowPrivate: true } });
   await engine.start();
   t.teardown(() => engine.stop());
   await erp.pool.execute('CREATE TABLE Bancos (Codigo NVARCHAR(10) PRIMARY KEY, Nombre NVARCHAR(50))');

@@ -20,7 +20,7 @@ t.test('deletes', async (t) => {
   const erp = await simulatorTarget(t);
   await tenantWithErp(db.db, erp);
   const boss = await startTestBoss(t, db.url);
-  const registry = createErpRegistry({ db: db.db, keyring });
+  const registry = createErpRegistry({ db: db.db, keyring, destinations: { allowPrivate: true } });
   t.teardown(() => registry.closeAll());
   const deps = { db: db.db, queue: createSyncQueue({ boss }), boss, erp: registry, logger: silentLogger, batchSize: 2 };
   let run = 0;

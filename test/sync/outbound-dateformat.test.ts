@@ -27,7 +27,7 @@ t.test('dates under a Spanish session', async (t) => {
   });
 
   t.test('the push path binds declared dates as date parameters: right day under a Spanish session', async (t) => {
-    const registry = createErpRegistry({ db: db.db, keyring });
+    const registry = createErpRegistry({ db: db.db, keyring, destinations: { allowPrivate: true } });
     t.teardown(() => registry.closeAll());
     const queries = {
       // The SET stands in for a Spanish login whose driver session keeps its language.

@@ -17,7 +17,7 @@ t.test('push of UPDATE and DELETE for documents the ERP already has', async (t) 
   const db = await createTestDatabase(t);
   const erp = await simulatorTarget(t);
   await tenantWithErp(db.db, erp);
-  const registry = createErpRegistry({ db: db.db, keyring });
+  const registry = createErpRegistry({ db: db.db, keyring, destinations: { allowPrivate: true } });
   t.teardown(() => registry.closeAll());
   const config = entityConfigInputSchema.parse({ entity_type: 'ORDEN_COMPRA', erp_type: 'AXIOMA', direction: 'OUT', queries: OC_QUERIES, field_mapping: OC_MAPPING });
   await db.db.insertInto('sync_entity_config').values({

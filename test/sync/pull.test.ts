@@ -14,7 +14,7 @@ t.test('pulls from the ERP simulator', async (t) => {
   await tenantWithErp(db.db, erp);
   const boss = await startTestBoss(t, db.url);
   const queue = createSyncQueue({ boss });
-  const registry = createErpRegistry({ db: db.db, keyring });
+  const registry = createErpRegistry({ db: db.db, keyring, destinations: { allowPrivate: true } });
   t.teardown(() => registry.closeAll());
   const deps = { db: db.db, queue, boss, erp: registry, logger: silentLogger, batchSize: 20 };
   const config = await db.db.insertInto('sync_entity_config').values({ tenant_id: 'acme', ...PROVEEDOR_CONFIG }).returning('id').executeTakeFirstOrThrow();

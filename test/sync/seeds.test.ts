@@ -140,7 +140,7 @@ eachTarget(t, 'every query of every seeded Axioma and Softland config runs on th
   await loadAxiomaSampleTsql(erp.pool, 30);
 
   const boss = await startTestBoss(t, db.url);
-  const registry = createErpRegistry({ db: db.db, keyring });
+  const registry = createErpRegistry({ db: db.db, keyring, destinations: { allowPrivate: true } });
   t.teardown(() => registry.closeAll());
   const deps = { db: db.db, queue: createSyncQueue({ boss }), boss, erp: registry, logger: silentLogger };
   const configs = await db.db.selectFrom('sync_entity_config').selectAll().where('tenant_id', 'in', ['ax', 'sl']).orderBy('id').execute();

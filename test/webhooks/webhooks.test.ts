@@ -47,7 +47,7 @@ t.test('delivery: sync.completed and sync.failed to the Hub, retried on the sche
   t.notMatch(JSON.stringify(await db.db.selectFrom('sync_tenant').selectAll().execute()), secret.slice(6), 'the secret is stored encrypted');
   t.same((await readWebhookSecrets(db.db, keyring, 'acme')).secrets, [secret]);
 
-  const env = loadConfig({ DATABASE_URL: db.url, SYNC_SECRET_KEY: TEST_SECRET_KEY, WEBHOOK_RETRY_SCHEDULE_MS: '200,200', RETRY_BASE_MS: '50' });
+  const env = loadConfig({ DATABASE_URL: db.url, SYNC_SECRET_KEY: TEST_SECRET_KEY, WEBHOOK_RETRY_SCHEDULE_MS: '200,200', RETRY_BASE_MS: '50', ALLOW_PRIVATE_DESTINATIONS: 'true' });
   const worker = await startWorkerRuntime({
     env, databaseUrl: db.url, db: db.db, logger: silentLogger, keyring,
     handlers: [{
@@ -69,7 +69,10 @@ t.test('delivery: sync.completed and sync.failed to the Hub, retried on the sche
   t.match(event, { type: 'sync.completed', data: { sync_id: ok.id, entity_type: 'ORDEN_COMPRA', entity_id: 'OC-1', external_id: 'ERP-OC-1' } });
   t.equal(new Set(received.slice(0, 3).map((r) => r.headers['webhook-id'])).size, 1, 'every attempt carries the same webhook-id');
   t.equal(new Set(received.slice(0, 3).map((r) => r.body)).size, 1, 'and the same body');
-  const attempts = await db.db.selectFrom('sync_log').select(['status', 'message']).where('action', '=', 'WEBHOOK').orderBy('id').execute();
+  // The third attempt's sync_log row is written after the receiver answered: wait for it, not for the request.
+  const webhookLogs = () => db.db.selectFrom('sync_log').select(['status', 'message']).where('action', '=', 'WEBHOOK').orderBy('id').execute();
+  await eventually(async () => (await webhookLogs()).length >= 3, 20_000, 'three attempts logged');
+  const attempts = await webhookLogs();
   t.same(attempts.map((a) => a.status), ['RETRY', 'RETRY', 'SUCCESS']);
   t.match(attempts[0]!.message, /HTTP 503; next in/);
 

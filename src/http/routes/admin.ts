@@ -8,7 +8,7 @@ import { LOG_STATUSES } from '../../db/schema.ts';
 import type { SyncQueue } from '../../queue/sync-queue.ts';
 import { tenantOf } from '../auth.ts';
 import { ValidationError } from '../errors.ts';
-import { entityParam, protectedErrors, SECURITY } from '../schemas.ts';
+import { entityParam, isInt8Id, isoDateTime, isStorableInstant, protectedErrors, SECURITY } from '../schemas.ts';
 import { statusView } from './outbound.ts';
 
 /** Opaque keyset cursor: the (created_at, id) of the last row of the previous page. */
@@ -16,7 +16,7 @@ const encodeCursor = (createdAt: Date, id: string) => Buffer.from(`${createdAt.t
 function decodeCursor(cursor: string): { createdAt: Date; id: string } {
   const [at, id] = Buffer.from(cursor, 'base64url').toString().split('|');
   const createdAt = new Date(at ?? '');
-  if (!id || !/^\d{1,19}$/.test(id) || Number.isNaN(createdAt.getTime())) throw new ValidationError('invalid cursor', [{ path: 'querystring.cursor', message: 'not a cursor returned by this endpoint' }]);
+  if (!id || !isInt8Id(id) || !isStorableInstant(createdAt)) throw new ValidationError('invalid cursor', [{ path: 'querystring.cursor', message: 'not a cursor returned by this endpoint' }]);
   return { createdAt, id };
 }
 
@@ -83,8 +83,8 @@ export function registerAdminRoutes(app: FastifyInstance, deps: { db: Executor; 
       querystring: z.object({
         entity_type: entityParam.optional(),
         status: z.enum(LOG_STATUSES).optional(),
-        since: z.iso.datetime({ offset: true }).optional(),
-        until: z.iso.datetime({ offset: true }).optional(),
+        since: isoDateTime.optional(),
+        until: isoDateTime.optional(),
         limit: z.coerce.number().int().min(1).max(500).default(50),
         cursor: z.string().max(200).optional(),
       }),

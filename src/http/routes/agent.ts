@@ -10,9 +10,9 @@ import type { Kysely } from 'kysely';
 import type { Database, EntityConfigRow } from '../../db/schema.ts';
 import { insertLogs } from '../../db/sync-log.ts';
 import { findTenant } from '../../db/tenants.ts';
-import { ERP_PASSWORD_CONTEXT } from '../../db/erp-connections.ts';
+import { openErpPassword } from '../../security/erp-password.ts';
 import type { SyncQueue } from '../../queue/sync-queue.ts';
-import { openSecret, type Keyring } from '../../security/secret-box.ts';
+import type { Keyring } from '../../security/secret-box.ts';
 import { sealForAgent } from '../../security/agent-envelope.ts';
 import { agentConfigState, isDownloadTable } from '../../sync/agent-config.ts';
 import { DownloadQueryError, DownloadTimeoutError, readDownloadRows } from '../../sync/download-source.ts';
@@ -22,7 +22,7 @@ import type { EmitWebhookEvents } from '../../sync/hub-operations.ts';
 import { prepareRecord, writeBatch, type PreparedRecord } from '../../sync/ingest.ts';
 import type { TenantGate, TenantLimits } from '../../sync/tenant-limits.ts';
 import { AppError, ForbiddenError, LimitExceededError, NotFoundError, ValidationError } from '../errors.ts';
-import { protectedErrors, SECURITY } from '../schemas.ts';
+import { int4, isoDateTime, protectedErrors, SECURITY } from '../schemas.ts';
 
 const tenantParam = z.object({ tenantId: z.string().min(1).max(63) });
 const UPLOAD_BATCH = 1000;
@@ -41,9 +41,9 @@ const findTable = (configs: EntityConfigRow[], tabla: string) =>
 
 const logEntry = z.object({
   direccion: z.enum(['upload', 'download']), tabla: z.string().min(1).max(128), fase: z.enum(['pre_process', 'process', 'post_process']).optional(),
-  ejecutadoEn: z.enum(['origen', 'destino']).optional(), estado: z.enum(['exitoso', 'error', 'parcial']), registrosAfectados: z.number().int().min(0).optional(),
-  mensaje: z.string().max(4000).optional(), errorDetalle: z.string().max(20_000).optional(), duracionMs: z.number().int().min(0).optional(),
-  metadatos: z.record(z.string(), z.unknown()).optional(), fechaInicio: z.iso.datetime({ offset: true }), fechaFin: z.iso.datetime({ offset: true }).optional(),
+  ejecutadoEn: z.enum(['origen', 'destino']).optional(), estado: z.enum(['exitoso', 'error', 'parcial']), registrosAfectados: int4.min(0).optional(),
+  mensaje: z.string().max(4000).optional(), errorDetalle: z.string().max(20_000).optional(), duracionMs: int4.min(0).optional(),
+  metadatos: z.record(z.string(), z.unknown()).optional(), fechaInicio: isoDateTime, fechaFin: isoDateTime.optional(),
 });
 
 export function registerAgentRoutes(
@@ -55,11 +55,13 @@ export function registerAgentRoutes(
 
   r.get('/api/sync/config/:tenantId', {
     config: agent,
-    schema: { summary: 'The agent’s configuration (seed 001 sync_configurations shape); the ERP password is sealed for this key', tags: ['agent'], security: SECURITY, params: tenantParam, response: { 200: z.looseObject({ success: z.literal(true), version: z.number(), ultimaModificacion: z.string() }), ...protectedErrors } },
+    schema: { summary: 'The agent’s configuration (seed 001 sync_configurations shape); the ERP password is sealed for this key (agent keys only; null for others)', tags: ['agent'], security: SECURITY, params: tenantParam, response: { 200: z.looseObject({ success: z.literal(true), version: z.number(), ultimaModificacion: z.string() }), ...protectedErrors } },
   }, async (req) => {
     const tenantId = agentTenant(req);
     const s = await agentConfigState(deps.db, tenantId);
-    const password = s.erp?.password ? openSecret(s.erp.password, deps.keyring, ERP_PASSWORD_CONTEXT) : null;
+    // Only agent keys receive the sealed password: an admin key (which may call every route) gets null.
+    const forAgent = req.auth!.scopes.includes('agent');
+    const password = forAgent && s.erp?.password ? openErpPassword({ ...s.erp, password: s.erp.password }, deps.keyring) : null;
     return {
       success: true as const, id: s.erp ? `erp_${s.erp.id}` : `tenant_${tenantId}`, tenantId,
       sqlServerHost: s.erp?.host ?? null, sqlServerPort: s.erp?.port ?? 1433, sqlServerDatabase: s.erp?.database ?? null, sqlServerUser: s.erp?.username ?? null,
@@ -74,7 +76,7 @@ export function registerAgentRoutes(
     schema: {
       summary: 'Rows read by the agent from the ERP; same path as a pull (unchanged rows are not rewritten). gzip bodies accepted.',
       tags: ['agent'], security: SECURITY, params: tenantParam,
-      body: z.object({ tabla: z.string().min(1).max(128), data: z.array(z.record(z.string(), z.unknown())).max(100_000), timestamp: z.iso.datetime({ offset: true }).optional() }),
+      body: z.object({ tabla: z.string().min(1).max(128), data: z.array(z.record(z.string(), z.unknown())).max(100_000), timestamp: isoDateTime.optional() }),
       response: { 200: z.object({ success: z.literal(true), tabla: z.string(), registrosInsertados: z.number().int(), registrosSinCambios: z.number().int(), timestamp: z.string(), post_process: z.object({ estado: z.enum(['exitoso', 'error']), mensaje: z.string().optional() }).optional() }), ...protectedErrors },
     },
   }, async (req) => {
@@ -97,11 +99,15 @@ export function registerAgentRoutes(
       }
     });
     if (errors.length) throw new ValidationError(`${errors.length} rows cannot be read; nothing was stored`, errors.slice(0, 100));
-    let changed = 0;
-    for (let i = 0; i < records.length; i += UPLOAD_BATCH) {
-      const batch = records.slice(i, i + UPLOAD_BATCH);
-      changed += (await deps.db.transaction().execute((trx) => writeBatch(trx, deps, { tenantId, config, records: batch, readCount: batch.length }))).changed;
-    }
+    // One transaction for every batch: an upload is stored whole or not at all.
+    const changed = await deps.db.transaction().execute(async (trx) => {
+      let n = 0;
+      for (let i = 0; i < records.length; i += UPLOAD_BATCH) {
+        const batch = records.slice(i, i + UPLOAD_BATCH);
+        n += (await writeBatch(trx, deps, { tenantId, config, records: batch, readCount: batch.length })).changed;
+      }
+      return n;
+    });
     // Seed 001: the backend runs a post_process whose ejecutarEn is "destino" (our side) after storing the rows.
     const postProcess = await runUploadPostProcess({ db: deps.db, emit: deps.emitWebhookEvents }, { config, tenantId, runId: req.id });
     return { success: true as const, tabla: req.body.tabla, registrosInsertados: changed, registrosSinCambios: records.length - changed, timestamp: new Date().toISOString(), ...postProcess };

@@ -7,12 +7,14 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Executor } from '../../db/connect.ts';
 import { findConfigHistory, listConfigHistory, recordConfigChange } from '../../db/config-history.ts';
-import { ERP_PASSWORD_CONTEXT, findErpConnection, findErpConnectionById, saveErpConnectionSettings } from '../../db/erp-connections.ts';
+import { findErpConnection, findErpConnectionById, saveErpConnectionSettings } from '../../db/erp-connections.ts';
+import { sealErpPassword } from '../../security/erp-password.ts';
 import { ENCRYPT_MODES, type EntityConfigRow, type ErpConnectionRow } from '../../db/schema.ts';
 import { findTenant } from '../../db/tenants.ts';
 import { erpOptionsFromRow } from '../../erp/erp-connection-options.ts';
 import { probeErpConnection, probeLang, type ProbeEntity } from '../../sync/erp-probe.ts';
-import { sealSecret, type Keyring } from '../../security/secret-box.ts';
+import { checkDestinationHost, DestinationRefusedError, type DestinationPolicy } from '../../security/destination-policy.ts';
+import type { Keyring } from '../../security/secret-box.ts';
 import { entityConfigInputSchema, type Queries } from '../../sync/entity-config-schema.ts';
 import { tenantOf } from '../auth.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
@@ -63,7 +65,7 @@ function view(r: ErpConnectionRow): z.infer<typeof connectionView> {
 
 const changedBy = (req: FastifyRequest) => req.auth?.keyPrefix ?? null;
 
-export function registerErpConnectionRoutes(app: FastifyInstance, deps: { db: Executor; keyring: Keyring }): void {
+export function registerErpConnectionRoutes(app: FastifyInstance, deps: { db: Executor; keyring: Keyring; destinations?: DestinationPolicy }): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const admin = { scopes: ['admin' as const] };
   const tags = ['erp-connection'];
@@ -92,10 +94,18 @@ export function registerErpConnectionRoutes(app: FastifyInstance, deps: { db: Ex
     const b = req.body;
     const before = await findErpConnection(deps.db, tenantId, b.erp_type);
     if (b.mode === 'direct' && !b.password && !before?.password) throw new ValidationError('password: required the first time a direct connection is set', { field: 'password' });
+    if (b.host) {
+      try {
+        checkDestinationHost(b.host, deps.destinations ?? { allowPrivate: false });
+      } catch (err) {
+        if (err instanceof DestinationRefusedError) throw new ValidationError(`host: ${err.message}`, [{ path: 'body.host', message: err.message }]);
+        throw err;
+      }
+    }
     const extras = { ...(before?.options ?? {}), connect_timeout_ms: b.connect_timeout_ms ?? undefined, request_timeout_ms: b.request_timeout_ms ?? undefined };
     const row = await saveErpConnectionSettings(deps.db, {
       tenantId, erpType: b.erp_type, mode: b.mode, host: b.host, port: b.port, instanceName: b.instance_name, database: b.database, username: b.username,
-      password: b.password ? sealSecret(b.password, deps.keyring, ERP_PASSWORD_CONTEXT) : undefined, encrypt: b.encrypt,
+      password: b.password ? sealErpPassword(b.password, deps.keyring, { tenantId, erpType: b.erp_type }) : undefined, encrypt: b.encrypt,
       trustServerCertificate: b.trust_server_certificate, options: JSON.parse(JSON.stringify(extras)) as Record<string, unknown>,
     });
     await recordConfigChange(deps.db, { tenantId, kind: 'erp_connection', targetId: row.id, changedBy: changedBy(req), before, after: row });

@@ -7,7 +7,7 @@ import type { Executor } from '../../db/connect.ts';
 import { findEntityConfig } from '../../db/entity-configs.ts';
 import type { SyncQueue } from '../../queue/sync-queue.ts';
 import { tenantOf } from '../auth.ts';
-import { NotFoundError } from '../errors.ts';
+import { AppError, NotFoundError } from '../errors.ts';
 import { entityParam, protectedErrors, SECURITY } from '../schemas.ts';
 
 const inboundItem = z.object({
@@ -49,6 +49,8 @@ export function registerInboundRoutes(app: FastifyInstance, deps: { db: Executor
 
   r.get('/api/v1/sync/inbound/:entity', {
     config: hub,
+    // Leasing changes state: no automatic HEAD twin (a HEAD would lease and lose the items' bodies).
+    exposeHeadRoute: false,
     schema: {
       summary: 'Lease pending items of one entity type (un-acked items return after the lease)',
       tags: ['inbound'], security: SECURITY,
@@ -61,6 +63,7 @@ export function registerInboundRoutes(app: FastifyInstance, deps: { db: Executor
     },
   }, async (req) => {
     const tenantId = tenantOf(req);
+    if (req.method !== 'GET') throw new AppError(405, 'METHOD_NOT_ALLOWED', 'only GET leases items');
     await requireInbound(tenantId, req.params.entity);
     const { items, leaseExpiresAt } = await deps.queue.dequeue(deps.db, tenantId, 'HUB', req.params.entity, {
       limit: req.query.limit,
