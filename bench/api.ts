@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import autocannon from 'autocannon';
 import type { BenchContext } from './run.ts';
 import { figure, type BenchFigure } from './results.ts';
+import { procDelta, procStats } from './proc-stats.ts';
 import { insertApiKey } from '../src/db/api-keys.ts';
 import { createDb } from '../src/db/connect.ts';
 import { createTenant } from '../src/db/tenants.ts';
@@ -56,12 +57,20 @@ export default async function run(ctx: BenchContext): Promise<BenchFigure[]> {
   const base = `http://127.0.0.1:${PORT}`;
   const headers = { 'x-api-key': key.raw, 'content-type': 'application/json' };
   try {
+    // CPU ms and peak RSS of the server process over each load run, beside its figures.
+    const serverStats: Record<string, ReturnType<typeof procDelta>> = {};
+    const measured = async (name: string, fn: () => Promise<autocannon.Result>) => {
+      const before = procStats(server.pid);
+      const r = await fn();
+      serverStats[name] = procDelta(before, procStats(server.pid));
+      return r;
+    };
     ctx.progress(`api.bare_route: ${CONNECTIONS} connections, ${DURATION_S} s`);
-    const bare = await load(`${base}/bench/bare`, {});
+    const bare = await measured('bare', () => load(`${base}/bench/bare`, {}));
     ctx.progress(`api.outbound_post: ${CONNECTIONS} connections, ${DURATION_S} s`);
     let n = 0;
     // A distinct purchase order per request (autocannon 8's idReplacement sends nothing with a body).
-    const post = await load(`${base}/api/v1/sync/outbound/ORDEN_COMPRA`, {
+    const post = await measured('post', () => load(`${base}/api/v1/sync/outbound/ORDEN_COMPRA`, {
       method: 'POST', headers,
       requests: [{
         setupRequest: (req) => {
@@ -69,20 +78,20 @@ export default async function run(ctx: BenchContext): Promise<BenchFigure[]> {
           return { ...req, body: JSON.stringify({ entity_id: id, action: 'CREATE', payload: { numero: id, total: '1234.50' } }) };
         },
       }],
-    });
+    }));
     ctx.progress(`api.inbound_lease: ${CONNECTIONS} connections, ${DURATION_S} s`);
-    const lease = await load(`${base}/api/v1/sync/inbound/PROVEEDOR?limit=5&lease_seconds=600`, { headers });
+    const lease = await measured('lease', () => load(`${base}/api/v1/sync/inbound/PROVEEDOR?limit=5&lease_seconds=600`, { headers }));
     for (const [name, r] of [['bare', bare], ['post', post], ['lease', lease]] as const) {
       ctx.progress(`${name}: ${r.requests.total} requests, ${r.non2xx} non-2xx, ${r.errors} errors, ${r.timeouts} timeouts`);
     }
     const bareRps = { name: 'api.bare_route', value: bare.requests.average };
     const bareP99 = { name: 'api.bare_route.p99', value: bare.latency.p99 };
     return [
-      figure('api.bare_route', bare.requests.average, 'req/s'),
+      figure('api.bare_route', bare.requests.average, 'req/s', null, { requests: bare.requests.total, server: serverStats.bare }),
       figure('api.bare_route.p99', bare.latency.p99, 'ms'),
-      figure('api.outbound_post', post.requests.average, 'req/s', bareRps),
+      figure('api.outbound_post', post.requests.average, 'req/s', bareRps, { requests: post.requests.total, non2xx: post.non2xx, server: serverStats.post }),
       figure('api.outbound_post.p99', post.latency.p99, 'ms', bareP99),
-      figure('api.inbound_lease', lease.requests.average, 'req/s', bareRps),
+      figure('api.inbound_lease', lease.requests.average, 'req/s', bareRps, { requests: lease.requests.total, non2xx: lease.non2xx, server: serverStats.lease }),
       figure('api.inbound_lease.p99', lease.latency.p99, 'ms', bareP99),
     ];
   } finally {

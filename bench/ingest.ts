@@ -5,6 +5,7 @@
  * (buffer everything, one INSERT … ON CONFLICT per row), in the same run.
  */
 import { spawn } from 'node:child_process';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
@@ -21,7 +22,10 @@ import { createBoss } from '../src/queue/boss.ts';
 import { createSyncQueue } from '../src/queue/sync-queue.ts';
 import { createKeyring } from '../src/security/secret-box.ts';
 import { payloadHash } from '../src/sync/canonical-json.ts';
+import { RUNTIME_ROLE } from '../src/db/roles.ts';
+import { ingestStages } from '../src/sync/ingest.ts';
 import { runPull } from '../src/sync/pull.ts';
+import { procDelta, procStats } from './proc-stats.ts';
 
 const ROWS = Number(process.env.BENCH_INGEST_ROWS ?? 1_000_000);
 const NAIVE_ROWS = 20_000;
@@ -71,11 +75,29 @@ export default async function run(ctx: BenchContext): Promise<BenchFigure[]> {
 
   let peakRss = process.memoryUsage().rss;
   const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 200);
+  /** Runs one pull with per-stage timings; what the write path did not account for is ERP read, commits and the loop. */
+  const measuredPull = async (runId: string) => {
+    const stages: Record<string, number> = {};
+    const onStage = (m: unknown) => {
+      const { stage, ms } = m as { stage: string; ms: number };
+      stages[stage] = (stages[stage] ?? 0) + ms;
+    };
+    subscribe(ingestStages.name, onStage);
+    const [self0, sim0] = [procStats(), procStats(sim.pid)];
+    const t = performance.now();
+    const result = await runPull(deps, { tenantId: 'bench', configId: config.id, runId });
+    const wallMs = performance.now() - t;
+    unsubscribe(ingestStages.name, onStage);
+    const accounted = Object.values(stages).reduce((a, b) => a + b, 0);
+    const stages_ms = Object.fromEntries([...Object.entries(stages), ['erp_read_commit_other', wallMs - accounted]].map(([k, v]) => [k, Math.round(v as number)]));
+    const detail = { rows: result.read, wall_ms: Math.round(wallMs), stages_ms, ingest_process: procDelta(self0, procStats()), erp_simulator: procDelta(sim0, procStats(sim.pid)) };
+    ctx.progress(`${runId}: ${JSON.stringify(detail)}`);
+    return { result, rate: result.read / (wallMs / 1000), detail };
+  };
   ctx.progress('ingest.full_sync');
-  let t0 = performance.now();
-  const full = await runPull(deps, { tenantId: 'bench', configId: config.id, runId: 'bench-full' });
-  const fullRate = full.read / ((performance.now() - t0) / 1000);
+  const { result: full, rate: fullRate, detail: fullDetail } = await measuredPull('bench-full');
   ctx.progress(`full sync: ${JSON.stringify(full)} at ${fullRate.toFixed(0)} rows/s`);
+  let t0: number;
 
   const tuples = async () => {
     await sql`select pg_stat_force_next_flush()`.execute(db);
@@ -83,15 +105,23 @@ export default async function run(ctx: BenchContext): Promise<BenchFigure[]> {
   };
   const before = await tuples();
   ctx.progress('ingest.unchanged_resync');
-  t0 = performance.now();
-  const again = await runPull(deps, { tenantId: 'bench', configId: config.id, runId: 'bench-unchanged' });
-  const unchangedRate = again.read / ((performance.now() - t0) / 1000);
+  const { rate: unchangedRate, detail: unchangedDetail } = await measuredPull('bench-unchanged');
   const written = (await tuples()) - before;
   clearInterval(rssTimer);
+  const ingestPeakMb = Math.max(peakRss / 1048576, procStats()?.peakRssMb ?? 0);
+
+  // The baselines' tables are created by the superuser: the runtime role may not create tables (least privilege).
+  const su = new pg.Client({ connectionString: ctx.superuserUrl });
+  await su.connect();
+  for (const table of ['copy_target', 'naive_target']) {
+    await su.query(`create table ${table} (like sync_data including all)`);
+    await su.query(`grant select, insert, update, delete on ${table} to ${RUNTIME_ROLE}`);
+    await su.query(`grant usage on all sequences in schema public to ${RUNTIME_ROLE}`);
+  }
+  await su.end();
 
   // Baseline: COPY of the same rows (as the pull produced them) as JSONB into an identically indexed table.
   ctx.progress('pg.copy_jsonb');
-  await sql`create table copy_target (like sync_data including all)`.execute(db);
   const client = await dbh.pool.connect();
   const rows = (await client.query(`select tenant_id, entity_type, erp_type, entity_id, payload::text, payload_hash, sync_direction from sync_data`)).rows as string[][];
   t0 = performance.now();
@@ -114,7 +144,6 @@ export default async function run(ctx: BenchContext): Promise<BenchFigure[]> {
 
   // Baseline: seed 000's sketch — buffer the recordset, then one INSERT … ON CONFLICT per row.
   ctx.progress('ingest.naive_rowwise');
-  await sql`create table naive_target (like sync_data including all)`.execute(db);
   const pool = createErpPool({ host: '127.0.0.1', port, database: 'axioma', user: 'sa', password: 'Bench-Pw1', encrypt: 'off', trustServerCertificate: true, timeZone: 'UTC' });
   t0 = performance.now();
   const recordset = [];
@@ -127,6 +156,7 @@ export default async function run(ctx: BenchContext): Promise<BenchFigure[]> {
   }
   const naiveRate = recordset.length / ((performance.now() - t0) / 1000);
 
+  const simPeakMb = procStats(sim.pid)?.peakRssMb ?? null;
   await pool.drain();
   await erp.closeAll();
   await boss.stop({ graceful: false });
@@ -135,10 +165,10 @@ export default async function run(ctx: BenchContext): Promise<BenchFigure[]> {
   return [
     figure('pg.copy_jsonb', copyRate, 'rows/s'),
     figure('ingest.naive_rowwise', naiveRate, 'rows/s'),
-    figure('ingest.full_sync', fullRate, 'rows/s', { name: 'pg.copy_jsonb', value: copyRate }),
+    figure('ingest.full_sync', fullRate, 'rows/s', { name: 'pg.copy_jsonb', value: copyRate }, fullDetail),
     figure('ingest.full_sync_vs_naive', fullRate, 'rows/s', { name: 'ingest.naive_rowwise', value: naiveRate }),
-    figure('ingest.unchanged_resync', unchangedRate, 'rows/s', { name: 'ingest.full_sync', value: fullRate }),
+    figure('ingest.unchanged_resync', unchangedRate, 'rows/s', { name: 'ingest.full_sync', value: fullRate }, unchangedDetail),
     figure('ingest.unchanged_tuples_written', written, 'tuples'),
-    figure('ingest.peak_rss_mb', peakRss / 1048576, 'MB'),
+    figure('ingest.peak_rss_mb', ingestPeakMb, 'MB', null, { rows: full.read, erp_simulator_peak_rss_mb: simPeakMb }),
   ];
 }

@@ -7,6 +7,7 @@ import { sql } from 'kysely';
 import pino from 'pino';
 import type { BenchContext } from './run.ts';
 import { figure, type BenchFigure } from './results.ts';
+import { procDelta, procStats } from './proc-stats.ts';
 import { createDb } from '../src/db/connect.ts';
 import { createTenant } from '../src/db/tenants.ts';
 import { createBoss } from '../src/queue/boss.ts';
@@ -38,6 +39,7 @@ export default async function run(ctx: BenchContext): Promise<BenchFigure[]> {
   ctx.progress(`pgboss.insert_rate ${rawInsert.toFixed(0)}/s`);
 
   // Baseline 2: raw pg-boss fetch + complete, CONCURRENCY loops.
+  let cpu0 = procStats();
   t0 = performance.now();
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
@@ -49,9 +51,11 @@ export default async function run(ctx: BenchContext): Promise<BenchFigure[]> {
     }),
   );
   const rawFetch = ITEMS / ((performance.now() - t0) / 1000);
+  const rawFetchProc = procDelta(cpu0, procStats());
   ctx.progress(`pgboss.fetch_complete ${rawFetch.toFixed(0)}/s`);
 
   // Ours: enqueue through sync_queue.
+  cpu0 = procStats();
   t0 = performance.now();
   for (let s = 0; s < ITEMS; s += BATCH) {
     const batch: EnqueueInput[] = Array.from({ length: Math.min(BATCH, ITEMS - s) }, (_, i) => ({
@@ -61,6 +65,7 @@ export default async function run(ctx: BenchContext): Promise<BenchFigure[]> {
     if ((s / BATCH) % 40 === 0) ctx.progress(`enqueued ${s + batch.length}/${ITEMS}`);
   }
   const enqueueRate = ITEMS / ((performance.now() - t0) / 1000);
+  const enqueueProc = procDelta(cpu0, procStats());
 
   // Ours: processed end to end by the push worker.
   const seen = new Map<string, number>();
@@ -69,6 +74,7 @@ export default async function run(ctx: BenchContext): Promise<BenchFigure[]> {
     backoff: { baseMs: 1000, factor: 2, capMs: 10_000 },
     handlers: [{ destination: 'ERP', entityType: 'BENCH', handler: async (item) => void seen.set(item.id, (seen.get(item.id) ?? 0) + 1) }],
   });
+  cpu0 = procStats();
   t0 = performance.now();
   await worker.start();
   for (;;) {
@@ -78,6 +84,7 @@ export default async function run(ctx: BenchContext): Promise<BenchFigure[]> {
     await new Promise((r) => setTimeout(r, 1000));
   }
   const processRate = ITEMS / ((performance.now() - t0) / 1000);
+  const processProc = procDelta(cpu0, procStats());
   await worker.stop();
   const ids = (await sql<{ id: string }>`select id from sync_queue`.execute(dbh.db)).rows.map((r) => r.id);
   const lost = ids.filter((id) => !seen.has(id)).length;
@@ -86,9 +93,9 @@ export default async function run(ctx: BenchContext): Promise<BenchFigure[]> {
   await dbh.close();
   return [
     figure('pgboss.insert_rate', rawInsert, 'items/s'),
-    figure('pgboss.fetch_complete', rawFetch, 'items/s'),
-    figure('queue.enqueue_rate', enqueueRate, 'items/s', { name: 'pgboss.insert_rate', value: rawInsert }),
-    figure('queue.process_rate', processRate, 'items/s', { name: 'pgboss.fetch_complete', value: rawFetch }),
+    figure('pgboss.fetch_complete', rawFetch, 'items/s', null, { worker_process: rawFetchProc }),
+    figure('queue.enqueue_rate', enqueueRate, 'items/s', { name: 'pgboss.insert_rate', value: rawInsert }, { items: ITEMS, enqueue_process: enqueueProc }),
+    figure('queue.process_rate', processRate, 'items/s', { name: 'pgboss.fetch_complete', value: rawFetch }, { items: ITEMS, worker_process: processProc }),
     figure('queue.lost', lost, 'items'),
     figure('queue.duplicated', duplicated, 'items'),
   ];

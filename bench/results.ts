@@ -8,14 +8,17 @@ export interface BenchFigure {
   baseline: string | null;
   baseline_value: number | null;
   ratio: number | null;
+  /** Where the time went: per-stage ms, CPU ms and peak RSS of each process involved. */
+  detail?: Record<string, unknown>;
 }
 
 export const RESULTS_FILE = new URL('./results.json', import.meta.url);
 
 /** A figure measured beside its baseline; ratio = value / baseline_value. */
-export function figure(name: string, value: number, unit: string, baseline?: { name: string; value: number }): BenchFigure {
+export function figure(name: string, value: number, unit: string, baseline?: { name: string; value: number } | null, detail?: Record<string, unknown>): BenchFigure {
   const ratio = baseline && baseline.value ? Number((value / baseline.value).toFixed(3)) : null;
-  return { name, value: Number(value.toFixed(3)), unit, baseline: baseline?.name ?? null, baseline_value: baseline ? Number(baseline.value.toFixed(3)) : null, ratio };
+  const f: BenchFigure = { name, value: Number(value.toFixed(3)), unit, baseline: baseline?.name ?? null, baseline_value: baseline ? Number(baseline.value.toFixed(3)) : null, ratio };
+  return detail ? { ...f, detail } : f;
 }
 
 /** Merges figures into bench/results.json, replacing earlier figures of the same name. */

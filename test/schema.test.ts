@@ -7,6 +7,8 @@ const TABLES = [
   'sync_data', 'sync_queue', 'sync_log', 'sync_state',
   // issue 15 (operations): config history, worker heartbeat, alerts and their thresholds
   'sync_config_history', 'sync_worker_heartbeat', 'sync_alert', 'sync_alert_threshold',
+  // issue 11 (exact data): records a transform rule refused, kept until they convert
+  'sync_record_error',
 ];
 
 t.test('every table of SPEC §2 exists with its keys and indexes', async (t) => {

@@ -39,10 +39,16 @@ export async function revokeApiKey(db: Executor, prefix: string): Promise<number
 
 /** Records use at most once a minute per key, so hot keys do not write on every request. */
 export async function touchApiKey(db: Executor, id: string): Promise<void> {
+  await touchApiKeys(db, [id]);
+}
+
+/** Batched form of touchApiKey: one UPDATE for every key used since the last flush. */
+export async function touchApiKeys(db: Executor, ids: string[]): Promise<void> {
+  if (ids.length === 0) return;
   await db
     .updateTable('sync_api_key')
     .set({ last_used_at: new Date() })
-    .where('id', '=', id)
+    .where('id', 'in', ids)
     .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', new Date(Date.now() - 60_000))]))
     .execute();
 }

@@ -31,9 +31,13 @@ interface ColumnMetadata { type: { name: string }; scale?: number }
 type ReadValue = (buf: Buffer, offset: number, metadata: ColumnMetadata, options: unknown) => { value: unknown; offset: number };
 interface WriteBuffer { writeUInt8(v: number): void; writeInt32LE(v: number): void; writeBigUInt64LE(v: bigint): void; writeUInt32LE(v: number): void }
 
-const require = createRequire(import.meta.url);
-const valueParser = require('tedious/lib/value-parser.js') as { readValue: ReadValue & { exact?: true } };
-const helpers = require('tedious/lib/token/helpers.js') as {
+// Static imports of the CommonJS modules' export objects (the ones tedious's own parsers use), so a
+// bundler (the site agent's single executable) links them like any other module.
+import valueParserModule from 'tedious/lib/value-parser.js';
+import helpersModule from 'tedious/lib/token/helpers.js';
+
+const valueParser = valueParserModule as unknown as { readValue: ReadValue & { exact?: true } };
+const helpers = helpersModule as unknown as {
   Result: new (value: unknown, offset: number) => { value: unknown; offset: number };
   NotEnoughDataError: new (byteCount: number) => unknown;
 };
@@ -88,9 +92,14 @@ export function tediousReviewProblem(version: string, parserSources: Record<stri
 /** Installs the exact reader once per process (idempotent). Throws if tedious is not the reviewed release. */
 export function installExactDecoding(): void {
   if (valueParser.readValue.exact) return;
-  const { version } = require('tedious/package.json') as { version: string };
-  const problem = tediousReviewProblem(version, Object.fromEntries(TOKEN_PARSERS.map((p) => [p, readFileSync(require.resolve(p), 'utf8')])));
-  if (problem) throw new Error(problem);
+  // From node_modules the installed release is checked; inside the agent's bundle (no import.meta.url,
+  // no files) the check ran when the bundle was built and tested.
+  if (import.meta.url) {
+    const require = createRequire(import.meta.url);
+    const { version } = require('tedious/package.json') as { version: string };
+    const problem = tediousReviewProblem(version, Object.fromEntries(TOKEN_PARSERS.map((p) => [p, readFileSync(require.resolve(p), 'utf8')])));
+    if (problem) throw new Error(problem);
+  }
   const original = valueParser.readValue;
   const exact: ReadValue & { exact?: true } = (buf, offset, metadata, options) => {
     switch (metadata.type.name) {

@@ -3,10 +3,10 @@
  * `config: { scopes }`. The key's tenant scopes every query below it.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { findApiKeyByHash, touchApiKey } from '../db/api-keys.ts';
 import type { Executor } from '../db/connect.ts';
 import type { ApiScope } from '../db/schema.ts';
 import { hashApiKey, looksLikeApiKey } from '../security/api-key.ts';
+import { createApiKeyCache, type ApiKeyCache } from './api-key-cache.ts';
 import { AppError, ForbiddenError, UnauthorizedError } from './errors.ts';
 
 export interface AuthContext {
@@ -57,15 +57,17 @@ function createAuthFailureLimiter(maxPerMinute: number) {
   };
 }
 
-export function registerAuth(app: FastifyInstance, deps: { db: Executor; authFailuresPerMinute: number }): void {
+export function registerAuth(app: FastifyInstance, deps: { db: Executor; authFailuresPerMinute: number; apiKeyCacheTtlMs?: number }): void {
   const failures = createAuthFailureLimiter(deps.authFailuresPerMinute);
+  const keys = createApiKeyCache(deps, { ttlMs: deps.apiKeyCacheTtlMs });
+  app.addHook('onClose', () => keys.close());
   // onRequest: before the body is read or validated, so an unauthenticated caller learns nothing about the route.
   app.addHook('onRequest', async (req) => {
     const scopes = req.routeOptions.config.scopes;
     if (!scopes) return;
     failures.check(req.ip);
     try {
-      await authenticate(req, deps.db, scopes);
+      await authenticate(req, keys, scopes);
     } catch (err) {
       if (err instanceof UnauthorizedError) failures.fail(req.ip);
       throw err;
@@ -73,16 +75,16 @@ export function registerAuth(app: FastifyInstance, deps: { db: Executor; authFai
   });
 }
 
-async function authenticate(req: FastifyRequest, db: Executor, scopes: ApiScope[]): Promise<void> {
+async function authenticate(req: FastifyRequest, keys: ApiKeyCache, scopes: ApiScope[]): Promise<void> {
   const raw = req.headers['x-api-key'];
   if (typeof raw !== 'string' || raw.length === 0) throw new UnauthorizedError('missing X-API-Key header');
   if (!looksLikeApiKey(raw)) throw new UnauthorizedError('invalid X-API-Key');
-  const key = await findApiKeyByHash(db, hashApiKey(raw));
+  const key = await keys.find(hashApiKey(raw));
   if (!key) throw new UnauthorizedError('invalid or revoked X-API-Key');
   const allowed = key.scopes.includes('admin') || key.scopes.some((s) => scopes.includes(s));
   if (!allowed) throw new ForbiddenError(`this key's scope (${key.scopes.join(', ')}) may not call this endpoint; it needs ${scopes.join(' or ')}`);
   const claimed = req.headers['x-tenant-id'];
   if (claimed !== undefined && claimed !== key.tenant_id) throw new ForbiddenError('X-Tenant-Id does not match the API key');
   req.auth = { tenantId: key.tenant_id, scopes: key.scopes, keyId: key.id, keyPrefix: key.prefix };
-  await touchApiKey(db, key.id);
+  keys.touch(key.id);
 }

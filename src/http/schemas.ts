@@ -2,20 +2,13 @@
 import { z } from 'zod';
 import { QUEUE_ACTIONS, QUEUE_STATUSES } from '../db/schema.ts';
 
-/** `:entity` path segment: an identifier, case-insensitive, served upper-case (PROVEEDOR, ORDEN_COMPRA). */
-export const entityParam = z
-  .string()
-  .regex(/^[A-Za-z][A-Za-z0-9_]{0,62}$/, 'entity must be an identifier like PROVEEDOR or ORDEN_COMPRA')
-  .transform((s) => s.toUpperCase());
+// The Hub-facing shapes are stated once, in the contract the typed client shares.
+import { entityParam, errorBody as errorResponse, hubAction } from '../contract/hub-api.ts';
+
+export { entityParam, errorResponse, hubAction };
 
 export const syncId = z.uuid({ error: 'must be a sync_id (UUID)' });
 
-export const errorResponse = z
-  .object({
-    success: z.literal(false),
-    error: z.object({ code: z.string(), message: z.string(), details: z.unknown() }),
-  })
-  .meta({ id: 'Error' });
 
 /** The error responses every protected route can give, for the OpenAPI document. */
 export const protectedErrors = {
@@ -24,7 +17,6 @@ export const protectedErrors = {
 
 export const queueAction = z.enum(QUEUE_ACTIONS);
 export const queueStatus = z.enum(QUEUE_STATUSES);
-export const hubAction = z.enum(['CREATE', 'UPDATE', 'DELETE']);
 
 /** Payloads are JSON objects; nesting is bounded so a hostile body cannot exhaust the stack. */
 export const MAX_PAYLOAD_DEPTH = 16;

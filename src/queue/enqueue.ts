@@ -14,7 +14,8 @@ export interface EnqueueInput {
   entityType: string;
   entityId: string;
   action: QueueAction;
-  payload: unknown;
+  /** The item's body; left undefined with `dataId`, it is copied from that sync_data row in the database. */
+  payload?: unknown;
   priority?: number;
   scheduledAt?: Date;
   maxRetries?: number;
@@ -127,31 +128,30 @@ export async function enqueueMany(executor: Executor, deps: EnqueueDeps, inputs:
   const values = rows.map(({ f, live, key }) => {
     const i = f.input;
     const action = live && createdBefore.has(key) && (i.action === 'UPDATE' || i.action === 'UPSERT') ? 'CREATE' : i.action;
-    const scheduledAt = i.scheduledAt ?? now;
     const push = live && isPushDestination(i.destination);
     const jobId = push ? randomUUID() : null;
     if (push) jobs.push({ id: jobId!, destination: i.destination as NewPushJob['destination'], queueId: f.id, priority: i.priority ?? 0, startAfter: i.scheduledAt });
     return {
-      id: f.id,
-      tenant_id: i.tenantId,
-      source: i.source,
-      destination: i.destination,
-      entity_type: i.entityType,
-      entity_id: i.entityId,
-      action,
-      payload: JSON.stringify(i.payload ?? {}),
-      data_id: i.dataId ?? null,
-      data_version: i.dataVersion ?? null,
+      id: f.id, tenant_id: i.tenantId, source: i.source, destination: i.destination, entity_type: i.entityType, entity_id: i.entityId, action,
+      // null: copied from the sync_data row below, in the database (no payload round trip).
+      payload: i.payload === undefined && i.dataId ? null : (i.payload ?? {}),
+      data_id: i.dataId ?? null, data_version: i.dataVersion ?? null,
       status: (live ? 'PENDING' : 'SUPERSEDED') as QueueStatus,
-      priority: i.priority ?? 0,
-      max_retries: i.maxRetries ?? 5,
-      idempotency_key: i.idempotencyKey ?? null,
-      job_id: jobId,
-      scheduled_at: scheduledAt,
-      completed_at: live ? null : now,
+      priority: i.priority ?? 0, max_retries: i.maxRetries ?? 5, idempotency_key: i.idempotencyKey ?? null, job_id: jobId,
+      scheduled_at: (i.scheduledAt ?? now).toISOString(), completed_at: live ? null : now.toISOString(),
     };
   });
-  await trx.insertInto('sync_queue').values(values).execute();
+  // One JSON parameter instead of 17 per row: a 1 000-row VALUES list spent most of an ingest batch in parse/bind.
+  await sql`
+    insert into sync_queue (id, tenant_id, source, destination, entity_type, entity_id, action, payload, data_id, data_version,
+                            status, priority, max_retries, idempotency_key, job_id, scheduled_at, completed_at)
+    select x.id, x.tenant_id, x.source, x.destination, x.entity_type, x.entity_id, x.action, coalesce(x.payload, d.payload, '{}'::jsonb),
+           x.data_id, x.data_version, x.status, x.priority, x.max_retries, x.idempotency_key, x.job_id, x.scheduled_at, x.completed_at
+      from jsonb_to_recordset(${JSON.stringify(values)}::jsonb) as x(
+             id uuid, tenant_id text, source text, destination text, entity_type text, entity_id text, action text, payload jsonb,
+             data_id bigint, data_version integer, status text, priority integer, max_retries integer, idempotency_key text,
+             job_id uuid, scheduled_at timestamptz, completed_at timestamptz)
+      left join sync_data d on x.payload is null and d.id = x.data_id`.execute(trx);
   await insertPushJobs(deps.boss, trx, jobs, deps.timing);
   const staleJobs = superseded.filter((r) => r.job_id && isPushDestination(r.destination));
   if (staleJobs.length) await cancelPushJobs(deps.boss, trx, staleJobs.map((r) => ({ destination: r.destination as NewPushJob['destination'], id: r.job_id! })));

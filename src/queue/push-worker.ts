@@ -167,27 +167,34 @@ export async function settleOutcomes(trx: Transaction<Database>, outcomes: PushO
   const logs: NewLogRow[] = done.map((o) => logRow(o, 'SUCCESS', 'delivered'));
   const retryJobs: NewPushJob[] = [];
   const dead: DeadLetterJobData[] = [];
+  // Failures are settled in one statement for the whole batch, like successes.
+  const failed: { id: string; status: 'DEAD' | 'RETRY'; retry_count: number; error: string; job_id: string | null; started_at: Date | null; scheduled_at: Date | null }[] = [];
   for (const o of outcomes.filter((x) => x.error)) {
     const attempt = o.row.retry_count + 1;
     const permanent = o.error instanceof PermanentError || (o.error as { retryable?: boolean })?.retryable === false;
     if (permanent || attempt > o.row.max_retries) {
-      await trx.updateTable('sync_queue').where('id', '=', o.row.id).set({
-        status: 'DEAD', retry_count: permanent ? o.row.retry_count : attempt, error_message: errorText(o.error),
-        started_at: o.row.started_at ?? o.startedAt ?? null, completed_at: sql`now()`, updated_at: sql`now()`,
-      }).execute();
+      failed.push({ id: o.row.id, status: 'DEAD', retry_count: permanent ? o.row.retry_count : attempt, error: errorText(o.error), job_id: null, started_at: o.startedAt ?? null, scheduled_at: null });
       dead.push({ queueId: o.row.id, jobId: o.row.job_id!, reason: errorText(o.error) });
       logs.push(logRow(o, 'DEAD', `${permanent ? 'permanent error' : `gave up after ${attempt} attempts`}: ${errorText(o.error)}`));
     } else {
       const delay = backoffDelayMs(attempt, opts.backoff);
       const jobId = randomUUID();
       const scheduledAt = new Date(Date.now() + delay);
-      await trx.updateTable('sync_queue').where('id', '=', o.row.id).set({
-        status: 'RETRY', retry_count: attempt, error_message: errorText(o.error), job_id: jobId,
-        started_at: o.row.started_at ?? o.startedAt ?? null, scheduled_at: scheduledAt, updated_at: sql`now()`,
-      }).execute();
+      failed.push({ id: o.row.id, status: 'RETRY', retry_count: attempt, error: errorText(o.error), job_id: jobId, started_at: o.startedAt ?? null, scheduled_at: scheduledAt });
       retryJobs.push({ id: jobId, destination: o.row.destination as PushDestination, queueId: o.row.id, priority: o.row.priority, startAfter: scheduledAt });
       logs.push(logRow(o, 'RETRY', `attempt ${attempt} failed, next in ${Math.round(delay / 1000)} s: ${errorText(o.error)}`));
     }
+  }
+  if (failed.length) {
+    // DEAD keeps its job id and schedule and is completed now; RETRY gets the new job and schedule.
+    await sql`
+      update sync_queue q
+         set status = f.status, retry_count = f.retry_count, error_message = f.error, job_id = coalesce(f.job_id, q.job_id),
+             started_at = coalesce(q.started_at, f.started_at), scheduled_at = coalesce(f.scheduled_at, q.scheduled_at),
+             completed_at = case when f.status = 'DEAD' then now() else q.completed_at end, updated_at = now()
+        from jsonb_to_recordset(${JSON.stringify(failed)}::jsonb)
+             as f(id uuid, status text, retry_count integer, error text, job_id uuid, started_at timestamptz, scheduled_at timestamptz)
+       where q.id = f.id`.execute(trx);
   }
   await insertPushJobs(opts.boss, trx, retryJobs, opts.timing);
   await insertDeadLetters(opts.boss, trx, dead);
@@ -202,7 +209,6 @@ export async function settleOutcomes(trx: Transaction<Database>, outcomes: PushO
   }
 }
 
-
 function logRow(o: PushOutcome, status: NewLogRow['status'], message: string): NewLogRow {
   return {
     tenant_id: o.row.tenant_id, sync_queue_id: o.row.id, entity_type: o.row.entity_type, entity_id: o.row.entity_id,
@@ -212,7 +218,6 @@ function logRow(o: PushOutcome, status: NewLogRow['status'], message: string): N
     started_at: new Date(Date.now() - o.ms), completed_at: new Date(),
   };
 }
-
 
 async function markProcessing(db: Kysely<Database>, pairs: { id: string; job: string }[]): Promise<void> {
   await sql`

@@ -3,12 +3,29 @@
  * canonical hash, then per batch ONE transaction that upserts sync_data (unchanged rows are not
  * written at all), enqueues the changed ones for the Hub, and checkpoints sync_state.
  */
+import { channel } from 'node:diagnostics_channel';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database, EntityConfigRow } from '../db/schema.ts';
 import type { SyncQueue } from '../queue/sync-queue.ts';
 import { payloadHash } from './canonical-json.ts';
 import type { FieldMapping, TransformRule } from './entity-config-schema.ts';
 import { applyTransforms, mapFields, type Row } from './transforms.ts';
+
+/**
+ * Per-stage timings of the write path ({ stage, ms }), for bench/ingest.ts. Published only while
+ * someone subscribes, so the product pays one boolean check per call.
+ */
+export const ingestStages = channel('parse-sync:ingest-stage');
+
+async function timed<T>(stage: string, fn: () => Promise<T>): Promise<T> {
+  if (!ingestStages.hasSubscribers) return fn();
+  const t0 = performance.now();
+  try {
+    return await fn();
+  } finally {
+    ingestStages.publish({ stage, ms: performance.now() - t0 });
+  }
+}
 
 export interface PreparedRecord {
   entityId: string;
@@ -23,6 +40,16 @@ export interface RecordError {
 
 /** Maps and transforms one ERP row; the entity id comes from the ERP primary-key column. */
 export function prepareRecord(raw: Row, config: EntityConfigRow, timeZone: string): PreparedRecord {
+  if (!ingestStages.hasSubscribers) return prepare(raw, config, timeZone);
+  const t0 = performance.now();
+  try {
+    return prepare(raw, config, timeZone);
+  } finally {
+    ingestStages.publish({ stage: 'transform_hash', ms: performance.now() - t0 });
+  }
+}
+
+function prepare(raw: Row, config: EntityConfigRow, timeZone: string): PreparedRecord {
   const pk = config.primary_key ?? (config.queries as { cursor?: { pk?: string } }).cursor?.pk;
   const id = pk ? raw[pk] : undefined;
   if (id === undefined || id === null || id === '') throw new Error(`row has no value in its primary key column ${pk ?? '(primary_key not configured)'}`);
@@ -49,7 +76,7 @@ export async function writeBatch(
   const unique = [...new Map(o.records.map((r) => [r.entityId, r])).values()];
   const changed = unique.length
     ? (
-        await sql<{ id: string; entity_id: string; version: number; inserted: boolean; payload: Row }>`
+        await timed('db_write', () => sql<{ id: string; entity_id: string; version: number; inserted: boolean }>`
           insert into sync_data (tenant_id, config_id, entity_type, erp_type, entity_id, payload, payload_hash, sync_direction, status, synced_at)
           select ${o.tenantId}, ${o.config.id}, ${o.config.entity_type}, ${o.config.erp_type}, x.entity_id, x.payload, x.hash, 'IN', 'ACTIVE', now()
             from jsonb_to_recordset(${JSON.stringify(unique.map((r) => ({ entity_id: r.entityId, payload: r.payload, hash: r.hash })))}::jsonb)
@@ -58,17 +85,18 @@ export async function writeBatch(
              set payload = excluded.payload, payload_hash = excluded.payload_hash, version = sync_data.version + 1,
                  status = 'ACTIVE', synced_at = now(), updated_at = now(), config_id = excluded.config_id
            where sync_data.payload_hash is distinct from excluded.payload_hash or sync_data.status = 'DELETED'
-          returning id, entity_id, version, (xmax = 0) as inserted, payload`.execute(trx)
+          returning id, entity_id, version, (xmax = 0) as inserted`.execute(trx))
       ).rows
     : [];
-  const enqueued = await deps.queue.enqueueMany(
+  const enqueued = await timed('queue_insert', () => deps.queue.enqueueMany(
     trx,
     changed.map((r) => ({
       tenantId: o.tenantId, source: 'ERP', destination: 'HUB', entityType: o.config.entity_type, entityId: r.entity_id,
-      action: r.inserted ? 'CREATE' : 'UPDATE', payload: r.payload, dataId: r.id, dataVersion: r.version,
+      // No payload: enqueueMany copies it from the row just written, inside the database.
+      action: r.inserted ? 'CREATE' : 'UPDATE', dataId: r.id, dataVersion: r.version,
     })),
-  );
-  await checkpoint(trx, { tenantId: o.tenantId, config: o.config, changed: changed.length, batchSize: o.readCount, ...o.checkpoint });
+  ));
+  await timed('checkpoint', () => checkpoint(trx, { tenantId: o.tenantId, config: o.config, changed: changed.length, batchSize: o.readCount, ...o.checkpoint }));
   return { changed: changed.length, enqueued: enqueued.length };
 }
 
@@ -140,15 +168,15 @@ export async function markMissingDeleted(
   o: { tenantId: string; config: EntityConfigRow; seen: Set<string> },
 ): Promise<number> {
   const gone = (
-    await sql<{ id: string; entity_id: string; version: number; payload: Row }>`
+    await sql<{ id: string; entity_id: string; version: number }>`
       update sync_data set status = 'DELETED', version = version + 1, updated_at = now(), synced_at = now()
        where tenant_id = ${o.tenantId} and entity_type = ${o.config.entity_type} and erp_type = ${o.config.erp_type}
          and sync_direction = 'IN' and status <> 'DELETED' and not (entity_id = any(${[...o.seen]}::text[]))
-   returning id, entity_id, version, payload`.execute(trx)
+   returning id, entity_id, version`.execute(trx)
   ).rows;
   await deps.queue.enqueueMany(trx, gone.map((r) => ({
     tenantId: o.tenantId, source: 'ERP', destination: 'HUB', entityType: o.config.entity_type, entityId: r.entity_id,
-    action: 'DELETE', payload: r.payload, dataId: r.id, dataVersion: r.version,
+    action: 'DELETE', dataId: r.id, dataVersion: r.version,
   })));
   return gone.length;
 }

@@ -12,7 +12,8 @@ import { AXIOMA_SCHEMA, loadAxiomaSample } from '../erp-sim/axioma-demo.ts';
 import { createTestDatabase, type TestDatabase } from './db.ts';
 import { simulatorTarget, type ErpTarget } from './erp-target.ts';
 import { freePort, startBin, TEST_SECRET_KEY, waitForOutput } from './processes.ts';
-import { tenantWithErp } from './sync-fixture.ts';
+import { keyring, tenantWithErp } from './sync-fixture.ts';
+import { sealErpPassword } from '../../src/security/erp-password.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
@@ -34,7 +35,9 @@ export async function startE2eStack(
   for (const f of ['axioma.sql', 'softland.sql']) await promisify(execFile)('psql', [db.url, '-v', 'ON_ERROR_STOP=1', '-q', '-f', path.join(ROOT, 'sql/seed', f)]);
   await db.db.deleteFrom('sync_tenant').where('id', '=', 'acme').execute();
   await tenantWithErp(db.db, erp, 'tmp');
-  await db.db.updateTable('sync_erp_connection').set({ tenant_id: 'default' }).where('tenant_id', '=', 'tmp').execute();
+  // The password envelope is bound to its tenant: moving the row to `default` means sealing it for `default`.
+  const password = JSON.stringify(sealErpPassword(erp.options.password, keyring, { tenantId: 'default', erpType: 'AXIOMA' }));
+  await db.db.updateTable('sync_erp_connection').set({ tenant_id: 'default', password }).where('tenant_id', '=', 'tmp').execute();
   if (o.webhookUrl) await db.db.updateTable('sync_tenant').set({ webhook_url: o.webhookUrl }).where('id', '=', 'default').execute();
   const keys = { hub: '', admin: '' };
   for (const scope of ['hub', 'admin'] as const) {

@@ -3,6 +3,7 @@
  * on the lease route does not lease; client X-Request-Id kept only when short printable ASCII.
  */
 import t from 'tap';
+import { ownerQuery } from '../helpers/db.ts';
 import { sql } from 'kysely';
 import { generateApiKey } from '../../src/security/api-key.ts';
 import { startTestApi } from '../helpers/api.ts';
@@ -35,7 +36,7 @@ t.test('HEAD on the lease route leases nothing', async (t) => {
 
 t.test('X-Request-Id: kept when ≤ 128 printable ASCII, else replaced by a generated id', async (t) => {
   const api = await startTestApi(t);
-  await sql`alter table sync_log rename to sync_log_gone`.execute(api.db.db);
+  await ownerQuery(api.db, 'alter table sync_log rename to sync_log_gone');
   const idOf = async (id: string) => (await api.call('GET', '/api/v1/sync/logs', { key: api.keys.admin, headers: { 'x-request-id': id } })).body.error.details.request_id as string;
   t.equal(await idOf('req-abc-123'), 'req-abc-123');
   t.equal(await idOf('x'.repeat(128)), 'x'.repeat(128));

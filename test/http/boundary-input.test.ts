@@ -5,6 +5,7 @@
  */
 import type { Test } from 'tap';
 import t from 'tap';
+import { ownerQuery } from '../helpers/db.ts';
 import { gzipSync } from 'node:zlib';
 import { sql } from 'kysely';
 import { startTestApi } from '../helpers/api.ts';
@@ -78,12 +79,12 @@ t.test('boundary input', async (t) => {
     t.equal(r.status, 400, 'a bad last row → 400');
     t.equal(await count(), 0, 'nothing in sync_data nor sync_queue');
     // A failure inside the database while writing the second batch (a test trigger) rolls back the first too.
-    await sql`create function t_fail() returns trigger language plpgsql as $$ begin if new.entity_id = '1001' then raise exception 'boom'; end if; return new; end $$`.execute(db);
-    await sql`create trigger t_fail before insert on sync_data for each row execute function t_fail()`.execute(db);
+    await ownerQuery(api.db, `create function t_fail() returns trigger language plpgsql as $$ begin if new.entity_id = '1001' then raise exception 'boom'; end if; return new; end $$;
+      create trigger t_fail before insert on sync_data for each row execute function t_fail()`);
     const failed = await asAgent('POST', '/api/sync/upload/acme', { body: { tabla: 'proveedores', data: rows } });
     t.equal(failed.status, 500);
     t.equal(await count(), 0, 'the first 1 000 rows were rolled back with the failing batch');
-    await sql`drop trigger t_fail on sync_data`.execute(db);
+    await ownerQuery(api.db, 'drop trigger t_fail on sync_data');
     const good = await asAgent('POST', '/api/sync/upload/acme', { body: { tabla: 'proveedores', data: rows } });
     t.equal(good.status, 200);
     t.equal(good.body.registrosInsertados, 1001);

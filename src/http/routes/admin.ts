@@ -7,6 +7,7 @@ import type { Executor } from '../../db/connect.ts';
 import { LOG_STATUSES } from '../../db/schema.ts';
 import type { SyncQueue } from '../../queue/sync-queue.ts';
 import { tenantOf } from '../auth.ts';
+import { statusResponse } from '../../contract/hub-api.ts';
 import { ValidationError } from '../errors.ts';
 import { entityParam, isInt8Id, isoDateTime, isStorableInstant, protectedErrors, SECURITY } from '../schemas.ts';
 import { statusView } from './outbound.ts';
@@ -131,7 +132,7 @@ export function registerAdminRoutes(app: FastifyInstance, deps: { db: Executor; 
       summary: 'Move a DEAD or FAILED item back to PENDING',
       tags: ['admin'], security: SECURITY,
       params: z.object({ id: z.string().min(1).max(100) }),
-      response: { 200: z.object({ sync_id: z.string(), status: z.string(), external_id: z.string().nullable(), error_message: z.string().nullable(), retry_count: z.number().int(), created_at: z.string(), updated_at: z.string() }), 409: protectedErrors[400], ...protectedErrors },
+      response: { 200: statusResponse, 409: protectedErrors[400], ...protectedErrors },
     },
   }, async (req) => statusView(await deps.queue.retry(deps.db, tenantOf(req), req.params.id)));
 }

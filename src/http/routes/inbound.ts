@@ -8,17 +8,9 @@ import { findEntityConfig } from '../../db/entity-configs.ts';
 import type { SyncQueue } from '../../queue/sync-queue.ts';
 import { tenantOf } from '../auth.ts';
 import { AppError, NotFoundError } from '../errors.ts';
+import { ackBody, ackResponse, leaseQuery, leaseResponse, pendingResponse } from '../../contract/hub-api.ts';
 import { entityParam, protectedErrors, SECURITY } from '../schemas.ts';
 
-const inboundItem = z.object({
-  sync_id: z.string(),
-  entity_type: z.string(),
-  entity_id: z.string(),
-  action: z.string(),
-  version: z.number().int(),
-  payload: z.unknown(),
-  created_at: z.string(),
-});
 
 export function registerInboundRoutes(app: FastifyInstance, deps: { db: Executor; queue: SyncQueue }): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
@@ -32,7 +24,7 @@ export function registerInboundRoutes(app: FastifyInstance, deps: { db: Executor
     schema: {
       summary: 'Entity types with items waiting for the Hub',
       tags: ['inbound'], security: SECURITY,
-      response: { 200: z.object({ entities: z.array(z.object({ entity_type: z.string(), count: z.number().int(), oldest_created_at: z.string() })) }), ...protectedErrors },
+      response: { 200: pendingResponse, ...protectedErrors },
     },
   }, async (req) => {
     const rows = await deps.db
@@ -55,11 +47,8 @@ export function registerInboundRoutes(app: FastifyInstance, deps: { db: Executor
       summary: 'Lease pending items of one entity type (un-acked items return after the lease)',
       tags: ['inbound'], security: SECURITY,
       params: z.object({ entity: entityParam }),
-      querystring: z.object({
-        limit: z.coerce.number().int().min(1).max(1000).default(100),
-        lease_seconds: z.coerce.number().int().min(5).max(86_400).default(300),
-      }),
-      response: { 200: z.object({ items: z.array(inboundItem), lease_expires_at: z.string() }), ...protectedErrors },
+      querystring: leaseQuery,
+      response: { 200: leaseResponse, ...protectedErrors },
     },
   }, async (req) => {
     const tenantId = tenantOf(req);
@@ -84,11 +73,8 @@ export function registerInboundRoutes(app: FastifyInstance, deps: { db: Executor
       summary: 'Acknowledge leased items (completed, or failed with a reason)',
       tags: ['inbound'], security: SECURITY,
       params: z.object({ entity: entityParam }),
-      body: z.object({
-        ids: z.array(z.string().max(100)).max(1000).default([]),
-        failed: z.array(z.object({ id: z.string().max(100), error: z.string().min(1).max(2000) })).max(1000).optional(),
-      }).strict(),
-      response: { 200: z.object({ acknowledged: z.number().int(), failed: z.number().int(), unknown: z.array(z.string()) }), ...protectedErrors },
+      body: ackBody,
+      response: { 200: ackResponse, ...protectedErrors },
     },
   }, async (req) => {
     const tenantId = tenantOf(req);

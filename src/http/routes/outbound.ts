@@ -5,21 +5,16 @@ import { z } from 'zod';
 import type { Executor } from '../../db/connect.ts';
 import { findEntityConfig } from '../../db/entity-configs.ts';
 import type { EntityConfigRow, QueueRow } from '../../db/schema.ts';
-import { isUuid } from '../../queue/ids.ts';
 import type { EnqueueInput, SyncQueue } from '../../queue/sync-queue.ts';
 import { tenantOf } from '../auth.ts';
 import { IdempotencyKeyReusedError } from '../../queue/errors.ts';
 import { IdempotencyConflictError, NotFoundError, ValidationError } from '../errors.ts';
 import { checkOutboundPayload, type FieldIssue } from '../outbound-payload.ts';
+import { acceptedResponse, outboundEntityId, statusResponse } from '../../contract/hub-api.ts';
 import { entityParam, errorResponse, hubAction, payloadObject, protectedErrors, SECURITY } from '../schemas.ts';
 
-const entityId = z.string().min(1).max(200);
-const outboundBody = z.object({ entity_id: entityId, action: hubAction, payload: payloadObject }).strict();
-const accepted = z.object({ sync_id: z.string(), status: z.string() });
-const statusResponse = z.object({
-  sync_id: z.string(), status: z.string(), external_id: z.string().nullable(), error_message: z.string().nullable(),
-  retry_count: z.number().int(), created_at: z.string(), updated_at: z.string(),
-});
+const outboundBody = z.object({ entity_id: outboundEntityId, action: hubAction, payload: payloadObject }).strict();
+const accepted = acceptedResponse;
 
 function toEnqueue(tenantId: string, entityType: string, b: z.infer<typeof outboundBody>, idempotencyKey?: string): EnqueueInput {
   return { tenantId, source: 'HUB', destination: 'ERP', entityType, entityId: b.entity_id, action: b.action, payload: b.payload, idempotencyKey };
@@ -103,10 +98,7 @@ export function registerOutboundRoutes(app: FastifyInstance, deps: { db: Executo
       response: { 200: statusResponse, ...protectedErrors },
     },
   }, async (req) => {
-    const tenantId = tenantOf(req);
-    let q = deps.db.selectFrom('sync_queue').selectAll().where('tenant_id', '=', tenantId).where('entity_type', '=', req.params.entity).where('destination', '=', 'ERP');
-    q = isUuid(req.params.id) ? q.where('id', '=', req.params.id) : q.where('entity_id', '=', req.params.id).where('status', '<>', 'SUPERSEDED');
-    const row = await q.orderBy('created_at', 'desc').limit(1).executeTakeFirst();
+    const row = await deps.queue.findOutboundItem(deps.db, { tenantId: tenantOf(req), entityType: req.params.entity, id: req.params.id });
     if (!row) throw new NotFoundError(`sync item ${req.params.id}`);
     return statusView(row);
   });
