@@ -37,7 +37,10 @@ function params(row: Row): ErpParams {
 }
 
 /** Hub field types → the ERP parameter names they are bound as (through the mapping). */
-function paramTypes(mapping: Record<string, string> | undefined, types: Partial<Record<string, FieldType>> | undefined): Map<string, FieldType> {
+function paramTypes(
+  mapping: Record<string, string> | undefined,
+  types: Partial<Record<string, FieldType>> | undefined,
+): Map<string, FieldType> {
   return new Map(Object.entries(types ?? {}).flatMap(([hub, type]) => (mapping?.[hub] ? [[mapping[hub], type!] as const] : [])));
 }
 
@@ -53,7 +56,8 @@ function typed(row: Row, types: Map<string, FieldType>): Row {
   return out;
 }
 
-const nulls = (mapping: Record<string, string> | undefined): Row => Object.fromEntries(Object.values(mapping ?? {}).map((target) => [target, null]));
+const nulls = (mapping: Record<string, string> | undefined): Row =>
+  Object.fromEntries(Object.values(mapping ?? {}).map((target) => [target, null]));
 
 const firstValue = (rows: Row[]) => {
   const v = rows[0] ? Object.values(rows[0])[0] : undefined;
@@ -66,7 +70,8 @@ export function createErpPushHandler(deps: { db: Executor; erp: ErpRegistry }) {
     const config = await findEntityConfig(db, item.tenant_id, item.entity_type, 'OUT');
     if (!config) throw new PermanentError(`${item.entity_type} is not configured for outbound sync (tenant ${item.tenant_id})`);
     const q = config.queries as Queries;
-    if (item.action === 'DELETE' && !q.delete) throw new PermanentError(`${item.entity_type}: the ERP does not accept deletions from the Hub (no delete statement configured)`);
+    if (item.action === 'DELETE' && !q.delete)
+      throw new PermanentError(`${item.entity_type}: the ERP does not accept deletions from the Hub (no delete statement configured)`);
     if (item.action !== 'DELETE' && !q.insert) throw new PermanentError(`${item.entity_type} has no insert statement configured`);
     const tz = (await findTenant(db, item.tenant_id))?.timezone ?? 'UTC';
     const mapping = config.field_mapping as FieldMapping;
@@ -89,7 +94,9 @@ export function createErpPushHandler(deps: { db: Executor; erp: ErpRegistry }) {
           await tx.execute(q.insert_item!, params({ ...line, renglon: line.renglon ?? n + 1, header_id: id }), { name: 'insert_item' });
         }
       };
-      const existing = q.find_existing ? firstValue((await tx.execute(q.find_existing, params(header), { name: 'find_existing' })).rows) : undefined;
+      const existing = q.find_existing
+        ? firstValue((await tx.execute(q.find_existing, params(header), { name: 'find_existing' })).rows)
+        : undefined;
       if (item.action === 'DELETE') {
         if (q.delete_items && existing) await tx.execute(q.delete_items, params({ header_id: existing }), { name: 'delete_items' });
         const res = await tx.execute(q.delete!, params({ ...header, header_id: existing ?? null }), { name: 'delete' });
@@ -98,16 +105,21 @@ export function createErpPushHandler(deps: { db: Executor; erp: ErpRegistry }) {
       if (existing) {
         // A CREATE retried after its commit finds its own document: nothing to change.
         if (item.action === 'CREATE') return { id: existing, existed: true, lines: 0 };
-        if (!q.update) throw new PermanentError(`${item.entity_type}: the document exists in the ERP and the config has no update statement`);
+        if (!q.update)
+          throw new PermanentError(`${item.entity_type}: the document exists in the ERP and the config has no update statement`);
         await tx.execute(q.update, params({ ...header, header_id: existing }), { name: 'update' });
         if (!sentLines) return { id: existing, existed: true, lines: 0, updated: true };
-        if (q.update_items !== 'replace' || !q.delete_items) throw new PermanentError(`${item.entity_type}: lines sent but no update_items strategy configured`);
+        if (q.update_items !== 'replace' || !q.delete_items)
+          throw new PermanentError(`${item.entity_type}: lines sent but no update_items strategy configured`);
         await tx.execute(q.delete_items, params({ header_id: existing }), { name: 'delete_items' });
         await insertLines(existing);
         return { id: existing, existed: true, lines: items.length, updated: true };
       }
       const id = firstValue((await tx.execute(q.insert!, params(header), { name: 'insert' })).rows);
-      if (!id) throw new PermanentError(`${item.entity_type}: the insert statement returned no id (add OUTPUT INSERTED.<id> INTO @t, then SELECT from @t)`);
+      if (!id)
+        throw new PermanentError(
+          `${item.entity_type}: the insert statement returned no id (add OUTPUT INSERTED.<id> INTO @t, then SELECT from @t)`,
+        );
       await insertLines(id);
       return { id, existed: false, lines: items.length };
     });
@@ -115,8 +127,13 @@ export function createErpPushHandler(deps: { db: Executor; erp: ErpRegistry }) {
     if (item.action === 'DELETE') {
       await sql`
         update sync_data set status = 'DELETED', payload_hash = ${payloadHash(item.payload)}, synced_at = now(), updated_at = now()
-         where tenant_id = ${item.tenant_id} and entity_type = ${item.entity_type} and erp_type = ${config.erp_type} and entity_id = ${item.entity_id}`.execute(db);
-      return { externalId: written.id, response: { erp_id: written.id, existed: written.existed, deleted: 'deleted' in written ? written.deleted : 0 } };
+         where tenant_id = ${item.tenant_id} and entity_type = ${item.entity_type} and erp_type = ${config.erp_type} and entity_id = ${item.entity_id}`.execute(
+        db,
+      );
+      return {
+        externalId: written.id,
+        response: { erp_id: written.id, existed: written.existed, deleted: 'deleted' in written ? written.deleted : 0 },
+      };
     }
 
     await sql`
@@ -125,10 +142,17 @@ export function createErpPushHandler(deps: { db: Executor; erp: ErpRegistry }) {
               ${payloadHash(item.payload)}, 'OUT', 'SYNCED', ${written.id}, now())
       on conflict (tenant_id, entity_type, erp_type, entity_id) do update
          set payload = excluded.payload, payload_hash = excluded.payload_hash, external_id = excluded.external_id, status = 'SYNCED',
-             version = sync_data.version + (case when sync_data.payload_hash = excluded.payload_hash then 0 else 1 end), synced_at = now(), updated_at = now()`.execute(db);
+             version = sync_data.version + (case when sync_data.payload_hash = excluded.payload_hash then 0 else 1 end), synced_at = now(), updated_at = now()`.execute(
+      db,
+    );
     return {
       externalId: written.id!,
-      response: { erp_id: written.id, already_existed: written.existed, updated: 'updated' in written ? written.updated : false, lines: written.lines },
+      response: {
+        erp_id: written.id,
+        already_existed: written.existed,
+        updated: 'updated' in written ? written.updated : false,
+        lines: written.lines,
+      },
     };
   };
 }

@@ -20,7 +20,9 @@ export async function emitWebhookEvents(db: Executor, boss: PgBoss, events: Webh
   if (events.length === 0) return 0;
   const tenants = [...new Set(events.map((e) => e.tenantId))];
   const withUrl = new Set(
-    (await db.selectFrom('sync_tenant').select('id').where('id', 'in', tenants).where('webhook_url', 'is not', null).execute()).map((t) => t.id),
+    (await db.selectFrom('sync_tenant').select('id').where('id', 'in', tenants).where('webhook_url', 'is not', null).execute()).map(
+      (t) => t.id,
+    ),
   );
   const now = new Date().toISOString();
   const jobs = events
@@ -28,7 +30,15 @@ export async function emitWebhookEvents(db: Executor, boss: PgBoss, events: Webh
     .map((e) => {
       const eventId = `msg_${randomUUID().replaceAll('-', '')}`;
       // The body is fixed now: every retry sends the same bytes under the same webhook-id.
-      return { data: { eventId, tenantId: e.tenantId, type: e.type, body: JSON.stringify({ type: e.type, timestamp: now, data: e.data }), attempt: 1 } };
+      return {
+        data: {
+          eventId,
+          tenantId: e.tenantId,
+          type: e.type,
+          body: JSON.stringify({ type: e.type, timestamp: now, data: e.data }),
+          attempt: 1,
+        },
+      };
     });
   await insertWebhookJobs(boss, db, jobs);
   return jobs.length;
@@ -43,7 +53,14 @@ export function announceDeadLeases(boss: PgBoss): OnDeadLeases {
       dead.map((r) => ({
         tenantId: r.tenant_id,
         type: 'inbound.dead' as const,
-        data: { sync_id: r.id, entity_type: r.entity_type, entity_id: r.entity_id, action: r.action, leases: r.retry_count, error: 'lease expired before the consumer acknowledged it' },
+        data: {
+          sync_id: r.id,
+          entity_type: r.entity_type,
+          entity_id: r.entity_id,
+          action: r.action,
+          leases: r.retry_count,
+          error: 'lease expired before the consumer acknowledged it',
+        },
       })),
     ).then(() => undefined);
 }
