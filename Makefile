@@ -58,8 +58,9 @@ docs: install
 # Lint (typescript-eslint + the layer rule of the README) and the type check fail the run before any test.
 lint: install
 	eslint .
+	prettier --check . --log-level warn
 
-# Formats the tree with prettier; `make test` checks it.
+# Formats the tree with prettier; `make lint` (part of `make test`) checks it.
 format: install
 	prettier --write .
 

@@ -12,8 +12,24 @@ const logger = createLogger({ level: 'warn', name: 'bench-api' });
 const dbh = createDb({ url: env.DATABASE_URL!, max: 20 });
 const boss = createBoss({ url: env.DATABASE_URL!, logger, max: 10, supervise: false, schedule: false });
 await boss.start();
-const app = await buildApp({ db: dbh.db, logger, queue: createSyncQueue({ boss }), keyring: createKeyring(env.SYNC_SECRET_KEY!), bodyLimit: env.BODY_LIMIT_BYTES, rateLimitPerMinute: 10_000_000, authFailuresPerMinute: env.AUTH_FAILURES_PER_MINUTE });
+const app = await buildApp({
+  db: dbh.db,
+  logger,
+  queue: createSyncQueue({ boss }),
+  keyring: createKeyring(env.SYNC_SECRET_KEY!),
+  bodyLimit: env.BODY_LIMIT_BYTES,
+  rateLimitPerMinute: 10_000_000,
+  authFailuresPerMinute: env.AUTH_FAILURES_PER_MINUTE,
+});
 app.get('/bench/bare', async () => ({ ok: true }));
 const address = await app.listen({ host: '127.0.0.1', port: env.PORT });
 process.stdout.write(`listening ${address}\n`);
-process.on('SIGTERM', () => void app.close().then(() => boss.stop({ graceful: false })).then(() => dbh.close()).then(() => process.exit(0)));
+process.on(
+  'SIGTERM',
+  () =>
+    void app
+      .close()
+      .then(() => boss.stop({ graceful: false }))
+      .then(() => dbh.close())
+      .then(() => process.exit(0)),
+);

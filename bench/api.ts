@@ -27,10 +27,19 @@ async function load(url: string, opts: Partial<autocannon.Options>): Promise<aut
 export default async function run(ctx: BenchContext): Promise<BenchFigure[]> {
   const dbh = createDb({ url: ctx.databaseUrl, max: 4 });
   await createTenant(dbh.db, { id: 'bench', name: 'Bench' });
-  await dbh.db.insertInto('sync_entity_config').values([
-    { tenant_id: 'bench', entity_type: 'PROVEEDOR', erp_type: 'AXIOMA', direction: 'IN' },
-    { tenant_id: 'bench', entity_type: 'ORDEN_COMPRA', erp_type: 'AXIOMA', direction: 'OUT', field_mapping: JSON.stringify({ hub_to_erp: { numero: 'Numero', total: 'Total' } }) },
-  ]).execute();
+  await dbh.db
+    .insertInto('sync_entity_config')
+    .values([
+      { tenant_id: 'bench', entity_type: 'PROVEEDOR', erp_type: 'AXIOMA', direction: 'IN' },
+      {
+        tenant_id: 'bench',
+        entity_type: 'ORDEN_COMPRA',
+        erp_type: 'AXIOMA',
+        direction: 'OUT',
+        field_mapping: JSON.stringify({ hub_to_erp: { numero: 'Numero', total: 'Total' } }),
+      },
+    ])
+    .execute();
   const key = generateApiKey();
   await insertApiKey(dbh.db, { tenantId: 'bench', hash: key.hash, prefix: key.prefix, scopes: ['hub'] });
 
@@ -40,7 +49,13 @@ export default async function run(ctx: BenchContext): Promise<BenchFigure[]> {
   const queue = createSyncQueue({ boss });
   for (let s = 0; s < 60_000; s += 1000) {
     const batch: EnqueueInput[] = Array.from({ length: 1000 }, (_, i) => ({
-      tenantId: 'bench', source: 'ERP', destination: 'HUB', entityType: 'PROVEEDOR', entityId: `P-${s + i}`, action: 'UPSERT', payload: { id: s + i, nombre: `Proveedor ${s + i}` },
+      tenantId: 'bench',
+      source: 'ERP',
+      destination: 'HUB',
+      entityType: 'PROVEEDOR',
+      entityId: `P-${s + i}`,
+      action: 'UPSERT',
+      payload: { id: s + i, nombre: `Proveedor ${s + i}` },
     }));
     await queue.enqueueMany(dbh.db, batch);
   }
@@ -70,18 +85,27 @@ export default async function run(ctx: BenchContext): Promise<BenchFigure[]> {
     ctx.progress(`api.outbound_post: ${CONNECTIONS} connections, ${DURATION_S} s`);
     let n = 0;
     // A distinct purchase order per request (autocannon 8's idReplacement sends nothing with a body).
-    const post = await measured('post', () => load(`${base}/api/v1/sync/outbound/ORDEN_COMPRA`, {
-      method: 'POST', headers,
-      requests: [{
-        setupRequest: (req) => {
-          const id = `OC-${++n}`;
-          return { ...req, body: JSON.stringify({ entity_id: id, action: 'CREATE', payload: { numero: id, total: '1234.50' } }) };
-        },
-      }],
-    }));
+    const post = await measured('post', () =>
+      load(`${base}/api/v1/sync/outbound/ORDEN_COMPRA`, {
+        method: 'POST',
+        headers,
+        requests: [
+          {
+            setupRequest: (req) => {
+              const id = `OC-${++n}`;
+              return { ...req, body: JSON.stringify({ entity_id: id, action: 'CREATE', payload: { numero: id, total: '1234.50' } }) };
+            },
+          },
+        ],
+      }),
+    );
     ctx.progress(`api.inbound_lease: ${CONNECTIONS} connections, ${DURATION_S} s`);
     const lease = await measured('lease', () => load(`${base}/api/v1/sync/inbound/PROVEEDOR?limit=5&lease_seconds=600`, { headers }));
-    for (const [name, r] of [['bare', bare], ['post', post], ['lease', lease]] as const) {
+    for (const [name, r] of [
+      ['bare', bare],
+      ['post', post],
+      ['lease', lease],
+    ] as const) {
       ctx.progress(`${name}: ${r.requests.total} requests, ${r.non2xx} non-2xx, ${r.errors} errors, ${r.timeouts} timeouts`);
     }
     const bareRps = { name: 'api.bare_route', value: bare.requests.average };
@@ -89,9 +113,17 @@ export default async function run(ctx: BenchContext): Promise<BenchFigure[]> {
     return [
       figure('api.bare_route', bare.requests.average, 'req/s', null, { requests: bare.requests.total, server: serverStats.bare }),
       figure('api.bare_route.p99', bare.latency.p99, 'ms'),
-      figure('api.outbound_post', post.requests.average, 'req/s', bareRps, { requests: post.requests.total, non2xx: post.non2xx, server: serverStats.post }),
+      figure('api.outbound_post', post.requests.average, 'req/s', bareRps, {
+        requests: post.requests.total,
+        non2xx: post.non2xx,
+        server: serverStats.post,
+      }),
       figure('api.outbound_post.p99', post.latency.p99, 'ms', bareP99),
-      figure('api.inbound_lease', lease.requests.average, 'req/s', bareRps, { requests: lease.requests.total, non2xx: lease.non2xx, server: serverStats.lease }),
+      figure('api.inbound_lease', lease.requests.average, 'req/s', bareRps, {
+        requests: lease.requests.total,
+        non2xx: lease.non2xx,
+        server: serverStats.lease,
+      }),
       figure('api.inbound_lease.p99', lease.latency.p99, 'ms', bareP99),
     ];
   } finally {

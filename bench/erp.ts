@@ -22,7 +22,25 @@ export default async function run(ctx: BenchContext): Promise<BenchFigure[]> {
     FROM generate_series(1, ${ROWS}) g`);
 
   // The simulator runs in its own process, so the RSS measured here is the connector's alone.
-  const sim = spawn(process.execPath, ['--import', 'tsx', new URL('../test/erp-sim/main.ts', import.meta.url).pathname, '--port', '0', '--database-url', ctx.superuserUrl, '--user', 'sa', '--password', 'Bench-Pw1', '--legacy-varchar', 'codigo'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const sim = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      new URL('../test/erp-sim/main.ts', import.meta.url).pathname,
+      '--port',
+      '0',
+      '--database-url',
+      ctx.superuserUrl,
+      '--user',
+      'sa',
+      '--password',
+      'Bench-Pw1',
+      '--legacy-varchar',
+      'codigo',
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   const port = await new Promise<number>((resolve, reject) => {
     sim.stdout!.on('data', (c: Buffer) => {
       const m = /listening on 127\.0\.0\.1:(\d+)/.exec(c.toString());
@@ -30,7 +48,16 @@ export default async function run(ctx: BenchContext): Promise<BenchFigure[]> {
     });
     sim.once('exit', () => reject(new Error('ERP simulator exited')));
   });
-  const pool = createErpPool({ host: '127.0.0.1', port, database: 'axioma', user: 'sa', password: 'Bench-Pw1', encrypt: 'off', trustServerCertificate: true, timeZone: 'America/Argentina/Buenos_Aires' });
+  const pool = createErpPool({
+    host: '127.0.0.1',
+    port,
+    database: 'axioma',
+    user: 'sa',
+    password: 'Bench-Pw1',
+    encrypt: 'off',
+    trustServerCertificate: true,
+    timeZone: 'America/Argentina/Buenos_Aires',
+  });
   ctx.progress('connector through the simulator');
   let peakRss = process.memoryUsage().rss;
   let t0 = performance.now();

@@ -48,7 +48,23 @@ export default async function run(ctx: BenchContext): Promise<BenchFigure[]> {
     FROM generate_series(1, ${ROWS}) g`);
   await erpPg.end();
 
-  const sim = spawn(process.execPath, ['--import', 'tsx', new URL('../test/erp-sim/main.ts', import.meta.url).pathname, '--port', '0', '--database-url', erpUrl.toString(), '--user', 'sa', '--password', 'Bench-Pw1'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const sim = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      new URL('../test/erp-sim/main.ts', import.meta.url).pathname,
+      '--port',
+      '0',
+      '--database-url',
+      erpUrl.toString(),
+      '--user',
+      'sa',
+      '--password',
+      'Bench-Pw1',
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   const port = await new Promise<number>((resolve, reject) => {
     sim.stdout!.on('data', (c: Buffer) => {
       const m = /listening on 127\.0\.0\.1:(\d+)/.exec(c.toString());
@@ -60,14 +76,37 @@ export default async function run(ctx: BenchContext): Promise<BenchFigure[]> {
   const dbh = createDb({ url: ctx.databaseUrl, max: 6 });
   const db = dbh.db;
   await createTenant(db, { id: 'bench', name: 'Bench', timezone: 'America/Argentina/Buenos_Aires' });
-  await upsertErpConnection(db, { tenantId: 'bench', erpType: 'AXIOMA', host: '127.0.0.1', port, database: 'axioma', username: 'sa', password: sealErpPassword('Bench-Pw1', keyring, { tenantId: 'bench', erpType: 'AXIOMA' }), encrypt: 'off', trustServerCertificate: true });
+  await upsertErpConnection(db, {
+    tenantId: 'bench',
+    erpType: 'AXIOMA',
+    host: '127.0.0.1',
+    port,
+    database: 'axioma',
+    username: 'sa',
+    password: sealErpPassword('Bench-Pw1', keyring, { tenantId: 'bench', erpType: 'AXIOMA' }),
+    encrypt: 'off',
+    trustServerCertificate: true,
+  });
   const select = 'SELECT CodProv, RazonSocial, Cuit, Saldo, FechaModif FROM Proveedores';
-  const config = await db.insertInto('sync_entity_config').values({
-    tenant_id: 'bench', entity_type: 'PROVEEDOR', erp_type: 'AXIOMA', primary_key: 'CodProv', direction: 'IN',
-    queries: JSON.stringify({ select_all: select }),
-    field_mapping: JSON.stringify({ erp_to_hub: { CodProv: 'id', RazonSocial: 'nombre', Cuit: 'cuit', Saldo: 'saldo', FechaModif: 'modificado' } }),
-    transform_rules: JSON.stringify([{ rule: 'trim', field: 'nombre' }, { rule: 'number', field: 'saldo', scale: 2 }]),
-  }).returning('id').executeTakeFirstOrThrow();
+  const config = await db
+    .insertInto('sync_entity_config')
+    .values({
+      tenant_id: 'bench',
+      entity_type: 'PROVEEDOR',
+      erp_type: 'AXIOMA',
+      primary_key: 'CodProv',
+      direction: 'IN',
+      queries: JSON.stringify({ select_all: select }),
+      field_mapping: JSON.stringify({
+        erp_to_hub: { CodProv: 'id', RazonSocial: 'nombre', Cuit: 'cuit', Saldo: 'saldo', FechaModif: 'modificado' },
+      }),
+      transform_rules: JSON.stringify([
+        { rule: 'trim', field: 'nombre' },
+        { rule: 'number', field: 'saldo', scale: 2 },
+      ]),
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
   const boss = createBoss({ url: ctx.databaseUrl, logger, supervise: false, schedule: false });
   await boss.start();
   const erp = createErpRegistry({ db, keyring, destinations: { allowPrivate: true } });
@@ -89,8 +128,16 @@ export default async function run(ctx: BenchContext): Promise<BenchFigure[]> {
     const wallMs = performance.now() - t;
     unsubscribe(ingestStages.name, onStage);
     const accounted = Object.values(stages).reduce((a, b) => a + b, 0);
-    const stages_ms = Object.fromEntries([...Object.entries(stages), ['erp_read_commit_other', wallMs - accounted]].map(([k, v]) => [k, Math.round(v as number)]));
-    const detail = { rows: result.read, wall_ms: Math.round(wallMs), stages_ms, ingest_process: procDelta(self0, procStats()), erp_simulator: procDelta(sim0, procStats(sim.pid)) };
+    const stages_ms = Object.fromEntries(
+      [...Object.entries(stages), ['erp_read_commit_other', wallMs - accounted]].map(([k, v]) => [k, Math.round(v as number)]),
+    );
+    const detail = {
+      rows: result.read,
+      wall_ms: Math.round(wallMs),
+      stages_ms,
+      ingest_process: procDelta(self0, procStats()),
+      erp_simulator: procDelta(sim0, procStats(sim.pid)),
+    };
     ctx.progress(`${runId}: ${JSON.stringify(detail)}`);
     return { result, rate: result.read / (wallMs / 1000), detail };
   };
@@ -101,7 +148,13 @@ export default async function run(ctx: BenchContext): Promise<BenchFigure[]> {
 
   const tuples = async () => {
     await sql`select pg_stat_force_next_flush()`.execute(db);
-    return Number((await sql<{ n: string }>`select coalesce(n_tup_ins + n_tup_upd + n_tup_del, 0) n from pg_stat_user_tables where relname = 'sync_data'`.execute(db)).rows[0]?.n ?? 0);
+    return Number(
+      (
+        await sql<{
+          n: string;
+        }>`select coalesce(n_tup_ins + n_tup_upd + n_tup_del, 0) n from pg_stat_user_tables where relname = 'sync_data'`.execute(db)
+      ).rows[0]?.n ?? 0,
+    );
   };
   const before = await tuples();
   ctx.progress('ingest.unchanged_resync');
@@ -123,10 +176,14 @@ export default async function run(ctx: BenchContext): Promise<BenchFigure[]> {
   // Baseline: COPY of the same rows (as the pull produced them) as JSONB into an identically indexed table.
   ctx.progress('pg.copy_jsonb');
   const client = await dbh.pool.connect();
-  const rows = (await client.query(`select tenant_id, entity_type, erp_type, entity_id, payload::text, payload_hash, sync_direction from sync_data`)).rows as string[][];
+  const rows = (
+    await client.query(`select tenant_id, entity_type, erp_type, entity_id, payload::text, payload_hash, sync_direction from sync_data`)
+  ).rows as string[][];
   t0 = performance.now();
   await new Promise<void>((resolve, reject) => {
-    const stream = client.query(copyFrom('COPY copy_target (tenant_id, entity_type, erp_type, entity_id, payload, payload_hash, sync_direction) FROM STDIN'));
+    const stream = client.query(
+      copyFrom('COPY copy_target (tenant_id, entity_type, erp_type, entity_id, payload, payload_hash, sync_direction) FROM STDIN'),
+    );
     stream.on('finish', resolve).on('error', reject);
     const esc = (s: string) => s.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n');
     let i = 0;
@@ -144,7 +201,16 @@ export default async function run(ctx: BenchContext): Promise<BenchFigure[]> {
 
   // Baseline: seed 000's sketch — buffer the recordset, then one INSERT … ON CONFLICT per row.
   ctx.progress('ingest.naive_rowwise');
-  const pool = createErpPool({ host: '127.0.0.1', port, database: 'axioma', user: 'sa', password: 'Bench-Pw1', encrypt: 'off', trustServerCertificate: true, timeZone: 'UTC' });
+  const pool = createErpPool({
+    host: '127.0.0.1',
+    port,
+    database: 'axioma',
+    user: 'sa',
+    password: 'Bench-Pw1',
+    encrypt: 'off',
+    trustServerCertificate: true,
+    timeZone: 'UTC',
+  });
   t0 = performance.now();
   const recordset = [];
   for await (const r of pool.query(`${select} WHERE CodProv <= 'PRV-${String(NAIVE_ROWS).padStart(8, '0')}'`)) recordset.push(r);

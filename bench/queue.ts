@@ -33,7 +33,10 @@ export default async function run(ctx: BenchContext): Promise<BenchFigure[]> {
   // Baseline 1: raw pg-boss insert.
   let t0 = performance.now();
   for (let s = 0; s < ITEMS; s += BATCH) {
-    await boss.insert(RAW_QUEUE, Array.from({ length: Math.min(BATCH, ITEMS - s) }, (_, i) => ({ data: { n: s + i } })));
+    await boss.insert(
+      RAW_QUEUE,
+      Array.from({ length: Math.min(BATCH, ITEMS - s) }, (_, i) => ({ data: { n: s + i } })),
+    );
   }
   const rawInsert = ITEMS / ((performance.now() - t0) / 1000);
   ctx.progress(`pgboss.insert_rate ${rawInsert.toFixed(0)}/s`);
@@ -46,7 +49,10 @@ export default async function run(ctx: BenchContext): Promise<BenchFigure[]> {
       for (;;) {
         const jobs = await boss.fetch(RAW_QUEUE, { batchSize: BATCH });
         if (jobs.length === 0) return;
-        await boss.complete(RAW_QUEUE, jobs.map((j) => j.id));
+        await boss.complete(
+          RAW_QUEUE,
+          jobs.map((j) => j.id),
+        );
       }
     }),
   );
@@ -59,7 +65,13 @@ export default async function run(ctx: BenchContext): Promise<BenchFigure[]> {
   t0 = performance.now();
   for (let s = 0; s < ITEMS; s += BATCH) {
     const batch: EnqueueInput[] = Array.from({ length: Math.min(BATCH, ITEMS - s) }, (_, i) => ({
-      tenantId: 'bench', source: 'HUB', destination: 'ERP', entityType: 'BENCH', entityId: `E-${s + i}`, action: 'CREATE', payload: { n: s + i },
+      tenantId: 'bench',
+      source: 'HUB',
+      destination: 'ERP',
+      entityType: 'BENCH',
+      entityId: `E-${s + i}`,
+      action: 'CREATE',
+      payload: { n: s + i },
     }));
     await queue.enqueueMany(dbh.db, batch);
     if ((s / BATCH) % 40 === 0) ctx.progress(`enqueued ${s + batch.length}/${ITEMS}`);
@@ -70,7 +82,12 @@ export default async function run(ctx: BenchContext): Promise<BenchFigure[]> {
   // Ours: processed end to end by the push worker.
   const seen = new Map<string, number>();
   const worker = createPushWorker({
-    db: dbh.db, boss, logger, concurrency: CONCURRENCY, batchSize: BATCH, timing: JOB_TIMING_DEFAULT,
+    db: dbh.db,
+    boss,
+    logger,
+    concurrency: CONCURRENCY,
+    batchSize: BATCH,
+    timing: JOB_TIMING_DEFAULT,
     backoff: { baseMs: 1000, factor: 2, capMs: 10_000 },
     handlers: [{ destination: 'ERP', entityType: 'BENCH', handler: async (item) => void seen.set(item.id, (seen.get(item.id) ?? 0) + 1) }],
   });
@@ -78,7 +95,9 @@ export default async function run(ctx: BenchContext): Promise<BenchFigure[]> {
   t0 = performance.now();
   await worker.start();
   for (;;) {
-    const done = Number((await sql<{ n: string }>`select count(*) n from sync_queue where status = 'COMPLETED'`.execute(dbh.db)).rows[0]!.n);
+    const done = Number(
+      (await sql<{ n: string }>`select count(*) n from sync_queue where status = 'COMPLETED'`.execute(dbh.db)).rows[0]!.n,
+    );
     if (done >= ITEMS) break;
     ctx.progress(`processed ${done}/${ITEMS}`);
     await new Promise((r) => setTimeout(r, 1000));
@@ -94,8 +113,20 @@ export default async function run(ctx: BenchContext): Promise<BenchFigure[]> {
   return [
     figure('pgboss.insert_rate', rawInsert, 'items/s'),
     figure('pgboss.fetch_complete', rawFetch, 'items/s', null, { worker_process: rawFetchProc }),
-    figure('queue.enqueue_rate', enqueueRate, 'items/s', { name: 'pgboss.insert_rate', value: rawInsert }, { items: ITEMS, enqueue_process: enqueueProc }),
-    figure('queue.process_rate', processRate, 'items/s', { name: 'pgboss.fetch_complete', value: rawFetch }, { items: ITEMS, worker_process: processProc }),
+    figure(
+      'queue.enqueue_rate',
+      enqueueRate,
+      'items/s',
+      { name: 'pgboss.insert_rate', value: rawInsert },
+      { items: ITEMS, enqueue_process: enqueueProc },
+    ),
+    figure(
+      'queue.process_rate',
+      processRate,
+      'items/s',
+      { name: 'pgboss.fetch_complete', value: rawFetch },
+      { items: ITEMS, worker_process: processProc },
+    ),
     figure('queue.lost', lost, 'items'),
     figure('queue.duplicated', duplicated, 'items'),
   ];

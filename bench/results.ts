@@ -15,9 +15,22 @@ export interface BenchFigure {
 export const RESULTS_FILE = new URL('./results.json', import.meta.url);
 
 /** A figure measured beside its baseline; ratio = value / baseline_value. */
-export function figure(name: string, value: number, unit: string, baseline?: { name: string; value: number } | null, detail?: Record<string, unknown>): BenchFigure {
+export function figure(
+  name: string,
+  value: number,
+  unit: string,
+  baseline?: { name: string; value: number } | null,
+  detail?: Record<string, unknown>,
+): BenchFigure {
   const ratio = baseline && baseline.value ? Number((value / baseline.value).toFixed(3)) : null;
-  const f: BenchFigure = { name, value: Number(value.toFixed(3)), unit, baseline: baseline?.name ?? null, baseline_value: baseline ? Number(baseline.value.toFixed(3)) : null, ratio };
+  const f: BenchFigure = {
+    name,
+    value: Number(value.toFixed(3)),
+    unit,
+    baseline: baseline?.name ?? null,
+    baseline_value: baseline ? Number(baseline.value.toFixed(3)) : null,
+    ratio,
+  };
   return detail ? { ...f, detail } : f;
 }
 

@@ -51,7 +51,11 @@ async function main(): Promise<void> {
   let stop = async () => {};
   if (!adminUrl) {
     const dataDir = path.join(os.tmpdir(), `parse-sync-bench-pg-${process.pid}`);
-    const cluster = await ensureEmbeddedPostgres({ dataDir, port: 5400 + (process.pid % 500), settings: { max_connections: '200', shared_buffers: '256MB' } });
+    const cluster = await ensureEmbeddedPostgres({
+      dataDir,
+      port: 5400 + (process.pid % 500),
+      settings: { max_connections: '200', shared_buffers: '256MB' },
+    });
     adminUrl = cluster.url;
     stop = async () => {
       await cluster.stop();
@@ -80,7 +84,9 @@ async function main(): Promise<void> {
     await stop();
   }
   const rows = all.map((f) => [f.name, `${f.value} ${f.unit}`, f.baseline ?? '', f.baseline_value ?? '', f.ratio ?? '']);
-  const widths = [0, 1, 2, 3, 4].map((i) => Math.max(...[['figure', 'value', 'baseline', 'baseline value', 'ratio'], ...rows].map((r) => String(r[i]).length)));
+  const widths = [0, 1, 2, 3, 4].map((i) =>
+    Math.max(...[['figure', 'value', 'baseline', 'baseline value', 'ratio'], ...rows].map((r) => String(r[i]).length)),
+  );
   for (const r of [['figure', 'value', 'baseline', 'baseline value', 'ratio'], ...rows]) {
     process.stdout.write(r.map((c, i) => String(c).padEnd(widths[i]!)).join('  ') + '\n');
   }

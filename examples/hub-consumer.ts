@@ -46,9 +46,20 @@ export async function pullFromErp(client: HubClient, db: pg.Pool): Promise<{ pro
 }
 
 /** Sends an approved purchase order; its number is the Idempotency-Key, so a re-run sends nothing twice. */
-export async function sendApprovedOrder(client: HubClient, db: pg.Pool, order: { numero: string } & Record<string, unknown>): Promise<string> {
-  await db.query(`insert into hub_ordenes (numero, datos) values ($1, $2) on conflict (numero) do nothing`, [order.numero, JSON.stringify(order)]);
-  const sent = await client.sendOutbound('ORDEN_COMPRA', { entity_id: order.numero, action: 'CREATE', payload: order }, { idempotencyKey: `oc-${order.numero}` });
+export async function sendApprovedOrder(
+  client: HubClient,
+  db: pg.Pool,
+  order: { numero: string } & Record<string, unknown>,
+): Promise<string> {
+  await db.query(`insert into hub_ordenes (numero, datos) values ($1, $2) on conflict (numero) do nothing`, [
+    order.numero,
+    JSON.stringify(order),
+  ]);
+  const sent = await client.sendOutbound(
+    'ORDEN_COMPRA',
+    { entity_id: order.numero, action: 'CREATE', payload: order },
+    { idempotencyKey: `oc-${order.numero}` },
+  );
   await db.query(`update hub_ordenes set sync_id = $2, estado = 'ENVIADA' where numero = $1`, [order.numero, sent.sync_id]);
   return sent.sync_id;
 }
@@ -64,7 +75,10 @@ export function startWebhookReceiver(db: pg.Pool, secret: string, port: number):
           const event = await verifyWebhook(req.headers, Buffer.concat(chunks), secret);
           const fresh = await db.query('insert into hub_webhooks_vistos (id) values ($1) on conflict do nothing', [event.id]);
           if (fresh.rowCount && event.type === 'sync.completed' && event.data.entity_type === 'ORDEN_COMPRA') {
-            await db.query(`update hub_ordenes set erp_id = $2, estado = 'EN_ERP' where numero = $1`, [event.data.entity_id, event.data.external_id]);
+            await db.query(`update hub_ordenes set erp_id = $2, estado = 'EN_ERP' where numero = $1`, [
+              event.data.entity_id,
+              event.data.external_id,
+            ]);
           }
           if (fresh.rowCount && event.type === 'sync.failed') {
             await db.query(`update hub_ordenes set estado = 'ERROR' where numero = $1`, [event.data.entity_id]);

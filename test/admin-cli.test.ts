@@ -38,7 +38,11 @@ t.test('admin CLI', async (t) => {
     t.equal(r.code, 0, r.stderr);
     const raw = r.stdout.trim().split('\n').at(-1)!;
     t.match(raw, /^sk_live_[A-Za-z0-9_-]{43}$/);
-    const row = (await db.pool.query('select key_hash, prefix, scopes from sync_api_key')).rows[0] as { key_hash: string; prefix: string; scopes: string[] };
+    const row = (await db.pool.query('select key_hash, prefix, scopes from sync_api_key')).rows[0] as {
+      key_hash: string;
+      prefix: string;
+      scopes: string[];
+    };
     t.equal(row.key_hash, createHash('sha256').update(raw).digest('hex'));
     t.ok(raw.startsWith(row.prefix));
     t.same(row.scopes, ['hub']);
@@ -55,24 +59,63 @@ t.test('admin CLI', async (t) => {
   t.test('erp set stores the password encrypted; it decrypts with the key, not with another', async (t) => {
     const password = `Erp-${randomBytes(6).toString('hex')}`;
     const r = await admin(
-      ['erp', 'set', 'acme', 'AXIOMA', '--host', '127.0.0.1', '--port', '14330', '--database', 'axioma', '--user', 'hub_sync', '--password-stdin', '--encrypt', 'off'],
+      [
+        'erp',
+        'set',
+        'acme',
+        'AXIOMA',
+        '--host',
+        '127.0.0.1',
+        '--port',
+        '14330',
+        '--database',
+        'axioma',
+        '--user',
+        'hub_sync',
+        '--password-stdin',
+        '--encrypt',
+        'off',
+      ],
       password + '\n',
     );
     t.equal(r.code, 0, r.stderr);
     t.notMatch(r.stdout + r.stderr, password);
     t.notMatch(await everything(db), password, 'the raw password is absent from every column');
-    const row = (await db.pool.query('select tenant_id, erp_type, password, encrypt, version from sync_erp_connection')).rows[0] as { tenant_id: string; erp_type: string; password: SecretEnvelope; encrypt: string; version: number };
+    const row = (await db.pool.query('select tenant_id, erp_type, password, encrypt, version from sync_erp_connection')).rows[0] as {
+      tenant_id: string;
+      erp_type: string;
+      password: SecretEnvelope;
+      encrypt: string;
+      version: number;
+    };
     t.equal(row.encrypt, 'off');
     t.equal(openErpPassword(row, createKeyring(TEST_SECRET_KEY)), password);
     t.throws(() => openErpPassword(row, createKeyring(randomBytes(32).toString('base64'))), { code: 'SECRET_UNREADABLE' });
 
-    const again = await admin(['erp', 'set', 'acme', 'AXIOMA', '--host', '127.0.0.1', '--port', '14330', '--database', 'axioma', '--user', 'hub_sync', '--password-stdin'], 'other\n');
+    const again = await admin(
+      [
+        'erp',
+        'set',
+        'acme',
+        'AXIOMA',
+        '--host',
+        '127.0.0.1',
+        '--port',
+        '14330',
+        '--database',
+        'axioma',
+        '--user',
+        'hub_sync',
+        '--password-stdin',
+      ],
+      'other\n',
+    );
     t.equal(again.code, 0);
     t.equal((await db.pool.query('select version from sync_erp_connection')).rows[0].version, 2, 'a change bumps the version');
     t.equal((await db.pool.query('select mode from sync_erp_connection')).rows[0].mode, 'direct', 'direct unless --mode says otherwise');
   });
 
-  t.test('erp set --mode agent hands the tenant\'s ERP writes to its agent; a bad mode names the field and writes nothing', async (t) => {
+  t.test("erp set --mode agent hands the tenant's ERP writes to its agent; a bad mode names the field and writes nothing", async (t) => {
     const base = ['erp', 'set', 'acme', 'AXIOMA', '--host', '127.0.0.1', '--database', 'axioma', '--user', 'hub_sync', '--password-stdin'];
     const bad = await admin([...base, '--mode', 'remote'], 'pw\n');
     t.equal(bad.code, 2);
@@ -100,9 +143,17 @@ t.test('admin CLI', async (t) => {
     const cases: [string[], string | undefined, RegExp][] = [
       [['key', 'create', 'ghost', '--scope', 'hub'], undefined, /unknown tenant 'ghost'/],
       [['key', 'create', 'acme', '--scope', 'root'], undefined, /scope/],
-      [['erp', 'set', 'acme', 'AXIOMA', '--host', '127.0.0.1', '--database', 'd', '--user', 'u', '--password-stdin'], '', /password: nothing on standard input/],
+      [
+        ['erp', 'set', 'acme', 'AXIOMA', '--host', '127.0.0.1', '--database', 'd', '--user', 'u', '--password-stdin'],
+        '',
+        /password: nothing on standard input/,
+      ],
       [['erp', 'set', 'acme', 'AXIOMA', '--host', '127.0.0.1', '--database', 'd', '--user', 'u'], 'pw', /passwordStdin: required/],
-      [['erp', 'set', 'ghost', 'AXIOMA', '--host', '127.0.0.1', '--database', 'd', '--user', 'u', '--password-stdin'], 'pw', /unknown tenant/],
+      [
+        ['erp', 'set', 'ghost', 'AXIOMA', '--host', '127.0.0.1', '--database', 'd', '--user', 'u', '--password-stdin'],
+        'pw',
+        /unknown tenant/,
+      ],
       [['tenant', 'create', 'acme', '--name', 'Dup'], undefined, /already exists/],
       [['tenant', 'create', 'x; drop table sync_tenant', '--name', 'Evil'], undefined, /id: letters, digits/],
       [['tenant', 'create', 'beta', '--name', 'B', '--timezone', 'Mars/Olympus'], undefined, /timezone: not an IANA time zone/],
@@ -118,4 +169,3 @@ t.test('admin CLI', async (t) => {
     t.equal(await counts(db), before, 'nothing written');
   });
 });
-

@@ -16,7 +16,8 @@ t.test('one error names every bad variable and why', async (t) => {
     loadConfig({ PORT: 'eighty', LOG_LEVEL: 'chatty', SYNC_SECRET_KEY: 'c2hvcnQ=', DATABASE_URL: 'mysql://x', EMBEDDED_PG_PORT: '70000' }),
   ) as ConfigError;
   t.ok(err instanceof ConfigError);
-  for (const name of ['PORT', 'LOG_LEVEL', 'SYNC_SECRET_KEY', 'DATABASE_URL', 'EMBEDDED_PG_PORT']) t.match(err.message, name, `names ${name}`);
+  for (const name of ['PORT', 'LOG_LEVEL', 'SYNC_SECRET_KEY', 'DATABASE_URL', 'EMBEDDED_PG_PORT'])
+    t.match(err.message, name, `names ${name}`);
   t.match(err.message, /32 bytes/);
   t.notMatch(err.message, 'c2hvcnQ=', 'the bad secret value itself is not echoed');
 });

@@ -14,7 +14,9 @@ t.test('health over a real socket: 200 ok, then 503 degraded when the database g
   viaProxy.port = String(proxy.port);
 
   const port = await freePort();
-  const server = startBin('server', [], { env: { DATABASE_URL: viaProxy.toString(), SYNC_SECRET_KEY: TEST_SECRET_KEY, PORT: String(port) } });
+  const server = startBin('server', [], {
+    env: { DATABASE_URL: viaProxy.toString(), SYNC_SECRET_KEY: TEST_SECRET_KEY, PORT: String(port) },
+  });
   t.teardown(() => server.kill('SIGKILL'));
   await waitForOutput(server, /Server listening/, 120_000);
 
@@ -26,7 +28,9 @@ t.test('health over a real socket: 200 ok, then 503 degraded when the database g
 
   proxy.cut();
   const res = await fetch(`http://127.0.0.1:${port}/api/v1/sync/health`).catch((err: unknown) => {
-    throw new Error(`server did not answer after the database went away: ${String(err)}; server stderr: ${server.output.stderr.slice(-3000)} stdout: ${server.output.stdout.slice(-3000)}`);
+    throw new Error(
+      `server did not answer after the database went away: ${String(err)}; server stderr: ${server.output.stderr.slice(-3000)} stdout: ${server.output.stdout.slice(-3000)}`,
+    );
   });
   t.equal(res.status, 503);
   const body = (await res.json()) as { status: string; success: boolean };

@@ -3,10 +3,19 @@ import { sql } from 'kysely';
 import { createTestDatabase } from './helpers/db.ts';
 
 const TABLES = [
-  'sync_tenant', 'sync_api_key', 'sync_erp_connection', 'sync_entity_config',
-  'sync_data', 'sync_queue', 'sync_log', 'sync_state',
+  'sync_tenant',
+  'sync_api_key',
+  'sync_erp_connection',
+  'sync_entity_config',
+  'sync_data',
+  'sync_queue',
+  'sync_log',
+  'sync_state',
   // issue 15 (operations): config history, worker heartbeat, alerts and their thresholds
-  'sync_config_history', 'sync_worker_heartbeat', 'sync_alert', 'sync_alert_threshold',
+  'sync_config_history',
+  'sync_worker_heartbeat',
+  'sync_alert',
+  'sync_alert_threshold',
   // issue 11 (exact data): records a transform rule refused, kept until they convert
   'sync_record_error',
 ];
@@ -33,7 +42,13 @@ t.test('every table of SPEC §2 exists with its keys and indexes', async (t) => 
     select conrelid::regclass::text as tbl, confrelid::regclass::text as ref
     from pg_constraint where contype = 'f' and connamespace = 'public'::regnamespace`.execute(db);
   const pairs = fks.rows.map((r) => `${r.tbl}->${r.ref}`);
-  for (const p of ['sync_data->sync_entity_config', 'sync_log->sync_queue', 'sync_queue->sync_tenant', 'sync_api_key->sync_tenant', 'sync_erp_connection->sync_tenant']) {
+  for (const p of [
+    'sync_data->sync_entity_config',
+    'sync_log->sync_queue',
+    'sync_queue->sync_tenant',
+    'sync_api_key->sync_tenant',
+    'sync_erp_connection->sync_tenant',
+  ]) {
     t.ok(pairs.includes(p), `foreign key ${p}`);
   }
 });
@@ -43,11 +58,15 @@ t.test('the database rejects duplicates on each UNIQUE key and bad enumeration v
   const exec = (q: string) => sql.raw(q).execute(db);
   await exec(`insert into sync_tenant (id, name) values ('acme', 'Acme')`);
   await exec(`insert into sync_entity_config (tenant_id, entity_type, erp_type, direction) values ('acme', 'PROVEEDOR', 'AXIOMA', 'IN')`);
-  await exec(`insert into sync_data (tenant_id, entity_type, erp_type, entity_id, payload, payload_hash, sync_direction) values ('acme','PROVEEDOR','AXIOMA','1','{}', repeat('a',64), 'IN')`);
+  await exec(
+    `insert into sync_data (tenant_id, entity_type, erp_type, entity_id, payload, payload_hash, sync_direction) values ('acme','PROVEEDOR','AXIOMA','1','{}', repeat('a',64), 'IN')`,
+  );
   await exec(`insert into sync_state (tenant_id, entity_type, erp_type, direction) values ('acme','PROVEEDOR','AXIOMA','IN')`);
   await exec(`insert into sync_api_key (tenant_id, key_hash, prefix, scopes) values ('acme', repeat('b',64), 'sk_live_abc', '{hub}')`);
   await exec(`insert into sync_erp_connection (tenant_id, erp_type) values ('acme', 'AXIOMA')`);
-  await exec(`insert into sync_queue (tenant_id, source, destination, entity_type, entity_id, action, idempotency_key) values ('acme','HUB','ERP','ORDEN_COMPRA','1','CREATE','k1')`);
+  await exec(
+    `insert into sync_queue (tenant_id, source, destination, entity_type, entity_id, action, idempotency_key) values ('acme','HUB','ERP','ORDEN_COMPRA','1','CREATE','k1')`,
+  );
 
   const duplicates: Record<string, string> = {
     sync_tenant: `insert into sync_tenant (id, name) values ('acme', 'Again')`,

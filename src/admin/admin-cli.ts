@@ -135,7 +135,9 @@ export async function runAdmin(argv: string[], deps: AdminDeps): Promise<void> {
       await requireTenant(deps.db, tenant);
       for (const k of await listApiKeys(deps.db, tenant)) {
         const state = k.revoked_at ? `revoked ${k.revoked_at.toISOString()}` : 'active';
-        deps.out(`${k.prefix}\t${k.scopes.join(',')}\t${state}\tcreated ${k.created_at.toISOString()}\tlast used ${k.last_used_at?.toISOString() ?? 'never'}`);
+        deps.out(
+          `${k.prefix}\t${k.scopes.join(',')}\t${state}\tcreated ${k.created_at.toISOString()}\tlast used ${k.last_used_at?.toISOString() ?? 'never'}`,
+        );
       }
       return;
     }
@@ -161,30 +163,46 @@ export async function runAdmin(argv: string[], deps: AdminDeps): Promise<void> {
           mode: z.enum(['direct', 'agent']).default('direct'),
         }),
         {
-          tenant: p[2], erpType: p[3], host: o.host, port: o.port, database: o.database, username: o.user,
-          passwordStdin: o['password-stdin'], encrypt: o.encrypt, trustServerCertificate: o['trust-server-certificate'] ?? false,
-          instanceName: o['instance-name'], mode: o.mode,
+          tenant: p[2],
+          erpType: p[3],
+          host: o.host,
+          port: o.port,
+          database: o.database,
+          username: o.user,
+          passwordStdin: o['password-stdin'],
+          encrypt: o.encrypt,
+          trustServerCertificate: o['trust-server-certificate'] ?? false,
+          instanceName: o['instance-name'],
+          mode: o.mode,
         },
       );
       await requireTenant(deps.db, a.tenant);
       checkDestination('--host', a.host, deps.destinations);
       const password = (await deps.readStdin()).replace(/\r?\n$/, '');
       if (!password) throw new UsageError('password: nothing on standard input (pipe it in: printf %s "$PW" | admin erp set …)');
-      const row = await upsertErpConnection(deps.db, { ...a, tenantId: a.tenant, password: sealErpPassword(password, deps.keyring, { tenantId: a.tenant, erpType: a.erpType }) });
-      deps.out(`erp connection ${row.erp_type} for tenant ${row.tenant_id} saved (mode ${row.mode}, version ${row.version}, password encrypted with key ${deps.keyring.primary.kid})`);
+      const row = await upsertErpConnection(deps.db, {
+        ...a,
+        tenantId: a.tenant,
+        password: sealErpPassword(password, deps.keyring, { tenantId: a.tenant, erpType: a.erpType }),
+      });
+      deps.out(
+        `erp connection ${row.erp_type} for tenant ${row.tenant_id} saved (mode ${row.mode}, version ${row.version}, password encrypted with key ${deps.keyring.primary.kid})`,
+      );
       return;
     }
     case 'webhook set':
     case 'webhook rotate': {
       const rotate = command === 'webhook rotate';
-      const a = check(
-        z.object({ tenant: z.string().min(1, 'required'), url: rotate ? z.undefined() : z.url({ protocol: /^https?$/ }) }),
-        { tenant: p[2], url: o.url },
-      );
+      const a = check(z.object({ tenant: z.string().min(1, 'required'), url: rotate ? z.undefined() : z.url({ protocol: /^https?$/ }) }), {
+        tenant: p[2],
+        url: o.url,
+      });
       await requireTenant(deps.db, a.tenant);
       checkDestination('--url', a.url && new URL(a.url).hostname, deps.destinations);
       const secret = await rotateWebhookSecret(deps.db, deps.keyring, { tenantId: a.tenant, url: a.url, keepPrevious: rotate });
-      deps.out(`webhook secret for tenant ${a.tenant} ${rotate ? 'rotated (the previous one stays valid until the next rotation)' : 'set'}; it is shown once, give it to the Hub now:`);
+      deps.out(
+        `webhook secret for tenant ${a.tenant} ${rotate ? 'rotated (the previous one stays valid until the next rotation)' : 'set'}; it is shown once, give it to the Hub now:`,
+      );
       deps.out(secret);
       return;
     }

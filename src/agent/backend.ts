@@ -4,7 +4,10 @@ import type { RemoteConfig } from './config-file.ts';
 
 /** The backend answered with an error status (`status`) or did not answer at all (`status` 0). */
 export class BackendError extends Error {
-  constructor(readonly status: number, message: string) {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -31,7 +34,15 @@ export interface LeasedDocument {
   attempt: number;
   document: {
     action: string;
-    queries: { find_existing?: string; insert?: string; insert_item?: string; update?: string; update_items?: 'replace'; delete?: string; delete_items?: string };
+    queries: {
+      find_existing?: string;
+      insert?: string;
+      insert_item?: string;
+      update?: string;
+      update_items?: 'replace';
+      delete?: string;
+      delete_items?: string;
+    };
     header: Record<string, unknown>;
     items: Record<string, unknown>[];
     sent_lines: boolean;
@@ -57,7 +68,12 @@ export function createBackend(o: { url: string; tenantId: string; apiKey: string
     }
     let res: Response;
     try {
-      res = await fetch(base + path, { method, headers, body: payload ? new Uint8Array(payload) : undefined, signal: AbortSignal.timeout(TIMEOUT_MS) });
+      res = await fetch(base + path, {
+        method,
+        headers,
+        body: payload ? new Uint8Array(payload) : undefined,
+        signal: AbortSignal.timeout(TIMEOUT_MS),
+      });
     } catch (err) {
       const cause = (err as { cause?: { code?: string; message?: string } }).cause;
       throw new BackendError(0, cause?.code ?? cause?.message ?? (err as Error).message);
@@ -67,7 +83,9 @@ export function createBackend(o: { url: string; tenantId: string; apiKey: string
       let detail = text.slice(0, 500);
       try {
         detail = (JSON.parse(text) as { message?: string }).message ?? detail;
-      } catch { /* not JSON */ }
+      } catch {
+        /* not JSON */
+      }
       throw new BackendError(res.status, `HTTP ${res.status} ${method} ${path.split('?')[0]}: ${detail}`);
     }
     return JSON.parse(text) as T;
@@ -76,12 +94,20 @@ export function createBackend(o: { url: string; tenantId: string; apiKey: string
     health: () => call<{ status: string }>('GET', '/api/sync/health'),
     config: () => call<RemoteConfig & { success: true }>('GET', `/api/sync/config/${t}`),
     upload: (tabla: string, data: Record<string, unknown>[]) =>
-      call<{ registrosInsertados: number; registrosSinCambios: number }>('POST', `/api/sync/upload/${t}`, { tabla, data, timestamp: new Date().toISOString() }),
+      call<{ registrosInsertados: number; registrosSinCambios: number }>('POST', `/api/sync/upload/${t}`, {
+        tabla,
+        data,
+        timestamp: new Date().toISOString(),
+      }),
     download: (tabla: string, cursor: string | null) =>
-      call<{ data: Record<string, unknown>[]; next_cursor: string | null }>('GET', `/api/sync/download/${t}?tabla=${encodeURIComponent(tabla)}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`),
+      call<{ data: Record<string, unknown>[]; next_cursor: string | null }>(
+        'GET',
+        `/api/sync/download/${t}?tabla=${encodeURIComponent(tabla)}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+      ),
     leaseDocuments: (o: { limit: number; leaseSeconds: number }) =>
       call<{ items: LeasedDocument[] }>('POST', `/api/sync/outbound/${t}/lease`, { limit: o.limit, lease_seconds: o.leaseSeconds }),
-    ackDocuments: (results: DocumentAck[]) => call<{ results: { sync_id: string; status: string }[] }>('POST', `/api/sync/outbound/${t}/ack`, { results }),
+    ackDocuments: (results: DocumentAck[]) =>
+      call<{ results: { sync_id: string; status: string }[] }>('POST', `/api/sync/outbound/${t}/ack`, { results }),
     logs: (logs: LogEntry[]) => call<{ logsInsertados: number }>('POST', `/api/sync/logs/${t}`, { logs }),
   };
 }

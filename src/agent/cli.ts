@@ -2,7 +2,9 @@
 import { run } from './main.ts';
 
 run(process.argv.slice(2)).then(
-  (code) => { process.exitCode = code; },
+  (code) => {
+    process.exitCode = code;
+  },
   (err) => {
     console.error((err as Error).message);
     process.exitCode = 1;

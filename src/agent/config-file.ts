@@ -23,7 +23,11 @@ export interface AgentSettings {
   remote?: RemoteConfig;
 }
 
-export interface RemotePhase { enabled: boolean; ejecutarEn?: 'origen' | 'destino'; sql?: string }
+export interface RemotePhase {
+  enabled: boolean;
+  ejecutarEn?: 'origen' | 'destino';
+  sql?: string;
+}
 export interface RemoteTable {
   nombre: string;
   primaryKey: string | null;
@@ -50,7 +54,10 @@ export interface RemoteConfig {
 
 /** Why the file could not be opened: each has its own message, all exit with code 2. */
 export class ConfigFileError extends Error {
-  constructor(readonly reason: 'missing' | 'password' | 'format', file: string) {
+  constructor(
+    readonly reason: 'missing' | 'password' | 'format',
+    file: string,
+  ) {
     super(`${reason}: ${file}`);
   }
 }
@@ -58,7 +65,17 @@ export class ConfigFileError extends Error {
 const SCRYPT = { N: 2 ** 15, r: 8, p: 1 } as const;
 const MAGIC = 'ax-sync-config/v1';
 
-interface Envelope { format: string; kdf: 'scrypt'; N: number; r: number; p: number; salt: string; iv: string; tag: string; ct: string }
+interface Envelope {
+  format: string;
+  kdf: 'scrypt';
+  N: number;
+  r: number;
+  p: number;
+  salt: string;
+  iv: string;
+  tag: string;
+  ct: string;
+}
 
 function deriveKey(password: string, salt: Buffer, p: { N: number; r: number; p: number }): Buffer {
   return scryptSync(password.normalize('NFC'), salt, 32, { N: p.N, r: p.r, p: p.p, maxmem: 256 * p.N * p.r });
@@ -84,8 +101,15 @@ export function openSettings(text: string, password: string, file: string): Agen
   } catch {
     throw new ConfigFileError('format', file);
   }
-  const sane = env && env.format === MAGIC && env.kdf === 'scrypt' && [env.N, env.r, env.p].every((n) => Number.isInteger(n) && n > 0)
-    && env.N <= 2 ** 20 && env.r <= 32 && env.p <= 16 && [env.salt, env.iv, env.tag, env.ct].every((s) => typeof s === 'string');
+  const sane =
+    env &&
+    env.format === MAGIC &&
+    env.kdf === 'scrypt' &&
+    [env.N, env.r, env.p].every((n) => Number.isInteger(n) && n > 0) &&
+    env.N <= 2 ** 20 &&
+    env.r <= 32 &&
+    env.p <= 16 &&
+    [env.salt, env.iv, env.tag, env.ct].every((s) => typeof s === 'string');
   if (!sane) throw new ConfigFileError('format', file);
   try {
     const d = createDecipheriv('aes-256-gcm', deriveKey(password, Buffer.from(env.salt, 'base64'), env), Buffer.from(env.iv, 'base64'));

@@ -14,7 +14,12 @@ import type { Backend, DocumentAck } from './backend.ts';
 /** Documents per lease, and how long the backend waits for their acknowledgement before leasing them again. */
 const LEASE = { limit: 20, leaseSeconds: 300 };
 
-export interface DocumentsResult { written: number; existing: number; failed: number; errors: string[] }
+export interface DocumentsResult {
+  written: number;
+  existing: number;
+  failed: number;
+  errors: string[];
+}
 
 export async function deliverDocuments(deps: {
   pool: Pick<ErpPool, 'transaction'>;
@@ -34,16 +39,37 @@ export async function deliverDocuments(deps: {
       seen.add(item.sync_id);
       try {
         const d = item.document;
-        const w = await writeErpDocument(deps.pool, { entityType: item.entity_type, action: d.action, queries: d.queries, header: d.header, items: d.items, sentLines: d.sent_lines });
+        const w = await writeErpDocument(deps.pool, {
+          entityType: item.entity_type,
+          action: d.action,
+          queries: d.queries,
+          header: d.header,
+          items: d.items,
+          sentLines: d.sent_lines,
+        });
         deps.afterCommit?.();
         if (w.existed) out.existing++;
         else out.written++;
-        acks.push({ sync_id: item.sync_id, erp_id: w.id, already_existed: w.existed, updated: w.updated, lines: w.lines, deleted: w.deleted });
+        acks.push({
+          sync_id: item.sync_id,
+          erp_id: w.id,
+          already_existed: w.existed,
+          updated: w.updated,
+          lines: w.lines,
+          deleted: w.deleted,
+        });
       } catch (err) {
         const e = err instanceof PermanentError ? { message: err.message, retryable: false } : classifyErpError(err);
         out.failed++;
         out.errors.push(`${item.entity_type} ${item.entity_id}: ${e.message}`);
-        acks.push({ sync_id: item.sync_id, error: { ...('number' in e && e.number !== undefined ? { number: e.number } : {}), message: e.message.slice(0, 4000), retryable: e.retryable } });
+        acks.push({
+          sync_id: item.sync_id,
+          error: {
+            ...('number' in e && e.number !== undefined ? { number: e.number } : {}),
+            message: e.message.slice(0, 4000),
+            retryable: e.retryable,
+          },
+        });
       }
     }
     await deps.backend.ackDocuments(acks);

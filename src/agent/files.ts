@@ -1,5 +1,17 @@
 /** Small file helpers of the agent: atomic writes, the run lock, size-rotated log files. */
-import { appendFileSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import {
+  appendFileSync,
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
 import path from 'node:path';
 
 /** Write to a temporary sibling, fsync, rename: a crash leaves the old file or the new one, never half. */

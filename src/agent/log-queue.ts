@@ -11,7 +11,13 @@ const BATCH = 500;
 
 export function createLogQueue(dir: string) {
   const file = path.join(dir, 'logs', 'pending-logs.jsonl');
-  const pending = (): LogEntry[] => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as LogEntry) : []);
+  const pending = (): LogEntry[] =>
+    existsSync(file)
+      ? readFileSync(file, 'utf8')
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l) as LogEntry)
+      : [];
   return {
     push(entry: LogEntry) {
       appendFileSync(file, JSON.stringify(entry) + '\n');

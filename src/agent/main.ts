@@ -34,14 +34,32 @@ class RolledBack extends Error {
   }
 }
 
-interface Ctx { dir: string; m: Messages; out(line: string): void; err(line: string): void }
+interface Ctx {
+  dir: string;
+  m: Messages;
+  out(line: string): void;
+  err(line: string): void;
+}
 
 const OPTIONS = {
-  help: { type: 'boolean', short: 'h' }, version: { type: 'boolean', short: 'v' }, lang: { type: 'string' }, dir: { type: 'string' },
-  url: { type: 'string' }, tenant: { type: 'string' }, key: { type: 'string' }, encrypt: { type: 'string' }, timezone: { type: 'string' },
-  'trust-server-certificate': { type: 'string' }, 'ca-file': { type: 'string' },
-  'upload-only': { type: 'boolean' }, 'download-only': { type: 'boolean' }, 'documents-only': { type: 'boolean' }, table: { type: 'string' }, full: { type: 'boolean' },
-  every: { type: 'string' }, install: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'v' },
+  lang: { type: 'string' },
+  dir: { type: 'string' },
+  url: { type: 'string' },
+  tenant: { type: 'string' },
+  key: { type: 'string' },
+  encrypt: { type: 'string' },
+  timezone: { type: 'string' },
+  'trust-server-certificate': { type: 'string' },
+  'ca-file': { type: 'string' },
+  'upload-only': { type: 'boolean' },
+  'download-only': { type: 'boolean' },
+  'documents-only': { type: 'boolean' },
+  table: { type: 'string' },
+  full: { type: 'boolean' },
+  every: { type: 'string' },
+  install: { type: 'boolean' },
 } as const;
 
 /** The folder of the agent's files: --dir, else next to the executable (a SEA), else the working directory. */
@@ -58,7 +76,11 @@ function agentDir(flag: string | undefined): string {
   return isSea ? path.dirname(process.execPath) : process.cwd();
 }
 
-const files = (dir: string) => ({ config: path.join(dir, 'sync-config.enc'), state: path.join(dir, 'last-sync.json'), lock: path.join(dir, 'sync.lock') });
+const files = (dir: string) => ({
+  config: path.join(dir, 'sync-config.enc'),
+  state: path.join(dir, 'last-sync.json'),
+  lock: path.join(dir, 'sync.lock'),
+});
 
 /**
  * The network as an office expects it: HTTPS_PROXY / HTTP_PROXY / NO_PROXY honoured by fetch, and an
@@ -66,7 +88,8 @@ const files = (dir: string) => ({ config: path.join(dir, 'sync-config.enc'), sta
  */
 function applyNetwork(caFile: string | undefined): void {
   const env = process.env;
-  if (env.HTTPS_PROXY || env.HTTP_PROXY || env.https_proxy || env.http_proxy) (http as unknown as { setGlobalProxyFromEnv?: () => void }).setGlobalProxyFromEnv?.();
+  if (env.HTTPS_PROXY || env.HTTP_PROXY || env.https_proxy || env.http_proxy)
+    (http as unknown as { setGlobalProxyFromEnv?: () => void }).setGlobalProxyFromEnv?.();
   if (caFile) tls.setDefaultCACertificates([...tls.getCACertificates('default'), readFileSync(caFile, 'utf8')]);
 }
 
@@ -80,11 +103,20 @@ async function loadSettings(ctx: Ctx): Promise<{ settings: AgentSettings; passwo
 }
 
 function erpPool(s: AgentSettings, remote: RemoteConfig): ErpPool {
-  if (!remote.sqlServerHost || !remote.sqlServerDatabase) throw new UsageError('the server configuration has no SQL Server host/database (admin erp set … --mode agent)');
+  if (!remote.sqlServerHost || !remote.sqlServerDatabase)
+    throw new UsageError('the server configuration has no SQL Server host/database (admin erp set … --mode agent)');
   const password = remote.sqlServerPassword ? openAgentEnvelope(remote.sqlServerPassword, s.apiKey, s.tenantId) : '';
   return createErpPool({
-    host: remote.sqlServerHost, port: remote.sqlServerPort, database: remote.sqlServerDatabase, user: remote.sqlServerUser ?? '', password,
-    encrypt: s.encrypt, trustServerCertificate: s.trustServerCertificate, timeZone: s.timeZone, connectTimeoutMs: 10_000, pool: { max: 2 },
+    host: remote.sqlServerHost,
+    port: remote.sqlServerPort,
+    database: remote.sqlServerDatabase,
+    user: remote.sqlServerUser ?? '',
+    password,
+    encrypt: s.encrypt,
+    trustServerCertificate: s.trustServerCertificate,
+    timeZone: s.timeZone,
+    connectTimeoutMs: 10_000,
+    pool: { max: 2 },
   });
 }
 
@@ -114,8 +146,13 @@ async function cmdInit(ctx: Ctx, v: Record<string, string | boolean | undefined>
   if (!['off', 'on', 'strict'].includes(encrypt)) throw new UsageError('--encrypt: off | on | strict');
   const password = await readPassword(ctx.m);
   const settings: AgentSettings = {
-    url, tenantId: tenant, apiKey: key, encrypt: encrypt as AgentSettings['encrypt'], trustServerCertificate: v['trust-server-certificate'] !== 'false',
-    timeZone: (v.timezone as string | undefined) ?? Intl.DateTimeFormat().resolvedOptions().timeZone, caFile: v['ca-file'] as string | undefined,
+    url,
+    tenantId: tenant,
+    apiKey: key,
+    encrypt: encrypt as AgentSettings['encrypt'],
+    trustServerCertificate: v['trust-server-certificate'] !== 'false',
+    timeZone: (v.timezone as string | undefined) ?? Intl.DateTimeFormat().resolvedOptions().timeZone,
+    caFile: v['ca-file'] as string | undefined,
   };
   if (settings.caFile && !existsSync(settings.caFile)) throw new UsageError(`--ca-file: ${settings.caFile}`);
   if (settings.caFile) settings.caFile = path.resolve(settings.caFile);
@@ -162,7 +199,11 @@ async function cmdTest(ctx: Ctx): Promise<number> {
       await pool.execute('SELECT 1 AS ok', {}, { name: 'login' });
       line(true, m.checkLogin, `${remote.sqlServerUser}@${remote.sqlServerHost}:${remote.sqlServerPort}/${remote.sqlServerDatabase}`);
       try {
-        const r = await pool.execute("SELECT SERVERPROPERTY('ProductVersion') AS version, SERVERPROPERTY('Edition') AS edition", {}, { name: 'version' });
+        const r = await pool.execute(
+          "SELECT SERVERPROPERTY('ProductVersion') AS version, SERVERPROPERTY('Edition') AS edition",
+          {},
+          { name: 'version' },
+        );
         line(true, m.checkVersion, `${r.rows[0]?.version ?? '?'} ${r.rows[0]?.edition ?? ''}`.trim());
       } catch (err) {
         line(false, m.checkVersion, (err as Error).message);
@@ -173,13 +214,24 @@ async function cmdTest(ctx: Ctx): Promise<number> {
         // Run for real but read one row only, inside a transaction that is rolled back: the query is
         // compiled and its objects resolved on this SQL Server, and nothing is changed.
         try {
-          const param = /@ultimaSync\b/i.test(t.process.query) ? 'ultimaSync' : /@lastSync\b/i.test(t.process.query) ? 'lastSync' : undefined;
-          await pool.transaction(async (tx) => {
-            for await (const _ of tx.query(t.process.query, param ? { [param]: { type: 'datetime2', value: '9999-12-31T00:00:00' } } : {}, { name: 'process' })) break;
-            throw new RolledBack();
-          }).catch((err) => {
-            if (!(err instanceof RolledBack) && !String((err as Error).message).includes(ROLLED_BACK)) throw err;
-          });
+          const param = /@ultimaSync\b/i.test(t.process.query)
+            ? 'ultimaSync'
+            : /@lastSync\b/i.test(t.process.query)
+              ? 'lastSync'
+              : undefined;
+          await pool
+            .transaction(async (tx) => {
+              for await (const _ of tx.query(
+                t.process.query,
+                param ? { [param]: { type: 'datetime2', value: '9999-12-31T00:00:00' } } : {},
+                { name: 'process' },
+              ))
+                break;
+              throw new RolledBack();
+            })
+            .catch((err) => {
+              if (!(err instanceof RolledBack) && !String((err as Error).message).includes(ROLLED_BACK)) throw err;
+            });
           line(true, m.checkQuery(t.nombre), '');
         } catch (err) {
           line(false, m.checkQuery(t.nombre), (err as Error).message, m.nextQuery);
@@ -197,7 +249,8 @@ async function cmdTest(ctx: Ctx): Promise<number> {
 }
 
 async function cmdSync(ctx: Ctx, v: Record<string, string | boolean | undefined>): Promise<number> {
-  if ([v['upload-only'], v['download-only'], v['documents-only']].filter(Boolean).length > 1) throw new UsageError('--upload-only / --download-only / --documents-only: only one');
+  if ([v['upload-only'], v['download-only'], v['documents-only']].filter(Boolean).length > 1)
+    throw new UsageError('--upload-only / --download-only / --documents-only: only one');
   const { settings, password } = await loadSettings(ctx);
   const f = files(ctx.dir);
   const lock = acquireLock(f.lock);
@@ -214,7 +267,8 @@ async function cmdSync(ctx: Ctx, v: Record<string, string | boolean | undefined>
     const backend = createBackend(settings);
     const remote = await remoteConfig(ctx, settings, password);
     const table = v.table as string | undefined;
-    const pick = (ts: RemoteConfig['configuracionTablas']['tablasSubida']) => (table ? ts.filter((t) => t.nombre.toLowerCase() === table.toLowerCase()) : ts);
+    const pick = (ts: RemoteConfig['configuracionTablas']['tablasSubida']) =>
+      table ? ts.filter((t) => t.nombre.toLowerCase() === table.toLowerCase()) : ts;
     const up = v['download-only'] || v['documents-only'] ? [] : pick(remote.configuracionTablas.tablasSubida);
     const down = v['upload-only'] || v['documents-only'] ? [] : pick(remote.configuracionTablas.tablasBajada);
     // Hub documents (mode agent) go in a full run or with --documents-only.
@@ -223,10 +277,19 @@ async function cmdSync(ctx: Ctx, v: Record<string, string | boolean | undefined>
     pool = erpPool(settings, remote);
     const state = readState(f.state);
     const deps = {
-      pool, backend, state, saveState: () => writeState(f.state, state),
+      pool,
+      backend,
+      state,
+      saveState: () => writeState(f.state, state),
       log: (e: LogEntry) => {
         queue.push(e);
-        log.write(e.estado === 'error' ? 'error' : 'info', e.mensaje ?? e.errorDetalle ?? '', { tabla: e.tabla, fase: e.fase, estado: e.estado, filas: e.registrosAfectados, error: e.errorDetalle });
+        log.write(e.estado === 'error' ? 'error' : 'info', e.mensaje ?? e.errorDetalle ?? '', {
+          tabla: e.tabla,
+          fase: e.fase,
+          estado: e.estado,
+          filas: e.registrosAfectados,
+          error: e.errorDetalle,
+        });
       },
       progress: process.stderr.isTTY ? (t: string, n: number) => process.stderr.write(`${ctx.m.progress(t, n)}\r`) : undefined,
     };
@@ -243,10 +306,18 @@ async function cmdSync(ctx: Ctx, v: Record<string, string | boolean | undefined>
     if (documents) {
       try {
         // Test-only: die like a power cut between the ERP commit and the acknowledgement.
-        const afterCommit = process.env.AX_SYNC_TEST_CRASH_AFTER_ERP_COMMIT === '1' ? () => process.kill(process.pid, 'SIGKILL') : undefined;
+        const afterCommit =
+          process.env.AX_SYNC_TEST_CRASH_AFTER_ERP_COMMIT === '1' ? () => process.kill(process.pid, 'SIGKILL') : undefined;
         const d = await deliverDocuments({ pool, backend, afterCommit });
         for (const e of d.errors) log.write('error', e, { tabla: 'documentos' });
-        results.push({ table: 'documentos', direction: 'download', ok: d.failed === 0, read: d.written + d.existing + d.failed, changed: d.written, error: d.errors[0] });
+        results.push({
+          table: 'documentos',
+          direction: 'download',
+          ok: d.failed === 0,
+          read: d.written + d.existing + d.failed,
+          changed: d.written,
+          error: d.errors[0],
+        });
         ctx.out(ctx.m.documentsDone(d.written, d.existing, d.failed));
       } catch (err) {
         results.push({ table: 'documentos', direction: 'download', ok: false, read: 0, changed: 0, error: (err as Error).message });
@@ -254,7 +325,13 @@ async function cmdSync(ctx: Ctx, v: Record<string, string | boolean | undefined>
       }
     }
     const errors = results.filter((r) => !r.ok).length;
-    state.runs.push({ startedAt, finishedAt: new Date().toISOString(), status: errors === 0 ? 'ok' : errors < results.length ? 'partial' : 'error', tables: results.length, errors });
+    state.runs.push({
+      startedAt,
+      finishedAt: new Date().toISOString(),
+      status: errors === 0 ? 'ok' : errors < results.length ? 'partial' : 'error',
+      tables: results.length,
+      errors,
+    });
     deps.saveState();
     const left = await queue.flush(backend);
     if (left) ctx.err(ctx.m.logsQueued(left));
@@ -279,21 +356,28 @@ async function cmdStatus(ctx: Ctx): Promise<number> {
     return EXIT.ok;
   }
   for (const r of s.runs.slice(-10)) ctx.out(`${r.startedAt}  ${r.status.padEnd(7)}  tablas=${r.tables} errores=${r.errors}`);
-  for (const [name, t] of Object.entries(s.tables)) ctx.out(`  ${name.padEnd(28)} ${t.status.padEnd(5)} ${t.lastRun}  filas=${t.rowsRead} cambios=${t.rowsChanged}${t.cursor ? `  cursor=${t.cursor}` : ''}${t.error ? `  ${t.error}` : ''}`);
+  for (const [name, t] of Object.entries(s.tables))
+    ctx.out(
+      `  ${name.padEnd(28)} ${t.status.padEnd(5)} ${t.lastRun}  filas=${t.rowsRead} cambios=${t.rowsChanged}${t.cursor ? `  cursor=${t.cursor}` : ''}${t.error ? `  ${t.error}` : ''}`,
+    );
   return EXIT.ok;
 }
 
 async function cmdConfigShow(ctx: Ctx): Promise<number> {
   const { settings } = await loadSettings(ctx);
   const redacted = {
-    ...settings, apiKey: `${settings.apiKey.slice(0, 12)}…(oculta)`,
+    ...settings,
+    apiKey: `${settings.apiKey.slice(0, 12)}…(oculta)`,
     remote: settings.remote ? { ...settings.remote, sqlServerPassword: settings.remote.sqlServerPassword ? '(cifrada)' : null } : undefined,
   };
   ctx.out(JSON.stringify(redacted, null, 2));
   return EXIT.ok;
 }
 
-export async function run(argv: string[], io: { out(l: string): void; err(l: string): void } = { out: (l) => console.log(l), err: (l) => console.error(l) }): Promise<number> {
+export async function run(
+  argv: string[],
+  io: { out(l: string): void; err(l: string): void } = { out: (l) => console.log(l), err: (l) => console.error(l) },
+): Promise<number> {
   let parsed;
   try {
     parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
@@ -315,10 +399,14 @@ export async function run(argv: string[], io: { out(l: string): void; err(l: str
   }
   try {
     switch (cmd) {
-      case 'init': return await cmdInit(ctx, v);
-      case 'test': return await cmdTest(ctx);
-      case 'sync': return await cmdSync(ctx, v);
-      case 'status': return await cmdStatus(ctx);
+      case 'init':
+        return await cmdInit(ctx, v);
+      case 'test':
+        return await cmdTest(ctx);
+      case 'sync':
+        return await cmdSync(ctx, v);
+      case 'status':
+        return await cmdStatus(ctx);
       case 'config':
         if (sub !== 'show') throw new UsageError(ctx.m.unknownCommand(`config ${sub ?? ''}`));
         return await cmdConfigShow(ctx);
@@ -332,7 +420,8 @@ export async function run(argv: string[], io: { out(l: string): void; err(l: str
         io.out(scheduleText(ctx.m, { dir: ctx.dir, exe: process.execPath, everyMinutes: every, platform: process.platform }));
         return EXIT.ok;
       }
-      default: throw new UsageError(ctx.m.unknownCommand(cmd));
+      default:
+        throw new UsageError(ctx.m.unknownCommand(cmd));
     }
   } catch (err) {
     if (err instanceof UsageError) {
@@ -340,7 +429,13 @@ export async function run(argv: string[], io: { out(l: string): void; err(l: str
       return EXIT.usage;
     }
     if (err instanceof ConfigFileError) {
-      io.err(err.reason === 'missing' ? ctx.m.noConfig(path.basename(files(ctx.dir).config)) : err.reason === 'password' ? ctx.m.badPassword('sync-config.enc') : ctx.m.badFile('sync-config.enc'));
+      io.err(
+        err.reason === 'missing'
+          ? ctx.m.noConfig(path.basename(files(ctx.dir).config))
+          : err.reason === 'password'
+            ? ctx.m.badPassword('sync-config.enc')
+            : ctx.m.badFile('sync-config.enc'),
+      );
       return EXIT.usage;
     }
     if ((err as { code?: string }).code === 'NO_PASSWORD') {

@@ -23,15 +23,33 @@ export interface RunDeps {
   progress?(table: string, rows: number): void;
 }
 
-export interface TableResult { table: string; direction: 'upload' | 'download'; ok: boolean; read: number; changed: number; error?: string }
+export interface TableResult {
+  table: string;
+  direction: 'upload' | 'download';
+  ok: boolean;
+  read: number;
+  changed: number;
+  error?: string;
+}
 
 const now = () => new Date().toISOString();
 
-async function phase(deps: RunDeps, t: RemoteTable, which: 'pre_process' | 'post_process', direction: 'upload' | 'download'): Promise<void> {
+async function phase(
+  deps: RunDeps,
+  t: RemoteTable,
+  which: 'pre_process' | 'post_process',
+  direction: 'upload' | 'download',
+): Promise<void> {
   const p = t[which];
   if (!p.enabled || !p.sql) return;
   const started = Date.now();
-  const base = { direccion: direction, tabla: t.nombre, fase: which, ejecutadoEn: p.ejecutarEn, fechaInicio: new Date(started).toISOString() } as const;
+  const base = {
+    direccion: direction,
+    tabla: t.nombre,
+    fase: which,
+    ejecutadoEn: p.ejecutarEn,
+    fechaInicio: new Date(started).toISOString(),
+  } as const;
   // The agent reaches only the SQL Server: a phase that runs on the backend's side is the backend's job.
   const onSqlServer = (direction === 'upload') === (p.ejecutarEn === 'origen');
   if (!onSqlServer) return;
@@ -78,17 +96,51 @@ export async function uploadTable(deps: RunDeps, t: RemoteTable, o: { full: bool
       if (batch.length >= UPLOAD_BATCH) await send();
     }
     await send();
-    deps.log({ direccion: 'upload', tabla: t.nombre, fase: 'process', ejecutadoEn: 'origen', estado: 'exitoso', registrosAfectados: read, mensaje: `${read} filas leídas, ${changed} nuevas o modificadas`, duracionMs: Date.now() - started, fechaInicio: new Date(started).toISOString(), fechaFin: now() });
+    deps.log({
+      direccion: 'upload',
+      tabla: t.nombre,
+      fase: 'process',
+      ejecutadoEn: 'origen',
+      estado: 'exitoso',
+      registrosAfectados: read,
+      mensaje: `${read} filas leídas, ${changed} nuevas o modificadas`,
+      duracionMs: Date.now() - started,
+      fechaInicio: new Date(started).toISOString(),
+      fechaFin: now(),
+    });
     await phase(deps, t, 'post_process', 'upload');
     // The cursor moves only now: every row up to it was acknowledged by the backend. An interrupted
     // run keeps the old cursor and re-reads; the backend stores unchanged rows once (by content hash).
-    deps.state.tables[t.nombre] = { cursor: t.campoFecha ? cursor : undefined, lastRun: now(), status: 'ok', rowsRead: read, rowsChanged: changed };
+    deps.state.tables[t.nombre] = {
+      cursor: t.campoFecha ? cursor : undefined,
+      lastRun: now(),
+      status: 'ok',
+      rowsRead: read,
+      rowsChanged: changed,
+    };
     deps.saveState();
     return { table: t.nombre, direction: 'upload', ok: true, read, changed };
   } catch (err) {
     const message = (err as Error).message;
-    deps.log({ direccion: 'upload', tabla: t.nombre, fase: 'process', ejecutadoEn: 'origen', estado: 'error', registrosAfectados: read, errorDetalle: message, duracionMs: Date.now() - started, fechaInicio: new Date(started).toISOString(), fechaFin: now() });
-    deps.state.tables[t.nombre] = { ...(prev ?? { rowsRead: 0, rowsChanged: 0 }), lastRun: now(), status: 'error', error: message, cursor: prev?.cursor };
+    deps.log({
+      direccion: 'upload',
+      tabla: t.nombre,
+      fase: 'process',
+      ejecutadoEn: 'origen',
+      estado: 'error',
+      registrosAfectados: read,
+      errorDetalle: message,
+      duracionMs: Date.now() - started,
+      fechaInicio: new Date(started).toISOString(),
+      fechaFin: now(),
+    });
+    deps.state.tables[t.nombre] = {
+      ...(prev ?? { rowsRead: 0, rowsChanged: 0 }),
+      lastRun: now(),
+      status: 'error',
+      error: message,
+      cursor: prev?.cursor,
+    };
     deps.saveState();
     return { table: t.nombre, direction: 'upload', ok: false, read, changed, error: message };
   }
@@ -110,18 +162,48 @@ async function* pages(backend: Backend, table: string) {
 export async function downloadTable(deps: RunDeps, t: RemoteTable): Promise<TableResult> {
   const started = Date.now();
   try {
-    if (!t.schema || !t.post_process.sql?.includes('{temp_table}')) throw new Error(`${t.nombre}: a download table needs schema.columns and a MERGE using {temp_table}`);
+    if (!t.schema || !t.post_process.sql?.includes('{temp_table}'))
+      throw new Error(`${t.nombre}: a download table needs schema.columns and a MERGE using {temp_table}`);
     await phase(deps, t, 'pre_process', 'download');
-    const r = await deps.pool.bulkLoadAndMerge({ table: t.nombre, columns: t.schema.columns, rows: pages(deps.backend, t.nombre), mergeSql: t.post_process.sql });
-    const at = { direccion: 'download' as const, tabla: t.nombre, estado: 'exitoso' as const, duracionMs: Date.now() - started, fechaInicio: new Date(started).toISOString(), fechaFin: now() };
+    const r = await deps.pool.bulkLoadAndMerge({
+      table: t.nombre,
+      columns: t.schema.columns,
+      rows: pages(deps.backend, t.nombre),
+      mergeSql: t.post_process.sql,
+    });
+    const at = {
+      direccion: 'download' as const,
+      tabla: t.nombre,
+      estado: 'exitoso' as const,
+      duracionMs: Date.now() - started,
+      fechaInicio: new Date(started).toISOString(),
+      fechaFin: now(),
+    };
     deps.log({ ...at, fase: 'process', ejecutadoEn: 'origen', registrosAfectados: r.loaded, mensaje: `${r.loaded} filas cargadas` });
-    deps.log({ ...at, fase: 'post_process', ejecutadoEn: 'destino', registrosAfectados: r.merged, mensaje: `MERGE afectó ${r.merged} filas` });
+    deps.log({
+      ...at,
+      fase: 'post_process',
+      ejecutadoEn: 'destino',
+      registrosAfectados: r.merged,
+      mensaje: `MERGE afectó ${r.merged} filas`,
+    });
     deps.state.tables[`bajada:${t.nombre}`] = { lastRun: now(), status: 'ok', rowsRead: r.loaded, rowsChanged: r.merged };
     deps.saveState();
     return { table: t.nombre, direction: 'download', ok: true, read: r.loaded, changed: r.merged };
   } catch (err) {
     const message = (err as Error).message;
-    deps.log({ direccion: 'download', tabla: t.nombre, fase: 'post_process', ejecutadoEn: 'destino', estado: 'error', errorDetalle: message, mensaje: 'carga + MERGE fallaron; la transacción se deshizo', duracionMs: Date.now() - started, fechaInicio: new Date(started).toISOString(), fechaFin: now() });
+    deps.log({
+      direccion: 'download',
+      tabla: t.nombre,
+      fase: 'post_process',
+      ejecutadoEn: 'destino',
+      estado: 'error',
+      errorDetalle: message,
+      mensaje: 'carga + MERGE fallaron; la transacción se deshizo',
+      duracionMs: Date.now() - started,
+      fechaInicio: new Date(started).toISOString(),
+      fechaFin: now(),
+    });
     deps.state.tables[`bajada:${t.nombre}`] = { lastRun: now(), status: 'error', rowsRead: 0, rowsChanged: 0, error: message };
     deps.saveState();
     return { table: t.nombre, direction: 'download', ok: false, read: 0, changed: 0, error: message };

@@ -17,7 +17,13 @@ export interface AlertThresholds {
   agentSilenceSeconds: number;
 }
 
-export const ALERT_THRESHOLD_DEFAULTS: AlertThresholds = { pullFailures: 3, lateFactor: 3, queueAgeSeconds: 3600, queueSize: 10_000, agentSilenceSeconds: 3600 };
+export const ALERT_THRESHOLD_DEFAULTS: AlertThresholds = {
+  pullFailures: 3,
+  lateFactor: 3,
+  queueAgeSeconds: 3600,
+  queueSize: 10_000,
+  agentSilenceSeconds: 3600,
+};
 
 export interface AlertCondition {
   tenantId: string;
@@ -28,13 +34,24 @@ export interface AlertCondition {
 }
 
 export async function thresholdsByTenant(db: Executor): Promise<Map<string, AlertThresholds>> {
-  const rows = await db.selectFrom('sync_tenant as t').leftJoin('sync_alert_threshold as a', 'a.tenant_id', 't.id')
-    .select(['t.id', 'a.pull_failures', 'a.late_factor', 'a.queue_age_seconds', 'a.queue_size', 'a.agent_silence_seconds']).execute();
+  const rows = await db
+    .selectFrom('sync_tenant as t')
+    .leftJoin('sync_alert_threshold as a', 'a.tenant_id', 't.id')
+    .select(['t.id', 'a.pull_failures', 'a.late_factor', 'a.queue_age_seconds', 'a.queue_size', 'a.agent_silence_seconds'])
+    .execute();
   const d = ALERT_THRESHOLD_DEFAULTS;
-  return new Map(rows.map((r) => [r.id, {
-    pullFailures: r.pull_failures ?? d.pullFailures, lateFactor: r.late_factor !== null ? Number(r.late_factor) : d.lateFactor,
-    queueAgeSeconds: r.queue_age_seconds ?? d.queueAgeSeconds, queueSize: r.queue_size ?? d.queueSize, agentSilenceSeconds: r.agent_silence_seconds ?? d.agentSilenceSeconds,
-  }]));
+  return new Map(
+    rows.map((r) => [
+      r.id,
+      {
+        pullFailures: r.pull_failures ?? d.pullFailures,
+        lateFactor: r.late_factor !== null ? Number(r.late_factor) : d.lateFactor,
+        queueAgeSeconds: r.queue_age_seconds ?? d.queueAgeSeconds,
+        queueSize: r.queue_size ?? d.queueSize,
+        agentSilenceSeconds: r.agent_silence_seconds ?? d.agentSilenceSeconds,
+      },
+    ]),
+  );
 }
 
 export async function currentConditions(db: Executor, thresholds: Map<string, AlertThresholds>): Promise<AlertCondition[]> {
@@ -51,11 +68,22 @@ export async function currentConditions(db: Executor, thresholds: Map<string, Al
   for (const r of recent.rows) {
     const n = th(r.tenant_id).pullFailures;
     if (r.statuses.length >= n && r.statuses.slice(0, n).every((s) => s === 'FAILED')) {
-      out.push({ tenantId: r.tenant_id, kind: 'pull_failing', entityType: r.entity_type, detail: `${n} failed pulls in a row; last: ${(r.last_error ?? '').slice(0, 300)}` });
+      out.push({
+        tenantId: r.tenant_id,
+        kind: 'pull_failing',
+        entityType: r.entity_type,
+        detail: `${n} failed pulls in a row; last: ${(r.last_error ?? '').slice(0, 300)}`,
+      });
     }
   }
 
-  const fresh = await sql<{ tenant_id: string; entity_type: string; sync_frequency: string | null; age: string | null; config_age: string }>`
+  const fresh = await sql<{
+    tenant_id: string;
+    entity_type: string;
+    sync_frequency: string | null;
+    age: string | null;
+    config_age: string;
+  }>`
     select c.tenant_id, c.entity_type, c.sync_frequency, extract(epoch from now() - c.created_at)::text config_age,
            (select extract(epoch from now() - max(l.completed_at))::text from sync_log l where l.tenant_id = c.tenant_id and l.entity_type = c.entity_type
                and l.action = 'PULL' and l.phase = 'process' and l.status in ('SUCCESS', 'PARTIAL')) age
@@ -65,19 +93,40 @@ export async function currentConditions(db: Executor, thresholds: Map<string, Al
     if (period === undefined) continue;
     const limit = th(r.tenant_id).lateFactor * period;
     const age = Number(r.age ?? r.config_age);
-    if (age > limit) out.push({ tenantId: r.tenant_id, kind: 'entity_late', entityType: r.entity_type, detail: `${r.age === null ? 'never pulled' : `last successful pull ${Math.round(age)} s ago`}; schedule ${r.sync_frequency} allows ${Math.round(limit)} s` });
+    if (age > limit)
+      out.push({
+        tenantId: r.tenant_id,
+        kind: 'entity_late',
+        entityType: r.entity_type,
+        detail: `${r.age === null ? 'never pulled' : `last successful pull ${Math.round(age)} s ago`}; schedule ${r.sync_frequency} allows ${Math.round(limit)} s`,
+      });
   }
 
   const dead = await sql<{ tenant_id: string; entity_type: string; n: string }>`
     select tenant_id, entity_type, count(*)::text n from sync_queue where status = 'DEAD' group by 1, 2`.execute(db);
-  for (const r of dead.rows) out.push({ tenantId: r.tenant_id, kind: 'dead_items', entityType: r.entity_type, detail: `${r.n} DEAD item(s): retry or discard them` });
+  for (const r of dead.rows)
+    out.push({
+      tenantId: r.tenant_id,
+      kind: 'dead_items',
+      entityType: r.entity_type,
+      detail: `${r.n} DEAD item(s): retry or discard them`,
+    });
 
   const queue = await sql<{ tenant_id: string; n: string; age: string }>`
-    select tenant_id, count(*)::text n, extract(epoch from now() - min(created_at))::text age from sync_queue where status in ('PENDING', 'RETRY') group by 1`.execute(db);
+    select tenant_id, count(*)::text n, extract(epoch from now() - min(created_at))::text age from sync_queue where status in ('PENDING', 'RETRY') group by 1`.execute(
+    db,
+  );
   for (const r of queue.rows) {
     const t = th(r.tenant_id);
-    if (Number(r.age) > t.queueAgeSeconds) out.push({ tenantId: r.tenant_id, kind: 'queue_old', entityType: '', detail: `oldest pending item waits ${Math.round(Number(r.age))} s (limit ${t.queueAgeSeconds} s)` });
-    if (Number(r.n) > t.queueSize) out.push({ tenantId: r.tenant_id, kind: 'queue_large', entityType: '', detail: `${r.n} items pending (limit ${t.queueSize})` });
+    if (Number(r.age) > t.queueAgeSeconds)
+      out.push({
+        tenantId: r.tenant_id,
+        kind: 'queue_old',
+        entityType: '',
+        detail: `oldest pending item waits ${Math.round(Number(r.age))} s (limit ${t.queueAgeSeconds} s)`,
+      });
+    if (Number(r.n) > t.queueSize)
+      out.push({ tenantId: r.tenant_id, kind: 'queue_large', entityType: '', detail: `${r.n} items pending (limit ${t.queueSize})` });
   }
 
   const agents = await sql<{ tenant_id: string; age: string }>`
@@ -85,7 +134,13 @@ export async function currentConditions(db: Executor, thresholds: Map<string, Al
      where 'agent' = any(scopes) and revoked_at is null and last_used_at is not null group by 1`.execute(db);
   for (const r of agents.rows) {
     const t = th(r.tenant_id);
-    if (Number(r.age) > t.agentSilenceSeconds) out.push({ tenantId: r.tenant_id, kind: 'agent_silent', entityType: '', detail: `site agent not seen for ${Math.round(Number(r.age))} s (limit ${t.agentSilenceSeconds} s)` });
+    if (Number(r.age) > t.agentSilenceSeconds)
+      out.push({
+        tenantId: r.tenant_id,
+        kind: 'agent_silent',
+        entityType: '',
+        detail: `site agent not seen for ${Math.round(Number(r.age))} s (limit ${t.agentSilenceSeconds} s)`,
+      });
   }
   return out;
 }

@@ -22,18 +22,49 @@ export async function evaluateAlerts(db: Kysely<Database>, boss: PgBoss): Promis
     for (const c of conditions) {
       if (openKeys.has(keyOf({ tenant_id: c.tenantId, kind: c.kind, entity_type: c.entityType }))) continue;
       // Another worker may raise the same alert concurrently: the partial unique index keeps one, and only its inserter announces it.
-      const row = await trx.insertInto('sync_alert').values({ tenant_id: c.tenantId, kind: c.kind, entity_type: c.entityType, detail: c.detail })
-        .onConflict((oc) => oc.columns(['tenant_id', 'kind', 'entity_type']).where('resolved_at', 'is', null).doNothing()).returningAll().executeTakeFirst();
+      const row = await trx
+        .insertInto('sync_alert')
+        .values({ tenant_id: c.tenantId, kind: c.kind, entity_type: c.entityType, detail: c.detail })
+        .onConflict((oc) => oc.columns(['tenant_id', 'kind', 'entity_type']).where('resolved_at', 'is', null).doNothing())
+        .returningAll()
+        .executeTakeFirst();
       if (!row) continue;
       raised++;
-      events.push({ tenantId: row.tenant_id, type: 'alert.raised', data: { alert_id: row.id, kind: row.kind, entity_type: row.entity_type || null, detail: row.detail, raised_at: row.raised_at.toISOString() } });
+      events.push({
+        tenantId: row.tenant_id,
+        type: 'alert.raised',
+        data: {
+          alert_id: row.id,
+          kind: row.kind,
+          entity_type: row.entity_type || null,
+          detail: row.detail,
+          raised_at: row.raised_at.toISOString(),
+        },
+      });
     }
     const gone = open.filter((a) => !now.has(keyOf(a))).map((a) => a.id);
     const resolved = gone.length
-      ? await trx.updateTable('sync_alert').set({ resolved_at: new Date() }).where('id', 'in', gone).where('resolved_at', 'is', null).returningAll().execute()
+      ? await trx
+          .updateTable('sync_alert')
+          .set({ resolved_at: new Date() })
+          .where('id', 'in', gone)
+          .where('resolved_at', 'is', null)
+          .returningAll()
+          .execute()
       : [];
     for (const a of resolved) {
-      events.push({ tenantId: a.tenant_id, type: 'alert.resolved', data: { alert_id: a.id, kind: a.kind, entity_type: a.entity_type || null, detail: a.detail, raised_at: a.raised_at.toISOString(), resolved_at: a.resolved_at!.toISOString() } });
+      events.push({
+        tenantId: a.tenant_id,
+        type: 'alert.resolved',
+        data: {
+          alert_id: a.id,
+          kind: a.kind,
+          entity_type: a.entity_type || null,
+          detail: a.detail,
+          raised_at: a.raised_at.toISOString(),
+          resolved_at: a.resolved_at!.toISOString(),
+        },
+      });
     }
     await emitWebhookEvents(trx, boss, events);
     return { raised, resolved: resolved.length };

@@ -33,11 +33,22 @@ export interface Runtime {
  * PostgreSQL unless DATABASE_URL is set) and the secret keyring (SYNC_SECRET_KEY, or in the
  * embedded default a key generated once into DATA_DIR/secret.key with mode 0600).
  */
-export async function resolveRuntime(env: Env, log: (line: string) => void = () => {}, o: { startEmbedded?: boolean } = {}): Promise<Runtime> {
+export async function resolveRuntime(
+  env: Env,
+  log: (line: string) => void = () => {},
+  o: { startEmbedded?: boolean } = {},
+): Promise<Runtime> {
   const previous = env.SYNC_SECRET_KEY_PREVIOUS?.split(',') ?? [];
   if (env.DATABASE_URL) {
     await waitForDatabase(env.DATABASE_URL, env.DB_CONNECT_TIMEOUT_SECONDS);
-    return { databaseUrl: env.DATABASE_URL, ownerUrl: env.DATABASE_OWNER_URL, embedded: false, keyring: createKeyring(env.SYNC_SECRET_KEY!, previous), stopEmbedded: async () => {}, startedEmbedded: false };
+    return {
+      databaseUrl: env.DATABASE_URL,
+      ownerUrl: env.DATABASE_OWNER_URL,
+      embedded: false,
+      keyring: createKeyring(env.SYNC_SECRET_KEY!, previous),
+      stopEmbedded: async () => {},
+      startedEmbedded: false,
+    };
   }
   const dataDir = path.resolve(env.DATA_DIR);
   const cluster = await ensureEmbeddedPostgres({ dataDir: path.join(dataDir, 'pg'), port: env.EMBEDDED_PG_PORT, start: o.startEmbedded });
@@ -53,7 +64,11 @@ export async function resolveRuntime(env: Env, log: (line: string) => void = () 
   return {
     databaseUrl: urlAs(cluster.url, { role: RUNTIME_ROLE, password: passwords.app, database: EMBEDDED_DATABASE }),
     ownerUrl: urlAs(cluster.url, { role: OWNER_ROLE, password: passwords.owner, database: EMBEDDED_DATABASE }),
-    embedded: true, keyring: createKeyring(key, previous), stopEmbedded: cluster.stop, startedEmbedded: cluster.started };
+    embedded: true,
+    keyring: createKeyring(key, previous),
+    stopEmbedded: cluster.stop,
+    startedEmbedded: cluster.started,
+  };
 }
 
 async function ensureDatabase(adminUrl: string, name: string): Promise<void> {

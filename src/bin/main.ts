@@ -6,7 +6,14 @@ import { PrivilegedRoleError } from '../db/roles.ts';
 import { SecretKeyError } from '../security/secret-box.ts';
 
 /** Errors whose message is the whole story: printed as one line, no stack trace. */
-const ONE_LINE_ERRORS = [ConfigError, DatabaseUnreachableError, SecretKeyError, PrivilegedRoleError, SchemaOutdatedError, EmbeddedNotRunningError];
+const ONE_LINE_ERRORS = [
+  ConfigError,
+  DatabaseUnreachableError,
+  SecretKeyError,
+  PrivilegedRoleError,
+  SchemaOutdatedError,
+  EmbeddedNotRunningError,
+];
 
 /** Runs an entry point; known failures print one line to stderr and exit with their `exitCode` (else 1). */
 export function runMain(name: string, main: () => Promise<void>): void {

@@ -41,7 +41,15 @@ runMain('run', async () => {
   process.on('SIGTERM', () => stopAll('SIGTERM'));
   // If either child dies, stop the other: half a system is worse than none.
   const codes = await Promise.all(
-    children.map((c) => new Promise<number>((resolve) => c.on('exit', (code) => { stopAll('SIGTERM'); resolve(code ?? 1); }))),
+    children.map(
+      (c) =>
+        new Promise<number>((resolve) =>
+          c.on('exit', (code) => {
+            stopAll('SIGTERM');
+            resolve(code ?? 1);
+          }),
+        ),
+    ),
   );
   if (runtime.startedEmbedded) await runtime.stopEmbedded();
   process.exit(codes.every((c) => c === 0) ? 0 : 1);

@@ -21,7 +21,10 @@ runMain('server', async () => {
   // The server only enqueues: its pg-boss neither supervises nor schedules (the worker does).
   const boss = createBoss({ url: runtime.databaseUrl, logger, max: 4, supervise: false, schedule: false });
   await boss.start();
-  const queue = createSyncQueue({ boss, timing: { ...JOB_TIMING_DEFAULT, expireInSeconds: env.JOB_EXPIRE_SECONDS }, onDeadLeases: announceDeadLeases(boss),
+  const queue = createSyncQueue({
+    boss,
+    timing: { ...JOB_TIMING_DEFAULT, expireInSeconds: env.JOB_EXPIRE_SECONDS },
+    onDeadLeases: announceDeadLeases(boss),
     // Agent acknowledgements are settled like the worker's batches: same backoff, same webhooks.
     backoff: { baseMs: env.RETRY_BASE_MS, factor: env.RETRY_FACTOR, capMs: env.RETRY_CAP_MS },
     afterSettle: (trx, settled) => emitHubOutcomeEvents(trx, boss, settled),
@@ -30,8 +33,19 @@ runMain('server', async () => {
   const limits = tenantLimitsFrom(env);
   const tenantDbh = createTenantDb(runtime.databaseUrl, limits, (err) => logger.warn({ err }, 'idle tenant-pool connection lost'));
   const app = await buildApp({
-    db: dbh.db, logger, queue, keyring: runtime.keyring, bodyLimit: env.BODY_LIMIT_BYTES, rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
-    limits, tenantDb: tenantDbh.db, workerStaleSeconds: env.WORKER_STALE_SECONDS, metricsToken: env.METRICS_TOKEN, authFailuresPerMinute: env.AUTH_FAILURES_PER_MINUTE, destinations: { allowPrivate: env.ALLOW_PRIVATE_DESTINATIONS }, emitWebhookEvents: (db, events) => emitWebhookEvents(db, boss, events),
+    db: dbh.db,
+    logger,
+    queue,
+    keyring: runtime.keyring,
+    bodyLimit: env.BODY_LIMIT_BYTES,
+    rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
+    limits,
+    tenantDb: tenantDbh.db,
+    workerStaleSeconds: env.WORKER_STALE_SECONDS,
+    metricsToken: env.METRICS_TOKEN,
+    authFailuresPerMinute: env.AUTH_FAILURES_PER_MINUTE,
+    destinations: { allowPrivate: env.ALLOW_PRIVATE_DESTINATIONS },
+    emitWebhookEvents: (db, events) => emitWebhookEvents(db, boss, events),
   });
   await app.listen({ host: env.HOST, port: env.PORT });
   onShutdownSignal(async (signal) => {

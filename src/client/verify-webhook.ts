@@ -46,11 +46,18 @@ export async function verifyWebhook(
     .filter((s) => s.startsWith('v1,'))
     .map((s) => base64ToBytes(s.slice(3)));
   for (const secret of [secrets].flat()) {
-    const key = await crypto.subtle.importKey('raw', base64ToBytes(secret.replace(/^whsec_/, '')), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+    const key = await crypto.subtle.importKey(
+      'raw',
+      base64ToBytes(secret.replace(/^whsec_/, '')),
+      { name: 'HMAC', hash: 'SHA-256' },
+      false,
+      ['sign'],
+    );
     const expected = new Uint8Array(await crypto.subtle.sign('HMAC', key, signed));
     if (offered.some((sig) => equalConstantTime(sig, expected))) {
       const parsed = webhookEvent.safeParse(JSON.parse(body));
-      if (!parsed.success) throw new WebhookVerificationError(`signed, but not an event this client knows: ${parsed.error.issues[0]?.message}`);
+      if (!parsed.success)
+        throw new WebhookVerificationError(`signed, but not an event this client knows: ${parsed.error.issues[0]?.message}`);
       return { ...parsed.data, id };
     }
   }

@@ -15,7 +15,10 @@ export const envSchema = z.object({
   /** The owner role's URL (sql/roles.sql), used only to run migrations. Unset with DATABASE_URL → the schema must already be current. */
   DATABASE_OWNER_URL: z.string().url().startsWith('postgres').optional(),
   /** Escape hatch: run even when a database role is a superuser or can create roles/databases or read server files. */
-  DATABASE_ALLOW_PRIVILEGED_ROLE: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+  DATABASE_ALLOW_PRIVILEGED_ROLE: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
   HOST: z.string().min(1).default('127.0.0.1'),
   PORT: port.default(3000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -35,7 +38,11 @@ export const envSchema = z.object({
     )
     .optional(),
   /** Request body limit for the HTTP API, bytes. */
-  BODY_LIMIT_BYTES: z.coerce.number().int().positive().default(5 * 1024 * 1024),
+  BODY_LIMIT_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(5 * 1024 * 1024),
   /** HTTP requests per minute per API key. */
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(1200),
   /** Failed authentications per minute per client address; beyond it, 429 before any key lookup. */
@@ -111,7 +118,11 @@ const checkedEnvSchema = envSchema.superRefine((env, ctx) => {
     });
   }
   if (env.DATABASE_OWNER_URL && !env.DATABASE_URL) {
-    ctx.addIssue({ code: 'custom', path: ['DATABASE_OWNER_URL'], message: 'only meaningful with DATABASE_URL (the embedded default makes both roles itself)' });
+    ctx.addIssue({
+      code: 'custom',
+      path: ['DATABASE_OWNER_URL'],
+      message: 'only meaningful with DATABASE_URL (the embedded default makes both roles itself)',
+    });
   }
 });
 

@@ -44,7 +44,10 @@ export const leaseResponse = z.object({ items: z.array(inboundItem), lease_expir
 export const ackBody = z
   .object({
     ids: z.array(z.string().max(100)).max(1000).default([]),
-    failed: z.array(z.object({ id: z.string().max(100), error: z.string().min(1).max(2000) })).max(1000).optional(),
+    failed: z
+      .array(z.object({ id: z.string().max(100), error: z.string().min(1).max(2000) }))
+      .max(1000)
+      .optional(),
   })
   .strict();
 
@@ -65,10 +68,18 @@ export const statusResponse = z.object({
 });
 
 const hubFieldType = z.enum(['string', 'decimal', 'integer', 'boolean', 'date', 'date-time', 'array', 'unknown']);
-const hubField = z.object({ name: z.string(), type: hubFieldType, fields: z.array(z.object({ name: z.string(), type: hubFieldType })).optional() });
+const hubField = z.object({
+  name: z.string(),
+  type: hubFieldType,
+  fields: z.array(z.object({ name: z.string(), type: hubFieldType })).optional(),
+});
 
 /** Schema discovery: `receives` for an inbound entity, `sends` for an outbound one (null when it does not flow that way). */
-export const entitySchemaResponse = z.object({ entity_type: z.string(), receives: z.array(hubField).nullable(), sends: z.array(hubField).nullable() });
+export const entitySchemaResponse = z.object({
+  entity_type: z.string(),
+  receives: z.array(hubField).nullable(),
+  sends: z.array(hubField).nullable(),
+});
 
 export type EntitySchema = z.infer<typeof entitySchemaResponse>;
 export type PendingResponse = z.infer<typeof pendingResponse>;

@@ -38,8 +38,16 @@ const alertData = {
   detail: z.string(),
   raised_at: z.string(),
 };
-export const alertRaisedEvent = event('alert.raised', alertData, 'An alert opened for the tenant (docs/operations.md lists the kinds); raised once.');
-export const alertResolvedEvent = event('alert.resolved', { ...alertData, resolved_at: z.string() }, 'An open alert’s condition cleared; resolved once.');
+export const alertRaisedEvent = event(
+  'alert.raised',
+  alertData,
+  'An alert opened for the tenant (docs/operations.md lists the kinds); raised once.',
+);
+export const alertResolvedEvent = event(
+  'alert.resolved',
+  { ...alertData, resolved_at: z.string() },
+  'An open alert’s condition cleared; resolved once.',
+);
 
 export const webhookEvent = z.discriminatedUnion('type', [
   syncCompletedEvent,

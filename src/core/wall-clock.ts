@@ -34,7 +34,14 @@ export function parseWallClock(text: string): WallClock | undefined {
   const [y, mo, d, h, mi, s] = [1, 2, 3, 4, 5, 6].map((i) => Number(m[i] ?? 0)) as [number, number, number, number, number, number];
   const fraction = m[7] ?? '';
   const wall = wallTime(y, mo, d, h, mi, s, Number(fraction.padEnd(3, '0').slice(0, 3)));
-  if (wall.getUTCFullYear() !== y || wall.getUTCMonth() !== mo - 1 || wall.getUTCDate() !== d || wall.getUTCHours() !== h || wall.getUTCMinutes() !== mi || wall.getUTCSeconds() !== s) {
+  if (
+    wall.getUTCFullYear() !== y ||
+    wall.getUTCMonth() !== mo - 1 ||
+    wall.getUTCDate() !== d ||
+    wall.getUTCHours() !== h ||
+    wall.getUTCMinutes() !== mi ||
+    wall.getUTCSeconds() !== s
+  ) {
     throw new RangeError(`${JSON.stringify(text)} is not a valid date`);
   }
   const zone = m[8]?.toUpperCase();

@@ -23,13 +23,24 @@ export async function recordConfigChange(
   db: Executor,
   c: { tenantId: string; kind: ConfigHistoryKind; targetId: string; changedBy: string | null; before: object | undefined; after: object },
 ): Promise<void> {
-  await db.insertInto('sync_config_history').values({
-    tenant_id: c.tenantId, kind: c.kind, target_id: c.targetId, changed_by: c.changedBy,
-    before: c.before ? JSON.stringify(redactRow(c.before)) : null, after: JSON.stringify(redactRow(c.after)),
-  }).execute();
+  await db
+    .insertInto('sync_config_history')
+    .values({
+      tenant_id: c.tenantId,
+      kind: c.kind,
+      target_id: c.targetId,
+      changed_by: c.changedBy,
+      before: c.before ? JSON.stringify(redactRow(c.before)) : null,
+      after: JSON.stringify(redactRow(c.after)),
+    })
+    .execute();
 }
 
-export async function listConfigHistory(db: Executor, tenantId: string, filter: { kind?: ConfigHistoryKind; targetId?: string; limit: number }): Promise<ConfigHistoryRow[]> {
+export async function listConfigHistory(
+  db: Executor,
+  tenantId: string,
+  filter: { kind?: ConfigHistoryKind; targetId?: string; limit: number },
+): Promise<ConfigHistoryRow[]> {
   let q = db.selectFrom('sync_config_history').selectAll().where('tenant_id', '=', tenantId);
   if (filter.kind) q = q.where('kind', '=', filter.kind);
   if (filter.targetId) q = q.where('target_id', '=', filter.targetId);

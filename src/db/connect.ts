@@ -24,9 +24,13 @@ export function createDb(opts: {
   applicationName?: string;
 }): DbHandle {
   const pool = new pg.Pool({
-    connectionString: opts.url, max: opts.max ?? 10, application_name: opts.applicationName ?? 'parse-sync',
+    connectionString: opts.url,
+    max: opts.max ?? 10,
+    application_name: opts.applicationName ?? 'parse-sync',
     ...(opts.timeouts && {
-      statement_timeout: opts.timeouts.statementMs, lock_timeout: opts.timeouts.lockMs, idle_in_transaction_session_timeout: opts.timeouts.idleInTransactionMs,
+      statement_timeout: opts.timeouts.statementMs,
+      lock_timeout: opts.timeouts.lockMs,
+      idle_in_transaction_session_timeout: opts.timeouts.idleInTransactionMs,
     }),
   });
   // An idle client losing its connection must not crash the process.

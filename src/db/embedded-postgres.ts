@@ -68,13 +68,17 @@ export async function ensureEmbeddedPostgres(opts: EmbeddedPostgresOptions): Pro
   if (!initialised) await initialise({ dataDir, password, initdb: bins.initdb, owner });
 
   const settings = { listen_addresses: "'127.0.0.1'", unix_socket_directories: "''", port: String(opts.port), ...opts.settings };
-  const pgOptions = Object.entries(settings).map(([k, v]) => `-c ${k}=${v}`).join(' ');
+  const pgOptions = Object.entries(settings)
+    .map(([k, v]) => `-c ${k}=${v}`)
+    .join(' ');
   try {
     await run(bins.pg_ctl, ['start', '-D', dataDir, '-l', path.join(dataDir, 'server.log'), '-w', '-t', '60', '-o', pgOptions], owner);
   } catch (err) {
     // Another process may have won the race to start the same cluster.
     if (await answers(url)) return { url, started: false, stop };
-    throw new Error(`embedded PostgreSQL failed to start on 127.0.0.1:${opts.port}; see ${path.join(dataDir, 'server.log')}`, { cause: err });
+    throw new Error(`embedded PostgreSQL failed to start on 127.0.0.1:${opts.port}; see ${path.join(dataDir, 'server.log')}`, {
+      cause: err,
+    });
   }
   return { url, started: true, stop };
 }
@@ -88,7 +92,11 @@ async function initialise(o: { dataDir: string; password: string; initdb: string
       await chown(o.dataDir, o.owner.uid, o.owner.gid!);
       await chown(pwfile, o.owner.uid, o.owner.gid!);
     }
-    await run(o.initdb, [`--pgdata=${o.dataDir}`, '--auth=scram-sha-256', `--username=${USER}`, `--pwfile=${pwfile}`, '--encoding=UTF8', '--locale=C'], o.owner);
+    await run(
+      o.initdb,
+      [`--pgdata=${o.dataDir}`, '--auth=scram-sha-256', `--username=${USER}`, `--pwfile=${pwfile}`, '--encoding=UTF8', '--locale=C'],
+      o.owner,
+    );
   } finally {
     await rm(pwfile, { force: true });
   }

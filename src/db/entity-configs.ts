@@ -27,7 +27,11 @@ export async function findEntityConfig(
  */
 export async function countEnabledConfigsLocked(trx: Executor, tenantId: string, exceptId?: string): Promise<number> {
   await sql`select pg_advisory_xact_lock(hashtextextended(${`configs:${tenantId}`}, 0))`.execute(trx);
-  let q = trx.selectFrom('sync_entity_config').select((eb) => eb.fn.countAll<string>().as('n')).where('tenant_id', '=', tenantId).where('enabled', '=', true);
+  let q = trx
+    .selectFrom('sync_entity_config')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('tenant_id', '=', tenantId)
+    .where('enabled', '=', true);
   if (exceptId) q = q.where('id', '<>', exceptId);
   return Number((await q.executeTakeFirstOrThrow()).n);
 }

@@ -85,14 +85,32 @@ export interface ErpConnectionSettings {
 /** Creates or changes the tenant's connection for an ERP type (version + 1 on change, so pools are rebuilt). */
 export async function saveErpConnectionSettings(db: Executor, s: ErpConnectionSettings): Promise<ErpConnectionRow> {
   const values = {
-    mode: s.mode, host: s.host, port: s.port, instance_name: s.instanceName, database: s.database, username: s.username,
-    encrypt: s.encrypt, trust_server_certificate: s.trustServerCertificate, options: JSON.stringify(s.options),
+    mode: s.mode,
+    host: s.host,
+    port: s.port,
+    instance_name: s.instanceName,
+    database: s.database,
+    username: s.username,
+    encrypt: s.encrypt,
+    trust_server_certificate: s.trustServerCertificate,
+    options: JSON.stringify(s.options),
     ...(s.password ? { password: JSON.stringify(s.password) } : {}),
   };
-  const updated = await db.updateTable('sync_erp_connection')
+  const updated = await db
+    .updateTable('sync_erp_connection')
     .set((eb) => ({ ...values, version: eb('version', '+', 1), updated_at: new Date() }))
-    .where('tenant_id', '=', s.tenantId).where('erp_type', '=', s.erpType).returningAll().executeTakeFirst();
-  return updated ?? db.insertInto('sync_erp_connection').values({ tenant_id: s.tenantId, erp_type: s.erpType, ...values }).returningAll().executeTakeFirstOrThrow();
+    .where('tenant_id', '=', s.tenantId)
+    .where('erp_type', '=', s.erpType)
+    .returningAll()
+    .executeTakeFirst();
+  return (
+    updated ??
+    db
+      .insertInto('sync_erp_connection')
+      .values({ tenant_id: s.tenantId, erp_type: s.erpType, ...values })
+      .returningAll()
+      .executeTakeFirstOrThrow()
+  );
 }
 
 export async function findErpConnectionById(db: Executor, tenantId: string, id: string): Promise<ErpConnectionRow | undefined> {

@@ -24,9 +24,13 @@ export async function keepRecordErrors(db: Executor, k: EntityKey, errors: { ent
 /** The records that converted this time are no longer in error. */
 export async function clearRecordErrors(db: Executor, k: EntityKey, entityIds: string[]): Promise<void> {
   if (!entityIds.length) return;
-  await db.deleteFrom('sync_record_error')
-    .where('tenant_id', '=', k.tenantId).where('entity_type', '=', k.entityType).where('erp_type', '=', k.erpType)
-    .where('entity_id', 'in', entityIds).execute();
+  await db
+    .deleteFrom('sync_record_error')
+    .where('tenant_id', '=', k.tenantId)
+    .where('entity_type', '=', k.entityType)
+    .where('erp_type', '=', k.erpType)
+    .where('entity_id', 'in', entityIds)
+    .execute();
 }
 
 /** After a complete snapshot: records no longer in the ERP are no longer in error either. */
@@ -36,7 +40,13 @@ export async function clearRecordErrorsNotIn(db: Executor, k: EntityKey, seen: S
 }
 
 export async function listRecordErrors(db: Executor, k: EntityKey, limit = 50) {
-  return db.selectFrom('sync_record_error').select(['entity_id', 'message', 'first_seen_at', 'last_seen_at'])
-    .where('tenant_id', '=', k.tenantId).where('entity_type', '=', k.entityType).where('erp_type', '=', k.erpType)
-    .orderBy('entity_id').limit(limit).execute();
+  return db
+    .selectFrom('sync_record_error')
+    .select(['entity_id', 'message', 'first_seen_at', 'last_seen_at'])
+    .where('tenant_id', '=', k.tenantId)
+    .where('entity_type', '=', k.entityType)
+    .where('erp_type', '=', k.erpType)
+    .orderBy('entity_id')
+    .limit(limit)
+    .execute();
 }

@@ -8,8 +8,24 @@ export function directionOf(destination: QueueEndpoint): 'IN' | 'OUT' {
 }
 
 const COLUMNS = [
-  'tenant_id', 'sync_queue_id', 'entity_type', 'entity_id', 'action', 'direction', 'status', 'message', 'request_payload',
-  'response_data', 'duration_ms', 'phase', 'executed_on', 'rows_affected', 'error_detail', 'metadata', 'started_at', 'completed_at',
+  'tenant_id',
+  'sync_queue_id',
+  'entity_type',
+  'entity_id',
+  'action',
+  'direction',
+  'status',
+  'message',
+  'request_payload',
+  'response_data',
+  'duration_ms',
+  'phase',
+  'executed_on',
+  'rows_affected',
+  'error_detail',
+  'metadata',
+  'started_at',
+  'completed_at',
 ] as const;
 const RECORD_TYPE = sql.raw(
   'x(tenant_id text, sync_queue_id uuid, entity_type text, entity_id text, action text, direction text, status text, message text, ' +
@@ -32,5 +48,7 @@ export async function insertLogs(db: Executor, rows: NewLogRow[]): Promise<void>
     metadata: asJson(r.metadata ?? null),
   }));
   const cols = sql.raw(COLUMNS.join(', '));
-  await sql`insert into sync_log (${cols}) select ${cols} from jsonb_to_recordset(${JSON.stringify(records)}::jsonb) as ${RECORD_TYPE}`.execute(db);
+  await sql`insert into sync_log (${cols}) select ${cols} from jsonb_to_recordset(${JSON.stringify(records)}::jsonb) as ${RECORD_TYPE}`.execute(
+    db,
+  );
 }

@@ -16,7 +16,8 @@ const asNumber = (v: unknown) => (v === null || v === undefined || v === '' ? nu
 /** JSON value → decimal text for the exact types (a number at its shortest rendering); '' is NULL, as for the numbers above. */
 const asDecimal = (v: unknown) => (v === null || v === undefined || v === '' ? null : typeof v === 'string' ? v : String(v));
 const asString = (v: unknown) => (v === null || v === undefined ? null : typeof v === 'string' ? v : JSON.stringify(v));
-const asBool = (v: unknown) => (v === null || v === undefined ? null : v === true || v === 1 || v === '1' || String(v).toLowerCase() === 'true');
+const asBool = (v: unknown) =>
+  v === null || v === undefined ? null : v === true || v === 1 || v === '1' || String(v).toLowerCase() === 'true';
 
 export function bulkColumnType(sqlType: string): BulkColumnType {
   const m = /^\s*(\w+)\s*(?:\(\s*(\w+)\s*(?:,\s*(\d+)\s*)?\))?\s*$/.exec(sqlType);
@@ -25,25 +26,55 @@ export function bulkColumnType(sqlType: string): BulkColumnType {
   const arg = m[2]?.toUpperCase();
   const length = arg === 'MAX' ? undefined : arg ? Number(arg) : undefined;
   switch (name) {
-    case 'INT': return { type: TYPES.Int, options: {}, convert: asNumber };
-    case 'BIGINT': return { type: TYPES.BigInt, options: {}, convert: (v) => (v === null || v === undefined ? null : String(v)) };
-    case 'SMALLINT': return { type: TYPES.SmallInt, options: {}, convert: asNumber };
-    case 'TINYINT': return { type: TYPES.TinyInt, options: {}, convert: asNumber };
-    case 'BIT': return { type: TYPES.Bit, options: {}, convert: asBool };
+    case 'INT':
+      return { type: TYPES.Int, options: {}, convert: asNumber };
+    case 'BIGINT':
+      return { type: TYPES.BigInt, options: {}, convert: (v) => (v === null || v === undefined ? null : String(v)) };
+    case 'SMALLINT':
+      return { type: TYPES.SmallInt, options: {}, convert: asNumber };
+    case 'TINYINT':
+      return { type: TYPES.TinyInt, options: {}, convert: asNumber };
+    case 'BIT':
+      return { type: TYPES.Bit, options: {}, convert: asBool };
     // Exact types: decimal strings are encoded as they are, never through a double (tedious-exact.ts).
-    case 'DECIMAL': return { type: ExactTypes.Decimal, options: { precision: length ?? 18, scale: m[3] ? Number(m[3]) : 0 }, convert: asDecimal };
-    case 'NUMERIC': return { type: ExactTypes.Numeric, options: { precision: length ?? 18, scale: m[3] ? Number(m[3]) : 0 }, convert: asDecimal };
-    case 'MONEY': return { type: ExactTypes.Money, options: {}, convert: asDecimal };
-    case 'SMALLMONEY': return { type: ExactTypes.SmallMoney, options: {}, convert: asDecimal };
-    case 'FLOAT': case 'REAL': return { type: TYPES.Float, options: {}, convert: asNumber };
-    case 'DATE': return { type: ExactTypes.Date, options: {}, convert: datetime2Param };
-    case 'DATETIME': case 'SMALLDATETIME': return { type: TYPES.DateTime, options: {}, convert: datetime2Param };
-    case 'DATETIME2': return { type: ExactTypes.DateTime2, options: { scale: length ?? 7 }, convert: datetime2Param };
-    case 'DATETIMEOFFSET': return { type: ExactTypes.DateTimeOffset, options: { scale: length ?? 7 }, convert: datetime2Param };
-    case 'UNIQUEIDENTIFIER': return { type: TYPES.UniqueIdentifier, options: {}, convert: asString };
-    case 'VARCHAR': case 'CHAR': case 'TEXT': return { type: TYPES.VarChar, options: { length: length ?? 8000 }, convert: asString };
-    case 'NVARCHAR': case 'NCHAR': case 'NTEXT': return { type: TYPES.NVarChar, options: { length: length ?? 4000 }, convert: asString };
-    case 'VARBINARY': case 'BINARY': return { type: TYPES.VarBinary, options: { length: length ?? 8000 }, convert: (v) => (v === null || v === undefined ? null : Buffer.from(String(v), 'base64')) };
-    default: throw new TypeError(`column type ${sqlType} is not supported for bulk load`);
+    case 'DECIMAL':
+      return { type: ExactTypes.Decimal, options: { precision: length ?? 18, scale: m[3] ? Number(m[3]) : 0 }, convert: asDecimal };
+    case 'NUMERIC':
+      return { type: ExactTypes.Numeric, options: { precision: length ?? 18, scale: m[3] ? Number(m[3]) : 0 }, convert: asDecimal };
+    case 'MONEY':
+      return { type: ExactTypes.Money, options: {}, convert: asDecimal };
+    case 'SMALLMONEY':
+      return { type: ExactTypes.SmallMoney, options: {}, convert: asDecimal };
+    case 'FLOAT':
+    case 'REAL':
+      return { type: TYPES.Float, options: {}, convert: asNumber };
+    case 'DATE':
+      return { type: ExactTypes.Date, options: {}, convert: datetime2Param };
+    case 'DATETIME':
+    case 'SMALLDATETIME':
+      return { type: TYPES.DateTime, options: {}, convert: datetime2Param };
+    case 'DATETIME2':
+      return { type: ExactTypes.DateTime2, options: { scale: length ?? 7 }, convert: datetime2Param };
+    case 'DATETIMEOFFSET':
+      return { type: ExactTypes.DateTimeOffset, options: { scale: length ?? 7 }, convert: datetime2Param };
+    case 'UNIQUEIDENTIFIER':
+      return { type: TYPES.UniqueIdentifier, options: {}, convert: asString };
+    case 'VARCHAR':
+    case 'CHAR':
+    case 'TEXT':
+      return { type: TYPES.VarChar, options: { length: length ?? 8000 }, convert: asString };
+    case 'NVARCHAR':
+    case 'NCHAR':
+    case 'NTEXT':
+      return { type: TYPES.NVarChar, options: { length: length ?? 4000 }, convert: asString };
+    case 'VARBINARY':
+    case 'BINARY':
+      return {
+        type: TYPES.VarBinary,
+        options: { length: length ?? 8000 },
+        convert: (v) => (v === null || v === undefined ? null : Buffer.from(String(v), 'base64')),
+      };
+    default:
+      throw new TypeError(`column type ${sqlType} is not supported for bulk load`);
   }
 }

@@ -15,9 +15,18 @@ export interface ErpConnectionExtras {
 export function erpOptionsFromRow(row: ErpConnectionRow, keyring: Keyring, timeZone: string): ErpConnectionOptions {
   const options = row.options as ErpConnectionExtras;
   return {
-    host: row.host ?? '', port: row.port ?? 1433, instanceName: row.instance_name, database: row.database ?? 'master', user: row.username ?? '',
-    password: row.password ? openErpPassword({ ...row, password: row.password }, keyring) : '', encrypt: row.encrypt, trustServerCertificate: row.trust_server_certificate,
-    serverCertificatePem: options.server_certificate_pem, requestTimeoutMs: options.request_timeout_ms, connectTimeoutMs: options.connect_timeout_ms,
-    timeZone, pool: { max: options.pool_max ?? 4 },
+    host: row.host ?? '',
+    port: row.port ?? 1433,
+    instanceName: row.instance_name,
+    database: row.database ?? 'master',
+    user: row.username ?? '',
+    password: row.password ? openErpPassword({ ...row, password: row.password }, keyring) : '',
+    encrypt: row.encrypt,
+    trustServerCertificate: row.trust_server_certificate,
+    serverCertificatePem: options.server_certificate_pem,
+    requestTimeoutMs: options.request_timeout_ms,
+    connectTimeoutMs: options.connect_timeout_ms,
+    timeZone,
+    pool: { max: options.pool_max ?? 4 },
   };
 }

@@ -39,7 +39,9 @@ export class PermanentErpError extends ErpError {
 }
 
 /** Deadlock victim, database unavailable during failover, Azure throttling, timeouts, transport errors. */
-const TRANSIENT_NUMBERS = new Set([-2, 64, 233, 1205, 1222, 4060, 10053, 10054, 10060, 10928, 10929, 40143, 40197, 40501, 40613, 49918, 49919, 49920]);
+const TRANSIENT_NUMBERS = new Set([
+  -2, 64, 233, 1205, 1222, 4060, 10053, 10054, 10060, 10928, 10929, 40143, 40197, 40501, 40613, 49918, 49919, 49920,
+]);
 const TRANSIENT_DRIVER_CODES = new Set(['ESOCKET', 'ETIMEOUT', 'ECLOSE', 'ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ENOTOPEN', 'EINSTLOOKUP']);
 
 export function classifyErpError(err: unknown, statement?: string): RetryableErpError | PermanentErpError {
@@ -49,9 +51,16 @@ export function classifyErpError(err: unknown, statement?: string): RetryableErp
   const where = statement ? ` (statement ${statement})` : '';
   // tedious's InputError ("Column 'x' could not be serialized") keeps the reason in `cause`.
   const why = e.number === undefined && e.cause instanceof Error && !e.message?.includes(e.cause.message) ? `: ${e.cause.message}` : '';
-  const what = e.number !== undefined ? `SQL Server error ${e.number}${e.state !== undefined ? ` state ${e.state}` : ''}: ${e.message}` : `${e.code ?? 'error'}: ${e.message ?? String(err)}${why}`;
+  const what =
+    e.number !== undefined
+      ? `SQL Server error ${e.number}${e.state !== undefined ? ` state ${e.state}` : ''}: ${e.message}`
+      : `${e.code ?? 'error'}: ${e.message ?? String(err)}${why}`;
   const message = `${what}${where}`;
-  const transient = (e.number !== undefined && TRANSIENT_NUMBERS.has(e.number)) || (e.number === undefined && e.code !== undefined && TRANSIENT_DRIVER_CODES.has(e.code));
+  const transient =
+    (e.number !== undefined && TRANSIENT_NUMBERS.has(e.number)) ||
+    (e.number === undefined && e.code !== undefined && TRANSIENT_DRIVER_CODES.has(e.code));
   // A login failure (18456) is a wrong password: retrying only locks the account.
-  return transient && e.code !== 'ELOGIN' ? new RetryableErpError(message, details, { cause: err }) : new PermanentErpError(message, details, { cause: err });
+  return transient && e.code !== 'ELOGIN'
+    ? new RetryableErpError(message, details, { cause: err })
+    : new PermanentErpError(message, details, { cause: err });
 }

@@ -123,7 +123,9 @@ function sessionOn(conn: Conn, timeZone: string, release?: (broken: boolean) => 
       });
       bindParams(request, params);
       if (opts?.onColumns) {
-        request.on('columnMetadata', (cols) => opts.onColumns!((Array.isArray(cols) ? cols : Object.values(cols)).map((c) => ({ name: c.colName, type: c.type.name }))));
+        request.on('columnMetadata', (cols) =>
+          opts.onColumns!((Array.isArray(cols) ? cols : Object.values(cols)).map((c) => ({ name: c.colName, type: c.type.name }))),
+        );
       }
       request.on('row', (columns: ColumnValue[]) => {
         rows.push(rowOf(columns, timeZone));
@@ -212,8 +214,13 @@ export function createErpPool(o: ErpConnectionOptions) {
     pool.release(conn);
   };
 
-  async function transaction<T>(fn: (tx: ErpSession & { batch(sql: string, name?: string): Promise<void>; connection: Conn }) => Promise<T>): Promise<T> {
-    if (inTransaction.getStore()) throw new PermanentErpError('nested ERP transactions are not supported: use the transaction you are in', { statement: 'transaction' });
+  async function transaction<T>(
+    fn: (tx: ErpSession & { batch(sql: string, name?: string): Promise<void>; connection: Conn }) => Promise<T>,
+  ): Promise<T> {
+    if (inTransaction.getStore())
+      throw new PermanentErpError('nested ERP transactions are not supported: use the transaction you are in', {
+        statement: 'transaction',
+      });
     const conn = await acquire();
     let broken = false;
     try {
@@ -247,17 +254,30 @@ export function createErpPool(o: ErpConnectionOptions) {
      */
     async bulkLoadAndMerge(input: BulkMergeInput): Promise<{ loaded: number; merged: number }> {
       if (!IDENTIFIER.test(input.table)) throw new PermanentErpError(`invalid table name '${input.table}'`, { statement: 'bulk_load' });
-      if (!input.mergeSql === !input.updateInsert) throw new PermanentErpError('a download needs exactly one of a MERGE statement or the update_insert strategy', { statement: 'merge' });
-      for (const c of input.columns) if (!IDENTIFIER.test(c.name)) throw new PermanentErpError(`invalid column name '${c.name}'`, { statement: 'bulk_load' });
+      if (!input.mergeSql === !input.updateInsert)
+        throw new PermanentErpError('a download needs exactly one of a MERGE statement or the update_insert strategy', {
+          statement: 'merge',
+        });
+      for (const c of input.columns)
+        if (!IDENTIFIER.test(c.name)) throw new PermanentErpError(`invalid column name '${c.name}'`, { statement: 'bulk_load' });
       const types = input.columns.map((c) => ({ ...c, bulk: bulkColumnType(c.type) }));
       const temp = `#temp_${input.table}_${++tempSeq}`;
       const statements = input.updateInsert
-        ? updateInsertStatements(input.updateInsert, input.columns.map((c) => c.name), temp)
+        ? updateInsertStatements(
+            input.updateInsert,
+            input.columns.map((c) => c.name),
+            temp,
+          )
         : [{ name: 'merge', sql: input.mergeSql!.replaceAll('{temp_table}', temp), params: {} }];
       return transaction(async (tx) => {
-        await tx.batch(`CREATE TABLE ${temp} (${types.map((c) => `[${c.name}] ${c.type} ${c.nullable === false ? 'NOT NULL' : 'NULL'}`).join(', ')})`, 'create_temp');
+        await tx.batch(
+          `CREATE TABLE ${temp} (${types.map((c) => `[${c.name}] ${c.type} ${c.nullable === false ? 'NOT NULL' : 'NULL'}`).join(', ')})`,
+          'create_temp',
+        );
         const loaded = await new Promise<number>((resolve, reject) => {
-          const bulk = tx.connection.newBulkLoad(temp, { keepNulls: true }, (err, count) => (err ? reject(classifyErpError(err, 'bulk_load')) : resolve(count ?? 0)));
+          const bulk = tx.connection.newBulkLoad(temp, { keepNulls: true }, (err, count) =>
+            err ? reject(classifyErpError(err, 'bulk_load')) : resolve(count ?? 0),
+          );
           for (const c of types) bulk.addColumn(c.name, c.bulk.type, { ...c.bulk.options, nullable: c.nullable !== false });
           const rows = (async function* () {
             for await (const r of input.rows) yield Object.fromEntries(types.map((c) => [c.name, c.bulk.convert(r[c.name])]));
@@ -273,7 +293,12 @@ export function createErpPool(o: ErpConnectionOptions) {
     async testConnection(): Promise<{ ok: true; serverVersion: string; database: string; latencyMs: number }> {
       const started = performance.now();
       const r = await this.execute('SELECT @@VERSION AS version', {}, { name: 'test_connection' });
-      return { ok: true, serverVersion: String(r.rows[0]?.version ?? ''), database: o.database, latencyMs: Math.round(performance.now() - started) };
+      return {
+        ok: true,
+        serverVersion: String(r.rows[0]?.version ?? ''),
+        database: o.database,
+        latencyMs: Math.round(performance.now() - started),
+      };
     },
     /** Closes every connection (waits for those in use). */
     async drain(): Promise<void> {

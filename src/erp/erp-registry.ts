@@ -19,7 +19,10 @@ export function createErpRegistry(deps: { db: Executor; keyring: Keyring; destin
     async forTenant(tenantId: string, erpType?: string): Promise<ErpPool> {
       const row = await findErpConnection(deps.db, tenantId, erpType);
       if (!row || row.mode !== 'direct' || !row.host || !row.password) {
-        throw new PermanentErpError(`tenant ${tenantId} has no direct ERP connection${erpType ? ` for ${erpType}` : ''}; set one with: admin erp set ${tenantId} ${erpType ?? '<erp_type>'} …`, { statement: 'connect' });
+        throw new PermanentErpError(
+          `tenant ${tenantId} has no direct ERP connection${erpType ? ` for ${erpType}` : ''}; set one with: admin erp set ${tenantId} ${erpType ?? '<erp_type>'} …`,
+          { statement: 'connect' },
+        );
       }
       const key = `${tenantId}\u0000${row.erp_type}`;
       const cached = pools.get(key);
@@ -31,7 +34,10 @@ export function createErpRegistry(deps: { db: Executor; keyring: Keyring; destin
       try {
         address = (await resolveDestination(row.host, deps.destinations))[0]!.address;
       } catch (err) {
-        deps.logger?.warn({ tenantId, erpType: row.erp_type, err: err instanceof DestinationRefusedError ? err.detail : String(err) }, 'ERP destination refused or unresolvable');
+        deps.logger?.warn(
+          { tenantId, erpType: row.erp_type, err: err instanceof DestinationRefusedError ? err.detail : String(err) },
+          'ERP destination refused or unresolvable',
+        );
         // The tenant-facing message names neither the host nor its addresses.
         if (err instanceof DestinationRefusedError) throw new PermanentErpError(`ERP connection: ${err.message}`, { statement: 'connect' });
         throw new RetryableErpError('ERP connection: the host name cannot be resolved', { statement: 'connect' });

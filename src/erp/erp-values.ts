@@ -33,37 +33,54 @@ export function datetime2Text(d: Date): string {
 
 /** tedious-exact.ts decodes DECIMAL/NUMERIC/MONEY from the wire bytes into exact text with the column's scale. */
 function decimalText(v: unknown): string {
-  if (typeof v !== 'string') throw new TypeError(`a decimal arrived from the ERP as ${typeof v}: the exact decoder (src/erp/tedious-exact.ts) is not installed`);
+  if (typeof v !== 'string')
+    throw new TypeError(`a decimal arrived from the ERP as ${typeof v}: the exact decoder (src/erp/tedious-exact.ts) is not installed`);
   return v;
 }
 
 export function convertValue(value: unknown, meta: ColumnMeta, timeZone: string): ErpValue {
   if (value === null || value === undefined) return null;
   switch (meta.type.name) {
-    case 'Decimal': case 'DecimalN': case 'Numeric': case 'NumericN':
-    case 'Money': case 'MoneyN': case 'SmallMoney':
+    case 'Decimal':
+    case 'DecimalN':
+    case 'Numeric':
+    case 'NumericN':
+    case 'Money':
+    case 'MoneyN':
+    case 'SmallMoney':
       return decimalText(value);
-    case 'DateTime': case 'DateTimeN': case 'SmallDateTime': {
+    case 'DateTime':
+    case 'DateTimeN':
+    case 'SmallDateTime': {
       // No zone on the wire: the tenant's wall clock (the driver runs with useUTC, so the UTC fields are it).
       return toZonedIso(fromWallTime(value as Date, timeZone), timeZone);
     }
-    case 'DateTime2': case 'DateTime2N':
+    case 'DateTime2':
+    case 'DateTime2N':
       return datetime2Text(value as Date);
-    case 'DateTimeOffset': case 'DateTimeOffsetN': {
+    case 'DateTimeOffset':
+    case 'DateTimeOffsetN': {
       const d = value as Date;
       return `${datetime2Text(d)}Z`;
     }
-    case 'Date': case 'DateN': {
+    case 'Date':
+    case 'DateN': {
       const d = value as Date;
       return `${pad(d.getUTCFullYear(), 4)}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`;
     }
-    case 'Time': case 'TimeN': {
+    case 'Time':
+    case 'TimeN': {
       const d = value as Date;
       return `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}.${sevenDigits(d)}`;
     }
-    case 'UniqueIdentifier': case 'UniqueIdentifierN':
+    case 'UniqueIdentifier':
+    case 'UniqueIdentifierN':
       return String(value).toLowerCase();
-    case 'VarBinary': case 'Binary': case 'Image': case 'BigVarBin': case 'BigBinary':
+    case 'VarBinary':
+    case 'Binary':
+    case 'Image':
+    case 'BigVarBin':
+    case 'BigBinary':
       return (value as Buffer).toString('base64');
     case 'BigInt':
       return String(value);

@@ -27,9 +27,17 @@ import { fromScaled, toScaled } from '../core/decimal.ts';
 export const REVIEWED_TEDIOUS_VERSION = '20.3.9';
 
 type TediousType = (typeof TYPES)[keyof typeof TYPES];
-interface ColumnMetadata { type: { name: string }; scale?: number }
+interface ColumnMetadata {
+  type: { name: string };
+  scale?: number;
+}
 type ReadValue = (buf: Buffer, offset: number, metadata: ColumnMetadata, options: unknown) => { value: unknown; offset: number };
-interface WriteBuffer { writeUInt8(v: number): void; writeInt32LE(v: number): void; writeBigUInt64LE(v: bigint): void; writeUInt32LE(v: number): void }
+interface WriteBuffer {
+  writeUInt8(v: number): void;
+  writeInt32LE(v: number): void;
+  writeBigUInt64LE(v: bigint): void;
+  writeUInt32LE(v: number): void;
+}
 
 // Static imports of the CommonJS modules' export objects (the ones tedious's own parsers use), so a
 // bundler (the site agent's single executable) links them like any other module.
@@ -43,8 +51,10 @@ const helpers = helpersModule as unknown as {
 };
 
 const MONEY_SCALE = 4;
-const MONEY_MIN = -(2n ** 63n), MONEY_MAX = 2n ** 63n - 1n;
-const SMALLMONEY_MIN = -(2n ** 31n), SMALLMONEY_MAX = 2n ** 31n - 1n;
+const MONEY_MIN = -(2n ** 63n),
+  MONEY_MAX = 2n ** 63n - 1n;
+const SMALLMONEY_MIN = -(2n ** 31n),
+  SMALLMONEY_MAX = 2n ** 31n - 1n;
 
 /** The parsers throw this (not an Error) when a value spans the next packet; tedious retries with more bytes. */
 function need(buf: Buffer, end: number): void {
@@ -54,7 +64,8 @@ function need(buf: Buffer, end: number): void {
 /** MONEY is a signed 64-bit count of 1/10 000 as two 32-bit halves, high first; SMALLMONEY a signed 32-bit one. */
 function readMoney(buf: Buffer, offset: number, size: number) {
   need(buf, offset + size);
-  const units = size === 4 ? BigInt(buf.readInt32LE(offset)) : (BigInt(buf.readInt32LE(offset)) << 32n) | BigInt(buf.readUInt32LE(offset + 4));
+  const units =
+    size === 4 ? BigInt(buf.readInt32LE(offset)) : (BigInt(buf.readInt32LE(offset)) << 32n) | BigInt(buf.readUInt32LE(offset + 4));
   return new helpers.Result(fromScaled(units, MONEY_SCALE), offset + size);
 }
 
@@ -82,9 +93,11 @@ const TOKEN_PARSERS = ['tedious/lib/token/row-token-parser.js', 'tedious/lib/tok
  */
 export function tediousReviewProblem(version: string, parserSources: Record<string, string>): string | undefined {
   const fix = 'review src/erp/tedious-exact.ts against it (docs/config.md, "Exact values")';
-  if (version !== REVIEWED_TEDIOUS_VERSION) return `tedious ${version} is installed but src/erp/tedious-exact.ts was reviewed against ${REVIEWED_TEDIOUS_VERSION}: ${fix}, then update REVIEWED_TEDIOUS_VERSION`;
+  if (version !== REVIEWED_TEDIOUS_VERSION)
+    return `tedious ${version} is installed but src/erp/tedious-exact.ts was reviewed against ${REVIEWED_TEDIOUS_VERSION}: ${fix}, then update REVIEWED_TEDIOUS_VERSION`;
   for (const [parser, source] of Object.entries(parserSources)) {
-    if (!source.includes('(0, _valueParser.readValue)(')) return `${parser} no longer calls readValue through the value-parser module: ${fix}`;
+    if (!source.includes('(0, _valueParser.readValue)('))
+      return `${parser} no longer calls readValue through the value-parser module: ${fix}`;
   }
   return undefined;
 }
@@ -97,22 +110,29 @@ export function installExactDecoding(): void {
   if (import.meta.url) {
     const require = createRequire(import.meta.url);
     const { version } = require('tedious/package.json') as { version: string };
-    const problem = tediousReviewProblem(version, Object.fromEntries(TOKEN_PARSERS.map((p) => [p, readFileSync(require.resolve(p), 'utf8')])));
+    const problem = tediousReviewProblem(
+      version,
+      Object.fromEntries(TOKEN_PARSERS.map((p) => [p, readFileSync(require.resolve(p), 'utf8')])),
+    );
     if (problem) throw new Error(problem);
   }
   const original = valueParser.readValue;
   const exact: ReadValue & { exact?: true } = (buf, offset, metadata, options) => {
     switch (metadata.type.name) {
-      case 'Money': return readMoney(buf, offset, 8);
-      case 'SmallMoney': return readMoney(buf, offset, 4);
+      case 'Money':
+        return readMoney(buf, offset, 8);
+      case 'SmallMoney':
+        return readMoney(buf, offset, 4);
       case 'MoneyN':
         return nullable(buf, offset, (size, at) => {
           if (size !== 4 && size !== 8) throw new Error(`Unsupported dataLength ${size} for MoneyN`);
           return readMoney(buf, at, size);
         });
-      case 'DecimalN': case 'NumericN':
+      case 'DecimalN':
+      case 'NumericN':
         return nullable(buf, offset, (size, at) => readDecimal(buf, at, size, metadata.scale ?? 0));
-      default: return original(buf, offset, metadata, options);
+      default:
+        return original(buf, offset, metadata, options);
     }
   };
   exact.exact = true;
@@ -136,7 +156,8 @@ function moneyType(base: TediousType, size: 4 | 8, [min, max]: [bigint, bigint])
       const text = decimalOrNull(value);
       if (text === null) return null;
       const units = toScaled(text, MONEY_SCALE);
-      if (units < min || units > max) throw new TypeError(`${text} is out of range for ${base.name.toUpperCase()} (${fromScaled(min, 4)} to ${fromScaled(max, 4)})`);
+      if (units < min || units > max)
+        throw new TypeError(`${text} is out of range for ${base.name.toUpperCase()} (${fromScaled(min, 4)} to ${fromScaled(max, 4)})`);
       return text;
     },
     writeValue(buffer: WriteBuffer, parameter: { value: unknown }) {
@@ -163,7 +184,8 @@ function decimalType(base: TediousType): TediousType {
       const units = toScaled(parameter.value, scale);
       let magnitude = units < 0n ? -units : units;
       // SQL Server rejects a magnitude with more digits than the precision; say so here, naming the type.
-      if (magnitude >= 10n ** BigInt(precision)) throw new RangeError(`${String(parameter.value)} does not fit ${base.name.toUpperCase()}(${precision}, ${scale})`);
+      if (magnitude >= 10n ** BigInt(precision))
+        throw new RangeError(`${String(parameter.value)} does not fit ${base.name.toUpperCase()}(${precision}, ${scale})`);
       const bytes = magnitudeBytes(precision);
       buffer.writeUInt8(bytes + 1);
       buffer.writeUInt8(units < 0n ? 0 : 1);

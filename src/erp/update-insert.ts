@@ -22,8 +22,13 @@ const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
 const TABLE = /^[A-Za-z_][A-Za-z0-9_]{0,127}(\.[A-Za-z_][A-Za-z0-9_]{0,127})?$/;
 
 /** The statements, in order, with `temp` as the loaded source table. */
-export function updateInsertStatements(s: UpdateInsertStrategy, columns: string[], temp: string): { name: string; sql: string; params?: ErpParams }[] {
-  if (s.key.length === 0) throw new PermanentErpError('merge_strategy needs key columns (or the config\'s primary_key)', { statement: 'merge' });
+export function updateInsertStatements(
+  s: UpdateInsertStrategy,
+  columns: string[],
+  temp: string,
+): { name: string; sql: string; params?: ErpParams }[] {
+  if (s.key.length === 0)
+    throw new PermanentErpError("merge_strategy needs key columns (or the config's primary_key)", { statement: 'merge' });
   if (!TABLE.test(s.table)) throw new PermanentErpError(`invalid table name '${s.table}'`, { statement: 'merge' });
   for (const c of [...s.key, ...columns, ...(s.deactivateMissing ? [s.deactivateMissing.column] : [])]) {
     if (!IDENTIFIER.test(c)) throw new PermanentErpError(`invalid column name '${c}'`, { statement: 'merge' });
@@ -34,7 +39,10 @@ export function updateInsertStatements(s: UpdateInsertStrategy, columns: string[
   const rest = columns.filter((c) => !s.key.includes(c));
   const out: { name: string; sql: string; params?: ErpParams }[] = [];
   if (rest.length) {
-    out.push({ name: 'merge_update', sql: `UPDATE t SET ${rest.map((c) => `t.${c} = s.${c}`).join(', ')} FROM ${s.table} AS t INNER JOIN ${temp} AS s ON ${on('t', 's')}` });
+    out.push({
+      name: 'merge_update',
+      sql: `UPDATE t SET ${rest.map((c) => `t.${c} = s.${c}`).join(', ')} FROM ${s.table} AS t INNER JOIN ${temp} AS s ON ${on('t', 's')}`,
+    });
   }
   out.push({
     name: 'merge_insert',

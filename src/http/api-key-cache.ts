@@ -27,7 +27,10 @@ export interface ApiKeyCache {
   close(): Promise<void>;
 }
 
-export function createApiKeyCache(deps: { db: Executor }, o: { ttlMs?: number; touchIntervalMs?: number; now?: () => number } = {}): ApiKeyCache {
+export function createApiKeyCache(
+  deps: { db: Executor },
+  o: { ttlMs?: number; touchIntervalMs?: number; now?: () => number } = {},
+): ApiKeyCache {
   const ttlMs = o.ttlMs ?? API_KEY_CACHE_TTL_MS;
   const now = o.now ?? Date.now;
   const entries = new Map<string, { key: ApiKeyRow; until: number }>();

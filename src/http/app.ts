@@ -96,7 +96,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const routes: RouteEntry[] = [];
   app.decorate('routeList', routes);
   app.addHook('onRoute', (route) => {
-    for (const method of [route.method].flat()) if (method !== 'HEAD') routes.push({ method, url: route.url, scopes: route.config?.scopes });
+    for (const method of [route.method].flat())
+      if (method !== 'HEAD') routes.push({ method, url: route.url, scopes: route.config?.scopes });
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -111,7 +112,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       return typeof key === 'string' ? hashApiKey(key) : req.ip;
     },
     // Thrown by the plugin, so the one error handler renders it like every other error.
-    errorResponseBuilder: (_req, ctx) => new AppError(429, 'RATE_LIMITED', `rate limit of ${ctx.max} requests per minute exceeded; retry after ${ctx.after}`),
+    errorResponseBuilder: (_req, ctx) =>
+      new AppError(429, 'RATE_LIMITED', `rate limit of ${ctx.max} requests per minute exceeded; retry after ${ctx.after}`),
   });
   await registerOpenApi(app);
   registerRequestDecompression(app);

@@ -43,7 +43,11 @@ function createAuthFailureLimiter(maxPerMinute: number) {
     check(ip: string): void {
       const w = windows.get(ip);
       if (w && w.resetAt > Date.now() && w.count >= maxPerMinute) {
-        throw new AppError(429, 'RATE_LIMITED', `too many failed authentications from this address; retry after ${Math.ceil((w.resetAt - Date.now()) / 1000)} s`);
+        throw new AppError(
+          429,
+          'RATE_LIMITED',
+          `too many failed authentications from this address; retry after ${Math.ceil((w.resetAt - Date.now()) / 1000)} s`,
+        );
       }
     },
     fail(ip: string): void {
@@ -82,7 +86,8 @@ async function authenticate(req: FastifyRequest, keys: ApiKeyCache, scopes: ApiS
   const key = await keys.find(hashApiKey(raw));
   if (!key) throw new UnauthorizedError('invalid or revoked X-API-Key');
   const allowed = key.scopes.includes('admin') || key.scopes.some((s) => scopes.includes(s));
-  if (!allowed) throw new ForbiddenError(`this key's scope (${key.scopes.join(', ')}) may not call this endpoint; it needs ${scopes.join(' or ')}`);
+  if (!allowed)
+    throw new ForbiddenError(`this key's scope (${key.scopes.join(', ')}) may not call this endpoint; it needs ${scopes.join(' or ')}`);
   const claimed = req.headers['x-tenant-id'];
   if (claimed !== undefined && claimed !== key.tenant_id) throw new ForbiddenError('X-Tenant-Id does not match the API key');
   req.auth = { tenantId: key.tenant_id, scopes: key.scopes, keyId: key.id, keyPrefix: key.prefix };

@@ -10,7 +10,8 @@ export function registerRequestDecompression(app: FastifyInstance): void {
   app.addHook('preParsing', async (req, _reply, payload) => {
     const encoding = req.headers['content-encoding']?.toLowerCase();
     if (!encoding || encoding === 'identity') return payload;
-    if (encoding !== 'gzip' && encoding !== 'deflate') throw new AppError(415, 'UNSUPPORTED_MEDIA_TYPE', `Content-Encoding ${encoding} is not supported; use gzip or deflate`);
+    if (encoding !== 'gzip' && encoding !== 'deflate')
+      throw new AppError(415, 'UNSUPPORTED_MEDIA_TYPE', `Content-Encoding ${encoding} is not supported; use gzip or deflate`);
     delete req.headers['content-length'];
     const inflater = encoding === 'gzip' ? createGunzip() : createInflate();
     inflater.on('error', () => {});

@@ -16,10 +16,22 @@ export const ERROR_CODES = {
     en: 'The request does not match the schema; `details` names each field and its problem. Nothing was stored.',
   },
   INVALID_JSON: { status: 400, es: 'El cuerpo no es JSON válido.', en: 'The body is not valid JSON.' },
-  INVALID_BODY: { status: 400, es: 'El cuerpo no se pudo leer (longitud, codificación o compresión).', en: 'The body could not be read (length, encoding or compression).' },
-  INVALID_UTF8: { status: 400, es: 'El cuerpo no es UTF-8 válido (también después de descomprimir gzip).', en: 'The body is not valid UTF-8 (also after gzip).' },
+  INVALID_BODY: {
+    status: 400,
+    es: 'El cuerpo no se pudo leer (longitud, codificación o compresión).',
+    en: 'The body could not be read (length, encoding or compression).',
+  },
+  INVALID_UTF8: {
+    status: 400,
+    es: 'El cuerpo no es UTF-8 válido (también después de descomprimir gzip).',
+    en: 'The body is not valid UTF-8 (also after gzip).',
+  },
   BAD_REQUEST: { status: 400, es: 'La URL o los encabezados no son válidos.', en: 'The URL or headers are invalid.' },
-  UNAUTHORIZED: { status: 401, es: 'Falta X-API-Key, o la clave no existe o fue revocada.', en: 'X-API-Key is missing, unknown or revoked.' },
+  UNAUTHORIZED: {
+    status: 401,
+    es: 'Falta X-API-Key, o la clave no existe o fue revocada.',
+    en: 'X-API-Key is missing, unknown or revoked.',
+  },
   FORBIDDEN: {
     status: 403,
     es: 'La clave es válida pero su alcance (hub, agent, admin) no permite esta operación, o X-Tenant-Id no coincide.',
@@ -35,9 +47,21 @@ export const ERROR_CODES = {
     es: 'El estado actual no permite la operación (p. ej. reintentar un ítem que no está FAILED ni DEAD).',
     en: 'The current state does not allow it (e.g. retrying an item that is neither FAILED nor DEAD).',
   },
-  METHOD_NOT_ALLOWED: { status: 405, es: 'Ese método no existe en esta ruta (p. ej. HEAD en la de arrendamiento).', en: 'That method does not exist on this route (e.g. HEAD on the lease route).' },
-  PAYLOAD_TOO_LARGE: { status: 413, es: 'El cuerpo supera BODY_LIMIT_BYTES; envíe lotes más chicos.', en: 'The body exceeds BODY_LIMIT_BYTES; send smaller batches.' },
-  UNSUPPORTED_MEDIA_TYPE: { status: 415, es: 'Envíe Content-Type: application/json (gzip opcional).', en: 'Send Content-Type: application/json (gzip optional).' },
+  METHOD_NOT_ALLOWED: {
+    status: 405,
+    es: 'Ese método no existe en esta ruta (p. ej. HEAD en la de arrendamiento).',
+    en: 'That method does not exist on this route (e.g. HEAD on the lease route).',
+  },
+  PAYLOAD_TOO_LARGE: {
+    status: 413,
+    es: 'El cuerpo supera BODY_LIMIT_BYTES; envíe lotes más chicos.',
+    en: 'The body exceeds BODY_LIMIT_BYTES; send smaller batches.',
+  },
+  UNSUPPORTED_MEDIA_TYPE: {
+    status: 415,
+    es: 'Envíe Content-Type: application/json (gzip opcional).',
+    en: 'Send Content-Type: application/json (gzip optional).',
+  },
   IDEMPOTENCY_KEY_REUSED: {
     status: 422,
     es: 'Ese Idempotency-Key ya se usó con otro contenido; `details` nombra el sync_id original. Use una clave nueva por documento.',

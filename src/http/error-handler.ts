@@ -29,7 +29,9 @@ export function registerErrorHandler(app: FastifyInstance): void {
     if (domain) return reply.status(domain.status).send(errorBody(domain.code, err.message));
     if (err instanceof ZodError) {
       const details = err.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
-      return reply.status(400).send(errorBody('VALIDATION_FAILED', `invalid request: ${details.map((d) => d.path || '(root)').join(', ')}`, details));
+      return reply
+        .status(400)
+        .send(errorBody('VALIDATION_FAILED', `invalid request: ${details.map((d) => d.path || '(root)').join(', ')}`, details));
     }
     // A tenant at one of its limits (src/sync/tenant-limits.ts): 429 with the wait in Retry-After.
     if (err instanceof TenantBusyError) {
@@ -37,7 +39,10 @@ export function registerErrorHandler(app: FastifyInstance): void {
     }
     const fe = err as FastifyError;
     if (fe.validation) {
-      const details = fe.validation.map((v) => ({ path: `${fe.validationContext ?? ''}${v.instancePath}`.replace(/\//g, '.'), message: v.message }));
+      const details = fe.validation.map((v) => ({
+        path: `${fe.validationContext ?? ''}${v.instancePath}`.replace(/\//g, '.'),
+        message: v.message,
+      }));
       return reply.status(400).send(errorBody('VALIDATION_FAILED', fe.message, details));
     }
     const known = fe.code ? FASTIFY_CODES[fe.code] : undefined;
@@ -46,7 +51,9 @@ export function registerErrorHandler(app: FastifyInstance): void {
       return reply.status(fe.statusCode).send(errorBody(fe.code ?? 'BAD_REQUEST', fe.message));
     }
     req.log.error({ err }, 'unhandled error');
-    return reply.status(500).send(errorBody('INTERNAL', `internal error; quote request id ${req.id} when reporting it`, { request_id: req.id }));
+    return reply
+      .status(500)
+      .send(errorBody('INTERNAL', `internal error; quote request id ${req.id} when reporting it`, { request_id: req.id }));
   });
   app.setNotFoundHandler((req, reply) => {
     reply.status(404).send(errorBody('NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}`));

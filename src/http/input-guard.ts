@@ -64,7 +64,12 @@ export function registerInputGuard(app: FastifyInstance): void {
   app.addHook('preValidation', async (req) => {
     const headers: Record<string, unknown> = {};
     for (const h of READ_HEADERS) if (req.headers[h] !== undefined) headers[h] = req.headers[h];
-    for (const [part, value] of [['params', req.params], ['querystring', req.query], ['headers', headers], ['body', req.body]] as const) {
+    for (const [part, value] of [
+      ['params', req.params],
+      ['querystring', req.query],
+      ['headers', headers],
+      ['body', req.body],
+    ] as const) {
       const problem = findInputProblem(value, part);
       if (problem) throw new ValidationError(`invalid request: ${problem.path} ${problem.message}`, [problem]);
     }

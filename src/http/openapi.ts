@@ -23,36 +23,76 @@ interface RouteDoc {
 const OC_EXAMPLE = {
   entity_id: 'OC-2026-0001',
   action: 'CREATE',
-  payload: { numero: 'OC-2026-0001', fecha: '2026-11-23', proveedor: 'PRV-00003', total: '1500.00', items: [{ renglon: 1, articulo: 'CEM-50', cantidad: 10, precio: '150.00' }] },
+  payload: {
+    numero: 'OC-2026-0001',
+    fecha: '2026-11-23',
+    proveedor: 'PRV-00003',
+    total: '1500.00',
+    items: [{ renglon: 1, articulo: 'CEM-50', cantidad: 10, precio: '150.00' }],
+  },
 };
 
 /** Keyed by `METHOD /path` as registered. A route missing here fails test/http/openapi.test.ts. */
 export const ROUTE_DOCS: Record<string, RouteDoc> = {
   'GET /api/v1/sync/health': { operationId: 'getHealth', description: 'Whether the service and its database answer. No key needed.' },
   'GET /api/sync/health': { operationId: 'getAgentHealth', description: 'Seed 001’s health check for site agents. No key needed.' },
-  'GET /api/v1/sync/health/live': { operationId: 'getLiveness', description: 'Liveness only: the server process answers (no database or worker check). Use /health for readiness.' },
+  'GET /api/v1/sync/health/live': {
+    operationId: 'getLiveness',
+    description: 'Liveness only: the server process answers (no database or worker check). Use /health for readiness.',
+  },
   'GET /api/v1/sync/dead': {
     operationId: 'listDeadItems',
-    description: 'Operators: DEAD items of the tenant (either direction), newest first, to inspect and retry with POST /api/v1/sync/retry/{id}.',
+    description:
+      'Operators: DEAD items of the tenant (either direction), newest first, to inspect and retry with POST /api/v1/sync/retry/{id}.',
   },
-  'GET /api/v1/sync/erp-connection': { operationId: 'getErpConnection', description: 'The tenant’s ERP connection settings; the password is never returned, only whether one is set.' },
+  'GET /api/v1/sync/erp-connection': {
+    operationId: 'getErpConnection',
+    description: 'The tenant’s ERP connection settings; the password is never returned, only whether one is set.',
+  },
   'PUT /api/v1/sync/erp-connection': {
     operationId: 'putErpConnection',
-    description: 'Creates or changes the ERP connection; the password is write-only (omit it to keep the stored one). The host must pass the destination policy.',
-    example: { erp_type: 'AXIOMA', mode: 'direct', host: 'erp.example.com', port: 1433, database: 'Axioma', username: 'hub_sync', password: '…', encrypt: 'on', trust_server_certificate: true },
+    description:
+      'Creates or changes the ERP connection; the password is write-only (omit it to keep the stored one). The host must pass the destination policy.',
+    example: {
+      erp_type: 'AXIOMA',
+      mode: 'direct',
+      host: 'erp.example.com',
+      port: 1433,
+      database: 'Axioma',
+      username: 'hub_sync',
+      password: '…',
+      encrypt: 'on',
+      trust_server_certificate: true,
+    },
   },
   'POST /api/v1/sync/erp-connection/test': {
     operationId: 'testErpConnection',
-    description: 'Deep probe of the ERP connection: TCP, TLS, login, version, collation, permissions and a dry run of every configured query — each check ✔/✘ with the next step.',
+    description:
+      'Deep probe of the ERP connection: TCP, TLS, login, version, collation, permissions and a dry run of every configured query — each check ✔/✘ with the next step.',
   },
   'POST /api/v1/sync/config/validate': {
     operationId: 'validateConfig',
     description: 'Validates one entity configuration and dry-runs its queries against the ERP without saving it or changing data.',
-    example: { entity_type: 'ARTICULO', erp_type: 'AXIOMA', direction: 'IN', queries: { select_all: 'SELECT CodArt, Descripcion FROM Articulos' } },
+    example: {
+      entity_type: 'ARTICULO',
+      erp_type: 'AXIOMA',
+      direction: 'IN',
+      queries: { select_all: 'SELECT CodArt, Descripcion FROM Articulos' },
+    },
   },
-  'GET /api/v1/sync/config/history': { operationId: 'listConfigHistory', description: 'Every change of an entity configuration or the ERP connection: which key, when, before and after (secrets redacted).' },
-  'POST /api/v1/sync/config/history/:id/restore': { operationId: 'restoreConfigVersion', description: 'Restores the configuration as it was before the recorded change (itself recorded as a new change).' },
-  'GET /api/v1/sync/alerts': { operationId: 'listAlerts', description: 'Open (and recently resolved) alerts of the tenant: failing pulls, late entities, DEAD items, old or large queues, silent agents.' },
+  'GET /api/v1/sync/config/history': {
+    operationId: 'listConfigHistory',
+    description: 'Every change of an entity configuration or the ERP connection: which key, when, before and after (secrets redacted).',
+  },
+  'POST /api/v1/sync/config/history/:id/restore': {
+    operationId: 'restoreConfigVersion',
+    description: 'Restores the configuration as it was before the recorded change (itself recorded as a new change).',
+  },
+  'GET /api/v1/sync/alerts': {
+    operationId: 'listAlerts',
+    description:
+      'Open (and recently resolved) alerts of the tenant: failing pulls, late entities, DEAD items, old or large queues, silent agents.',
+  },
   'GET /api/v1/sync/inbound/pending': {
     operationId: 'listPendingInbound',
     description: 'How many items of each entity wait for the Hub, and since when. Poll this, then lease per entity.',
@@ -64,8 +104,12 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   },
   'POST /api/v1/sync/inbound/:entity/ack': {
     operationId: 'ackInbound',
-    description: 'Acknowledges leased items by sync_id: `ids` were stored by the Hub, `failed` were refused (with the reason). Unknown ids are listed, never an error.',
-    example: { ids: ['0b9c2f4e-8f4a-4b9e-9a51-2f0c6d1e7a10'], failed: [{ id: '5d1e3c7a-2b4f-4e8d-8a9c-1f2e3d4c5b6a', error: 'CUIT inválido' }] },
+    description:
+      'Acknowledges leased items by sync_id: `ids` were stored by the Hub, `failed` were refused (with the reason). Unknown ids are listed, never an error.',
+    example: {
+      ids: ['0b9c2f4e-8f4a-4b9e-9a51-2f0c6d1e7a10'],
+      failed: [{ id: '5d1e3c7a-2b4f-4e8d-8a9c-1f2e3d4c5b6a', error: 'CUIT inválido' }],
+    },
   },
   'POST /api/v1/sync/outbound/:entity': {
     operationId: 'sendOutbound',
@@ -80,7 +124,8 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   },
   'GET /api/v1/sync/outbound/:entity/:id/status': {
     operationId: 'getOutboundStatus',
-    description: 'Where a document the Hub sent stands (PENDING, PROCESSING, RETRY, COMPLETED with the ERP id, DEAD with the error), by sync_id or the Hub’s own id.',
+    description:
+      'Where a document the Hub sent stands (PENDING, PROCESSING, RETRY, COMPLETED with the ERP id, DEAD with the error), by sync_id or the Hub’s own id.',
   },
   'POST /api/v1/sync/outbound/:entity/:id/retry': {
     operationId: 'retryOutbound',
@@ -88,11 +133,18 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   },
   'GET /api/v1/sync/schema/:entity': {
     operationId: 'getEntitySchema',
-    description: 'The fields the Hub receives (inbound) or must send (outbound) for one entity, with their types where the configuration fixes one.',
+    description:
+      'The fields the Hub receives (inbound) or must send (outbound) for one entity, with their types where the configuration fixes one.',
   },
   'GET /api/v1/sync/stats': { operationId: 'getStats', description: 'Queue counts by entity, direction and status, for operators.' },
-  'GET /api/v1/sync/logs': { operationId: 'listLogs', description: 'The sync log, newest first, filtered and paginated with `next_cursor`.' },
-  'POST /api/v1/sync/retry/:id': { operationId: 'retryItem', description: 'Operators: puts any FAILED or DEAD item of the tenant back in the queue.' },
+  'GET /api/v1/sync/logs': {
+    operationId: 'listLogs',
+    description: 'The sync log, newest first, filtered and paginated with `next_cursor`.',
+  },
+  'POST /api/v1/sync/retry/:id': {
+    operationId: 'retryItem',
+    description: 'Operators: puts any FAILED or DEAD item of the tenant back in the queue.',
+  },
   'GET /api/v1/sync/config': { operationId: 'listConfigs', description: 'The entity configurations of the tenant.' },
   'GET /api/v1/sync/config/:id': { operationId: 'getConfig', description: 'One entity configuration.' },
   'POST /api/v1/sync/config': {
@@ -114,8 +166,14 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
     description: 'Replaces an entity configuration, validated as on creation.',
     example: { enabled: false },
   },
-  'DELETE /api/v1/sync/config/:id': { operationId: 'deleteConfig', description: 'Removes an entity configuration (its data and log stay).' },
-  'POST /api/v1/sync/run': { operationId: 'runNow', description: 'Pulls (or downloads) one entity now, outside its schedule; answers with the run id to follow in GET status.' },
+  'DELETE /api/v1/sync/config/:id': {
+    operationId: 'deleteConfig',
+    description: 'Removes an entity configuration (its data and log stay).',
+  },
+  'POST /api/v1/sync/run': {
+    operationId: 'runNow',
+    description: 'Pulls (or downloads) one entity now, outside its schedule; answers with the run id to follow in GET status.',
+  },
   'GET /api/v1/sync/status': {
     operationId: 'getSyncStatus',
     description: 'Per entity: last run, its rows and status, the cursor, and the next scheduled run.',
@@ -134,18 +192,43 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
     operationId: 'agentAckOutbound',
     description:
       'Settles leased documents like the worker does: `erp_id` → COMPLETED (sync.completed webhook); `error` with SQL Server’s number → RETRY with backoff when `retryable`, else DEAD (sync.failed). Ids no longer leased are listed in `unknown`.',
-    example: { results: [{ sync_id: '0b9c2f4e-8f4a-4b9e-9a51-2f0c6d1e7a10', erp_id: '1042' }, { sync_id: '5d1e3c7a-2b4f-4e8d-8a9c-1f2e3d4c5b6a', error: { number: 1205, message: 'Transaction was deadlocked', retryable: true } }] },
+    example: {
+      results: [
+        { sync_id: '0b9c2f4e-8f4a-4b9e-9a51-2f0c6d1e7a10', erp_id: '1042' },
+        {
+          sync_id: '5d1e3c7a-2b4f-4e8d-8a9c-1f2e3d4c5b6a',
+          error: { number: 1205, message: 'Transaction was deadlocked', retryable: true },
+        },
+      ],
+    },
   },
   'POST /api/sync/upload/:tenantId': {
     operationId: 'agentUpload',
     description: 'Seed 001: rows the agent read from the ERP (gzip accepted). All rows are stored, or none.',
-    example: { tabla: 'vista_proveedores', data: [{ codigo: 'PRV-1', nombre: 'Proveedor Uno', cuit: '30-11111111-1', activo: true }], timestamp: '2026-11-23T12:00:00.000Z' },
+    example: {
+      tabla: 'vista_proveedores',
+      data: [{ codigo: 'PRV-1', nombre: 'Proveedor Uno', cuit: '30-11111111-1', activo: true }],
+      timestamp: '2026-11-23T12:00:00.000Z',
+    },
   },
-  'GET /api/sync/download/:tenantId': { operationId: 'agentDownload', description: 'Seed 001: one page of a download table for the agent, with its schema; follow `next_cursor`.' },
+  'GET /api/sync/download/:tenantId': {
+    operationId: 'agentDownload',
+    description: 'Seed 001: one page of a download table for the agent, with its schema; follow `next_cursor`.',
+  },
   'POST /api/sync/logs/:tenantId': {
     operationId: 'agentLogs',
     description: 'Seed 001: the agent’s run logs, stored in the sync log.',
-    example: { logs: [{ direccion: 'upload', tabla: 'vista_proveedores', estado: 'exitoso', registrosAfectados: 120, fechaInicio: '2026-11-23T12:00:00.000Z' }] },
+    example: {
+      logs: [
+        {
+          direccion: 'upload',
+          tabla: 'vista_proveedores',
+          estado: 'exitoso',
+          registrosAfectados: 120,
+          fechaInicio: '2026-11-23T12:00:00.000Z',
+        },
+      ],
+    },
   },
 };
 
@@ -167,15 +250,23 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
         version: '1.0.0',
         description: `Hub ↔ ERP synchronisation: inbound, outbound, admin and site-agent endpoints. Every error is \`{ success: false, error: { code, message, details } }\`; the codes:\n\n${errorCodeMarkdown()}`,
       },
-      components: { securitySchemes: { apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'sk_live_… key of scope hub, agent or admin.' } } },
+      components: {
+        securitySchemes: {
+          apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'sk_live_… key of scope hub, agent or admin.' },
+        },
+      },
       webhooks: Object.fromEntries(
         webhookEvent.options.map((event) => [
           event.shape.type.value,
           {
             post: {
               summary: event.meta()?.description ?? event.shape.type.value,
-              description: 'Signed per Standard Webhooks (webhook-id, webhook-timestamp, webhook-signature: v1,<base64 HMAC-SHA256>). Answer 2xx within 15 s.',
-              requestBody: { required: true, content: { 'application/json': { schema: z.toJSONSchema(event, { target: 'draft-2020-12' }) as Record<string, unknown> } } },
+              description:
+                'Signed per Standard Webhooks (webhook-id, webhook-timestamp, webhook-signature: v1,<base64 HMAC-SHA256>). Answer 2xx within 15 s.',
+              requestBody: {
+                required: true,
+                content: { 'application/json': { schema: z.toJSONSchema(event, { target: 'draft-2020-12' }) as Record<string, unknown> } },
+              },
               responses: { '2XX': { description: 'Received; anything else is retried with backoff.' } },
             },
           },

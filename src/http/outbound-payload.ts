@@ -26,9 +26,13 @@ function typeProblem(v: unknown, type: FieldType): string | undefined {
     case 'string':
       return typeof v === 'string' || typeof v === 'number' ? undefined : 'must be a string';
     case 'integer':
-      return (typeof v === 'number' && Number.isSafeInteger(v)) || (typeof v === 'string' && INTEGER.test(v)) ? undefined : 'must be an integer';
+      return (typeof v === 'number' && Number.isSafeInteger(v)) || (typeof v === 'string' && INTEGER.test(v))
+        ? undefined
+        : 'must be an integer';
     case 'decimal':
-      return typeof v === 'string' && DECIMAL.test(v) ? undefined : 'must be a decimal string like "1500.00" (dot as decimal separator, no thousands separator)';
+      return typeof v === 'string' && DECIMAL.test(v)
+        ? undefined
+        : 'must be a decimal string like "1500.00" (dot as decimal separator, no thousands separator)';
     case 'boolean':
       return typeof v === 'boolean' ? undefined : 'must be true or false';
     case 'date': {
@@ -60,13 +64,18 @@ function actionIssues(action: QueueAction, payload: Record<string, unknown>, con
   const m = config.field_mapping as FieldMapping;
   const missing = (keys: string[], why: string) => {
     const absent = keys.filter((k) => !(q as Record<string, unknown>)[k]);
-    return absent.length ? [{ path, message: `${config.entity_type} cannot ${why}: the config has no ${absent.map((k) => `queries.${k}`).join(', ')}` }] : [];
+    return absent.length
+      ? [{ path, message: `${config.entity_type} cannot ${why}: the config has no ${absent.map((k) => `queries.${k}`).join(', ')}` }]
+      : [];
   };
   if (action === 'DELETE') return missing(['delete'], 'delete documents in the ERP');
   if (action === 'CREATE') return missing(['insert'], 'create documents in the ERP');
   const issues = missing(['insert', 'find_existing', 'update'], `apply ${action} to a document that already exists in the ERP`);
   if (m.items && Array.isArray(payload[m.items.from]) && q.update_items !== 'replace') {
-    issues.push({ path, message: `${config.entity_type} cannot update document lines: set queries.update_items to "replace" (with delete_items and insert_item)` });
+    issues.push({
+      path,
+      message: `${config.entity_type} cannot update document lines: set queries.update_items to "replace" (with delete_items and insert_item)`,
+    });
   }
   return issues;
 }

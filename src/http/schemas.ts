@@ -9,10 +9,15 @@ export { entityParam, errorResponse, hubAction };
 
 export const syncId = z.uuid({ error: 'must be a sync_id (UUID)' });
 
-
 /** The error responses every protected route can give, for the OpenAPI document. */
 export const protectedErrors = {
-  400: errorResponse, 401: errorResponse, 403: errorResponse, 404: errorResponse, 413: errorResponse, 415: errorResponse, 429: errorResponse,
+  400: errorResponse,
+  401: errorResponse,
+  403: errorResponse,
+  404: errorResponse,
+  413: errorResponse,
+  415: errorResponse,
+  429: errorResponse,
 };
 
 export const queueAction = z.enum(QUEUE_ACTIONS);

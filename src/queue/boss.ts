@@ -3,7 +3,14 @@ import { ensureQueues } from './jobs.ts';
 import type { Logger } from '../config/logger.ts';
 
 /** Creates the pg-boss instance of a process (not started). Its schema lives in the same database as ours. */
-export function createBoss(opts: { url: string; logger: Logger; max?: number; supervise?: boolean; schedule?: boolean; superviseIntervalSeconds?: number }): PgBoss {
+export function createBoss(opts: {
+  url: string;
+  logger: Logger;
+  max?: number;
+  supervise?: boolean;
+  schedule?: boolean;
+  superviseIntervalSeconds?: number;
+}): PgBoss {
   const boss = new PgBoss({
     connectionString: opts.url,
     application_name: 'parse-sync-boss',

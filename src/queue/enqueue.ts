@@ -72,9 +72,20 @@ export async function enqueueMany(executor: Executor, deps: EnqueueDeps, inputs:
       // an UPDATE retried under its key still matches a row that became CREATE.
       const sameAction = row.action === i.action || (row.action === 'CREATE' && (i.action === 'UPDATE' || i.action === 'UPSERT'));
       // jsonb equality ignores key order and whitespace, as a resent body may differ in both.
-      const same = row.destination === i.destination && row.entity_type === i.entityType && row.entity_id === i.entityId && sameAction
-        && (await sql<{ same: boolean }>`select ${JSON.stringify(row.payload)}::jsonb = ${JSON.stringify(i.payload ?? {})}::jsonb as same`.execute(trx)).rows[0]!.same;
-      if (!same) throw new IdempotencyKeyReusedError(`Idempotency-Key '${i.idempotencyKey}' was already used for a different request (sync_id ${row.id}); use a new key for a new request`);
+      const same =
+        row.destination === i.destination &&
+        row.entity_type === i.entityType &&
+        row.entity_id === i.entityId &&
+        sameAction &&
+        (
+          await sql<{
+            same: boolean;
+          }>`select ${JSON.stringify(row.payload)}::jsonb = ${JSON.stringify(i.payload ?? {})}::jsonb as same`.execute(trx)
+        ).rows[0]!.same;
+      if (!same)
+        throw new IdempotencyKeyReusedError(
+          `Idempotency-Key '${i.idempotencyKey}' was already used for a different request (sync_id ${row.id}); use a new key for a new request`,
+        );
       results[n] = { id: row.id, status: row.status, created: false };
     }
   }
@@ -83,7 +94,9 @@ export async function enqueueMany(executor: Executor, deps: EnqueueDeps, inputs:
 
   // 2. Serialise enqueues of the same records (sorted keys: no deadlock between two batches).
   const keys = [...new Set(fresh.map((f) => coalesceKey(f.input)))].sort();
-  await sql`select pg_advisory_xact_lock(hashtextextended(k, 0)) from unnest(${keys}::text[]) with ordinality as u(k, o) order by o`.execute(trx);
+  await sql`select pg_advisory_xact_lock(hashtextextended(k, 0)) from unnest(${keys}::text[]) with ordinality as u(k, o) order by o`.execute(
+    trx,
+  );
 
   // 3. Supersede older waiting items of the same records.
   // One statement per (tenant, destination, entity_type) with `entity_id = any(...)`: a plan that
@@ -111,7 +124,11 @@ export async function enqueueMany(executor: Executor, deps: EnqueueDeps, inputs:
         .execute()),
     );
   }
-  const createdBefore = new Set(superseded.filter((r) => r.action === 'CREATE').map((r) => coalesceKey({ tenantId: r.tenant_id, destination: r.destination, entityType: r.entity_type, entityId: r.entity_id })));
+  const createdBefore = new Set(
+    superseded
+      .filter((r) => r.action === 'CREATE')
+      .map((r) => coalesceKey({ tenantId: r.tenant_id, destination: r.destination, entityType: r.entity_type, entityId: r.entity_id })),
+  );
 
   // Within one batch, the last item of a record wins; earlier ones are stored as SUPERSEDED.
   const lastOfRecord = new Map<string, number>();
@@ -130,15 +147,33 @@ export async function enqueueMany(executor: Executor, deps: EnqueueDeps, inputs:
     const action = live && createdBefore.has(key) && (i.action === 'UPDATE' || i.action === 'UPSERT') ? 'CREATE' : i.action;
     const push = live && isPushDestination(i.destination);
     const jobId = push ? randomUUID() : null;
-    if (push) jobs.push({ id: jobId!, destination: i.destination as NewPushJob['destination'], queueId: f.id, priority: i.priority ?? 0, startAfter: i.scheduledAt });
+    if (push)
+      jobs.push({
+        id: jobId!,
+        destination: i.destination as NewPushJob['destination'],
+        queueId: f.id,
+        priority: i.priority ?? 0,
+        startAfter: i.scheduledAt,
+      });
     return {
-      id: f.id, tenant_id: i.tenantId, source: i.source, destination: i.destination, entity_type: i.entityType, entity_id: i.entityId, action,
+      id: f.id,
+      tenant_id: i.tenantId,
+      source: i.source,
+      destination: i.destination,
+      entity_type: i.entityType,
+      entity_id: i.entityId,
+      action,
       // null: copied from the sync_data row below, in the database (no payload round trip).
       payload: i.payload === undefined && i.dataId ? null : (i.payload ?? {}),
-      data_id: i.dataId ?? null, data_version: i.dataVersion ?? null,
+      data_id: i.dataId ?? null,
+      data_version: i.dataVersion ?? null,
       status: (live ? 'PENDING' : 'SUPERSEDED') as QueueStatus,
-      priority: i.priority ?? 0, max_retries: i.maxRetries ?? 5, idempotency_key: i.idempotencyKey ?? null, job_id: jobId,
-      scheduled_at: (i.scheduledAt ?? now).toISOString(), completed_at: live ? null : now.toISOString(),
+      priority: i.priority ?? 0,
+      max_retries: i.maxRetries ?? 5,
+      idempotency_key: i.idempotencyKey ?? null,
+      job_id: jobId,
+      scheduled_at: (i.scheduledAt ?? now).toISOString(),
+      completed_at: live ? null : now.toISOString(),
     };
   });
   // One JSON parameter instead of 17 per row: a 1 000-row VALUES list spent most of an ingest batch in parse/bind.
@@ -154,7 +189,12 @@ export async function enqueueMany(executor: Executor, deps: EnqueueDeps, inputs:
       left join sync_data d on x.payload is null and d.id = x.data_id`.execute(trx);
   await insertPushJobs(deps.boss, trx, jobs, deps.timing);
   const staleJobs = superseded.filter((r) => r.job_id && isPushDestination(r.destination));
-  if (staleJobs.length) await cancelPushJobs(deps.boss, trx, staleJobs.map((r) => ({ destination: r.destination as NewPushJob['destination'], id: r.job_id! })));
+  if (staleJobs.length)
+    await cancelPushJobs(
+      deps.boss,
+      trx,
+      staleJobs.map((r) => ({ destination: r.destination as NewPushJob['destination'], id: r.job_id! })),
+    );
 
   for (const { f, live } of rows) results[f.n] = { id: f.id, status: live ? 'PENDING' : 'SUPERSEDED', created: true };
   return results as EnqueueResult[];

@@ -118,7 +118,11 @@ export async function insertPushJobs(boss: PgBoss, executor: Executor, jobs: New
 }
 
 /** Cancels jobs whose rows were superseded, so no worker fetches them. */
-export async function cancelPushJobs(boss: PgBoss, executor: Executor, jobs: { destination: PushDestination; id: string }[]): Promise<void> {
+export async function cancelPushJobs(
+  boss: PgBoss,
+  executor: Executor,
+  jobs: { destination: PushDestination; id: string }[],
+): Promise<void> {
   const byQueue = new Map<PushDestination, string[]>();
   for (const j of jobs) byQueue.set(j.destination, [...(byQueue.get(j.destination) ?? []), j.id]);
   for (const [destination, ids] of byQueue) await boss.cancel(pushQueueName(destination), ids, { db: bossDb(executor) });
@@ -127,11 +131,19 @@ export async function cancelPushJobs(boss: PgBoss, executor: Executor, jobs: { d
 /** Records an item that ran out of retries in pg-boss's dead-letter queue (where pg-boss tooling can see it). */
 export async function insertDeadLetters(boss: PgBoss, executor: Executor, items: DeadLetterJobData[]): Promise<void> {
   if (items.length === 0) return;
-  await boss.insert(DEAD_LETTER_QUEUE, items.map((data) => ({ data })), { db: bossDb(executor) });
+  await boss.insert(
+    DEAD_LETTER_QUEUE,
+    items.map((data) => ({ data })),
+    { db: bossDb(executor) },
+  );
 }
 
 /** Queues webhook deliveries (in the caller's transaction, so an event exists exactly when its cause committed). */
-export async function insertWebhookJobs(boss: PgBoss, executor: Executor, jobs: { data: WebhookJobData; startAfter?: Date }[]): Promise<void> {
+export async function insertWebhookJobs(
+  boss: PgBoss,
+  executor: Executor,
+  jobs: { data: WebhookJobData; startAfter?: Date }[],
+): Promise<void> {
   if (jobs.length === 0) return;
   await boss.insert(
     WEBHOOK_QUEUE,
@@ -151,7 +163,12 @@ export async function insertPullJob(boss: PgBoss, executor: Executor, data: Pull
  * Queues a pull unless the tenant already has `maxOpen` pulls queued or running (then undefined).
  * Counted and inserted under a per-tenant transaction lock, so concurrent requests cannot overshoot.
  */
-export async function insertPullJobCapped(boss: PgBoss, db: Kysely<Database>, data: PullJobData, maxOpen: number): Promise<string | undefined> {
+export async function insertPullJobCapped(
+  boss: PgBoss,
+  db: Kysely<Database>,
+  data: PullJobData,
+  maxOpen: number,
+): Promise<string | undefined> {
   return db.transaction().execute(async (trx) => {
     await sql`select pg_advisory_xact_lock(hashtextextended(${`pulls:${data.tenantId}`}, 0))`.execute(trx);
     const open = await sql<{ n: string }>`

@@ -36,14 +36,22 @@ export async function reclaimExpiredLeases(
     .where('lease_expires_at', '<', sql<Date>`now()`);
   if (scope) q = q.where('tenant_id', '=', scope.tenantId).where('destination', '=', scope.destination);
   if (scope?.entityType) q = q.where('entity_type', '=', scope.entityType);
-  const rows = await q.returning(['id', 'tenant_id', 'entity_type', 'entity_id', 'destination', 'status', 'action', 'retry_count']).execute();
+  const rows = await q
+    .returning(['id', 'tenant_id', 'entity_type', 'entity_id', 'destination', 'status', 'action', 'retry_count'])
+    .execute();
   const dead = rows.filter((r) => r.status === 'DEAD' && r.destination === 'HUB');
   if (opts.onDead && dead.length) await opts.onDead(db, dead);
   await insertLogs(
     db,
     rows.map((r) => ({
-      tenant_id: r.tenant_id, sync_queue_id: r.id, entity_type: r.entity_type, entity_id: r.entity_id, action: r.action,
-      direction: directionOf(r.destination), status: r.status === 'DEAD' ? 'DEAD' : 'RETRY', message: 'lease expired',
+      tenant_id: r.tenant_id,
+      sync_queue_id: r.id,
+      entity_type: r.entity_type,
+      entity_id: r.entity_id,
+      action: r.action,
+      direction: directionOf(r.destination),
+      status: r.status === 'DEAD' ? 'DEAD' : 'RETRY',
+      message: 'lease expired',
     })),
   );
   return rows.length;
@@ -120,11 +128,19 @@ export async function acknowledge(
 ): Promise<{ acknowledged: string[]; failed: string[]; unknown: string[] }> {
   const valid = outcomes.filter((o) => isUuid(o.id));
   const rows = JSON.stringify(
-    valid.map((o) => ({ id: o.id, status: o.status, response: o.response ?? null, external_id: o.externalId ?? null, error: o.error ?? null })),
+    valid.map((o) => ({
+      id: o.id,
+      status: o.status,
+      response: o.response ?? null,
+      external_id: o.externalId ?? null,
+      error: o.error ?? null,
+    })),
   );
   const updated = valid.length
     ? (
-        await sql<Pick<QueueRow, 'id' | 'status' | 'entity_type' | 'entity_id' | 'destination' | 'action' | 'error_message' | 'started_at'>>`
+        await sql<
+          Pick<QueueRow, 'id' | 'status' | 'entity_type' | 'entity_id' | 'destination' | 'action' | 'error_message' | 'started_at'>
+        >`
           update sync_queue q
              set status = a.status, response = a.response, external_id = coalesce(a.external_id, q.external_id),
                  error_message = a.error, lease_expires_at = null, completed_at = now(), updated_at = now()
@@ -138,8 +154,13 @@ export async function acknowledge(
   await insertLogs(
     db,
     updated.map((r) => ({
-      tenant_id: tenantId, sync_queue_id: r.id, entity_type: r.entity_type, entity_id: r.entity_id, action: r.action,
-      direction: directionOf(r.destination), status: r.status === 'COMPLETED' ? 'SUCCESS' : 'FAILED',
+      tenant_id: tenantId,
+      sync_queue_id: r.id,
+      entity_type: r.entity_type,
+      entity_id: r.entity_id,
+      action: r.action,
+      direction: directionOf(r.destination),
+      status: r.status === 'COMPLETED' ? 'SUCCESS' : 'FAILED',
       message: r.status === 'COMPLETED' ? 'acknowledged by consumer' : (r.error_message ?? 'consumer reported failure'),
       duration_ms: r.started_at ? Date.now() - r.started_at.getTime() : null,
     })),
@@ -153,11 +174,24 @@ export async function acknowledge(
 }
 
 /** Locks the given items of one tenant and destination that are still leased (IN_FLIGHT); others are simply absent. */
-export async function lockLeased(trx: Transaction<Database>, tenantId: string, destination: QueueEndpoint, ids: string[]): Promise<QueueRow[]> {
+export async function lockLeased(
+  trx: Transaction<Database>,
+  tenantId: string,
+  destination: QueueEndpoint,
+  ids: string[],
+): Promise<QueueRow[]> {
   const valid = ids.filter(isUuid);
   if (valid.length === 0) return [];
-  return trx.selectFrom('sync_queue').selectAll().where('id', 'in', valid).where('tenant_id', '=', tenantId)
-    .where('destination', '=', destination).where('status', '=', 'IN_FLIGHT').orderBy('id').forUpdate().execute();
+  return trx
+    .selectFrom('sync_queue')
+    .selectAll()
+    .where('id', 'in', valid)
+    .where('tenant_id', '=', tenantId)
+    .where('destination', '=', destination)
+    .where('status', '=', 'IN_FLIGHT')
+    .orderBy('id')
+    .forUpdate()
+    .execute();
 }
 
 /** Status of items after they were settled, by id. */

@@ -15,8 +15,16 @@ import { backoffDelayMs, type BackoffPolicy } from './backoff.ts';
 import { PermanentError } from './errors.ts';
 import { isUuid } from './ids.ts';
 import {
-  DEAD_LETTER_QUEUE, insertDeadLetters, insertPushJobs, PUSH_DESTINATIONS, pushQueueName,
-  type DeadLetterJobData, type JobTiming, type NewPushJob, type PushDestination, type PushJobData,
+  DEAD_LETTER_QUEUE,
+  insertDeadLetters,
+  insertPushJobs,
+  PUSH_DESTINATIONS,
+  pushQueueName,
+  type DeadLetterJobData,
+  type JobTiming,
+  type NewPushJob,
+  type PushDestination,
+  type PushJobData,
 } from './jobs.ts';
 
 export interface PushResult {
@@ -117,12 +125,22 @@ export function createPushWorker(opts: PushWorkerOptions) {
     if (jobs.length === 0) return;
     const rows = await opts.db
       .updateTable('sync_queue')
-      .set({ status: 'DEAD', error_message: 'the worker failed repeatedly while processing this item', completed_at: sql`now()`, updated_at: sql`now()` })
-      .where(sql<boolean>`(id, job_id) in (select (x->>'queueId')::uuid, (x->>'jobId')::uuid from jsonb_array_elements(${JSON.stringify(jobs.map((j) => j.data))}::jsonb) x)`)
+      .set({
+        status: 'DEAD',
+        error_message: 'the worker failed repeatedly while processing this item',
+        completed_at: sql`now()`,
+        updated_at: sql`now()`,
+      })
+      .where(
+        sql<boolean>`(id, job_id) in (select (x->>'queueId')::uuid, (x->>'jobId')::uuid from jsonb_array_elements(${JSON.stringify(jobs.map((j) => j.data))}::jsonb) x)`,
+      )
       .where('status', 'in', ['PENDING', 'RETRY', 'PROCESSING'])
       .returningAll()
       .execute();
-    await insertLogs(opts.db, rows.map((row) => logRow({ row, ms: 0 }, 'DEAD', 'pg-boss dead-lettered the job')));
+    await insertLogs(
+      opts.db,
+      rows.map((row) => logRow({ row, ms: 0 }, 'DEAD', 'pg-boss dead-lettered the job')),
+    );
   }
 
   const workers: { name: string; id: string }[] = [];
@@ -132,11 +150,20 @@ export function createPushWorker(opts: PushWorkerOptions) {
       for (const d of PUSH_DESTINATIONS.filter((x) => destinations.has(x))) {
         const name = pushQueueName(d);
         // NOTIFY wakes workers for new jobs; the short poll picks up retries whose backoff has elapsed.
-        const options = { batchSize: opts.batchSize, localConcurrency: opts.concurrency, burstWhenBatchFull: true, pollingIntervalSeconds: 1, notifyPollingIntervalSeconds: 1 };
+        const options = {
+          batchSize: opts.batchSize,
+          localConcurrency: opts.concurrency,
+          burstWhenBatchFull: true,
+          pollingIntervalSeconds: 1,
+          notifyPollingIntervalSeconds: 1,
+        };
         workers.push({ name, id: await opts.boss.work<PushJobData>(name, options, processBatch) });
       }
       const options = { batchSize: 50, pollingIntervalSeconds: 5 };
-      workers.push({ name: DEAD_LETTER_QUEUE, id: await opts.boss.work<DeadLetterJobData>(DEAD_LETTER_QUEUE, options, processDeadLetters) });
+      workers.push({
+        name: DEAD_LETTER_QUEUE,
+        id: await opts.boss.work<DeadLetterJobData>(DEAD_LETTER_QUEUE, options, processDeadLetters),
+      });
     },
     /** Stops fetching; in-flight batches finish (pg-boss `stop({ graceful })` waits for them). */
     async stop(): Promise<void> {
@@ -160,7 +187,12 @@ export async function settleOutcomes(trx: Transaction<Database>, outcomes: PushO
          set status = 'COMPLETED', external_id = coalesce(r.external_id, q.external_id), response = r.response,
              error_message = null, started_at = coalesce(q.started_at, r.started_at), completed_at = now(), updated_at = now()
         from jsonb_to_recordset(${JSON.stringify(
-          done.map((o) => ({ id: o.row.id, external_id: o.result?.externalId ?? null, response: o.result?.response ?? null, started_at: o.startedAt })),
+          done.map((o) => ({
+            id: o.row.id,
+            external_id: o.result?.externalId ?? null,
+            response: o.result?.response ?? null,
+            started_at: o.startedAt,
+          })),
         )}::jsonb) as r(id uuid, external_id text, response jsonb, started_at timestamptz)
        where q.id = r.id`.execute(trx);
   }
@@ -168,20 +200,50 @@ export async function settleOutcomes(trx: Transaction<Database>, outcomes: PushO
   const retryJobs: NewPushJob[] = [];
   const dead: DeadLetterJobData[] = [];
   // Failures are settled in one statement for the whole batch, like successes.
-  const failed: { id: string; status: 'DEAD' | 'RETRY'; retry_count: number; error: string; job_id: string | null; started_at: Date | null; scheduled_at: Date | null }[] = [];
+  const failed: {
+    id: string;
+    status: 'DEAD' | 'RETRY';
+    retry_count: number;
+    error: string;
+    job_id: string | null;
+    started_at: Date | null;
+    scheduled_at: Date | null;
+  }[] = [];
   for (const o of outcomes.filter((x) => x.error)) {
     const attempt = o.row.retry_count + 1;
     const permanent = o.error instanceof PermanentError || (o.error as { retryable?: boolean })?.retryable === false;
     if (permanent || attempt > o.row.max_retries) {
-      failed.push({ id: o.row.id, status: 'DEAD', retry_count: permanent ? o.row.retry_count : attempt, error: errorText(o.error), job_id: null, started_at: o.startedAt ?? null, scheduled_at: null });
+      failed.push({
+        id: o.row.id,
+        status: 'DEAD',
+        retry_count: permanent ? o.row.retry_count : attempt,
+        error: errorText(o.error),
+        job_id: null,
+        started_at: o.startedAt ?? null,
+        scheduled_at: null,
+      });
       dead.push({ queueId: o.row.id, jobId: o.row.job_id!, reason: errorText(o.error) });
       logs.push(logRow(o, 'DEAD', `${permanent ? 'permanent error' : `gave up after ${attempt} attempts`}: ${errorText(o.error)}`));
     } else {
       const delay = backoffDelayMs(attempt, opts.backoff);
       const jobId = randomUUID();
       const scheduledAt = new Date(Date.now() + delay);
-      failed.push({ id: o.row.id, status: 'RETRY', retry_count: attempt, error: errorText(o.error), job_id: jobId, started_at: o.startedAt ?? null, scheduled_at: scheduledAt });
-      retryJobs.push({ id: jobId, destination: o.row.destination as PushDestination, queueId: o.row.id, priority: o.row.priority, startAfter: scheduledAt });
+      failed.push({
+        id: o.row.id,
+        status: 'RETRY',
+        retry_count: attempt,
+        error: errorText(o.error),
+        job_id: jobId,
+        started_at: o.startedAt ?? null,
+        scheduled_at: scheduledAt,
+      });
+      retryJobs.push({
+        id: jobId,
+        destination: o.row.destination as PushDestination,
+        queueId: o.row.id,
+        priority: o.row.priority,
+        startAfter: scheduledAt,
+      });
       logs.push(logRow(o, 'RETRY', `attempt ${attempt} failed, next in ${Math.round(delay / 1000)} s: ${errorText(o.error)}`));
     }
   }
@@ -202,8 +264,15 @@ export async function settleOutcomes(trx: Transaction<Database>, outcomes: PushO
   if (opts.afterSettle) {
     const deadIds = new Set(dead.map((d) => d.queueId));
     const settled: SettledItem[] = [
-      ...done.map((o) => ({ row: o.row, status: 'COMPLETED' as const, externalId: o.result?.externalId ?? o.row.external_id, error: null })),
-      ...outcomes.filter((o) => deadIds.has(o.row.id)).map((o) => ({ row: o.row, status: 'DEAD' as const, externalId: null, error: errorText(o.error) })),
+      ...done.map((o) => ({
+        row: o.row,
+        status: 'COMPLETED' as const,
+        externalId: o.result?.externalId ?? o.row.external_id,
+        error: null,
+      })),
+      ...outcomes
+        .filter((o) => deadIds.has(o.row.id))
+        .map((o) => ({ row: o.row, status: 'DEAD' as const, externalId: null, error: errorText(o.error) })),
     ];
     if (settled.length) await opts.afterSettle(trx, settled);
   }
@@ -211,11 +280,20 @@ export async function settleOutcomes(trx: Transaction<Database>, outcomes: PushO
 
 function logRow(o: PushOutcome, status: NewLogRow['status'], message: string): NewLogRow {
   return {
-    tenant_id: o.row.tenant_id, sync_queue_id: o.row.id, entity_type: o.row.entity_type, entity_id: o.row.entity_id,
-    action: o.row.action, direction: directionOf(o.row.destination), status, message, duration_ms: o.ms,
+    tenant_id: o.row.tenant_id,
+    sync_queue_id: o.row.id,
+    entity_type: o.row.entity_type,
+    entity_id: o.row.entity_id,
+    action: o.row.action,
+    direction: directionOf(o.row.destination),
+    status,
+    message,
+    duration_ms: o.ms,
     // A failed attempt keeps what was sent; a success points at sync_queue.payload through sync_queue_id.
-    request_payload: o.error === undefined ? null : JSON.stringify(o.row.payload), response_data: o.result?.response === undefined ? null : JSON.stringify(o.result.response),
-    started_at: new Date(Date.now() - o.ms), completed_at: new Date(),
+    request_payload: o.error === undefined ? null : JSON.stringify(o.row.payload),
+    response_data: o.result?.response === undefined ? null : JSON.stringify(o.result.response),
+    started_at: new Date(Date.now() - o.ms),
+    completed_at: new Date(),
   };
 }
 
@@ -232,7 +310,9 @@ async function claim(trx: Transaction<Database>, pairs: { id: string; job: strin
   const rows = await trx
     .selectFrom('sync_queue')
     .selectAll()
-    .where(sql<boolean>`(id, job_id) in (select p.id, p.job from jsonb_to_recordset(${JSON.stringify(pairs)}::jsonb) as p(id uuid, job uuid))`)
+    .where(
+      sql<boolean>`(id, job_id) in (select p.id, p.job from jsonb_to_recordset(${JSON.stringify(pairs)}::jsonb) as p(id uuid, job uuid))`,
+    )
     .where('status', 'in', ['PENDING', 'RETRY', 'PROCESSING'])
     // Left PENDING for the tenant's agent; its job completes without touching the row.
     .where(sql<boolean>`not (destination = 'ERP' and tenant_id in (${AGENT_MODE_TENANTS}))`)

@@ -20,8 +20,16 @@ export async function getStatus(db: Executor, tenantId: string, id: string): Pro
  * The Hub's view of one document it sent: by sync_id, or by its own entity id (the newest item
  * that was not superseded). Another tenant's item is indistinguishable from an unknown one.
  */
-export async function findOutboundItem(db: Executor, o: { tenantId: string; entityType: string; id: string }): Promise<QueueRow | undefined> {
-  let q = db.selectFrom('sync_queue').selectAll().where('tenant_id', '=', o.tenantId).where('entity_type', '=', o.entityType).where('destination', '=', 'ERP');
+export async function findOutboundItem(
+  db: Executor,
+  o: { tenantId: string; entityType: string; id: string },
+): Promise<QueueRow | undefined> {
+  let q = db
+    .selectFrom('sync_queue')
+    .selectAll()
+    .where('tenant_id', '=', o.tenantId)
+    .where('entity_type', '=', o.entityType)
+    .where('destination', '=', 'ERP');
   q = isUuid(o.id) ? q.where('id', '=', o.id) : q.where('entity_id', '=', o.id).where('status', '<>', 'SUPERSEDED');
   return q.orderBy('created_at', 'desc').limit(1).executeTakeFirst();
 }
@@ -44,7 +52,13 @@ export async function listDead(db: Executor, tenantId: string, f: DeadFilter): P
 export async function retryItem(executor: Executor, deps: EnqueueDeps, tenantId: string, id: string): Promise<QueueRow> {
   if (!executor.isTransaction) return executor.transaction().execute((trx) => retryItem(trx, deps, tenantId, id));
   if (!isUuid(id)) throw new QueueItemNotFoundError(`sync item ${id} not found`);
-  const current = await executor.selectFrom('sync_queue').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).forUpdate().executeTakeFirst();
+  const current = await executor
+    .selectFrom('sync_queue')
+    .selectAll()
+    .where('tenant_id', '=', tenantId)
+    .where('id', '=', id)
+    .forUpdate()
+    .executeTakeFirst();
   if (!current) throw new QueueItemNotFoundError(`sync item ${id} not found`);
   if (current.status !== 'DEAD' && current.status !== 'FAILED') {
     throw new QueueItemNotRetryableError(`sync item ${id} is ${current.status}; only DEAD or FAILED items can be retried`);
@@ -54,18 +68,38 @@ export async function retryItem(executor: Executor, deps: EnqueueDeps, tenantId:
   const row = await executor
     .updateTable('sync_queue')
     .set({
-      status: 'PENDING', retry_count: 0, error_message: null, job_id: jobId, lease_expires_at: null,
-      scheduled_at: sql`now()`, started_at: null, completed_at: null, updated_at: sql`now()`,
+      status: 'PENDING',
+      retry_count: 0,
+      error_message: null,
+      job_id: jobId,
+      lease_expires_at: null,
+      scheduled_at: sql`now()`,
+      started_at: null,
+      completed_at: null,
+      updated_at: sql`now()`,
     })
     .where('id', '=', id)
     .returningAll()
     .executeTakeFirstOrThrow();
   if (push) {
-    await insertPushJobs(deps.boss, executor, [{ id: jobId!, destination: row.destination as PushDestination, queueId: id, priority: row.priority }], deps.timing);
+    await insertPushJobs(
+      deps.boss,
+      executor,
+      [{ id: jobId!, destination: row.destination as PushDestination, queueId: id, priority: row.priority }],
+      deps.timing,
+    );
   }
-  await insertLogs(executor, [{
-    tenant_id: tenantId, sync_queue_id: id, entity_type: row.entity_type, entity_id: row.entity_id, action: row.action,
-    direction: directionOf(row.destination), status: 'INFO', message: `manual retry (was ${current.status})`,
-  }]);
+  await insertLogs(executor, [
+    {
+      tenant_id: tenantId,
+      sync_queue_id: id,
+      entity_type: row.entity_type,
+      entity_id: row.entity_id,
+      action: row.action,
+      direction: directionOf(row.destination),
+      status: 'INFO',
+      message: `manual retry (was ${current.status})`,
+    },
+  ]);
   return row;
 }

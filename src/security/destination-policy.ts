@@ -19,10 +19,15 @@ export interface DestinationPolicy {
 export class DestinationRefusedError extends Error {
   override readonly name = 'DestinationRefusedError';
   readonly code = 'DESTINATION_REFUSED';
-  constructor(readonly detail: string, allowable: boolean) {
-    super(allowable
-      ? 'destination refused: private or loopback networks are not allowed on this server (ALLOW_PRIVATE_DESTINATIONS)'
-      : 'destination refused: link-local and cloud metadata addresses are never allowed');
+  constructor(
+    readonly detail: string,
+    allowable: boolean,
+  ) {
+    super(
+      allowable
+        ? 'destination refused: private or loopback networks are not allowed on this server (ALLOW_PRIVATE_DESTINATIONS)'
+        : 'destination refused: link-local and cloud metadata addresses are never allowed',
+    );
   }
 }
 
@@ -45,12 +50,22 @@ PRIVATE.addAddress('::1', 'ipv6');
 PRIVATE.addSubnet('fc00::', 7, 'ipv6'); // unique local
 
 /** Metadata service names (refused always), and loopback names (private). */
-const METADATA_NAMES = new Set(['metadata.google.internal', 'metadata', 'metadata.azure.internal', 'instance-data', 'instance-data.ec2.internal']);
+const METADATA_NAMES = new Set([
+  'metadata.google.internal',
+  'metadata',
+  'metadata.azure.internal',
+  'instance-data',
+  'instance-data.ec2.internal',
+]);
 const isLoopbackName = (h: string) => h === 'localhost' || h.endsWith('.localhost');
 
 /** Literal IP, lower-case, brackets and trailing dot removed; IPv4-mapped IPv6 reduced to IPv4. */
 function normalise(host: string): string {
-  let h = host.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1').replace(/\.$/, '');
+  let h = host
+    .trim()
+    .toLowerCase()
+    .replace(/^\[(.*)\]$/, '$1')
+    .replace(/\.$/, '');
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(h);
   if (mapped) h = mapped[1]!;
   return h;
@@ -60,7 +75,8 @@ function checkAddress(address: string, policy: DestinationPolicy, what: string):
   const ip = normalise(address);
   const family = isIP(ip) === 6 ? 'ipv6' : 'ipv4';
   if (ALWAYS_REFUSED.check(ip, family)) throw new DestinationRefusedError(`${what} → ${ip} is link-local/metadata/reserved`, false);
-  if (!policy.allowPrivate && PRIVATE.check(ip, family)) throw new DestinationRefusedError(`${what} → ${ip} is loopback/private and ALLOW_PRIVATE_DESTINATIONS is false`, true);
+  if (!policy.allowPrivate && PRIVATE.check(ip, family))
+    throw new DestinationRefusedError(`${what} → ${ip} is loopback/private and ALLOW_PRIVATE_DESTINATIONS is false`, true);
 }
 
 /** Checks a host as written (name or literal IP) without resolving it: for write-time validation. */
@@ -68,7 +84,8 @@ export function checkDestinationHost(host: string, policy: DestinationPolicy): v
   const h = normalise(host);
   if (METADATA_NAMES.has(h)) throw new DestinationRefusedError(`${h} is a cloud metadata name`, false);
   if (isIP(h)) return checkAddress(h, policy, h);
-  if (isLoopbackName(h) && !policy.allowPrivate) throw new DestinationRefusedError(`${h} is a loopback name and ALLOW_PRIVATE_DESTINATIONS is false`, true);
+  if (isLoopbackName(h) && !policy.allowPrivate)
+    throw new DestinationRefusedError(`${h} is a loopback name and ALLOW_PRIVATE_DESTINATIONS is false`, true);
 }
 
 /** Resolves `host` and checks EVERY address it resolves to; returns them (first one to connect to). */
@@ -76,7 +93,9 @@ export async function resolveDestination(host: string, policy: DestinationPolicy
   checkDestinationHost(host, policy);
   const h = normalise(host);
   const family = isIP(h);
-  const addresses = family ? [{ address: h, family }] : await new Promise<LookupAddress[]>((resolve, reject) => dnsLookup(h, { all: true }, (err, a) => (err ? reject(err) : resolve(a))));
+  const addresses = family
+    ? [{ address: h, family }]
+    : await new Promise<LookupAddress[]>((resolve, reject) => dnsLookup(h, { all: true }, (err, a) => (err ? reject(err) : resolve(a))));
   for (const a of addresses) checkAddress(a.address, policy, h);
   return addresses;
 }
@@ -86,9 +105,14 @@ export async function resolveDestination(host: string, policy: DestinationPolicy
  * on the very resolution the socket connects to, so there is no window for a rebinding.
  */
 export function guardedLookup(policy: DestinationPolicy) {
-  return (hostname: string, options: object, callback: (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void): void => {
+  return (
+    hostname: string,
+    options: object,
+    callback: (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void,
+  ): void => {
     resolveDestination(hostname, policy).then(
-      (addresses) => ((options as { all?: boolean }).all ? callback(null, addresses) : callback(null, addresses[0]!.address, addresses[0]!.family)),
+      (addresses) =>
+        (options as { all?: boolean }).all ? callback(null, addresses) : callback(null, addresses[0]!.address, addresses[0]!.family),
       (err: NodeJS.ErrnoException) => callback(err, ''),
     );
   };

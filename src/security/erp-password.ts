@@ -13,7 +13,9 @@ export function sealErpPassword(plain: string, ring: Keyring, o: { tenantId: str
 }
 
 /** The clear password of a connection row (in memory only); a copied envelope throws SecretKeyError. */
-export function openErpPassword(row: Pick<ErpConnectionRow, 'tenant_id' | 'erp_type'> & { password: SecretEnvelope }, ring: Keyring): string {
+export function openErpPassword(
+  row: Pick<ErpConnectionRow, 'tenant_id' | 'erp_type'> & { password: SecretEnvelope },
+  ring: Keyring,
+): string {
   return openSecret(row.password, ring, erpPasswordContext(row.tenant_id, row.erp_type), LEGACY_ERP_PASSWORD_CONTEXT);
 }
-

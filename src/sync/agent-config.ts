@@ -39,7 +39,11 @@ export function tablaBajada(c: EntityConfigRow) {
     primaryKey: c.primary_key ?? null,
     pre_process: phase(q.pre_process, false),
     process: { query: q.process?.query ?? '' },
-    post_process: q.post_process ? phase(q.post_process, false) : q.merge ? { enabled: true, ejecutarEn: 'destino' as const, sql: q.merge } : { enabled: false },
+    post_process: q.post_process
+      ? phase(q.post_process, false)
+      : q.merge
+        ? { enabled: true, ejecutarEn: 'destino' as const, sql: q.merge }
+        : { enabled: false },
     schema: q.schema ?? null,
   };
 }
@@ -48,15 +52,28 @@ export function tablaBajada(c: EntityConfigRow) {
 export const isDownloadTable = (c: EntityConfigRow) => c.direction !== 'IN' && Boolean((c.queries as Queries).schema);
 
 export async function agentConfigState(db: Executor, tenantId: string) {
-  const configs = await db.selectFrom('sync_entity_config').selectAll().where('tenant_id', '=', tenantId).where('enabled', '=', true).orderBy('entity_type').execute();
-  const erp = await db.selectFrom('sync_erp_connection').selectAll().where('tenant_id', '=', tenantId).where('enabled', '=', true).orderBy('id').executeTakeFirst();
+  const configs = await db
+    .selectFrom('sync_entity_config')
+    .selectAll()
+    .where('tenant_id', '=', tenantId)
+    .where('enabled', '=', true)
+    .orderBy('entity_type')
+    .execute();
+  const erp = await db
+    .selectFrom('sync_erp_connection')
+    .selectAll()
+    .where('tenant_id', '=', tenantId)
+    .where('enabled', '=', true)
+    .orderBy('id')
+    .executeTakeFirst();
   const last = await sql<{ at: Date | null }>`
     select greatest((select max(updated_at) from sync_entity_config where tenant_id = ${tenantId}),
                     (select max(updated_at) from sync_erp_connection where tenant_id = ${tenantId}),
                     (select updated_at from sync_tenant where id = ${tenantId})) as at`.execute(db);
   const at = last.rows[0]?.at ?? new Date(0);
   return {
-    configs, erp,
+    configs,
+    erp,
     ultimaModificacion: at,
     // Milliseconds of the last change: an integer that moves with every change (config, connection or tenant).
     version: at.getTime(),

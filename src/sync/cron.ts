@@ -3,7 +3,11 @@
  * write time; pg-boss evaluates the schedule itself.
  */
 const FIELDS: [name: string, min: number, max: number][] = [
-  ['minute', 0, 59], ['hour', 0, 23], ['day of month', 1, 31], ['month', 1, 12], ['day of week', 0, 7],
+  ['minute', 0, 59],
+  ['hour', 0, 23],
+  ['day of month', 1, 31],
+  ['month', 1, 12],
+  ['day of week', 0, 7],
 ];
 const NAMES: Record<number, RegExp> = { 3: /^(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)$/i, 4: /^(sun|mon|tue|wed|thu|fri|sat)$/i };
 
@@ -36,7 +40,12 @@ function expand(part: string, min: number, max: number): number[] {
     const [range, stepText] = atom.split('/');
     const step = Number(stepText ?? 1);
     if (!(step >= 1)) return []; // only reachable for an expression cronProblem refuses
-    const [lo, hi] = range === '*' ? [min, max] : range!.includes('-') ? range!.split('-').map(Number) as [number, number] : [Number(range), stepText ? max : Number(range)];
+    const [lo, hi] =
+      range === '*'
+        ? [min, max]
+        : range!.includes('-')
+          ? (range!.split('-').map(Number) as [number, number])
+          : [Number(range), stepText ? max : Number(range)];
     for (let v = lo; v <= hi; v += step) out.add(v);
   }
   return [...out].sort((a, b) => a - b);

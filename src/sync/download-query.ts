@@ -29,18 +29,27 @@ const literal = z.union([z.string().max(1000), z.number().finite(), z.boolean()]
 export const downloadQuerySchema = z
   .object({
     select: z
-      .array(z.union([column, z.object({ column, as: identifier.optional() }).strict(), z.object({ json: jsonKey, as: identifier }).strict()]))
+      .array(
+        z.union([column, z.object({ column, as: identifier.optional() }).strict(), z.object({ json: jsonKey, as: identifier }).strict()]),
+      )
       .min(1)
       .max(100)
       .optional(),
     where: z.record(z.string(), literal).optional(),
-    order_by: z.array(z.union([column, z.object({ column, desc: z.boolean().default(false) }).strict()])).max(10).optional(),
+    order_by: z
+      .array(z.union([column, z.object({ column, desc: z.boolean().default(false) }).strict()]))
+      .max(10)
+      .optional(),
   })
   .strict()
   .superRefine((q, ctx) => {
     for (const key of Object.keys(q.where ?? {})) {
       if (!column.safeParse(key).success && !/^parametros_json->>[^\s]/.test(key)) {
-        ctx.addIssue({ code: 'custom', path: ['where', key], message: `must be a column of parametros_maestros (${VIEW_COLUMNS.join(', ')}) or parametros_json->>key` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['where', key],
+          message: `must be a column of parametros_maestros (${VIEW_COLUMNS.join(', ')}) or parametros_json->>key`,
+        });
       }
     }
   });
@@ -60,7 +69,7 @@ export class DownloadQueryError extends Error {
 
 const HELP =
   "process.query must be parametros_maestros.tipo_campo=<tipo>, a SELECT of parametros_maestros columns (or parametros_json->>'key' AS alias) " +
-  "FROM parametros_maestros [WHERE col = literal AND …] [ORDER BY col [ASC|DESC], …], or its JSON form { select, where, order_by }";
+  'FROM parametros_maestros [WHERE col = literal AND …] [ORDER BY col [ASC|DESC], …], or its JSON form { select, where, order_by }';
 
 // --- tokenizer -------------------------------------------------------------------------------
 
@@ -74,7 +83,10 @@ function tokenize(text: string): Token[] {
   let i = 0;
   while (i < text.length) {
     const c = text[i]!;
-    if (c === ' ' || c === '\t' || c === '\n' || c === '\r') { i++; continue; }
+    if (c === ' ' || c === '\t' || c === '\n' || c === '\r') {
+      i++;
+      continue;
+    }
     const word = /^[A-Za-z_][A-Za-z0-9_]*/.exec(text.slice(i, i + 200));
     if (word) {
       // `U&'…'` / `U&"…"` and `E'…'` escape syntaxes are not in the grammar: a word glued to a quote or & is refused.
@@ -84,14 +96,22 @@ function tokenize(text: string): Token[] {
       continue;
     }
     const num = /^-?\d{1,18}(\.\d{1,18})?(?![A-Za-z0-9_.])/.exec(text.slice(i, i + 40));
-    if (num) { tokens.push({ kind: 'number', text: num[0], pos: i }); i += num[0].length; continue; }
+    if (num) {
+      tokens.push({ kind: 'number', text: num[0], pos: i });
+      i += num[0].length;
+      continue;
+    }
     if (c === "'") {
       let value = '';
       let j = i + 1;
       for (;;) {
         if (j >= text.length) throw new DownloadQueryError(`process.query: unterminated string starting at position ${i + 1}. ${HELP}`);
         if (text[j] === "'") {
-          if (text[j + 1] === "'") { value += "'"; j += 2; continue; }
+          if (text[j + 1] === "'") {
+            value += "'";
+            j += 2;
+            continue;
+          }
           break;
         }
         value += text[j++];
@@ -100,8 +120,16 @@ function tokenize(text: string): Token[] {
       i = j + 1;
       continue;
     }
-    if (text.startsWith('->>', i)) { tokens.push({ kind: 'symbol', text: '->>', pos: i }); i += 3; continue; }
-    if (c === ',' || c === '=' || c === '*' || c === '.') { tokens.push({ kind: 'symbol', text: c, pos: i }); i++; continue; }
+    if (text.startsWith('->>', i)) {
+      tokens.push({ kind: 'symbol', text: '->>', pos: i });
+      i += 3;
+      continue;
+    }
+    if (c === ',' || c === '=' || c === '*' || c === '.') {
+      tokens.push({ kind: 'symbol', text: c, pos: i });
+      i++;
+      continue;
+    }
     throw refuse(text, i);
   }
   return tokens;
@@ -116,15 +144,42 @@ function refuse(text: string, pos: number): DownloadQueryError {
 
 class Parser {
   private i = 0;
-  constructor(private readonly text: string, private readonly tokens: Token[]) {}
+  constructor(
+    private readonly text: string,
+    private readonly tokens: Token[],
+  ) {}
 
-  private peek(): Token | undefined { return this.tokens[this.i]; }
-  private fail(): never { throw refuse(this.text, this.peek()?.pos ?? this.text.length); }
-  private isWord(w: string): boolean { const t = this.peek(); return t?.kind === 'word' && t.text.toLowerCase() === w; }
-  private word(w: string): void { if (!this.accept(w)) this.fail(); }
-  private accept(w: string): boolean { if (!this.isWord(w)) return false; this.i++; return true; }
-  private symbol(s: string): boolean { if (this.peek()?.kind === 'symbol' && this.peek()!.text === s) { this.i++; return true; } return false; }
-  private anyWord(): string { const t = this.peek(); if (t?.kind !== 'word') this.fail(); this.i++; return t.text; }
+  private peek(): Token | undefined {
+    return this.tokens[this.i];
+  }
+  private fail(): never {
+    throw refuse(this.text, this.peek()?.pos ?? this.text.length);
+  }
+  private isWord(w: string): boolean {
+    const t = this.peek();
+    return t?.kind === 'word' && t.text.toLowerCase() === w;
+  }
+  private word(w: string): void {
+    if (!this.accept(w)) this.fail();
+  }
+  private accept(w: string): boolean {
+    if (!this.isWord(w)) return false;
+    this.i++;
+    return true;
+  }
+  private symbol(s: string): boolean {
+    if (this.peek()?.kind === 'symbol' && this.peek()!.text === s) {
+      this.i++;
+      return true;
+    }
+    return false;
+  }
+  private anyWord(): string {
+    const t = this.peek();
+    if (t?.kind !== 'word') this.fail();
+    this.i++;
+    return t.text;
+  }
 
   /** A column of the view, optionally qualified with `parametros_maestros.`. */
   private column(): ViewColumn {
@@ -132,7 +187,10 @@ class Parser {
     let name = this.anyWord();
     if (name.toLowerCase() === 'parametros_maestros' && this.symbol('.')) name = this.anyWord();
     const found = VIEW_COLUMNS.find((c) => c.toLowerCase() === name.toLowerCase());
-    if (!found) { this.i = start; this.fail(); }
+    if (!found) {
+      this.i = start;
+      this.fail();
+    }
     return found;
   }
 
@@ -148,10 +206,22 @@ class Parser {
 
   private literal(): string | number | boolean {
     const t = this.peek();
-    if (t?.kind === 'string') { this.i++; return t.text; }
-    if (t?.kind === 'number') { this.i++; return Number(t.text); }
-    if (this.isWord('true')) { this.i++; return true; }
-    if (this.isWord('false')) { this.i++; return false; }
+    if (t?.kind === 'string') {
+      this.i++;
+      return t.text;
+    }
+    if (t?.kind === 'number') {
+      this.i++;
+      return Number(t.text);
+    }
+    if (this.isWord('true')) {
+      this.i++;
+      return true;
+    }
+    if (this.isWord('false')) {
+      this.i++;
+      return false;
+    }
     return this.fail();
   }
 
@@ -198,10 +268,16 @@ const SHORTHAND = /^\s*parametros_maestros\.tipo_campo\s*=\s*([A-Za-z0-9_]{1,63}
 function checkTypes(q: DownloadQuery): DownloadQuery {
   for (const w of q.where) {
     if ('json' in w) continue;
-    const ok = w.column === 'activo' ? typeof w.value === 'boolean' : ['codigo', 'nombre', 'tipo_campo'].includes(w.column) && typeof w.value !== 'boolean';
+    const ok =
+      w.column === 'activo'
+        ? typeof w.value === 'boolean'
+        : ['codigo', 'nombre', 'tipo_campo'].includes(w.column) && typeof w.value !== 'boolean';
     if (!ok) {
-      throw new DownloadQueryError(w.column === 'activo' ? 'process.query: activo compares with true or false'
-        : `process.query: ${w.column} cannot be compared in WHERE (use codigo, nombre, tipo_campo, activo or parametros_json->>'key')`);
+      throw new DownloadQueryError(
+        w.column === 'activo'
+          ? 'process.query: activo compares with true or false'
+          : `process.query: ${w.column} cannot be compared in WHERE (use codigo, nombre, tipo_campo, activo or parametros_json->>'key')`,
+      );
     }
   }
   return q;
@@ -210,12 +286,15 @@ function checkTypes(q: DownloadQuery): DownloadQuery {
 /** From the structured JSON form (validated) to the parsed query. */
 function fromInput(input: DownloadQueryInput): DownloadQuery {
   const select = (input.select ?? DEFAULT_COLUMNS).map((s) =>
-    typeof s === 'string' ? { column: s, as: s } : 'json' in s ? { json: s.json, as: s.as } : { column: s.column, as: s.as ?? s.column });
+    typeof s === 'string' ? { column: s, as: s } : 'json' in s ? { json: s.json, as: s.as } : { column: s.column, as: s.as ?? s.column },
+  );
   const where = Object.entries(input.where ?? {}).map(([key, value]) => {
     const json = /^parametros_json->>(.+)$/.exec(key);
     return json ? { json: json[1]!, value } : { column: key as ViewColumn, value };
   });
-  const orderBy = (input.order_by ?? []).map((o) => (typeof o === 'string' ? { column: o, desc: false } : { column: o.column, desc: o.desc }));
+  const orderBy = (input.order_by ?? []).map((o) =>
+    typeof o === 'string' ? { column: o, desc: false } : { column: o.column, desc: o.desc },
+  );
   return { select, where, orderBy };
 }
 
@@ -233,7 +312,11 @@ export function parseDownloadQuery(query: unknown): DownloadQuery {
   if (query.length > 10_000) throw new DownloadQueryError('process.query is longer than 10000 characters');
   const short = SHORTHAND.exec(query);
   if (short) {
-    return { select: DEFAULT_COLUMNS.map((c) => ({ column: c, as: c })), where: [{ column: 'tipo_campo', value: short[1]!.toLowerCase() }], orderBy: [] };
+    return {
+      select: DEFAULT_COLUMNS.map((c) => ({ column: c, as: c })),
+      where: [{ column: 'tipo_campo', value: short[1]!.toLowerCase() }],
+      orderBy: [],
+    };
   }
   return checkTypes(new Parser(query, tokenize(query)).parse());
 }

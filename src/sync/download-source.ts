@@ -18,12 +18,15 @@ export async function readDownloadRows(
   const q: DownloadQuery = parseDownloadQuery(o.query);
   let select = db
     .selectFrom('parametros_maestros')
-    .select((eb) => q.select.map((s) => ('json' in s ? sql<string>`${eb.ref('parametros_json')}->>${s.json}`.as(s.as) : eb.ref(s.column).as(s.as))))
+    .select((eb) =>
+      q.select.map((s) => ('json' in s ? sql<string>`${eb.ref('parametros_json')}->>${s.json}`.as(s.as) : eb.ref(s.column).as(s.as))),
+    )
     .where('tenantId', '=', o.tenantId);
   for (const w of q.where) {
-    select = 'json' in w
-      ? select.where(sql<boolean>`parametros_json->>${w.json} = ${String(w.value)}`)
-      : select.where(w.column, '=', w.column === 'activo' ? Boolean(w.value) : String(w.value));
+    select =
+      'json' in w
+        ? select.where(sql<boolean>`parametros_json->>${w.json} = ${String(w.value)}`)
+        : select.where(w.column, '=', w.column === 'activo' ? Boolean(w.value) : String(w.value));
   }
   for (const ob of q.orderBy) select = select.orderBy(ob.column, ob.desc ? 'desc' : 'asc');
   try {
@@ -31,7 +34,11 @@ export async function readDownloadRows(
   } catch (err) {
     const code = (err as { code?: string }).code;
     // The tenant pool's guard rails: statement_timeout (57014) or lock_timeout (55P03) ended the read.
-    if (code === '57014' || code === '55P03') throw new DownloadTimeoutError('the download query took longer than the tenant pool allows (TENANT_STATEMENT_TIMEOUT_MS / TENANT_LOCK_TIMEOUT_MS); retry later or narrow process.query', { cause: err });
+    if (code === '57014' || code === '55P03')
+      throw new DownloadTimeoutError(
+        'the download query took longer than the tenant pool allows (TENANT_STATEMENT_TIMEOUT_MS / TENANT_LOCK_TIMEOUT_MS); retry later or narrow process.query',
+        { cause: err },
+      );
     throw err;
   }
 }

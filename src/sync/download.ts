@@ -46,7 +46,11 @@ export interface DownloadDeps {
 }
 
 /** A process.query outside the grammar fails the run before anything touches the ERP (a row planted with psql skipped the API's check). */
-async function refuseProcessQuery(deps: DownloadDeps, config: EntityConfigRow, o: { tenantId: string; runId: string }): Promise<DownloadResult | undefined> {
+async function refuseProcessQuery(
+  deps: DownloadDeps,
+  config: EntityConfigRow,
+  o: { tenantId: string; runId: string },
+): Promise<DownloadResult | undefined> {
   const query = (config.queries as Queries).process?.query;
   if (query === undefined) return undefined;
   try {
@@ -54,40 +58,92 @@ async function refuseProcessQuery(deps: DownloadDeps, config: EntityConfigRow, o
     return undefined;
   } catch (err) {
     const error = (err as Error).message;
-    await logPhase(deps.db, { config, tenantId: o.tenantId, runId: o.runId, direction: 'OUT', phase: 'process', executedOn: 'hub', started: new Date(), error, message: 'process.query refused; nothing ran' });
+    await logPhase(deps.db, {
+      config,
+      tenantId: o.tenantId,
+      runId: o.runId,
+      direction: 'OUT',
+      phase: 'process',
+      executedOn: 'hub',
+      started: new Date(),
+      error,
+      message: 'process.query refused; nothing ran',
+    });
     return { status: 'failed', loaded: 0, merged: 0, error };
   }
 }
 
-export async function runDownload(deps: DownloadDeps, config: EntityConfigRow, o: { tenantId: string; runId: string }): Promise<DownloadResult> {
+export async function runDownload(
+  deps: DownloadDeps,
+  config: EntityConfigRow,
+  o: { tenantId: string; runId: string },
+): Promise<DownloadResult> {
   const q = config.queries as Queries;
   const refused = await refuseProcessQuery(deps, config, o);
   if (refused) return refused;
   const log = { config, tenantId: o.tenantId, runId: o.runId, direction: 'OUT' as const };
   const strategy = q.merge_strategy;
-  const mergeSql = strategy ? undefined : q.post_process?.run_on === 'erp' && q.post_process.sql.includes('{temp_table}') ? q.post_process.sql : q.merge;
+  const mergeSql = strategy
+    ? undefined
+    : q.post_process?.run_on === 'erp' && q.post_process.sql.includes('{temp_table}')
+      ? q.post_process.sql
+      : q.merge;
   const updateInsert = strategy && {
     table: strategy.table,
-    key: strategy.key ?? (config.primary_key ?? '').split(',').map((k) => k.trim()).filter(Boolean),
+    key:
+      strategy.key ??
+      (config.primary_key ?? '')
+        .split(',')
+        .map((k) => k.trim())
+        .filter(Boolean),
     deactivateMissing: strategy.deactivate_missing,
   };
   const verb = strategy ? 'UPDATE + INSERT' : 'MERGE';
   try {
     if (!q.schema || !q.process?.query || !(mergeSql || updateInsert)) {
-      throw new Error(`${config.entity_type}: a download table needs queries.schema, queries.process.query and a MERGE using {temp_table} (or merge_strategy)`);
+      throw new Error(
+        `${config.entity_type}: a download table needs queries.schema, queries.process.query and a MERGE using {temp_table} (or merge_strategy)`,
+      );
     }
     await runPhase(deps, { ...log, phase: 'pre_process' });
     const pool = await deps.erp.forTenant(o.tenantId, config.erp_type);
     const started = new Date();
     let r: { loaded: number; merged: number };
     try {
-      r = await pool.bulkLoadAndMerge({ table: config.entity_type.toLowerCase(), columns: q.schema.columns, rows: allRows(deps.tenantDb ?? deps.db, o.tenantId, q.process.query), mergeSql, updateInsert });
+      r = await pool.bulkLoadAndMerge({
+        table: config.entity_type.toLowerCase(),
+        columns: q.schema.columns,
+        rows: allRows(deps.tenantDb ?? deps.db, o.tenantId, q.process.query),
+        mergeSql,
+        updateInsert,
+      });
     } catch (err) {
-      await logPhase(deps.db, { ...log, phase: 'post_process', executedOn: 'erp', started, error: (err as Error).message, message: `load + ${verb} failed; the ERP transaction was rolled back` });
+      await logPhase(deps.db, {
+        ...log,
+        phase: 'post_process',
+        executedOn: 'erp',
+        started,
+        error: (err as Error).message,
+        message: `load + ${verb} failed; the ERP transaction was rolled back`,
+      });
       throw err;
     }
-    await logPhase(deps.db, { ...log, phase: 'process', executedOn: 'hub', started, rows: r.loaded, message: `${r.loaded} rows read and bulk-loaded` });
-    await logPhase(deps.db, { ...log, phase: 'post_process', executedOn: 'erp', started, rows: r.merged, message: `${verb} affected ${r.merged} rows` });
+    await logPhase(deps.db, {
+      ...log,
+      phase: 'process',
+      executedOn: 'hub',
+      started,
+      rows: r.loaded,
+      message: `${r.loaded} rows read and bulk-loaded`,
+    });
+    await logPhase(deps.db, {
+      ...log,
+      phase: 'post_process',
+      executedOn: 'erp',
+      started,
+      rows: r.merged,
+      message: `${verb} affected ${r.merged} rows`,
+    });
     deps.logger.info({ tenant: o.tenantId, entity: config.entity_type, ...r }, 'download finished');
     return { status: 'completed', ...r };
   } catch (err) {

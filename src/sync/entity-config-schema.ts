@@ -21,8 +21,22 @@ const sqlText = z.string().trim().min(1).max(100_000);
  */
 const SQL_SERVER_TYPE = new RegExp(
   `^(?:${[
-    'BIT', 'TINYINT', 'SMALLINT', 'INT', 'BIGINT', 'MONEY', 'SMALLMONEY', 'REAL', 'DATE', 'DATETIME', 'SMALLDATETIME',
-    'UNIQUEIDENTIFIER', 'XML', 'SYSNAME', 'N?TEXT', 'IMAGE',
+    'BIT',
+    'TINYINT',
+    'SMALLINT',
+    'INT',
+    'BIGINT',
+    'MONEY',
+    'SMALLMONEY',
+    'REAL',
+    'DATE',
+    'DATETIME',
+    'SMALLDATETIME',
+    'UNIQUEIDENTIFIER',
+    'XML',
+    'SYSNAME',
+    'N?TEXT',
+    'IMAGE',
     '(?:DECIMAL|NUMERIC)(?:\\(\\s*(?<p>\\d{1,2})\\s*(?:,\\s*(?<s>\\d{1,2})\\s*)?\\))?',
     'FLOAT(?:\\(\\s*\\d{1,2}\\s*\\))?',
     '(?:TIME|DATETIME2|DATETIMEOFFSET)(?:\\(\\s*[0-7]\\s*\\))?',
@@ -68,18 +82,25 @@ export const phaseSchema = z
   .strict()
   .superRefine((p, ctx) => {
     if (p.run_on === 'hub' && p.sql !== undefined) ctx.addIssue({ code: 'custom', path: ['sql'], message: HUB_SQL_REFUSED });
-    else if (p.run_on === 'hub' && !p.operations) ctx.addIssue({ code: 'custom', path: ['operations'], message: `required with run_on "hub": a list of ${HUB_OPERATIONS.join(', ')}` });
-    if (p.run_on === 'erp' && p.sql === undefined) ctx.addIssue({ code: 'custom', path: ['sql'], message: 'required with run_on "erp" (the SQL run on your SQL Server)' });
-    if (p.run_on === 'erp' && p.operations) ctx.addIssue({ code: 'custom', path: ['operations'], message: 'only with run_on "hub"; on the ERP write sql' });
+    else if (p.run_on === 'hub' && !p.operations)
+      ctx.addIssue({ code: 'custom', path: ['operations'], message: `required with run_on "hub": a list of ${HUB_OPERATIONS.join(', ')}` });
+    if (p.run_on === 'erp' && p.sql === undefined)
+      ctx.addIssue({ code: 'custom', path: ['sql'], message: 'required with run_on "erp" (the SQL run on your SQL Server)' });
+    if (p.run_on === 'erp' && p.operations)
+      ctx.addIssue({ code: 'custom', path: ['operations'], message: 'only with run_on "hub"; on the ERP write sql' });
   })
   // What the checks above guarantee, as a type: an ERP phase has its SQL, a hub phase its operations.
-  .transform((p) => p as { run_on: 'erp'; sql: string; operations?: undefined } | { run_on: 'hub'; sql?: undefined; operations: z.infer<typeof hubOperationSchema>[] });
+  .transform(
+    (p) =>
+      p as
+        | { run_on: 'erp'; sql: string; operations?: undefined }
+        | { run_on: 'hub'; sql?: undefined; operations: z.infer<typeof hubOperationSchema>[] },
+  );
 const phase = phaseSchema;
 
 /** The cursor parameter: `@lastSync`, or seed 001's `@ultimaSync`. */
 export const CURSOR_PARAM = /@(lastSync|ultimaSync)\b/i;
 export const CURSOR_SQL_TYPES = ['datetime', 'datetime2', 'date', 'datetimeoffset', 'int', 'bigint'] as const;
-
 
 export const queriesSchema = z
   .object({
@@ -101,22 +122,35 @@ export const queriesSchema = z
     pre_process: phase,
     post_process: phase,
     /** Seed 001 download tables: what to read on our side — parsed, never run as SQL (download-query.ts). */
-    process: z.object({
-      query: z.union([sqlText, z.record(z.string(), z.unknown())]).superRefine((v, ctx) => {
-        const problem = downloadQueryProblem(v);
-        if (problem) ctx.addIssue({ code: 'custom', message: problem });
-      }),
-    }).strict(),
+    process: z
+      .object({
+        query: z.union([sqlText, z.record(z.string(), z.unknown())]).superRefine((v, ctx) => {
+          const problem = downloadQueryProblem(v);
+          if (problem) ctx.addIssue({ code: 'custom', message: problem });
+        }),
+      })
+      .strict(),
     cursor: z
       .object({
-        field: identifier, pk: identifier, lookback_seconds: z.number().int().min(0).max(31 * 86_400).default(0),
+        field: identifier,
+        pk: identifier,
+        lookback_seconds: z
+          .number()
+          .int()
+          .min(0)
+          .max(31 * 86_400)
+          .default(0),
         /** SQL type of the cursor column, which `@lastSync` is bound with; absent = taken from the first run's result metadata. */
         sql_type: z.enum(CURSOR_SQL_TYPES).optional(),
         /** Cron of the full key-set comparison that finds deletes (an incremental read never sees them); default nightly. */
-        reconcile_frequency: z.string().max(100).superRefine((v, ctx) => {
-          const problem = cronProblem(v);
-          if (problem) ctx.addIssue({ code: 'custom', message: problem });
-        }).optional(),
+        reconcile_frequency: z
+          .string()
+          .max(100)
+          .superRefine((v, ctx) => {
+            const problem = cronProblem(v);
+            if (problem) ctx.addIssue({ code: 'custom', message: problem });
+          })
+          .optional(),
       })
       .strict(),
     /**
@@ -128,9 +162,15 @@ export const queriesSchema = z
     merge_strategy: z
       .object({
         mode: z.literal('update_insert'),
-        table: z.string().max(257).regex(/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/, 'table name, optionally schema.table'),
+        table: z
+          .string()
+          .max(257)
+          .regex(/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/, 'table name, optionally schema.table'),
         key: z.array(identifier).min(1).max(16).optional(),
-        deactivate_missing: z.object({ column: identifier, value: z.union([z.number().int(), z.boolean(), z.string().max(200)]) }).strict().optional(),
+        deactivate_missing: z
+          .object({ column: identifier, value: z.union([z.number().int(), z.boolean(), z.string().max(200)]) })
+          .strict()
+          .optional(),
       })
       .strict(),
     /** Mass-delete guard: a snapshot that would delete more than this share of the live records deletes nothing (default 0.5). */
@@ -139,14 +179,19 @@ export const queriesSchema = z
       .object({
         columns: z
           .array(
-            z.object({
-              name: identifier,
-              type: z.string().max(40).superRefine((v, ctx) => {
-                const problem = sqlTypeProblem(v);
-                if (problem) ctx.addIssue({ code: 'custom', message: problem });
-              }),
-              nullable: z.boolean().default(true),
-            }).strict(),
+            z
+              .object({
+                name: identifier,
+                type: z
+                  .string()
+                  .max(40)
+                  .superRefine((v, ctx) => {
+                    const problem = sqlTypeProblem(v);
+                    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+                  }),
+                nullable: z.boolean().default(true),
+              })
+              .strict(),
           )
           .min(1)
           .max(1024),
@@ -158,20 +203,29 @@ export const queriesSchema = z
   .superRefine((q, ctx) => {
     // Mistakes the engine would only find at run time, on the customer's ERP.
     if (q.select_since && !CURSOR_PARAM.test(q.select_since)) {
-      ctx.addIssue({ code: 'custom', path: ['select_since'], message: 'must use the @lastSync (or seed 001 @ultimaSync) parameter (the cursor value)' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['select_since'],
+        message: 'must use the @lastSync (or seed 001 @ultimaSync) parameter (the cursor value)',
+      });
     }
     const columns = q.schema?.columns.map((c) => c.name);
-    if (q.merge_strategy && !columns) ctx.addIssue({ code: 'custom', path: ['merge_strategy'], message: 'needs schema.columns (the downloaded columns)' });
+    if (q.merge_strategy && !columns)
+      ctx.addIssue({ code: 'custom', path: ['merge_strategy'], message: 'needs schema.columns (the downloaded columns)' });
     for (const [i, k] of (q.merge_strategy?.key ?? []).entries()) {
-      if (columns && !columns.includes(k)) ctx.addIssue({ code: 'custom', path: ['merge_strategy', 'key', i], message: 'must be one of schema.columns' });
+      if (columns && !columns.includes(k))
+        ctx.addIssue({ code: 'custom', path: ['merge_strategy', 'key', i], message: 'must be one of schema.columns' });
     }
-    if (q.insert_item && !q.insert) ctx.addIssue({ code: 'custom', path: ['insert_item'], message: 'needs an insert statement for the header' });
+    if (q.insert_item && !q.insert)
+      ctx.addIssue({ code: 'custom', path: ['insert_item'], message: 'needs an insert statement for the header' });
     if (q.insert_item && !/@header_id\b/i.test(q.insert_item)) {
       ctx.addIssue({ code: 'custom', path: ['insert_item'], message: "must use the @header_id parameter (the header's ERP id)" });
     }
     // Without find_existing, an UPDATE cannot tell which ERP document it changes.
-    if (q.update && !q.find_existing) ctx.addIssue({ code: 'custom', path: ['update'], message: 'needs find_existing (to find the document to update)' });
-    if (q.update_items && !q.update) ctx.addIssue({ code: 'custom', path: ['update_items'], message: 'needs an update statement for the header' });
+    if (q.update && !q.find_existing)
+      ctx.addIssue({ code: 'custom', path: ['update'], message: 'needs find_existing (to find the document to update)' });
+    if (q.update_items && !q.update)
+      ctx.addIssue({ code: 'custom', path: ['update_items'], message: 'needs an update statement for the header' });
     if (q.update_items === 'replace' && !(q.delete_items && q.insert_item)) {
       ctx.addIssue({ code: 'custom', path: ['update_items'], message: "'replace' needs delete_items and insert_item" });
     }
@@ -211,9 +265,13 @@ export const fieldMappingSchema = z
   .partial()
   .strict()
   .superRefine((m, ctx) => {
-    for (const [where, types, mapping] of [['types', m.types, m.hub_to_erp], ['items.types', m.items?.types, m.items?.mapping]] as const) {
+    for (const [where, types, mapping] of [
+      ['types', m.types, m.hub_to_erp],
+      ['items.types', m.items?.types, m.items?.mapping],
+    ] as const) {
       for (const f of Object.keys(types ?? {})) {
-        if (!mapping || !(f in mapping)) ctx.addIssue({ code: 'custom', path: [...where.split('.'), f], message: `'${f}' is not a field of the mapping it types` });
+        if (!mapping || !(f in mapping))
+          ctx.addIssue({ code: 'custom', path: [...where.split('.'), f], message: `'${f}' is not a field of the mapping it types` });
       }
     }
   });
@@ -228,7 +286,11 @@ const regexReplace = z
     field,
     pattern: z.string().min(1).max(200),
     replacement: z.string().max(1000),
-    flags: z.string().regex(/^[gimsu]*$/, 'flags among g, i, m, s, u').refine((f) => new Set(f).size === f.length, 'a flag is repeated').optional(),
+    flags: z
+      .string()
+      .regex(/^[gimsu]*$/, 'flags among g, i, m, s, u')
+      .refine((f) => new Set(f).size === f.length, 'a flag is repeated')
+      .optional(),
   })
   .strict()
   .superRefine((r, ctx) => {
@@ -236,7 +298,11 @@ const regexReplace = z
     try {
       compileTenantPattern(r.pattern, r.flags ?? 'g');
     } catch (e) {
-      ctx.addIssue({ code: 'custom', path: ['pattern'], message: `not a valid RE2 regular expression (no backreferences or lookarounds): ${(e as Error).message}` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['pattern'],
+        message: `not a valid RE2 regular expression (no backreferences or lookarounds): ${(e as Error).message}`,
+      });
     }
   });
 
@@ -251,11 +317,14 @@ export const transformRuleSchema = z.discriminatedUnion('rule', [
   z.object({ rule: z.literal('integer'), field }).strict(),
   z.object({ rule: z.literal('round'), field, digits: z.number().int().min(0).max(18) }).strict(),
   z.object({ rule: z.literal('boolean'), field, true_values: z.array(z.string().max(20)).min(1).max(20).optional() }).strict(),
-  z.object({
-    rule: z.literal('date'), field,
-    timezone: z.string().refine(isTimeZone, 'not an IANA time zone').optional(),
-    date_only: z.boolean().optional(),
-  }).strict(),
+  z
+    .object({
+      rule: z.literal('date'),
+      field,
+      timezone: z.string().refine(isTimeZone, 'not an IANA time zone').optional(),
+      date_only: z.boolean().optional(),
+    })
+    .strict(),
   z.object({ rule: z.literal('map'), field, values: z.record(z.string(), json), default: json.optional() }).strict(),
   regexReplace,
   z.object({ rule: z.literal('concat'), field, fields: z.array(field).min(1).max(20), separator: z.string().max(20).optional() }).strict(),
@@ -268,7 +337,11 @@ export const entityConfigInputSchema = z
   .object({
     entity_type: z.string().regex(/^[A-Z][A-Z0-9_]{0,62}$/, 'upper-case identifier like PROVEEDOR'),
     erp_type: z.string().regex(/^[A-Z][A-Z0-9_]{0,31}$/, 'upper-case name like AXIOMA or SOFTLAND'),
-    source_table: z.string().max(257).regex(/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/, 'table name, optionally schema.table').nullish(),
+    source_table: z
+      .string()
+      .max(257)
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/, 'table name, optionally schema.table')
+      .nullish(),
     primary_key: identifier.nullish(),
     timestamp_field: identifier.nullish(),
     queries: queriesSchema.default({}),
@@ -294,7 +367,8 @@ export interface ConfigWarning {
 }
 
 /** OUTPUT INSERTED.x with no INTO before the VALUES/SELECT it returns from. */
-const OUTPUT_LIST = /\bOUTPUT\s+(?:(?:INSERTED|DELETED)\.(?:\[[^\]]+\]|"[^"]+"|\w+)\s*,\s*)*(?:INSERTED|DELETED)\.(?:\[[^\]]+\]|"[^"]+"|\w+)\s+(\w+)/gi;
+const OUTPUT_LIST =
+  /\bOUTPUT\s+(?:(?:INSERTED|DELETED)\.(?:\[[^\]]+\]|"[^"]+"|\w+)\s*,\s*)*(?:INSERTED|DELETED)\.(?:\[[^\]]+\]|"[^"]+"|\w+)\s+(\w+)/gi;
 const hasBareOutput = (sql: string) => [...sql.matchAll(OUTPUT_LIST)].some((m) => m[1]!.toUpperCase() !== 'INTO');
 
 /**
@@ -305,11 +379,14 @@ export function configWarnings(queries: unknown): ConfigWarning[] {
   const q = (queries ?? {}) as Record<string, unknown>;
   return (['insert', 'insert_item', 'update', 'delete', 'delete_items'] as const).flatMap((key) =>
     typeof q[key] === 'string' && hasBareOutput(q[key])
-      ? [{
-          path: `queries.${key}`,
-          message: 'OUTPUT without INTO fails with error 334 when the table has an enabled trigger (common on ERP document tables): '
-            + 'use DECLARE @t TABLE (id INT); INSERT … OUTPUT INSERTED.id INTO @t …; SELECT id FROM @t',
-        }]
+      ? [
+          {
+            path: `queries.${key}`,
+            message:
+              'OUTPUT without INTO fails with error 334 when the table has an enabled trigger (common on ERP document tables): ' +
+              'use DECLARE @t TABLE (id INT); INSERT … OUTPUT INSERTED.id INTO @t …; SELECT id FROM @t',
+          },
+        ]
       : [],
   );
 }

@@ -50,7 +50,10 @@ const TEXT = {
     es: 'No se pudo abrir la conexión: verifique el host y el puerto, que SQL Server acepte conexiones TCP y que ningún firewall bloquee el puerto.',
     en: 'The connection could not be opened: check host and port, that SQL Server accepts TCP connections and that no firewall blocks the port.',
   },
-  tcpInstance: { es: 'Instancia con nombre: el puerto lo resuelve SQL Browser (UDP 1434).', en: 'Named instance: SQL Browser (UDP 1434) resolves the port.' },
+  tcpInstance: {
+    es: 'Instancia con nombre: el puerto lo resuelve SQL Browser (UDP 1434).',
+    en: 'Named instance: SQL Browser (UDP 1434) resolves the port.',
+  },
   tls: { es: 'Cifrado TLS', en: 'TLS encryption' },
   tlsOff: {
     es: 'La conexión no está cifrada (encrypt=off): la contraseña y los datos viajan en claro. Active encrypt=on o strict.',
@@ -96,7 +99,10 @@ const TEXT = {
     es: 'La sentencia compila y tiene permisos; con valores de prueba vacíos el ERP rechazó la fila, lo cual es esperable.',
     en: 'The statement compiles and is permitted; with empty test values the ERP rejected the row, which is expected.',
   },
-  merge: { es: 'MERGE de descarga: se prueba en la primera descarga (necesita la tabla temporal).', en: 'Download MERGE: checked on the first download (it needs the temporary table).' },
+  merge: {
+    es: 'MERGE de descarga: se prueba en la primera descarga (necesita la tabla temporal).',
+    en: 'Download MERGE: checked on the first download (it needs the temporary table).',
+  },
   notReached: { es: 'No se probó: falló un paso anterior.', en: 'Not tried: an earlier step failed.' },
 } satisfies Record<string, Msg>;
 
@@ -130,14 +136,19 @@ export function dryRunParams(sqlText: string): ErpParams {
   for (const m of sqlText.matchAll(/@([A-Za-z_][A-Za-z0-9_]*)/g)) {
     const name = m[1]!;
     if (name.startsWith('@') || params[name] !== undefined) continue;
-    params[name] = /^lastSync$/i.test(name) ? { type: 'datetime2', value: new Date(Date.UTC(1900, 0, 1)) } : { type: 'nvarchar', value: null };
+    params[name] = /^lastSync$/i.test(name)
+      ? { type: 'datetime2', value: new Date(Date.UTC(1900, 0, 1)) }
+      : { type: 'nvarchar', value: null };
   }
   return params;
 }
 
 /** `SELECT … ORDER BY …` as a derived table that returns no row (ORDER BY is not allowed there, and pointless). */
 export function noRowsWrapper(select: string): string {
-  const body = select.trim().replace(/;\s*$/, '').replace(/\s+ORDER\s+BY\s+[^()]*$/i, '');
+  const body = select
+    .trim()
+    .replace(/;\s*$/, '')
+    .replace(/\s+ORDER\s+BY\s+[^()]*$/i, '');
   return `SELECT * FROM (${body}) AS dry_run WHERE 1 = 0`;
 }
 
@@ -159,7 +170,12 @@ async function dryRun(pool: ErpPool, kind: 'read' | 'write', sqlText: string, na
 }
 
 /** Runs the checks in order; a failed connection step marks the ones after it as not tried. */
-export async function probeErpConnection(opts: { connection: ErpConnectionOptions; entities: ProbeEntity[]; lang: ProbeLang; onlyDryRun?: boolean }): Promise<ProbeReport> {
+export async function probeErpConnection(opts: {
+  connection: ErpConnectionOptions;
+  entities: ProbeEntity[];
+  lang: ProbeLang;
+  onlyDryRun?: boolean;
+}): Promise<ProbeReport> {
   const { lang } = opts;
   const o: ErpConnectionOptions = {
     ...opts.connection,
@@ -179,7 +195,10 @@ export async function probeErpConnection(opts: { connection: ErpConnectionOption
       const err = await tcpReachable(o.host, port, o.connectTimeoutMs!);
       if (err) {
         add('tcp', 'fail', TEXT.tcp, `${o.host}:${port} — ${err}`, TEXT.tcpFail);
-        notReached([['tls', TEXT.tls], ['login', TEXT.login]]);
+        notReached([
+          ['tls', TEXT.tls],
+          ['login', TEXT.login],
+        ]);
         return { ok: false, checks };
       }
       add('tcp', 'ok', TEXT.tcp, `${o.host}:${port}`);
@@ -207,30 +226,70 @@ export async function probeErpConnection(opts: { connection: ErpConnectionOption
           add('tls', 'fail', TEXT.tls, text, TEXT.tlsFail);
           notReached([['login', TEXT.login]]);
         } else {
-          if (!opts.onlyDryRun) add('tls', o.encrypt === 'off' ? 'warn' : 'skip', TEXT.tls, o.encrypt === 'off' ? `encrypt=off` : t(TEXT.notReached, lang), o.encrypt === 'off' ? TEXT.tlsOff : '');
-          add('login', 'fail', TEXT.login, n !== undefined ? `SQL Server ${n}: ${text}` : text, n === 18456 ? TEXT.loginWrong : n === 4060 ? TEXT.loginDb : TEXT.loginOther);
+          if (!opts.onlyDryRun)
+            add(
+              'tls',
+              o.encrypt === 'off' ? 'warn' : 'skip',
+              TEXT.tls,
+              o.encrypt === 'off' ? `encrypt=off` : t(TEXT.notReached, lang),
+              o.encrypt === 'off' ? TEXT.tlsOff : '',
+            );
+          add(
+            'login',
+            'fail',
+            TEXT.login,
+            n !== undefined ? `SQL Server ${n}: ${text}` : text,
+            n === 18456 ? TEXT.loginWrong : n === 4060 ? TEXT.loginDb : TEXT.loginOther,
+          );
         }
         return { ok: false, checks };
       }
     }
     if (!opts.onlyDryRun) {
-      add('tls', o.encrypt === 'off' ? 'warn' : 'ok', TEXT.tls, `encrypt=${o.encrypt}${o.encrypt !== 'off' && o.trustServerCertificate ? ', trustServerCertificate' : ''}`, o.encrypt === 'off' ? TEXT.tlsOff : '');
+      add(
+        'tls',
+        o.encrypt === 'off' ? 'warn' : 'ok',
+        TEXT.tls,
+        `encrypt=${o.encrypt}${o.encrypt !== 'off' && o.trustServerCertificate ? ', trustServerCertificate' : ''}`,
+        o.encrypt === 'off' ? TEXT.tlsOff : '',
+      );
       add('login', 'ok', TEXT.login, `${o.user} @ ${o.database}`);
       try {
-        const r = await pool.execute("SELECT @@VERSION AS version, SERVERPROPERTY('ProductVersion') AS product_version, SERVERPROPERTY('Edition') AS edition", {}, { name: 'probe_version' });
+        const r = await pool.execute(
+          "SELECT @@VERSION AS version, SERVERPROPERTY('ProductVersion') AS product_version, SERVERPROPERTY('Edition') AS edition",
+          {},
+          { name: 'probe_version' },
+        );
         const row = r.rows[0] ?? {};
-        add('version', 'ok', TEXT.version, `${String(row.product_version ?? '?')} — ${String(row.edition ?? '?')} (${String(row.version ?? '').split('\n')[0]})`);
+        add(
+          'version',
+          'ok',
+          TEXT.version,
+          `${String(row.product_version ?? '?')} — ${String(row.edition ?? '?')} (${String(row.version ?? '').split('\n')[0]})`,
+        );
       } catch (e) {
         add('version', 'warn', TEXT.version, errText(e));
       }
-      add('collation', codepage === undefined || /1252/.test(codepage) ? 'ok' : 'warn', TEXT.collation, [collationName, codepage].filter(Boolean).join(', ') || '?', codepage && !/1252/.test(codepage) ? TEXT.collationWarn : '');
+      add(
+        'collation',
+        codepage === undefined || /1252/.test(codepage) ? 'ok' : 'warn',
+        TEXT.collation,
+        [collationName, codepage].filter(Boolean).join(', ') || '?',
+        codepage && !/1252/.test(codepage) ? TEXT.collationWarn : '',
+      );
       try {
         const r = await pool.execute(
           'SELECT d.snapshot_isolation_state_desc AS snapshot, d.is_read_committed_snapshot_on AS rcsi, CASE WHEN ct.database_id IS NULL THEN 0 ELSE 1 END AS change_tracking FROM sys.databases d LEFT JOIN sys.change_tracking_databases ct ON ct.database_id = d.database_id WHERE d.name = DB_NAME()',
-          {}, { name: 'probe_tracking' },
+          {},
+          { name: 'probe_tracking' },
         );
         const row = r.rows[0] ?? {};
-        add('tracking', 'ok', TEXT.tracking, `Change Tracking: ${row.change_tracking ? 'ON' : 'OFF'}; snapshot: ${String(row.snapshot ?? '?')}; RCSI: ${row.rcsi ? 'ON' : 'OFF'}`);
+        add(
+          'tracking',
+          'ok',
+          TEXT.tracking,
+          `Change Tracking: ${row.change_tracking ? 'ON' : 'OFF'}; snapshot: ${String(row.snapshot ?? '?')}; RCSI: ${row.rcsi ? 'ON' : 'OFF'}`,
+        );
       } catch (e) {
         add('tracking', 'warn', TEXT.tracking, errText(e), TEXT.trackingUnknown);
       }
@@ -259,9 +318,11 @@ export async function probeErpConnection(opts: { connection: ErpConnectionOption
           add(id, 'fail', title, `SQL Server ${n}: ${errText(error)}`, TEXT.permissionsFail);
         } else add(id, 'fail', title, n !== undefined ? `SQL Server ${n}: ${errText(error)}` : errText(error), TEXT.dryFail);
       }
-      if (q.merge) add(`dry_run:${ent.entityType}:merge`, 'skip', `${t(TEXT.dryWrite, lang)}: ${ent.entityType}.merge`, t(TEXT.merge, lang));
+      if (q.merge)
+        add(`dry_run:${ent.entityType}:merge`, 'skip', `${t(TEXT.dryWrite, lang)}: ${ent.entityType}.merge`, t(TEXT.merge, lang));
     }
-    if (opts.entities.length > 0) add('permissions', denied.length ? 'fail' : 'ok', TEXT.permissions, denied.join(', '), denied.length ? TEXT.permissionsFail : '');
+    if (opts.entities.length > 0)
+      add('permissions', denied.length ? 'fail' : 'ok', TEXT.permissions, denied.join(', '), denied.length ? TEXT.permissionsFail : '');
     return { ok: checks.every((c) => c.status !== 'fail'), checks };
   } finally {
     await pool.drain();

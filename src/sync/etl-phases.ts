@@ -32,13 +32,36 @@ export interface PhaseLog {
 }
 
 /** One log line of a phase (also used for the process phase itself). */
-export async function logPhase(db: Kysely<Database>, o: PhaseLog & { phase: 'pre_process' | 'process' | 'post_process'; executedOn: 'erp' | 'hub'; started: Date; rows?: number; error?: string; message: string; metadata?: object }): Promise<void> {
-  await insertLogs(db, [{
-    tenant_id: o.tenantId, entity_type: o.config.entity_type, action: o.action ?? (o.direction === 'IN' ? 'PULL' : 'DOWNLOAD'), direction: o.direction,
-    status: o.error ? 'FAILED' : 'SUCCESS', phase: o.phase, executed_on: o.executedOn, rows_affected: o.rows ?? null,
-    started_at: o.started, completed_at: new Date(), duration_ms: Date.now() - o.started.getTime(), error_detail: o.error ?? null,
-    message: o.message, metadata: JSON.stringify({ run_id: o.runId, ...o.metadata }),
-  }]);
+export async function logPhase(
+  db: Kysely<Database>,
+  o: PhaseLog & {
+    phase: 'pre_process' | 'process' | 'post_process';
+    executedOn: 'erp' | 'hub';
+    started: Date;
+    rows?: number;
+    error?: string;
+    message: string;
+    metadata?: object;
+  },
+): Promise<void> {
+  await insertLogs(db, [
+    {
+      tenant_id: o.tenantId,
+      entity_type: o.config.entity_type,
+      action: o.action ?? (o.direction === 'IN' ? 'PULL' : 'DOWNLOAD'),
+      direction: o.direction,
+      status: o.error ? 'FAILED' : 'SUCCESS',
+      phase: o.phase,
+      executed_on: o.executedOn,
+      rows_affected: o.rows ?? null,
+      started_at: o.started,
+      completed_at: new Date(),
+      duration_ms: Date.now() - o.started.getTime(),
+      error_detail: o.error ?? null,
+      message: o.message,
+      metadata: JSON.stringify({ run_id: o.runId, ...o.metadata }),
+    },
+  ]);
 }
 
 export async function runPhase(deps: PhaseDeps, o: PhaseLog & { phase: 'pre_process' | 'post_process' }): Promise<void> {
@@ -82,7 +105,10 @@ export class PhaseRefusedError extends Error {
  * seed 001's "destino"). The rows are already committed, so a failure is reported beside them
  * (and in sync_log), not as a failed upload.
  */
-export async function runUploadPostProcess(deps: PhaseDeps, o: Omit<PhaseLog, 'direction'>): Promise<{ post_process?: { estado: 'exitoso' | 'error'; mensaje?: string } }> {
+export async function runUploadPostProcess(
+  deps: PhaseDeps,
+  o: Omit<PhaseLog, 'direction'>,
+): Promise<{ post_process?: { estado: 'exitoso' | 'error'; mensaje?: string } }> {
   const step = (o.config.queries as { post_process?: { run_on?: unknown } } | null)?.post_process;
   if (!step || step.run_on !== 'hub') return {};
   try {

@@ -56,6 +56,7 @@ export function hubFieldsOf(config: { direction: string; field_mapping: unknown;
   const inbound = config.direction === 'IN' || config.direction === 'BOTH';
   const outbound = config.direction === 'OUT' || config.direction === 'BOTH';
   const sends = outbound ? typed(Object.keys(mapping.hub_to_erp ?? {}), rules) : null;
-  if (sends && mapping.items) sends.push({ name: mapping.items.from, type: 'array', fields: typed(Object.keys(mapping.items.mapping), rules) });
+  if (sends && mapping.items)
+    sends.push({ name: mapping.items.from, type: 'array', fields: typed(Object.keys(mapping.items.mapping), rules) });
   return { receives: inbound ? typed(Object.values(mapping.erp_to_hub ?? {}), rules) : null, sends };
 }

@@ -52,7 +52,8 @@ export function prepareRecord(raw: Row, config: EntityConfigRow, timeZone: strin
 function prepare(raw: Row, config: EntityConfigRow, timeZone: string): PreparedRecord {
   const pk = config.primary_key ?? (config.queries as { cursor?: { pk?: string } }).cursor?.pk;
   const id = pk ? raw[pk] : undefined;
-  if (id === undefined || id === null || id === '') throw new Error(`row has no value in its primary key column ${pk ?? '(primary_key not configured)'}`);
+  if (id === undefined || id === null || id === '')
+    throw new Error(`row has no value in its primary key column ${pk ?? '(primary_key not configured)'}`);
   const mapping = (config.field_mapping as FieldMapping).erp_to_hub;
   const payload = applyTransforms(mapFields(raw, mapping), config.transform_rules as TransformRule[], { timeZone });
   return { entityId: String(id), payload, hash: payloadHash(payload) };
@@ -70,13 +71,20 @@ export interface BatchResult {
 export async function writeBatch(
   trx: Transaction<Database>,
   deps: { queue: SyncQueue },
-  o: { tenantId: string; config: EntityConfigRow; records: PreparedRecord[]; checkpoint?: { cursor?: string; lastEntityId?: string }; readCount: number },
+  o: {
+    tenantId: string;
+    config: EntityConfigRow;
+    records: PreparedRecord[];
+    checkpoint?: { cursor?: string; lastEntityId?: string };
+    readCount: number;
+  },
 ): Promise<BatchResult> {
   // The last version of a record within a batch wins (one statement cannot upsert a row twice).
   const unique = [...new Map(o.records.map((r) => [r.entityId, r])).values()];
   const changed = unique.length
     ? (
-        await timed('db_write', () => sql<{ id: string; entity_id: string; version: number; inserted: boolean }>`
+        await timed('db_write', () =>
+          sql<{ id: string; entity_id: string; version: number; inserted: boolean }>`
           insert into sync_data (tenant_id, config_id, entity_type, erp_type, entity_id, payload, payload_hash, sync_direction, status, synced_at)
           select ${o.tenantId}, ${o.config.id}, ${o.config.entity_type}, ${o.config.erp_type}, x.entity_id, x.payload, x.hash, 'IN', 'ACTIVE', now()
             from jsonb_to_recordset(${JSON.stringify(unique.map((r) => ({ entity_id: r.entityId, payload: r.payload, hash: r.hash })))}::jsonb)
@@ -85,18 +93,29 @@ export async function writeBatch(
              set payload = excluded.payload, payload_hash = excluded.payload_hash, version = sync_data.version + 1,
                  status = 'ACTIVE', synced_at = now(), updated_at = now(), config_id = excluded.config_id
            where sync_data.payload_hash is distinct from excluded.payload_hash or sync_data.status = 'DELETED'
-          returning id, entity_id, version, (xmax = 0) as inserted`.execute(trx))
+          returning id, entity_id, version, (xmax = 0) as inserted`.execute(trx),
+        )
       ).rows
     : [];
-  const enqueued = await timed('queue_insert', () => deps.queue.enqueueMany(
-    trx,
-    changed.map((r) => ({
-      tenantId: o.tenantId, source: 'ERP', destination: 'HUB', entityType: o.config.entity_type, entityId: r.entity_id,
-      // No payload: enqueueMany copies it from the row just written, inside the database.
-      action: r.inserted ? 'CREATE' : 'UPDATE', dataId: r.id, dataVersion: r.version,
-    })),
-  ));
-  await timed('checkpoint', () => checkpoint(trx, { tenantId: o.tenantId, config: o.config, changed: changed.length, batchSize: o.readCount, ...o.checkpoint }));
+  const enqueued = await timed('queue_insert', () =>
+    deps.queue.enqueueMany(
+      trx,
+      changed.map((r) => ({
+        tenantId: o.tenantId,
+        source: 'ERP',
+        destination: 'HUB',
+        entityType: o.config.entity_type,
+        entityId: r.entity_id,
+        // No payload: enqueueMany copies it from the row just written, inside the database.
+        action: r.inserted ? 'CREATE' : 'UPDATE',
+        dataId: r.id,
+        dataVersion: r.version,
+      })),
+    ),
+  );
+  await timed('checkpoint', () =>
+    checkpoint(trx, { tenantId: o.tenantId, config: o.config, changed: changed.length, batchSize: o.readCount, ...o.checkpoint }),
+  );
   return { changed: changed.length, enqueued: enqueued.length };
 }
 
@@ -129,7 +148,11 @@ export async function beginSnapshot(db: Kysely<Database>, k: StateKey): Promise<
  * The read completed: the cursor (max of everything read) is committed, the snapshot is done and
  * the error cleared — in the transaction of the deletions, so neither is committed without the other.
  */
-export async function commitCursor(trx: Transaction<Database>, k: StateKey, o: { cursor?: string; lastEntityId?: string; cursorSqlType?: string }): Promise<void> {
+export async function commitCursor(
+  trx: Transaction<Database>,
+  k: StateKey,
+  o: { cursor?: string; lastEntityId?: string; cursorSqlType?: string },
+): Promise<void> {
   await sql`
     insert into sync_state (tenant_id, entity_type, erp_type, direction, last_sync_at, last_timestamp, last_entity_id, cursor_sql_type)
     values (${k.tenantId}, ${k.entityType}, ${k.erpType}, 'IN', now(), ${o.cursor ?? null}, ${o.lastEntityId ?? null}, ${o.cursorSqlType ?? null})
@@ -145,7 +168,9 @@ export async function recordPullError(db: Kysely<Database>, k: StateKey, error: 
   await sql`
     insert into sync_state (tenant_id, entity_type, erp_type, direction, last_error)
     values (${k.tenantId}, ${k.entityType}, ${k.erpType}, 'IN', ${error})
-    on conflict (tenant_id, entity_type, erp_type, direction) do update set last_error = excluded.last_error, updated_at = now()`.execute(db);
+    on conflict (tenant_id, entity_type, erp_type, direction) do update set last_error = excluded.last_error, updated_at = now()`.execute(
+    db,
+  );
 }
 
 /** How many live records the entity has, and how many of them a complete snapshot did not contain. */
@@ -174,9 +199,18 @@ export async function markMissingDeleted(
          and sync_direction = 'IN' and status <> 'DELETED' and not (entity_id = any(${[...o.seen]}::text[]))
    returning id, entity_id, version`.execute(trx)
   ).rows;
-  await deps.queue.enqueueMany(trx, gone.map((r) => ({
-    tenantId: o.tenantId, source: 'ERP', destination: 'HUB', entityType: o.config.entity_type, entityId: r.entity_id,
-    action: 'DELETE', dataId: r.id, dataVersion: r.version,
-  })));
+  await deps.queue.enqueueMany(
+    trx,
+    gone.map((r) => ({
+      tenantId: o.tenantId,
+      source: 'ERP',
+      destination: 'HUB',
+      entityType: o.config.entity_type,
+      entityId: r.entity_id,
+      action: 'DELETE',
+      dataId: r.id,
+      dataVersion: r.version,
+    })),
+  );
   return gone.length;
 }

@@ -16,7 +16,16 @@ import { emitWebhookEvents } from '../webhooks/events.ts';
 import { cursorParams, cursorSqlTypeOf, cursorText, lookBack, maxCursor } from './cursor.ts';
 import type { Queries } from './entity-config-schema.ts';
 import { runPhase } from './etl-phases.ts';
-import { beginSnapshot, commitCursor, recordPullError, countMissing, markMissingDeleted, prepareRecord, writeBatch, type PreparedRecord } from './ingest.ts';
+import {
+  beginSnapshot,
+  commitCursor,
+  recordPullError,
+  countMissing,
+  markMissingDeleted,
+  prepareRecord,
+  writeBatch,
+  type PreparedRecord,
+} from './ingest.ts';
 import { clearRecordErrors, clearRecordErrorsNotIn, keepRecordErrors } from '../db/record-errors.ts';
 
 export const PULL_BATCH_SIZE = 1000;
@@ -41,13 +50,21 @@ export interface PullResult {
 }
 
 export async function runPull(deps: PullDeps, o: PullOptions & { configId: string }): Promise<PullResult> {
-  const config = await deps.db.selectFrom('sync_entity_config').selectAll().where('id', '=', o.configId).where('tenant_id', '=', o.tenantId).executeTakeFirst();
+  const config = await deps.db
+    .selectFrom('sync_entity_config')
+    .selectAll()
+    .where('id', '=', o.configId)
+    .where('tenant_id', '=', o.tenantId)
+    .executeTakeFirst();
   const empty = { read: 0, changed: 0, deleted: 0, errors: 0 };
-  if (!config || !config.enabled || config.direction === 'OUT') return { status: 'skipped', mode: 'full', ...empty, error: 'configuration missing, disabled or outbound-only' };
+  if (!config || !config.enabled || config.direction === 'OUT')
+    return { status: 'skipped', mode: 'full', ...empty, error: 'configuration missing, disabled or outbound-only' };
   const lockKey = `pull:${o.tenantId}:${config.entity_type}:${config.erp_type}`;
   return deps.db.connection().execute(async (conn) => {
-    const locked = (await sql<{ ok: boolean }>`select pg_try_advisory_lock(hashtextextended(${lockKey}, 0)) as ok`.execute(conn)).rows[0]?.ok;
-    if (!locked) return { status: 'skipped' as const, mode: 'full' as const, ...empty, error: 'a run of this entity is already in progress' };
+    const locked = (await sql<{ ok: boolean }>`select pg_try_advisory_lock(hashtextextended(${lockKey}, 0)) as ok`.execute(conn)).rows[0]
+      ?.ok;
+    if (!locked)
+      return { status: 'skipped' as const, mode: 'full' as const, ...empty, error: 'a run of this entity is already in progress' };
     try {
       return await pullLocked(deps, conn, config, o);
     } finally {
@@ -77,11 +94,18 @@ async function pullLocked(deps: PullDeps, conn: Kysely<Database>, config: Entity
   const tenant = await findTenant(conn, o.tenantId);
   const timeZone = tenant?.timezone ?? 'UTC';
   const key = { tenantId: o.tenantId, entityType: config.entity_type, erpType: config.erp_type };
-  const state = await conn.selectFrom('sync_state').selectAll()
-    .where('tenant_id', '=', o.tenantId).where('entity_type', '=', config.entity_type).where('erp_type', '=', config.erp_type).where('direction', '=', 'IN')
+  const state = await conn
+    .selectFrom('sync_state')
+    .selectAll()
+    .where('tenant_id', '=', o.tenantId)
+    .where('entity_type', '=', config.entity_type)
+    .where('erp_type', '=', config.erp_type)
+    .where('direction', '=', 'IN')
     .executeTakeFirst();
   // A snapshot left unfinished (dropped connection, crash) is read again whole: only a complete one commits the cursor.
-  const incremental = Boolean(queries.select_since && queries.cursor && state?.last_timestamp && !state.snapshot_started_at && o.mode !== 'full');
+  const incremental = Boolean(
+    queries.select_since && queries.cursor && state?.last_timestamp && !state.snapshot_started_at && o.mode !== 'full',
+  );
   const mode: PullResult['mode'] = incremental ? 'incremental' : 'full';
   const result: PullResult = { status: 'completed', mode, read: 0, changed: 0, deleted: 0, errors: 0 };
   const seen = new Set<string>();
@@ -90,7 +114,7 @@ async function pullLocked(deps: PullDeps, conn: Kysely<Database>, config: Entity
   try {
     await runPhase(deps, { config, tenantId: o.tenantId, phase: 'pre_process', runId: o.runId, direction: 'IN' });
     // A full read without select_all runs select_since with a NULL cursor (seed 001's `@ultimaSync IS NULL`).
-    const statement = incremental ? queries.select_since! : queries.select_all ?? queries.select_since;
+    const statement = incremental ? queries.select_since! : (queries.select_all ?? queries.select_since);
     if (!statement) throw new Error(`${config.entity_type} has neither select_all nor select_since`);
     const snapshot = !incremental && statement === queries.select_all;
     if (!incremental) await beginSnapshot(conn, key);
@@ -109,7 +133,11 @@ async function pullLocked(deps: PullDeps, conn: Kysely<Database>, config: Entity
       // cursor, and unchanged rows re-read produce no write and no queue item (hash compare).
       const r = await conn.transaction().execute(async (trx) => {
         await keepRecordErrors(trx, key, errors);
-        await clearRecordErrors(trx, key, records.map((x) => x.entityId));
+        await clearRecordErrors(
+          trx,
+          key,
+          records.map((x) => x.entityId),
+        );
         return writeBatch(trx, deps, { tenantId: o.tenantId, config, records, readCount: records.length });
       });
       result.changed += r.changed;
@@ -168,16 +196,37 @@ async function pullLocked(deps: PullDeps, conn: Kysely<Database>, config: Entity
     await recordPullError(conn, key, result.error);
   }
   await insertLogs(conn, [
-    ...logs.map((l) => ({ tenant_id: o.tenantId, entity_type: config.entity_type, entity_id: l.entityId, action: 'PULL', direction: 'IN' as const, status: 'FAILED' as const, message: `record skipped: ${l.message}` })),
+    ...logs.map((l) => ({
+      tenant_id: o.tenantId,
+      entity_type: config.entity_type,
+      entity_id: l.entityId,
+      action: 'PULL',
+      direction: 'IN' as const,
+      status: 'FAILED' as const,
+      message: `record skipped: ${l.message}`,
+    })),
     {
-      tenant_id: o.tenantId, entity_type: config.entity_type, action: 'PULL', direction: 'IN', status: result.status === 'completed' ? (result.errors ? 'PARTIAL' : 'SUCCESS') : 'FAILED',
-      phase: 'process', executed_on: 'erp', rows_affected: result.changed, started_at: started, completed_at: new Date(), duration_ms: Date.now() - started.getTime(),
+      tenant_id: o.tenantId,
+      entity_type: config.entity_type,
+      action: 'PULL',
+      direction: 'IN',
+      status: result.status === 'completed' ? (result.errors ? 'PARTIAL' : 'SUCCESS') : 'FAILED',
+      phase: 'process',
+      executed_on: 'erp',
+      rows_affected: result.changed,
+      started_at: started,
+      completed_at: new Date(),
+      duration_ms: Date.now() - started.getTime(),
       message: `${mode} pull ${result.status}: read ${result.read}, changed ${result.changed}, deleted ${result.deleted}, errors ${result.errors}`,
-      error_detail: result.error ?? null, metadata: JSON.stringify({ run_id: o.runId, ...result }),
+      error_detail: result.error ?? null,
+      metadata: JSON.stringify({ run_id: o.runId, ...result }),
     },
   ]);
   const announced = result.changed + result.deleted;
-  if (announced > 0) await emitWebhookEvents(conn, deps.boss, [{ tenantId: o.tenantId, type: 'inbound.available', data: { entity_type: config.entity_type, count: announced } }]);
+  if (announced > 0)
+    await emitWebhookEvents(conn, deps.boss, [
+      { tenantId: o.tenantId, type: 'inbound.available', data: { entity_type: config.entity_type, count: announced } },
+    ]);
   deps.logger.info({ tenant: o.tenantId, entity: config.entity_type, ...result }, 'pull finished');
   return result;
 }

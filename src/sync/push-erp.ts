@@ -39,7 +39,10 @@ function params(row: Row): ErpParams {
 }
 
 /** Hub field types → the ERP parameter names they are bound as (through the mapping). */
-function paramTypes(mapping: Record<string, string> | undefined, types: Partial<Record<string, FieldType>> | undefined): Map<string, FieldType> {
+function paramTypes(
+  mapping: Record<string, string> | undefined,
+  types: Partial<Record<string, FieldType>> | undefined,
+): Map<string, FieldType> {
   return new Map(Object.entries(types ?? {}).flatMap(([hub, type]) => (mapping?.[hub] ? [[mapping[hub], type!] as const] : [])));
 }
 
@@ -55,7 +58,8 @@ function typed(row: Row, types: Map<string, FieldType>): Row {
   return out;
 }
 
-const nulls = (mapping: Record<string, string> | undefined): Row => Object.fromEntries(Object.values(mapping ?? {}).map((target) => [target, null]));
+const nulls = (mapping: Record<string, string> | undefined): Row =>
+  Object.fromEntries(Object.values(mapping ?? {}).map((target) => [target, null]));
 
 const firstValue = (rows: Row[]) => {
   const v = rows[0] ? Object.values(rows[0])[0] : undefined;
@@ -75,14 +79,21 @@ export interface ErpDocument {
   sentLines: boolean;
 }
 
-export interface ErpWritten { id: string | null; existed: boolean; lines: number; updated?: boolean; deleted?: number }
+export interface ErpWritten {
+  id: string | null;
+  existed: boolean;
+  lines: number;
+  updated?: boolean;
+  deleted?: number;
+}
 
 /** Maps and transforms a queued Hub document into what the ERP transaction binds (PermanentError when it cannot). */
 export async function prepareErpDocument(db: Executor, item: QueueRow): Promise<{ config: EntityConfigRow; document: ErpDocument }> {
   const config = await findEntityConfig(db, item.tenant_id, item.entity_type, 'OUT');
   if (!config) throw new PermanentError(`${item.entity_type} is not configured for outbound sync (tenant ${item.tenant_id})`);
   const q = config.queries as Queries;
-  if (item.action === 'DELETE' && !q.delete) throw new PermanentError(`${item.entity_type}: the ERP does not accept deletions from the Hub (no delete statement configured)`);
+  if (item.action === 'DELETE' && !q.delete)
+    throw new PermanentError(`${item.entity_type}: the ERP does not accept deletions from the Hub (no delete statement configured)`);
   if (item.action !== 'DELETE' && !q.insert) throw new PermanentError(`${item.entity_type} has no insert statement configured`);
   const tz = (await findTenant(db, item.tenant_id))?.timezone ?? 'UTC';
   const mapping = config.field_mapping as FieldMapping;
@@ -96,7 +107,13 @@ export async function prepareErpDocument(db: Executor, item: QueueRow): Promise<
   const items = lines.map((l) => typed({ ...nulls(mapping.items?.mapping), ...l }, lineTypes));
   const sentLines = mapping.items !== undefined && Array.isArray((item.payload as Row)[mapping.items.from]);
   const queries: ErpQueries = {
-    find_existing: q.find_existing, insert: q.insert, insert_item: q.insert_item, update: q.update, update_items: q.update_items, delete: q.delete, delete_items: q.delete_items,
+    find_existing: q.find_existing,
+    insert: q.insert,
+    insert_item: q.insert_item,
+    update: q.update,
+    update_items: q.update_items,
+    delete: q.delete,
+    delete_items: q.delete_items,
   };
   return { config, document: { entityType: item.entity_type, action: item.action, queries, header, items, sentLines } };
 }
@@ -115,7 +132,9 @@ export async function writeErpDocument(pool: Pick<ErpPool, 'transaction'>, doc: 
         await tx.execute(q.insert_item!, params({ ...line, renglon: line.renglon ?? n + 1, header_id: id }), { name: 'insert_item' });
       }
     };
-    const existing = q.find_existing ? firstValue((await tx.execute(q.find_existing, params(header), { name: 'find_existing' })).rows) : undefined;
+    const existing = q.find_existing
+      ? firstValue((await tx.execute(q.find_existing, params(header), { name: 'find_existing' })).rows)
+      : undefined;
     if (doc.action === 'DELETE') {
       if (!q.delete) throw new PermanentError(`${doc.entityType}: no delete statement configured`);
       if (q.delete_items && existing) await tx.execute(q.delete_items, params({ header_id: existing }), { name: 'delete_items' });
@@ -128,25 +147,36 @@ export async function writeErpDocument(pool: Pick<ErpPool, 'transaction'>, doc: 
       if (!q.update) throw new PermanentError(`${doc.entityType}: the document exists in the ERP and the config has no update statement`);
       await tx.execute(q.update, params({ ...header, header_id: existing }), { name: 'update' });
       if (!doc.sentLines) return { id: existing, existed: true, lines: 0, updated: true };
-      if (q.update_items !== 'replace' || !q.delete_items) throw new PermanentError(`${doc.entityType}: lines sent but no update_items strategy configured`);
+      if (q.update_items !== 'replace' || !q.delete_items)
+        throw new PermanentError(`${doc.entityType}: lines sent but no update_items strategy configured`);
       await tx.execute(q.delete_items, params({ header_id: existing }), { name: 'delete_items' });
       await insertLines(existing);
       return { id: existing, existed: true, lines: items.length, updated: true };
     }
     if (!q.insert) throw new PermanentError(`${doc.entityType} has no insert statement configured`);
     const id = firstValue((await tx.execute(q.insert, params(header), { name: 'insert' })).rows);
-    if (!id) throw new PermanentError(`${doc.entityType}: the insert statement returned no id (add OUTPUT INSERTED.<id> INTO @t, then SELECT from @t)`);
+    if (!id)
+      throw new PermanentError(
+        `${doc.entityType}: the insert statement returned no id (add OUTPUT INSERTED.<id> INTO @t, then SELECT from @t)`,
+      );
     await insertLines(id);
     return { id, existed: false, lines: items.length };
   });
 }
 
 /** Records a delivered document in sync_data (in the caller's transaction) and says what the queue stores. */
-export async function recordErpSync(db: Executor, item: QueueRow, config: Pick<EntityConfigRow, 'id' | 'erp_type'>, written: ErpWritten): Promise<PushResult> {
+export async function recordErpSync(
+  db: Executor,
+  item: QueueRow,
+  config: Pick<EntityConfigRow, 'id' | 'erp_type'>,
+  written: ErpWritten,
+): Promise<PushResult> {
   if (item.action === 'DELETE') {
     await sql`
       update sync_data set status = 'DELETED', payload_hash = ${payloadHash(item.payload)}, synced_at = now(), updated_at = now()
-       where tenant_id = ${item.tenant_id} and entity_type = ${item.entity_type} and erp_type = ${config.erp_type} and entity_id = ${item.entity_id}`.execute(db);
+       where tenant_id = ${item.tenant_id} and entity_type = ${item.entity_type} and erp_type = ${config.erp_type} and entity_id = ${item.entity_id}`.execute(
+      db,
+    );
     return { externalId: written.id, response: { erp_id: written.id, existed: written.existed, deleted: written.deleted ?? 0 } };
   }
   await sql`
@@ -155,8 +185,13 @@ export async function recordErpSync(db: Executor, item: QueueRow, config: Pick<E
             ${payloadHash(item.payload)}, 'OUT', 'SYNCED', ${written.id}, now())
     on conflict (tenant_id, entity_type, erp_type, entity_id) do update
        set payload = excluded.payload, payload_hash = excluded.payload_hash, external_id = excluded.external_id, status = 'SYNCED',
-           version = sync_data.version + (case when sync_data.payload_hash = excluded.payload_hash then 0 else 1 end), synced_at = now(), updated_at = now()`.execute(db);
-  return { externalId: written.id, response: { erp_id: written.id, already_existed: written.existed, updated: written.updated ?? false, lines: written.lines } };
+           version = sync_data.version + (case when sync_data.payload_hash = excluded.payload_hash then 0 else 1 end), synced_at = now(), updated_at = now()`.execute(
+    db,
+  );
+  return {
+    externalId: written.id,
+    response: { erp_id: written.id, already_existed: written.existed, updated: written.updated ?? false, lines: written.lines },
+  };
 }
 
 export function createErpPushHandler(deps: { db: Executor; erp: ErpRegistry }) {

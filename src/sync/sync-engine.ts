@@ -40,7 +40,9 @@ export function createSyncEngine(o: {
   const erp = createErpRegistry({ db: o.db, keyring: o.keyring, destinations: o.destinations, logger: o.logger });
   const limits = o.limits ?? TENANT_LIMITS_DEFAULT;
   const gate = createTenantGate(limits);
-  const tenantDb = o.databaseUrl ? createTenantDb(o.databaseUrl, limits, (err) => o.logger.warn({ err }, 'idle tenant-pool connection lost')) : undefined;
+  const tenantDb = o.databaseUrl
+    ? createTenantDb(o.databaseUrl, limits, (err) => o.logger.warn({ err }, 'idle tenant-pool connection lost'))
+    : undefined;
   let timer: NodeJS.Timeout | undefined;
 
   async function reconcile(): Promise<void> {
@@ -49,23 +51,52 @@ export function createSyncEngine(o: {
       .innerJoin('sync_tenant as t', 't.id', 'c.tenant_id')
       .select(['c.id', 'c.tenant_id', 'c.sync_frequency', 't.timezone'])
       .where('c.enabled', '=', true)
-      .select(['c.direction', 'c.queries', 'c.enabled', 'c.entity_type', 'c.erp_type', 'c.primary_key', 'c.source_table', 'c.timestamp_field', 'c.field_mapping', 'c.transform_rules', 'c.created_at', 'c.updated_at'])
+      .select([
+        'c.direction',
+        'c.queries',
+        'c.enabled',
+        'c.entity_type',
+        'c.erp_type',
+        'c.primary_key',
+        'c.source_table',
+        'c.timestamp_field',
+        'c.field_mapping',
+        'c.transform_rules',
+        'c.created_at',
+        'c.updated_at',
+      ])
       .where('c.sync_frequency', 'is not', null)
       .execute()
-      .then((rows) => rows.filter((c) => c.direction !== 'OUT' || isDownloadTable({ ...c, tenant_id: c.tenant_id, sync_frequency: c.sync_frequency })))
+      .then((rows) =>
+        rows.filter((c) => c.direction !== 'OUT' || isDownloadTable({ ...c, tenant_id: c.tenant_id, sync_frequency: c.sync_frequency })),
+      )
       // The API refuses these at write time; a row written with psql is not scheduled either.
-      .then((rows) => rows.filter((c) => {
-        const ok = !cronProblem(c.sync_frequency!) && cronShortestGapSeconds(c.sync_frequency!) >= limits.minScheduleSeconds;
-        if (!ok) o.logger.warn({ tenant: c.tenant_id, config: c.id, cron: c.sync_frequency }, 'not scheduled: invalid cron or more often than MIN_SCHEDULE_SECONDS');
-        return ok;
-      }));
+      .then((rows) =>
+        rows.filter((c) => {
+          const ok = !cronProblem(c.sync_frequency!) && cronShortestGapSeconds(c.sync_frequency!) >= limits.minScheduleSeconds;
+          if (!ok)
+            o.logger.warn(
+              { tenant: c.tenant_id, config: c.id, cron: c.sync_frequency },
+              'not scheduled: invalid cron or more often than MIN_SCHEDULE_SECONDS',
+            );
+          return ok;
+        }),
+      );
     const wanted = configs.flatMap((c) => {
       const pull = { configId: c.id, tenantId: c.tenant_id, cron: c.sync_frequency!, timeZone: c.timezone };
       const q = c.queries as Queries;
       // An incremental read never sees a deleted row: entities with a cursor also get a full key-set comparison.
-      const reconcileRun = q.cursor && q.select_all && c.direction !== 'OUT'
-        ? [{ ...pull, key: `${c.id}/reconcile`, mode: 'full' as const, cron: q.cursor.reconcile_frequency ?? DEFAULT_RECONCILE_FREQUENCY }]
-        : [];
+      const reconcileRun =
+        q.cursor && q.select_all && c.direction !== 'OUT'
+          ? [
+              {
+                ...pull,
+                key: `${c.id}/reconcile`,
+                mode: 'full' as const,
+                cron: q.cursor.reconcile_frequency ?? DEFAULT_RECONCILE_FREQUENCY,
+              },
+            ]
+          : [];
       return [pull, ...reconcileRun];
     });
     const r = await reconcilePullSchedules(o.boss, wanted);
@@ -78,31 +109,50 @@ export function createSyncEngine(o: {
       { destination: 'ERP', entityType: '*', handler: createErpPushHandler({ db: o.db, erp }), transactional: true, markProcessing: true },
     ],
     async start(): Promise<void> {
-      await o.boss.work<PullJobData>(PULL_QUEUE, { batchSize: 1, localConcurrency: 2, pollingIntervalSeconds: 2, notifyPollingIntervalSeconds: 5 }, async ([job]) => {
-        // A tenant beyond its share of pull slots does not hold one waiting: its job is queued again shortly.
-        const release = gate.tryAcquire('pull', job!.data.tenantId);
-        if (!release) {
-          await o.queue.deferPull(o.db, { ...job!.data, runId: job!.data.runId ?? job!.id }, limits.pullRetrySeconds);
-          o.logger.info({ tenant: job!.data.tenantId, config: job!.data.configId, retryInSeconds: limits.pullRetrySeconds }, 'pull deferred: tenant at TENANT_PULLS_IN_FLIGHT');
-          return;
-        }
-        let failure: string | undefined;
-        try {
-          const config = await o.db.selectFrom('sync_entity_config').selectAll().where('id', '=', job!.data.configId).where('tenant_id', '=', job!.data.tenantId).executeTakeFirst();
-          const runId = job!.data.runId ?? job!.id;
-          if (config && isDownloadTable(config)) await runDownload({ db: o.db, tenantDb: tenantDb?.db, erp, logger: o.logger, boss: o.boss }, config, { tenantId: config.tenant_id, runId });
-          else {
-            const result = await runPull({ db: o.db, queue: o.queue, boss: o.boss, erp, logger: o.logger }, { ...job!.data, runId });
-            if (result.status === 'failed') failure = result.error ?? 'pull failed';
+      await o.boss.work<PullJobData>(
+        PULL_QUEUE,
+        { batchSize: 1, localConcurrency: 2, pollingIntervalSeconds: 2, notifyPollingIntervalSeconds: 5 },
+        async ([job]) => {
+          // A tenant beyond its share of pull slots does not hold one waiting: its job is queued again shortly.
+          const release = gate.tryAcquire('pull', job!.data.tenantId);
+          if (!release) {
+            await o.queue.deferPull(o.db, { ...job!.data, runId: job!.data.runId ?? job!.id }, limits.pullRetrySeconds);
+            o.logger.info(
+              { tenant: job!.data.tenantId, config: job!.data.configId, retryInSeconds: limits.pullRetrySeconds },
+              'pull deferred: tenant at TENANT_PULLS_IN_FLIGHT',
+            );
+            return;
           }
-        } finally {
-          release();
-        }
-        // A failed job is retried with backoff when it came from a schedule (SCHEDULED_PULL_RETRY).
-        if (failure !== undefined) throw new Error(failure);
-      });
+          let failure: string | undefined;
+          try {
+            const config = await o.db
+              .selectFrom('sync_entity_config')
+              .selectAll()
+              .where('id', '=', job!.data.configId)
+              .where('tenant_id', '=', job!.data.tenantId)
+              .executeTakeFirst();
+            const runId = job!.data.runId ?? job!.id;
+            if (config && isDownloadTable(config))
+              await runDownload({ db: o.db, tenantDb: tenantDb?.db, erp, logger: o.logger, boss: o.boss }, config, {
+                tenantId: config.tenant_id,
+                runId,
+              });
+            else {
+              const result = await runPull({ db: o.db, queue: o.queue, boss: o.boss, erp, logger: o.logger }, { ...job!.data, runId });
+              if (result.status === 'failed') failure = result.error ?? 'pull failed';
+            }
+          } finally {
+            release();
+          }
+          // A failed job is retried with backoff when it came from a schedule (SCHEDULED_PULL_RETRY).
+          if (failure !== undefined) throw new Error(failure);
+        },
+      );
       await reconcile().catch((err: unknown) => o.logger.warn({ err }, 'schedule reconcile failed'));
-      timer = setInterval(() => void reconcile().catch((err: unknown) => o.logger.warn({ err }, 'schedule reconcile failed')), SCHEDULE_RECONCILE_MS);
+      timer = setInterval(
+        () => void reconcile().catch((err: unknown) => o.logger.warn({ err }, 'schedule reconcile failed')),
+        SCHEDULE_RECONCILE_MS,
+      );
       timer.unref();
     },
     async stop(): Promise<void> {

@@ -24,7 +24,11 @@ export interface TenantLimits {
 export type TenantWork = keyof TenantLimits['inFlight'];
 
 /** The environment variable behind each in-flight limit (named in 429 messages so operators know what to raise). */
-const VARIABLE: Record<TenantWork, string> = { download: 'TENANT_DOWNLOADS_IN_FLIGHT', upload: 'TENANT_UPLOADS_IN_FLIGHT', pull: 'TENANT_PULLS_IN_FLIGHT' };
+const VARIABLE: Record<TenantWork, string> = {
+  download: 'TENANT_DOWNLOADS_IN_FLIGHT',
+  upload: 'TENANT_UPLOADS_IN_FLIGHT',
+  pull: 'TENANT_PULLS_IN_FLIGHT',
+};
 
 export function tenantLimitsFrom(env: Env): TenantLimits {
   return {
@@ -35,8 +39,10 @@ export function tenantLimitsFrom(env: Env): TenantLimits {
     maxConfigsPerTenant: env.MAX_CONFIGS_PER_TENANT,
     minScheduleSeconds: env.MIN_SCHEDULE_SECONDS,
     pool: {
-      max: env.TENANT_POOL_MAX, statementTimeoutMs: env.TENANT_STATEMENT_TIMEOUT_MS,
-      lockTimeoutMs: env.TENANT_LOCK_TIMEOUT_MS, idleInTransactionTimeoutMs: env.TENANT_IDLE_IN_TRANSACTION_TIMEOUT_MS,
+      max: env.TENANT_POOL_MAX,
+      statementTimeoutMs: env.TENANT_STATEMENT_TIMEOUT_MS,
+      lockTimeoutMs: env.TENANT_LOCK_TIMEOUT_MS,
+      idleInTransactionTimeoutMs: env.TENANT_IDLE_IN_TRANSACTION_TIMEOUT_MS,
     },
   };
 }
@@ -48,7 +54,10 @@ export const TENANT_LIMITS_DEFAULT: TenantLimits = tenantLimitsFrom(envSchema.pa
 export class TenantBusyError extends Error {
   override readonly name = 'TenantBusyError';
   readonly code = 'TENANT_LIMIT';
-  constructor(message: string, readonly retryAfterSeconds: number) {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
     super(message);
   }
 }
@@ -84,7 +93,10 @@ export function createTenantGate(limits: Pick<TenantLimits, 'inFlight'>): Tenant
     async run(kind, tenantId, fn) {
       const release = tryAcquire(kind, tenantId);
       if (!release) {
-        throw new TenantBusyError(`${limits.inFlight[kind]} ${kind}s of this tenant are already in progress (limit ${VARIABLE[kind]}); retry in ${RETRY_AFTER_SECONDS} s`, RETRY_AFTER_SECONDS);
+        throw new TenantBusyError(
+          `${limits.inFlight[kind]} ${kind}s of this tenant are already in progress (limit ${VARIABLE[kind]}); retry in ${RETRY_AFTER_SECONDS} s`,
+          RETRY_AFTER_SECONDS,
+        );
       }
       try {
         return await fn();
@@ -99,7 +111,10 @@ export function createTenantGate(limits: Pick<TenantLimits, 'inFlight'>): Tenant
 export function createTenantDb(url: string, limits: TenantLimits, onError: (err: Error) => void): DbHandle {
   const p = limits.pool;
   return createDb({
-    url, max: p.max, applicationName: 'parse-sync-tenant', onError,
+    url,
+    max: p.max,
+    applicationName: 'parse-sync-tenant',
+    onError,
     timeouts: { statementMs: p.statementTimeoutMs, lockMs: p.lockTimeoutMs, idleInTransactionMs: p.idleInTransactionTimeoutMs },
   });
 }

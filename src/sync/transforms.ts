@@ -18,7 +18,10 @@ export type Row = Record<string, unknown>;
 export class TransformError extends Error {
   override readonly name = 'TransformError';
   readonly code = 'TRANSFORM_FAILED';
-  constructor(readonly field: string, message: string) {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
     super(`${field}: ${message}`);
   }
 }
@@ -87,12 +90,24 @@ function applyRule(out: Row, r: TransformRule, timeZone: string): void {
   const v = out[r.field];
   const isEmpty = v === null || v === undefined;
   switch (r.rule) {
-    case 'trim': if (typeof v === 'string') put(out, r.field, v.trim()); return;
-    case 'upper': if (typeof v === 'string') put(out, r.field, v.toUpperCase()); return;
-    case 'lower': if (typeof v === 'string') put(out, r.field, v.toLowerCase()); return;
-    case 'null_if_empty': if (typeof v === 'string' && v.trim() === '') put(out, r.field, null); return;
-    case 'remove': delete out[r.field]; return;
-    case 'default': if (isEmpty || v === '') put(out, r.field, r.value); return;
+    case 'trim':
+      if (typeof v === 'string') put(out, r.field, v.trim());
+      return;
+    case 'upper':
+      if (typeof v === 'string') put(out, r.field, v.toUpperCase());
+      return;
+    case 'lower':
+      if (typeof v === 'string') put(out, r.field, v.toLowerCase());
+      return;
+    case 'null_if_empty':
+      if (typeof v === 'string' && v.trim() === '') put(out, r.field, null);
+      return;
+    case 'remove':
+      delete out[r.field];
+      return;
+    case 'default':
+      if (isEmpty || v === '') put(out, r.field, r.value);
+      return;
     case 'number':
     case 'round': {
       if (isEmpty) return;
@@ -106,21 +121,39 @@ function applyRule(out: Row, r: TransformRule, timeZone: string): void {
       if (isEmpty) return;
       const d = normalizeDecimal(v);
       // "12.00" is an integer written with a scale (DECIMAL(12,2) quantities); "12.5" is not.
-      if (d === undefined || !/^-?\d+(\.0*)?$/.test(d) || !Number.isSafeInteger(Number(d))) throw new TransformError(r.field, `${JSON.stringify(v)} is not an integer`);
+      if (d === undefined || !/^-?\d+(\.0*)?$/.test(d) || !Number.isSafeInteger(Number(d)))
+        throw new TransformError(r.field, `${JSON.stringify(v)} is not an integer`);
       put(out, r.field, Number(d));
       return;
     }
-    case 'boolean': if (!isEmpty && typeof v !== 'boolean') put(out, r.field, toBoolean(v, r.true_values, r.field)); return;
-    case 'date': if (!isEmpty) put(out, r.field, toDate(v, r.timezone ?? timeZone, r.date_only, r.field)); return;
+    case 'boolean':
+      if (!isEmpty && typeof v !== 'boolean') put(out, r.field, toBoolean(v, r.true_values, r.field));
+      return;
+    case 'date':
+      if (!isEmpty) put(out, r.field, toDate(v, r.timezone ?? timeZone, r.date_only, r.field));
+      return;
     case 'map': {
       const key = String(v);
       if (Object.hasOwn(r.values, key)) put(out, r.field, r.values[key]);
       else if (r.default !== undefined) put(out, r.field, r.default);
       return;
     }
-    case 'regex_replace': if (typeof v === 'string') put(out, r.field, regexOf(r).replace(v, r.replacement)); return;
-    case 'concat': put(out, r.field, r.fields.map((f) => out[f]).filter((x) => x !== null && x !== undefined && x !== '').join(r.separator ?? ' ')); return;
-    case 'substring': if (typeof v === 'string') put(out, r.field, r.length === undefined ? v.slice(r.start) : v.slice(r.start, r.start + r.length)); return;
+    case 'regex_replace':
+      if (typeof v === 'string') put(out, r.field, regexOf(r).replace(v, r.replacement));
+      return;
+    case 'concat':
+      put(
+        out,
+        r.field,
+        r.fields
+          .map((f) => out[f])
+          .filter((x) => x !== null && x !== undefined && x !== '')
+          .join(r.separator ?? ' '),
+      );
+      return;
+    case 'substring':
+      if (typeof v === 'string') put(out, r.field, r.length === undefined ? v.slice(r.start) : v.slice(r.start, r.start + r.length));
+      return;
   }
 }
 

@@ -33,20 +33,34 @@ export interface WebhookDelivererOptions {
 }
 
 /** The outcome of one attempt: `error` is shown to the tenant (no addresses), `detail` only to the operator log. */
-interface AttemptResult { ok: boolean; status?: number; error?: string; detail?: string }
+interface AttemptResult {
+  ok: boolean;
+  status?: number;
+  error?: string;
+  detail?: string;
+}
 
 /** One POST; the socket connects only to an address the policy allows (checked inside the lookup). */
-function post(url: URL, o: { headers: Record<string, string>; body: string; timeoutMs: number; destinations: DestinationPolicy }): Promise<number> {
+function post(
+  url: URL,
+  o: { headers: Record<string, string>; body: string; timeoutMs: number; destinations: DestinationPolicy },
+): Promise<number> {
   checkDestinationHost(url.hostname, o.destinations); // literal IPs never go through lookup
   return new Promise((resolve, reject) => {
-    const req = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, {
-      method: 'POST', headers: { ...o.headers, 'content-length': String(Buffer.byteLength(o.body)) },
-      lookup: guardedLookup(o.destinations) as never, timeout: o.timeoutMs,
-    }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-      res.on('error', reject);
-    });
+    const req = (url.protocol === 'https:' ? httpsRequest : httpRequest)(
+      url,
+      {
+        method: 'POST',
+        headers: { ...o.headers, 'content-length': String(Buffer.byteLength(o.body)) },
+        lookup: guardedLookup(o.destinations) as never,
+        timeout: o.timeoutMs,
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+        res.on('error', reject);
+      },
+    );
     req.on('timeout', () => req.destroy(Object.assign(new Error('timeout'), { name: 'TimeoutError' })));
     req.on('error', reject);
     req.end(o.body);
@@ -54,11 +68,20 @@ function post(url: URL, o: { headers: Record<string, string>; body: string; time
 }
 
 /** Exported for the destination-policy tests. */
-export async function attempt(url: string, job: WebhookJobData, secrets: string[], o: { timeoutMs: number; destinations: DestinationPolicy }): Promise<AttemptResult> {
+export async function attempt(
+  url: string,
+  job: WebhookJobData,
+  secrets: string[],
+  o: { timeoutMs: number; destinations: DestinationPolicy },
+): Promise<AttemptResult> {
   try {
     const headers = signWebhook({ id: job.eventId, timestamp: new Date(), body: job.body, secrets });
     // Redirects are not followed (a 3xx is a failed attempt), so a receiver cannot bounce us elsewhere.
-    const status = await post(new URL(url), { headers: { ...headers, 'content-type': 'application/json', 'user-agent': 'parse-sync-webhooks/1' }, body: job.body, ...o });
+    const status = await post(new URL(url), {
+      headers: { ...headers, 'content-type': 'application/json', 'user-agent': 'parse-sync-webhooks/1' },
+      body: job.body,
+      ...o,
+    });
     return { ok: status >= 200 && status < 300, status };
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
@@ -74,29 +97,50 @@ export function createWebhookDeliverer(o: WebhookDelivererOptions) {
     for (const { data } of jobs) {
       const { url, secrets } = await readWebhookSecrets(o.db, o.keyring, data.tenantId);
       const started = Date.now();
-      const result = url && secrets.length ? await attempt(url, data, secrets, o) : { ok: false, error: 'tenant has no webhook_url or secret' };
+      const result =
+        url && secrets.length ? await attempt(url, data, secrets, o) : { ok: false, error: 'tenant has no webhook_url or secret' };
       const outcome = result.status ? `HTTP ${result.status}` : result.error;
       const last = data.attempt > o.retryScheduleMs.length || !url;
       await o.db.transaction().execute(async (trx) => {
         if (!result.ok && !last) {
           const delay = o.retryScheduleMs[data.attempt - 1]!;
-          await insertWebhookJobs(o.boss, trx, [{ data: { ...data, attempt: data.attempt + 1 }, startAfter: new Date(Date.now() + delay) }]);
+          await insertWebhookJobs(o.boss, trx, [
+            { data: { ...data, attempt: data.attempt + 1 }, startAfter: new Date(Date.now() + delay) },
+          ]);
         }
-        if (!result.ok && last) await insertDeadLetters(o.boss, trx, [{ queueId: data.eventId, jobId: data.eventId, reason: `webhook ${data.type}: ${outcome}` }]);
-        await insertLogs(trx, [{
-          tenant_id: data.tenantId, action: 'WEBHOOK', direction: 'IN', entity_type: data.type, entity_id: data.eventId,
-          status: result.ok ? 'SUCCESS' : last ? 'DEAD' : 'RETRY', duration_ms: Date.now() - started,
-          message: `webhook ${data.type} attempt ${data.attempt}: ${result.ok ? 'delivered' : outcome}${!result.ok && !last ? `; next in ${Math.round(o.retryScheduleMs[data.attempt - 1]! / 1000)} s` : ''}`,
-          response_data: result.status ? JSON.stringify({ status: result.status }) : null,
-        }]);
+        if (!result.ok && last)
+          await insertDeadLetters(o.boss, trx, [
+            { queueId: data.eventId, jobId: data.eventId, reason: `webhook ${data.type}: ${outcome}` },
+          ]);
+        await insertLogs(trx, [
+          {
+            tenant_id: data.tenantId,
+            action: 'WEBHOOK',
+            direction: 'IN',
+            entity_type: data.type,
+            entity_id: data.eventId,
+            status: result.ok ? 'SUCCESS' : last ? 'DEAD' : 'RETRY',
+            duration_ms: Date.now() - started,
+            message: `webhook ${data.type} attempt ${data.attempt}: ${result.ok ? 'delivered' : outcome}${!result.ok && !last ? `; next in ${Math.round(o.retryScheduleMs[data.attempt - 1]! / 1000)} s` : ''}`,
+            response_data: result.status ? JSON.stringify({ status: result.status }) : null,
+          },
+        ]);
       });
-      if (!result.ok) o.logger.warn({ event: data.eventId, type: data.type, attempt: data.attempt, outcome, detail: 'detail' in result ? result.detail : undefined }, 'webhook delivery failed');
+      if (!result.ok)
+        o.logger.warn(
+          { event: data.eventId, type: data.type, attempt: data.attempt, outcome, detail: 'detail' in result ? result.detail : undefined },
+          'webhook delivery failed',
+        );
     }
   }
   let workId: string | undefined;
   return {
     async start() {
-      workId = await o.boss.work<WebhookJobData>(WEBHOOK_QUEUE, { batchSize: 10, localConcurrency: 2, pollingIntervalSeconds: 1, notifyPollingIntervalSeconds: 1 }, deliver);
+      workId = await o.boss.work<WebhookJobData>(
+        WEBHOOK_QUEUE,
+        { batchSize: 10, localConcurrency: 2, pollingIntervalSeconds: 1, notifyPollingIntervalSeconds: 1 },
+        deliver,
+      );
     },
     async stop() {
       if (workId) await o.boss.offWork(WEBHOOK_QUEUE, { id: workId, wait: true });

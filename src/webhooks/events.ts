@@ -21,7 +21,9 @@ export async function emitWebhookEvents(db: Executor, boss: PgBoss, events: Webh
   if (events.length === 0) return 0;
   const tenants = [...new Set(events.map((e) => e.tenantId))];
   const withUrl = new Set(
-    (await db.selectFrom('sync_tenant').select('id').where('id', 'in', tenants).where('webhook_url', 'is not', null).execute()).map((t) => t.id),
+    (await db.selectFrom('sync_tenant').select('id').where('id', 'in', tenants).where('webhook_url', 'is not', null).execute()).map(
+      (t) => t.id,
+    ),
   );
   const now = new Date().toISOString();
   const jobs = events
@@ -29,7 +31,15 @@ export async function emitWebhookEvents(db: Executor, boss: PgBoss, events: Webh
     .map((e) => {
       const eventId = `msg_${randomUUID().replaceAll('-', '')}`;
       // The body is fixed now: every retry sends the same bytes under the same webhook-id.
-      return { data: { eventId, tenantId: e.tenantId, type: e.type, body: JSON.stringify({ type: e.type, timestamp: now, data: e.data }), attempt: 1 } };
+      return {
+        data: {
+          eventId,
+          tenantId: e.tenantId,
+          type: e.type,
+          body: JSON.stringify({ type: e.type, timestamp: now, data: e.data }),
+          attempt: 1,
+        },
+      };
     });
   await insertWebhookJobs(boss, db, jobs);
   return jobs.length;
@@ -37,12 +47,18 @@ export async function emitWebhookEvents(db: Executor, boss: PgBoss, events: Webh
 
 /** sync.completed / sync.failed for the settled items the Hub sent (worker batches and agent acknowledgements alike). */
 export async function emitHubOutcomeEvents(db: Executor, boss: PgBoss, settled: SettledItem[]): Promise<void> {
-  await emitWebhookEvents(db, boss, settled.filter((s) => s.row.source === 'HUB').map((s): WebhookEvent => {
-    const base = { sync_id: s.row.id, entity_type: s.row.entity_type, entity_id: s.row.entity_id };
-    return s.status === 'COMPLETED'
-      ? { tenantId: s.row.tenant_id, type: 'sync.completed', data: { ...base, external_id: s.externalId } }
-      : { tenantId: s.row.tenant_id, type: 'sync.failed', data: { ...base, error: s.error } };
-  }));
+  await emitWebhookEvents(
+    db,
+    boss,
+    settled
+      .filter((s) => s.row.source === 'HUB')
+      .map((s): WebhookEvent => {
+        const base = { sync_id: s.row.id, entity_type: s.row.entity_type, entity_id: s.row.entity_id };
+        return s.status === 'COMPLETED'
+          ? { tenantId: s.row.tenant_id, type: 'sync.completed', data: { ...base, external_id: s.externalId } }
+          : { tenantId: s.row.tenant_id, type: 'sync.failed', data: { ...base, error: s.error } };
+      }),
+  );
 }
 
 /** The queue's `onDeadLeases` hook: each Hub-bound item that went DEAD becomes an `inbound.dead` event. */
@@ -54,7 +70,14 @@ export function announceDeadLeases(boss: PgBoss): OnDeadLeases {
       dead.map((r) => ({
         tenantId: r.tenant_id,
         type: 'inbound.dead' as const,
-        data: { sync_id: r.id, entity_type: r.entity_type, entity_id: r.entity_id, action: r.action, leases: r.retry_count, error: 'lease expired before the consumer acknowledged it' },
+        data: {
+          sync_id: r.id,
+          entity_type: r.entity_type,
+          entity_id: r.entity_id,
+          action: r.action,
+          leases: r.retry_count,
+          error: 'lease expired before the consumer acknowledged it',
+        },
       })),
     ).then(() => undefined);
 }

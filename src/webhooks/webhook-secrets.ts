@@ -8,10 +8,16 @@ const LEGACY_WEBHOOK_SECRET_CONTEXT = 'sync_tenant.webhook_secret';
 const webhookSecretContext = (tenantId: string) => `${LEGACY_WEBHOOK_SECRET_CONTEXT}:${tenantId}`;
 
 /** The tenant's secrets in force, newest first (two while rotating). */
-export async function readWebhookSecrets(db: Executor, keyring: Keyring, tenantId: string): Promise<{ url: string | null; secrets: string[] }> {
+export async function readWebhookSecrets(
+  db: Executor,
+  keyring: Keyring,
+  tenantId: string,
+): Promise<{ url: string | null; secrets: string[] }> {
   const t = await db.selectFrom('sync_tenant').select(['webhook_url', 'webhook_secret']).where('id', '=', tenantId).executeTakeFirst();
   if (!t) return { url: null, secrets: [] };
-  const secrets = t.webhook_secret ? (JSON.parse(openSecret(t.webhook_secret, keyring, webhookSecretContext(tenantId), LEGACY_WEBHOOK_SECRET_CONTEXT)) as string[]) : [];
+  const secrets = t.webhook_secret
+    ? (JSON.parse(openSecret(t.webhook_secret, keyring, webhookSecretContext(tenantId), LEGACY_WEBHOOK_SECRET_CONTEXT)) as string[])
+    : [];
   return { url: t.webhook_url, secrets };
 }
 
@@ -20,7 +26,11 @@ export async function readWebhookSecrets(db: Executor, keyring: Keyring, tenantI
  * (deliveries carry both signatures) until the next rotation — so the Hub can switch over.
  * Returns the new secret, which is shown once.
  */
-export async function rotateWebhookSecret(db: Executor, keyring: Keyring, o: { tenantId: string; url?: string; keepPrevious: boolean }): Promise<string> {
+export async function rotateWebhookSecret(
+  db: Executor,
+  keyring: Keyring,
+  o: { tenantId: string; url?: string; keepPrevious: boolean },
+): Promise<string> {
   const current = await readWebhookSecrets(db, keyring, o.tenantId);
   const secret = generateWebhookSecret();
   const secrets = o.keepPrevious && current.secrets[0] ? [secret, current.secrets[0]] : [secret];

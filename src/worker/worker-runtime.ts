@@ -32,21 +32,49 @@ export async function startWorkerRuntime(opts: {
   keyring: Keyring;
 }) {
   const { env, logger } = opts;
-  const boss = createBoss({ url: opts.databaseUrl, logger, max: env.WORKER_CONCURRENCY + 4, superviseIntervalSeconds: env.QUEUE_SUPERVISE_SECONDS });
+  const boss = createBoss({
+    url: opts.databaseUrl,
+    logger,
+    max: env.WORKER_CONCURRENCY + 4,
+    superviseIntervalSeconds: env.QUEUE_SUPERVISE_SECONDS,
+  });
   await boss.start();
   await ensureQueues(boss);
   const timing = { ...JOB_TIMING_DEFAULT, expireInSeconds: env.JOB_EXPIRE_SECONDS };
   const queue = createSyncQueue({ boss, timing, onDeadLeases: announceDeadLeases(boss) });
   const destinations = { allowPrivate: env.ALLOW_PRIVATE_DESTINATIONS };
-  const engine = createSyncEngine({ db: opts.db, boss, queue, keyring: opts.keyring, logger, limits: tenantLimitsFrom(env), databaseUrl: opts.databaseUrl, destinations });
+  const engine = createSyncEngine({
+    db: opts.db,
+    boss,
+    queue,
+    keyring: opts.keyring,
+    logger,
+    limits: tenantLimitsFrom(env),
+    databaseUrl: opts.databaseUrl,
+    destinations,
+  });
   const push = createPushWorker({
-    db: opts.db, boss, logger, handlers: [...opts.handlers, ...engine.pushHandlers()], concurrency: env.WORKER_CONCURRENCY, batchSize: env.WORKER_BATCH_SIZE,
-    backoff: { baseMs: env.RETRY_BASE_MS, factor: env.RETRY_FACTOR, capMs: env.RETRY_CAP_MS }, timing,
+    db: opts.db,
+    boss,
+    logger,
+    handlers: [...opts.handlers, ...engine.pushHandlers()],
+    concurrency: env.WORKER_CONCURRENCY,
+    batchSize: env.WORKER_BATCH_SIZE,
+    backoff: { baseMs: env.RETRY_BASE_MS, factor: env.RETRY_FACTOR, capMs: env.RETRY_CAP_MS },
+    timing,
     // The Hub learns the fate of what it sent in the same transaction that records it.
     afterSettle: (trx, settled) => emitHubOutcomeEvents(trx, boss, settled),
   });
   await push.start();
-  const webhooks = createWebhookDeliverer({ db: opts.db, boss, keyring: opts.keyring, logger, retryScheduleMs: env.WEBHOOK_RETRY_SCHEDULE_MS, timeoutMs: env.WEBHOOK_TIMEOUT_MS, destinations });
+  const webhooks = createWebhookDeliverer({
+    db: opts.db,
+    boss,
+    keyring: opts.keyring,
+    logger,
+    retryScheduleMs: env.WEBHOOK_RETRY_SCHEDULE_MS,
+    timeoutMs: env.WEBHOOK_TIMEOUT_MS,
+    destinations,
+  });
   await webhooks.start();
   await engine.start();
   const sweep = setInterval(() => {
@@ -75,7 +103,9 @@ export async function startWorkerRuntime(opts: {
       clearInterval(sweep);
       clearInterval(heartbeat);
       clearInterval(alerts);
-      await removeWorkerHeartbeat(opts.db, me.workerId).catch((err: unknown) => logger.warn({ err }, 'could not remove the worker heartbeat'));
+      await removeWorkerHeartbeat(opts.db, me.workerId).catch((err: unknown) =>
+        logger.warn({ err }, 'could not remove the worker heartbeat'),
+      );
       await boss.stop({ graceful: true, timeout: 7000 });
       await engine.stop();
     },

@@ -24,10 +24,15 @@ export function ensureAgentBuilt(): void {
   let built = 0;
   try {
     built = statSync(EXE).mtimeMs;
-  } catch { /* missing */ }
+  } catch {
+    /* missing */
+  }
   const sources = Math.max(newestSource(path.join(ROOT, 'src')), statSync(path.join(ROOT, 'package-lock.json')).mtimeMs);
   if (built > sources) return;
-  execFileSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/agent/build-sea.ts'), '--linux-only'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+  execFileSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/agent/build-sea.ts'), '--linux-only'], {
+    cwd: ROOT,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
 }
 
 /** A fresh install folder for the agent (its sync-config.enc, last-sync.json, logs/). */
@@ -39,7 +44,8 @@ export function agentDir(t: { teardown(fn: () => unknown): void }): string {
 
 export function startAgent(dir: string, args: string[], env: Record<string, string> = {}) {
   const child = spawn(EXE, [...args, '--dir', dir], {
-    cwd: dir, env: { PATH: process.env.PATH ?? '', HOME: dir, LANG: 'es_AR.UTF-8', SYNC_CONFIG_PASSWORD: 'Mi_Password_Super_Seguro_2024!', ...env },
+    cwd: dir,
+    env: { PATH: process.env.PATH ?? '', HOME: dir, LANG: 'es_AR.UTF-8', SYNC_CONFIG_PASSWORD: 'Mi_Password_Super_Seguro_2024!', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   }) as ReturnType<typeof spawn> & { output: { stdout: string; stderr: string } };
   child.output = { stdout: '', stderr: '' };
@@ -55,7 +61,9 @@ export function runAgent(dir: string, args: string[], env: Record<string, string
 /** The real server as a process on a free loopback port. */
 export async function startServer(t: { teardown(fn: () => unknown): void }, databaseUrl: string, port?: number) {
   const p = port ?? (await freePort());
-  const child = startBin('server', [], { env: { DATABASE_URL: databaseUrl, SYNC_SECRET_KEY: TEST_SECRET_KEY, PORT: String(p), HOST: '127.0.0.1' } });
+  const child = startBin('server', [], {
+    env: { DATABASE_URL: databaseUrl, SYNC_SECRET_KEY: TEST_SECRET_KEY, PORT: String(p), HOST: '127.0.0.1' },
+  });
   t.teardown(() => void child.kill('SIGKILL'));
   await waitForOutput(child, /listening/i, 60_000);
   return { url: `http://127.0.0.1:${p}`, port: p, child };

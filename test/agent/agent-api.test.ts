@@ -19,20 +19,40 @@ const UPLOAD_BODY = {
   timestamp: '2024-01-15T10:35:00Z',
 };
 const LOGS_BODY = {
-  logs: [{
-    direccion: 'upload', tabla: 'proveedores', fase: 'process', ejecutadoEn: 'origen', estado: 'exitoso', registrosAfectados: 25,
-    mensaje: 'Datos extraídos exitosamente', duracionMs: 1234, fechaInicio: '2024-01-15T10:30:00Z', fechaFin: '2024-01-15T10:30:01Z',
-  }],
+  logs: [
+    {
+      direccion: 'upload',
+      tabla: 'proveedores',
+      fase: 'process',
+      ejecutadoEn: 'origen',
+      estado: 'exitoso',
+      registrosAfectados: 25,
+      mensaje: 'Datos extraídos exitosamente',
+      duracionMs: 1234,
+      fechaInicio: '2024-01-15T10:30:00Z',
+      fechaFin: '2024-01-15T10:30:01Z',
+    },
+  ],
 };
 // Seed 001's tablasBajada example (plan_cuentas).
 const PLAN_CUENTAS_QUERIES = {
-  schema: { columns: [
-    { name: 'codigo', type: 'VARCHAR(20)', nullable: false }, { name: 'nombre', type: 'VARCHAR(200)', nullable: false },
-    { name: 'tipo', type: 'VARCHAR(50)', nullable: true }, { name: 'activo', type: 'BIT', nullable: false },
-  ] },
-  pre_process: { run_on: 'erp', sql: "IF NOT EXISTS (SELECT * FROM sys.tables WHERE name='plan_cuentas') BEGIN CREATE TABLE plan_cuentas (codigo VARCHAR(20) PRIMARY KEY, nombre VARCHAR(200) NOT NULL, tipo VARCHAR(50), activo BIT NOT NULL DEFAULT 1) END" },
+  schema: {
+    columns: [
+      { name: 'codigo', type: 'VARCHAR(20)', nullable: false },
+      { name: 'nombre', type: 'VARCHAR(200)', nullable: false },
+      { name: 'tipo', type: 'VARCHAR(50)', nullable: true },
+      { name: 'activo', type: 'BIT', nullable: false },
+    ],
+  },
+  pre_process: {
+    run_on: 'erp',
+    sql: "IF NOT EXISTS (SELECT * FROM sys.tables WHERE name='plan_cuentas') BEGIN CREATE TABLE plan_cuentas (codigo VARCHAR(20) PRIMARY KEY, nombre VARCHAR(200) NOT NULL, tipo VARCHAR(50), activo BIT NOT NULL DEFAULT 1) END",
+  },
   process: { query: 'parametros_maestros.tipo_campo=cuenta' },
-  post_process: { run_on: 'erp', sql: 'MERGE plan_cuentas AS t USING {temp_table} AS s ON t.codigo = s.codigo WHEN MATCHED THEN UPDATE SET t.nombre = s.nombre, t.tipo = s.tipo, t.activo = s.activo WHEN NOT MATCHED BY TARGET THEN INSERT (codigo, nombre, tipo, activo) VALUES (s.codigo, s.nombre, s.tipo, s.activo) WHEN NOT MATCHED BY SOURCE THEN UPDATE SET t.activo = 0;' },
+  post_process: {
+    run_on: 'erp',
+    sql: 'MERGE plan_cuentas AS t USING {temp_table} AS s ON t.codigo = s.codigo WHEN MATCHED THEN UPDATE SET t.nombre = s.nombre, t.tipo = s.tipo, t.activo = s.activo WHEN NOT MATCHED BY TARGET THEN INSERT (codigo, nombre, tipo, activo) VALUES (s.codigo, s.nombre, s.tipo, s.activo) WHEN NOT MATCHED BY SOURCE THEN UPDATE SET t.activo = 0;',
+  },
 };
 
 t.test('agent API', async (t) => {
@@ -40,14 +60,48 @@ t.test('agent API', async (t) => {
   const db = api.db.db;
   const { agent } = api.keys;
   for (const tenant of ['acme', 'other']) {
-    await db.insertInto('sync_entity_config').values([
-      { tenant_id: tenant, entity_type: 'PROVEEDOR_AGENTE', erp_type: 'AXIOMA', source_table: 'proveedores', primary_key: 'codigo', direction: 'IN', field_mapping: JSON.stringify({ erp_to_hub: { codigo: 'id', nombre: 'nombre', cuit: 'cuit' } }) },
-      { tenant_id: tenant, entity_type: 'PLAN_CUENTAS', erp_type: 'AXIOMA', primary_key: 'codigo', direction: 'OUT', queries: JSON.stringify(PLAN_CUENTAS_QUERIES) },
-    ]).execute();
+    await db
+      .insertInto('sync_entity_config')
+      .values([
+        {
+          tenant_id: tenant,
+          entity_type: 'PROVEEDOR_AGENTE',
+          erp_type: 'AXIOMA',
+          source_table: 'proveedores',
+          primary_key: 'codigo',
+          direction: 'IN',
+          field_mapping: JSON.stringify({ erp_to_hub: { codigo: 'id', nombre: 'nombre', cuit: 'cuit' } }),
+        },
+        {
+          tenant_id: tenant,
+          entity_type: 'PLAN_CUENTAS',
+          erp_type: 'AXIOMA',
+          primary_key: 'codigo',
+          direction: 'OUT',
+          queries: JSON.stringify(PLAN_CUENTAS_QUERIES),
+        },
+      ])
+      .execute();
   }
   const ring = createKeyring(TEST_SECRET_KEY);
-  await upsertErpConnection(db, { tenantId: 'acme', erpType: 'AXIOMA', host: '127.0.0.1', port: 14330, database: 'EmpresaDB', username: 'sync_user', password: sealErpPassword('Erp-S3cret', ring, { tenantId: 'acme', erpType: 'AXIOMA' }), encrypt: 'off', trustServerCertificate: true });
-  const asAgent = (method: string, path: string, body?: unknown, headers: Record<string, string> = { 'x-tenant-id': 'acme' }, key = agent) => api.call(method, path, { key, body, headers });
+  await upsertErpConnection(db, {
+    tenantId: 'acme',
+    erpType: 'AXIOMA',
+    host: '127.0.0.1',
+    port: 14330,
+    database: 'EmpresaDB',
+    username: 'sync_user',
+    password: sealErpPassword('Erp-S3cret', ring, { tenantId: 'acme', erpType: 'AXIOMA' }),
+    encrypt: 'off',
+    trustServerCertificate: true,
+  });
+  const asAgent = (
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = { 'x-tenant-id': 'acme' },
+    key = agent,
+  ) => api.call(method, path, { key, body, headers });
 
   t.test('GET /api/sync/health', async (t) => {
     t.same((await api.call('GET', '/api/sync/health')).body, { success: true, status: 'ok' });
@@ -56,17 +110,52 @@ t.test('agent API', async (t) => {
   t.test('GET /config/:tenantId: seed 001 shape; the password opens only with this agent key; version moves on any change', async (t) => {
     const r = await asAgent('GET', '/api/sync/config/acme');
     t.equal(r.status, 200);
-    t.same(Object.keys(r.body).sort(), ['configuracionTablas', 'id', 'modo', 'sqlServerDatabase', 'sqlServerHost', 'sqlServerPassword', 'sqlServerPort', 'sqlServerUser', 'success', 'tenantId', 'ultimaModificacion', 'version'].sort());
-    t.match(r.body, { success: true, modo: 'direct', tenantId: 'acme', sqlServerHost: '127.0.0.1', sqlServerPort: 14330, sqlServerDatabase: 'EmpresaDB', sqlServerUser: 'sync_user' });
+    t.same(
+      Object.keys(r.body).sort(),
+      [
+        'configuracionTablas',
+        'id',
+        'modo',
+        'sqlServerDatabase',
+        'sqlServerHost',
+        'sqlServerPassword',
+        'sqlServerPort',
+        'sqlServerUser',
+        'success',
+        'tenantId',
+        'ultimaModificacion',
+        'version',
+      ].sort(),
+    );
+    t.match(r.body, {
+      success: true,
+      modo: 'direct',
+      tenantId: 'acme',
+      sqlServerHost: '127.0.0.1',
+      sqlServerPort: 14330,
+      sqlServerDatabase: 'EmpresaDB',
+      sqlServerUser: 'sync_user',
+    });
     t.notMatch(JSON.stringify(r.body), 'Erp-S3cret', 'never in clear');
     const env = r.body.sqlServerPassword as AgentEnvelope;
     t.equal(openAgentEnvelope(env, agent, 'acme'), 'Erp-S3cret');
     t.throws(() => openAgentEnvelope(env, api.keys.hub, 'acme'), 'another key cannot open it');
     const subida = r.body.configuracionTablas.tablasSubida.find((x: { nombre: string }) => x.nombre === 'proveedor_agente');
     t.match(subida, { primaryKey: 'codigo', incremental: false, pre_process: { enabled: false }, post_process: { enabled: false } });
-    t.match(r.body.configuracionTablas.tablasBajada, [{ nombre: 'plan_cuentas', primaryKey: 'codigo', schema: PLAN_CUENTAS_QUERIES.schema, pre_process: { enabled: true, ejecutarEn: 'destino' }, process: { query: 'parametros_maestros.tipo_campo=cuenta' }, post_process: { enabled: true, ejecutarEn: 'destino' } }]);
+    t.match(r.body.configuracionTablas.tablasBajada, [
+      {
+        nombre: 'plan_cuentas',
+        primaryKey: 'codigo',
+        schema: PLAN_CUENTAS_QUERIES.schema,
+        pre_process: { enabled: true, ejecutarEn: 'destino' },
+        process: { query: 'parametros_maestros.tipo_campo=cuenta' },
+        post_process: { enabled: true, ejecutarEn: 'destino' },
+      },
+    ]);
     await new Promise((r) => setTimeout(r, 5));
-    await sql`update sync_entity_config set sync_frequency = '0 3 * * *', updated_at = now() where tenant_id = 'acme' and entity_type = 'PLAN_CUENTAS'`.execute(db);
+    await sql`update sync_entity_config set sync_frequency = '0 3 * * *', updated_at = now() where tenant_id = 'acme' and entity_type = 'PLAN_CUENTAS'`.execute(
+      db,
+    );
     const after = await asAgent('GET', '/api/sync/config/acme');
     t.ok(after.body.version > r.body.version, 'version bumped');
     t.not(after.body.ultimaModificacion, r.body.ultimaModificacion);
@@ -77,11 +166,29 @@ t.test('agent API', async (t) => {
     t.equal(r.status, 200);
     t.match(r.body, { success: true, tabla: 'proveedores', registrosInsertados: 2, registrosSinCambios: 0, timestamp: /^\d{4}-/ });
     t.equal((await asAgent('POST', '/api/sync/upload/acme', UPLOAD_BODY)).body.registrosInsertados, 0);
-    t.equal(Number((await sql<{ n: string }>`select count(*) n from sync_queue where entity_type = 'PROVEEDOR_AGENTE' and destination = 'HUB'`.execute(db)).rows[0]!.n), 2, 'queued for the Hub once');
+    t.equal(
+      Number(
+        (
+          await sql<{
+            n: string;
+          }>`select count(*) n from sync_queue where entity_type = 'PROVEEDOR_AGENTE' and destination = 'HUB'`.execute(db)
+        ).rows[0]!.n,
+      ),
+      2,
+      'queued for the Hub once',
+    );
 
-    const big = { tabla: 'proveedores', data: Array.from({ length: 10_000 }, (_, i) => ({ codigo: `B${i}`, nombre: `Proveedor ${i}`, cuit: `20-${i}-1` })), timestamp: '2024-01-15T10:35:00Z' };
+    const big = {
+      tabla: 'proveedores',
+      data: Array.from({ length: 10_000 }, (_, i) => ({ codigo: `B${i}`, nombre: `Proveedor ${i}`, cuit: `20-${i}-1` })),
+      timestamp: '2024-01-15T10:35:00Z',
+    };
     const gz = gzipSync(JSON.stringify(big));
-    const first = await api.call('POST', '/api/sync/upload/acme', { key: agent, raw: gz as unknown as string, headers: { 'x-tenant-id': 'acme', 'content-type': 'application/json', 'content-encoding': 'gzip' } });
+    const first = await api.call('POST', '/api/sync/upload/acme', {
+      key: agent,
+      raw: gz as unknown as string,
+      headers: { 'x-tenant-id': 'acme', 'content-type': 'application/json', 'content-encoding': 'gzip' },
+    });
     t.equal(first.status, 200, JSON.stringify(first.body).slice(0, 300));
     t.equal(first.body.registrosInsertados, 10_000);
     const second = await asAgent('POST', '/api/sync/upload/acme', big);
@@ -97,7 +204,10 @@ t.test('agent API', async (t) => {
     let cursor: string | null = null;
     let firstRow: unknown;
     do {
-      const r: { status: number; body: any } = await asAgent('GET', `/api/sync/download/acme?tabla=plan_cuentas${cursor ? `&cursor=${cursor}` : ''}`);
+      const r: { status: number; body: any } = await asAgent(
+        'GET',
+        `/api/sync/download/acme?tabla=plan_cuentas${cursor ? `&cursor=${cursor}` : ''}`,
+      );
       t.equal(r.status, 200);
       t.match(r.body, { success: true, tabla: 'plan_cuentas', schema: PLAN_CUENTAS_QUERIES.schema, timestamp: /^\d{4}-/ });
       firstRow ??= r.body.data[0];
@@ -113,7 +223,17 @@ t.test('agent API', async (t) => {
     const r = await asAgent('POST', '/api/sync/logs/acme', LOGS_BODY);
     t.same(r.body, { success: true, logsInsertados: 1 });
     const logs = await api.call('GET', '/api/v1/sync/logs?entity_type=PROVEEDOR_AGENTE', { key: api.keys.admin });
-    t.match(logs.body.items[0], { entity_type: 'PROVEEDOR_AGENTE', action: 'AGENT', direction: 'IN', status: 'SUCCESS', phase: 'process', executed_on: 'origen', rows_affected: 25, duration_ms: 1234, message: 'Datos extraídos exitosamente' });
+    t.match(logs.body.items[0], {
+      entity_type: 'PROVEEDOR_AGENTE',
+      action: 'AGENT',
+      direction: 'IN',
+      status: 'SUCCESS',
+      phase: 'process',
+      executed_on: 'origen',
+      rows_affected: 25,
+      duration_ms: 1234,
+      message: 'Datos extraídos exitosamente',
+    });
   });
 
   t.test('tenant, key and header must agree: 403 and nothing written', async (t) => {

@@ -12,12 +12,21 @@ import { generateWebhookSecret, signWebhook } from '../../src/webhooks/signature
 import { startTestApi } from '../helpers/api.ts';
 
 const supplier = (n: number): EnqueueInput => ({
-  tenantId: 'acme', source: 'ERP', destination: 'HUB', entityType: 'PROVEEDOR', entityId: `PRV-${n}`, action: 'UPSERT', payload: { id: `PRV-${n}`, saldo: `${n}.10` },
+  tenantId: 'acme',
+  source: 'ERP',
+  destination: 'HUB',
+  entityType: 'PROVEEDOR',
+  entityId: `PRV-${n}`,
+  action: 'UPSERT',
+  payload: { id: `PRV-${n}`, saldo: `${n}.10` },
 });
 
 t.test('inbound(): every item once, acked in batches; the one being handled when the loop throws comes back', async (t) => {
   const api = await startTestApi(t);
-  await api.queue.enqueueMany(api.db.db, Array.from({ length: 250 }, (_, n) => supplier(n)));
+  await api.queue.enqueueMany(
+    api.db.db,
+    Array.from({ length: 250 }, (_, n) => supplier(n)),
+  );
   const client = createHubClient({ baseUrl: api.base, apiKey: api.keys.hub });
 
   const seen: string[] = [];
@@ -31,8 +40,14 @@ t.test('inbound(): every item once, acked in batches; the one being handled when
     /database is down/,
   );
   const counts = async () =>
-    Object.fromEntries((await api.db.pool.query(`select status, count(*)::int n from sync_queue group by 1`)).rows.map((r) => [r.status, r.n]));
-  t.same(await counts(), { COMPLETED: 120, IN_FLIGHT: 80, PENDING: 50 }, 'handled items acked; the failing one and the rest of its lease not');
+    Object.fromEntries(
+      (await api.db.pool.query(`select status, count(*)::int n from sync_queue group by 1`)).rows.map((r) => [r.status, r.n]),
+    );
+  t.same(
+    await counts(),
+    { COMPLETED: 120, IN_FLIGHT: 80, PENDING: 50 },
+    'handled items acked; the failing one and the rest of its lease not',
+  );
 
   await api.db.pool.query(`update sync_queue set lease_expires_at = now() - interval '1 second' where status = 'IN_FLIGHT'`);
   const second: string[] = [];
@@ -42,7 +57,10 @@ t.test('inbound(): every item once, acked in batches; the one being handled when
   }
   t.equal(new Set([...seen, ...second]).size, 250, 'every item reached the Hub');
   t.same(await counts(), { COMPLETED: 249, FAILED: 1 });
-  t.equal((await api.db.pool.query(`select error_message from sync_queue where status = 'FAILED'`)).rows[0].error_message, 'rejected by the Hub: missing CUIT');
+  t.equal(
+    (await api.db.pool.query(`select error_message from sync_queue where status = 'FAILED'`)).rows[0].error_message,
+    'rejected by the Hub: missing CUIT',
+  );
 });
 
 t.test('outbound: one Idempotency-Key → one item; status and retry by the Hub’s own id; errors are typed', async (t) => {
@@ -66,12 +84,23 @@ t.test('outbound: one Idempotency-Key → one item; status and retry by the Hub�
   const unknown = await client.sendOutbound('NO_SUCH_ENTITY', doc).catch((e: unknown) => e);
   t.ok(unknown instanceof HubApiError && unknown.status === 404, 'typed error for an unknown entity');
 
-  t.same(await client.schema('proveedor'), {
-    entity_type: 'PROVEEDOR',
-    receives: [{ name: 'id', type: 'unknown' }, { name: 'nombre', type: 'unknown' }],
-    sends: null,
-  }, 'schema discovery: inbound fields');
-  t.same((await client.schema('ORDEN_COMPRA')).sends?.map((f) => f.name).sort(), ['fecha', 'numero', 'proveedor', 'total'], 'outbound fields (jsonb keeps no key order)');
+  t.same(
+    await client.schema('proveedor'),
+    {
+      entity_type: 'PROVEEDOR',
+      receives: [
+        { name: 'id', type: 'unknown' },
+        { name: 'nombre', type: 'unknown' },
+      ],
+      sends: null,
+    },
+    'schema discovery: inbound fields',
+  );
+  t.same(
+    (await client.schema('ORDEN_COMPRA')).sends?.map((f) => f.name).sort(),
+    ['fecha', 'numero', 'proveedor', 'total'],
+    'outbound fields (jsonb keeps no key order)',
+  );
   const noSchema = await other.schema('NO_SUCH_ENTITY').catch((e: unknown) => e);
   t.ok(noSchema instanceof HubApiError && noSchema.status === 404);
 
@@ -88,25 +117,45 @@ t.test('429 and 5xx are retried, honouring Retry-After; a POST keeps its Idempot
     req.resume();
     const status = answers.shift() ?? 500;
     res.writeHead(status, { 'content-type': 'application/json', ...(status === 429 ? { 'retry-after': '0' } : {}) });
-    res.end(status === 202 ? JSON.stringify({ sync_id: 'x', status: 'PENDING' }) : JSON.stringify({ success: false, error: { code: 'BUSY', message: 'busy', details: null } }));
+    res.end(
+      status === 202
+        ? JSON.stringify({ sync_id: 'x', status: 'PENDING' })
+        : JSON.stringify({ success: false, error: { code: 'BUSY', message: 'busy', details: null } }),
+    );
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   t.teardown(() => server.close());
-  const client = createHubClient({ baseUrl: `http://127.0.0.1:${(server.address() as { port: number }).port}`, apiKey: 'sk_live_x', retryBaseMs: 1 });
-  t.same(await client.sendOutbound('ORDEN_COMPRA', { entity_id: 'OC-1', action: 'CREATE', payload: {} }), { sync_id: 'x', status: 'PENDING' });
+  const client = createHubClient({
+    baseUrl: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
+    apiKey: 'sk_live_x',
+    retryBaseMs: 1,
+  });
+  t.same(await client.sendOutbound('ORDEN_COMPRA', { entity_id: 'OC-1', action: 'CREATE', payload: {} }), {
+    sync_id: 'x',
+    status: 'PENDING',
+  });
   t.equal(seen.length, 3);
   t.equal(new Set(seen.map((s) => s.key)).size, 1, 'one key for every attempt');
   t.ok(seen[0]!.key, 'a key was generated');
 
   answers.push(500, 500);
-  const give = createHubClient({ baseUrl: `http://127.0.0.1:${(server.address() as { port: number }).port}`, apiKey: 'sk_live_x', retryBaseMs: 1, maxRetries: 1 });
+  const give = createHubClient({
+    baseUrl: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
+    apiKey: 'sk_live_x',
+    retryBaseMs: 1,
+    maxRetries: 1,
+  });
   const err = await give.pendingCounts().catch((e: unknown) => e);
   t.ok(err instanceof HubApiError && err.status === 500 && err.code === 'BUSY', 'after the last attempt, the API’s error code');
 });
 
 t.test('verifyWebhook accepts what the server signs (and the standardwebhooks library agrees), refuses forgeries', async (t) => {
   const secret = generateWebhookSecret();
-  const body = JSON.stringify({ type: 'sync.completed', timestamp: '2026-11-23T12:00:00.000Z', data: { sync_id: 's1', entity_type: 'ORDEN_COMPRA', entity_id: 'OC-1', external_id: '4711' } });
+  const body = JSON.stringify({
+    type: 'sync.completed',
+    timestamp: '2026-11-23T12:00:00.000Z',
+    data: { sync_id: 's1', entity_type: 'ORDEN_COMPRA', entity_id: 'OC-1', external_id: '4711' },
+  });
   const now = new Date();
   const headers = signWebhook({ id: 'msg_1', timestamp: now, body, secrets: [secret] });
   const event = await verifyWebhook(headers, body, secret, { now });

@@ -12,45 +12,58 @@ async function setup(t: { teardown(fn: () => unknown): void }) {
   await erp.pool.execute("INSERT INTO Proveedores (CodProv, RazonSocial) VALUES ('P1', 'Ñandú SA')");
   await erp.pool.execute('CREATE TABLE OC (Id INT IDENTITY(1,1) PRIMARY KEY, Numero NVARCHAR(20) NULL)');
   const body = (o: Record<string, unknown> = {}) => ({
-    erp_type: 'AXIOMA', host: '127.0.0.1', port: erp.options.port, database: 'axioma', username: 'hub_sync', password: erp.options.password,
-    encrypt: 'off', trust_server_certificate: true, ...o,
+    erp_type: 'AXIOMA',
+    host: '127.0.0.1',
+    port: erp.options.port,
+    database: 'axioma',
+    username: 'hub_sync',
+    password: erp.options.password,
+    encrypt: 'off',
+    trust_server_certificate: true,
+    ...o,
   });
   return { api, erp, body };
 }
 const byId = (checks: Check[], id: string) => checks.find((c) => c.id === id);
 
-t.test('PUT/GET: the password is write-only, sealed at rest, required the first time; bad input names the field and writes nothing', async (t) => {
-  const { api, erp, body } = await setup(t);
-  const before = await api.snapshot();
-  const noPw = await api.call('PUT', '/api/v1/sync/erp-connection', { key: api.keys.admin, body: { ...body(), password: undefined } });
-  t.equal(noPw.status, 400);
-  t.match(noPw.body.error.message, /password/);
-  const badPort = await api.call('PUT', '/api/v1/sync/erp-connection', { key: api.keys.admin, body: body({ port: 70000 }) });
-  t.equal(badPort.status, 400);
-  t.match(JSON.stringify(badPort.body), /port/);
-  t.same(await api.snapshot(), before, 'nothing written');
-  t.equal((await api.call('PUT', '/api/v1/sync/erp-connection', { key: api.keys.hub, body: body() })).status, 403, 'hub scope may not');
+t.test(
+  'PUT/GET: the password is write-only, sealed at rest, required the first time; bad input names the field and writes nothing',
+  async (t) => {
+    const { api, erp, body } = await setup(t);
+    const before = await api.snapshot();
+    const noPw = await api.call('PUT', '/api/v1/sync/erp-connection', { key: api.keys.admin, body: { ...body(), password: undefined } });
+    t.equal(noPw.status, 400);
+    t.match(noPw.body.error.message, /password/);
+    const badPort = await api.call('PUT', '/api/v1/sync/erp-connection', { key: api.keys.admin, body: body({ port: 70000 }) });
+    t.equal(badPort.status, 400);
+    t.match(JSON.stringify(badPort.body), /port/);
+    t.same(await api.snapshot(), before, 'nothing written');
+    t.equal((await api.call('PUT', '/api/v1/sync/erp-connection', { key: api.keys.hub, body: body() })).status, 403, 'hub scope may not');
 
-  const put = await api.call('PUT', '/api/v1/sync/erp-connection', { key: api.keys.admin, body: body() });
-  t.equal(put.status, 200);
-  t.equal(put.body.password_set, true);
-  t.equal(put.body.version, 1);
-  const got = await api.call('GET', '/api/v1/sync/erp-connection', { key: api.keys.admin });
-  t.equal(got.status, 200);
-  t.equal(got.body.host, '127.0.0.1');
-  t.notMatch(JSON.stringify(got.body), erp.options.password, 'the password is never returned');
-  const stored = await api.db.db.selectFrom('sync_erp_connection').select('password').executeTakeFirstOrThrow();
-  t.notMatch(JSON.stringify(stored.password), erp.options.password, 'sealed at rest');
+    const put = await api.call('PUT', '/api/v1/sync/erp-connection', { key: api.keys.admin, body: body() });
+    t.equal(put.status, 200);
+    t.equal(put.body.password_set, true);
+    t.equal(put.body.version, 1);
+    const got = await api.call('GET', '/api/v1/sync/erp-connection', { key: api.keys.admin });
+    t.equal(got.status, 200);
+    t.equal(got.body.host, '127.0.0.1');
+    t.notMatch(JSON.stringify(got.body), erp.options.password, 'the password is never returned');
+    const stored = await api.db.db.selectFrom('sync_erp_connection').select('password').executeTakeFirstOrThrow();
+    t.notMatch(JSON.stringify(stored.password), erp.options.password, 'sealed at rest');
 
-  // Omitting the password keeps the stored one (version goes up, the test still logs in).
-  const again = await api.call('PUT', '/api/v1/sync/erp-connection', { key: api.keys.admin, body: { ...body({ request_timeout_ms: 60_000 }), password: undefined } });
-  t.equal(again.status, 200);
-  t.equal(again.body.version, 2);
-  t.equal(again.body.request_timeout_ms, 60_000);
-  const test = await api.call('POST', '/api/v1/sync/erp-connection/test', { key: api.keys.admin });
-  t.equal(byId(test.body.checks, 'login')?.status, 'ok');
-  t.equal((await api.call('GET', '/api/v1/sync/erp-connection', { key: api.keys.otherAdmin })).status, 404, 'another tenant sees none');
-});
+    // Omitting the password keeps the stored one (version goes up, the test still logs in).
+    const again = await api.call('PUT', '/api/v1/sync/erp-connection', {
+      key: api.keys.admin,
+      body: { ...body({ request_timeout_ms: 60_000 }), password: undefined },
+    });
+    t.equal(again.status, 200);
+    t.equal(again.body.version, 2);
+    t.equal(again.body.request_timeout_ms, 60_000);
+    const test = await api.call('POST', '/api/v1/sync/erp-connection/test', { key: api.keys.admin });
+    t.equal(byId(test.body.checks, 'login')?.status, 'ok');
+    t.equal((await api.call('GET', '/api/v1/sync/erp-connection', { key: api.keys.otherAdmin })).status, 404, 'another tenant sees none');
+  },
+);
 
 t.test('deep test with the right password: every check passes, reads fetch no row, writes are rolled back', async (t) => {
   const { api, erp, body } = await setup(t);
@@ -85,7 +98,10 @@ t.test('deep test with a wrong password: login fails with the advice, in Spanish
   t.equal(login.next_step, 'La contraseña o el usuario son incorrectos: vuelva a cargarlos.');
   t.notMatch(JSON.stringify(es.body), 'Contraseña-mala', 'the password is not echoed');
   t.notOk(byId(es.body.checks, 'dry_run:PROVEEDOR:select_all'), 'no dry run after a failed login');
-  const en = await api.call('POST', '/api/v1/sync/erp-connection/test', { key: api.keys.admin, headers: { 'accept-language': 'en-US,en;q=0.9' } });
+  const en = await api.call('POST', '/api/v1/sync/erp-connection/test', {
+    key: api.keys.admin,
+    headers: { 'accept-language': 'en-US,en;q=0.9' },
+  });
   t.equal(byId(en.body.checks, 'login')?.next_step, 'The password or user is wrong: set them again.');
 });
 
@@ -104,20 +120,30 @@ t.test('config/validate dry-runs one config before it is saved; a wrong table is
   await api.call('PUT', '/api/v1/sync/erp-connection', { key: api.keys.admin, body: body() });
   const before = await api.snapshot();
   const good = await api.call('POST', '/api/v1/sync/config/validate', {
-    key: api.keys.admin, body: { entity_type: 'PROVEEDOR', erp_type: 'AXIOMA', direction: 'IN', queries: { select_all: 'SELECT CodProv, RazonSocial FROM Proveedores ORDER BY CodProv' } },
+    key: api.keys.admin,
+    body: {
+      entity_type: 'PROVEEDOR',
+      erp_type: 'AXIOMA',
+      direction: 'IN',
+      queries: { select_all: 'SELECT CodProv, RazonSocial FROM Proveedores ORDER BY CodProv' },
+    },
   });
   t.equal(good.status, 200);
   t.equal(good.body.ok, true, JSON.stringify(good.body));
   t.notOk(byId(good.body.checks, 'tcp'), 'only the dry run');
   const bad = await api.call('POST', '/api/v1/sync/config/validate', {
-    key: api.keys.admin, body: { entity_type: 'PROVEEDOR', erp_type: 'AXIOMA', direction: 'IN', queries: { select_all: 'SELECT * FROM NoExiste' } },
+    key: api.keys.admin,
+    body: { entity_type: 'PROVEEDOR', erp_type: 'AXIOMA', direction: 'IN', queries: { select_all: 'SELECT * FROM NoExiste' } },
   });
   t.equal(bad.body.ok, false);
   const c = byId(bad.body.checks, 'dry_run:PROVEEDOR:select_all')!;
   t.equal(c.status, 'fail');
   t.match(c.detail, /208/);
   t.match(c.next_step, /corrija el SQL/);
-  const invalid = await api.call('POST', '/api/v1/sync/config/validate', { key: api.keys.admin, body: { entity_type: 'PROVEEDOR', erp_type: 'AXIOMA', direction: 'SIDEWAYS' } });
+  const invalid = await api.call('POST', '/api/v1/sync/config/validate', {
+    key: api.keys.admin,
+    body: { entity_type: 'PROVEEDOR', erp_type: 'AXIOMA', direction: 'SIDEWAYS' },
+  });
   t.equal(invalid.status, 400);
   t.match(JSON.stringify(invalid.body), /direction/);
   t.same(await api.snapshot(), before, 'validate writes nothing');
@@ -131,7 +157,13 @@ async function configId(api: TestApi, entity: string): Promise<string> {
 t.test('history: config and connection changes are kept (who, when, before/after, no secret) and a version can be restored', async (t) => {
   const { api, body } = await setup(t);
   const id = await configId(api, 'PROVEEDOR');
-  const v2 = { entity_type: 'PROVEEDOR', erp_type: 'AXIOMA', direction: 'IN', queries: { select_all: 'SELECT CodProv FROM Proveedores' }, sync_frequency: '*/5 * * * *' };
+  const v2 = {
+    entity_type: 'PROVEEDOR',
+    erp_type: 'AXIOMA',
+    direction: 'IN',
+    queries: { select_all: 'SELECT CodProv FROM Proveedores' },
+    sync_frequency: '*/5 * * * *',
+  };
   const v3 = { ...v2, queries: { select_all: 'SELECT CodProv, RazonSocial FROM Proveedores' }, sync_frequency: '0 * * * *' };
   t.equal((await api.call('PUT', `/api/v1/sync/config/${id}`, { key: api.keys.admin, body: v2 })).status, 200);
   t.equal((await api.call('PUT', `/api/v1/sync/config/${id}`, { key: api.keys.admin, body: v3 })).status, 200);
@@ -158,6 +190,10 @@ t.test('history: config and connection changes are kept (who, when, before/after
   t.same(row.queries, v2.queries);
   const after = await api.call('GET', `/api/v1/sync/config/history?kind=entity_config&target_id=${id}`, { key: api.keys.admin });
   t.equal(after.body.items.length, 3, 'the restore is itself a change');
-  t.equal((await api.call('POST', `/api/v1/sync/config/history/${first.id}/restore`, { key: api.keys.otherAdmin })).status, 404, 'another tenant cannot restore it');
+  t.equal(
+    (await api.call('POST', `/api/v1/sync/config/history/${first.id}/restore`, { key: api.keys.otherAdmin })).status,
+    404,
+    'another tenant cannot restore it',
+  );
   t.equal((await api.call('POST', '/api/v1/sync/config/history/abc/restore', { key: api.keys.admin })).status, 400);
 });

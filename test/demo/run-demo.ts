@@ -44,7 +44,16 @@ await admin.query(`CREATE DATABASE ${ERP_DB}`);
 await admin.end();
 const sim = await startErpSimulator({ databaseUrl: erpUrl.toString(), user: 'hub_sync', password: ERP_PASSWORD, port: env.PORT + 1 });
 say(`ERP SIMULATOR (not a real SQL Server) on 127.0.0.1:${sim.port}, backed by PostgreSQL database ${ERP_DB}`);
-const erp = createErpPool({ host: '127.0.0.1', port: sim.port, database: 'axioma', user: 'hub_sync', password: ERP_PASSWORD, encrypt: 'off', trustServerCertificate: true, timeZone: 'America/Argentina/Buenos_Aires' });
+const erp = createErpPool({
+  host: '127.0.0.1',
+  port: sim.port,
+  database: 'axioma',
+  user: 'hub_sync',
+  password: ERP_PASSWORD,
+  encrypt: 'off',
+  trustServerCertificate: true,
+  timeZone: 'America/Argentina/Buenos_Aires',
+});
 for (const ddl of AXIOMA_SCHEMA) await erp.execute(ddl);
 const erpPg = new pg.Client({ connectionString: erpUrl.toString() });
 await erpPg.connect();
@@ -53,10 +62,18 @@ await erpPg.end();
 await erp.drain();
 say('simulated Axioma loaded: 300 suppliers, 8 cost centres, 100 payments');
 
-for (const f of ['axioma.sql', 'softland.sql']) await promisify(execFile)('psql', [runtime.databaseUrl, '-v', 'ON_ERROR_STOP=1', '-q', '-f', path.join(ROOT, 'sql/seed', f)]);
+for (const f of ['axioma.sql', 'softland.sql'])
+  await promisify(execFile)('psql', [runtime.databaseUrl, '-v', 'ON_ERROR_STOP=1', '-q', '-f', path.join(ROOT, 'sql/seed', f)]);
 await upsertErpConnection(dbh.db, {
-  tenantId: 'default', erpType: 'AXIOMA', host: '127.0.0.1', port: sim.port, database: 'axioma', username: 'hub_sync',
-  password: sealErpPassword(ERP_PASSWORD, runtime.keyring, { tenantId: 'default', erpType: 'AXIOMA' }), encrypt: 'off', trustServerCertificate: true,
+  tenantId: 'default',
+  erpType: 'AXIOMA',
+  host: '127.0.0.1',
+  port: sim.port,
+  database: 'axioma',
+  username: 'hub_sync',
+  password: sealErpPassword(ERP_PASSWORD, runtime.keyring, { tenantId: 'default', erpType: 'AXIOMA' }),
+  encrypt: 'off',
+  trustServerCertificate: true,
 });
 const keys: Record<string, string> = {};
 for (const scope of ['hub', 'admin'] as const) {
@@ -66,7 +83,11 @@ for (const scope of ['hub', 'admin'] as const) {
 }
 await dbh.close();
 
-const child = (name: string): ChildProcess => spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/bin', `${name}.ts`)], { stdio: 'inherit', env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' } });
+const child = (name: string): ChildProcess =>
+  spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/bin', `${name}.ts`)], {
+    stdio: 'inherit',
+    env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' },
+  });
 const children = [child('server'), child('worker')];
 const base = `http://127.0.0.1:${env.PORT}/api/v1/sync`;
 await new Promise((r) => setTimeout(r, 4000));

@@ -47,17 +47,33 @@ export async function loadAxiomaSampleTsql(session: { execute(sql: string): Prom
   };
   const names = ['Ñandú', 'Quebracho', 'Lapacho', 'Tero', 'Hornero']; // PostgreSQL's array[1 + g % 5]
   const start = Date.UTC(2026, 0, 1);
-  await insert('INSERT INTO Proveedores (CodProv, RazonSocial, Cuit, Email, Telefono, Activo, FechaModif)', Array.from({ length: suppliers }, (_, i) => {
-    const g = i + 1;
-    return `(${q(`PRV-${pad(g, 5)}`)}, ${q(`${names[g % 5]} ${g} S.A.`)}, ${q(`30-${pad(70_000_000 + g, 8)}-${g % 10}`)}, ${q(`compras${g}@proveedor.example`)}, ${q(`+54 11 4${pad(g, 7)}`)}, ${g % 17 === 0 ? 0 : 1}, '${stamp(start + g * 37 * 60_000)}')`;
-  }));
-  await insert('INSERT INTO CentrosCosto (CodCentro, Descripcion)', [
-    ['ADM', 'Administración'], ['COM', 'Compras'], ['OBR', 'Obras'], ['TAL', 'Taller'], ['LOG', 'Logística'], ['VEN', 'Ventas'], ['RRHH', 'Recursos humanos'], ['SIS', 'Sistemas'],
-  ].map(([c, d]) => `(${q(c!)}, ${q(d!)})`));
+  await insert(
+    'INSERT INTO Proveedores (CodProv, RazonSocial, Cuit, Email, Telefono, Activo, FechaModif)',
+    Array.from({ length: suppliers }, (_, i) => {
+      const g = i + 1;
+      return `(${q(`PRV-${pad(g, 5)}`)}, ${q(`${names[g % 5]} ${g} S.A.`)}, ${q(`30-${pad(70_000_000 + g, 8)}-${g % 10}`)}, ${q(`compras${g}@proveedor.example`)}, ${q(`+54 11 4${pad(g, 7)}`)}, ${g % 17 === 0 ? 0 : 1}, '${stamp(start + g * 37 * 60_000)}')`;
+    }),
+  );
+  await insert(
+    'INSERT INTO CentrosCosto (CodCentro, Descripcion)',
+    [
+      ['ADM', 'Administración'],
+      ['COM', 'Compras'],
+      ['OBR', 'Obras'],
+      ['TAL', 'Taller'],
+      ['LOG', 'Logística'],
+      ['VEN', 'Ventas'],
+      ['RRHH', 'Recursos humanos'],
+      ['SIS', 'Sistemas'],
+    ].map(([c, d]) => `(${q(c!)}, ${q(d!)})`),
+  );
   const feb = Date.UTC(2026, 1, 1);
-  await insert('INSERT INTO Pagos (NroPago, CodProv, Fecha, Importe, Moneda, Facturas, FechaModif)', Array.from({ length: Math.floor(suppliers / 3) }, (_, i) => {
-    const g = i + 1;
-    const cents = Math.floor((g * 1_234_567 + 5) / 10); // round(g * 1234.567, 2), in integers
-    return `(${q(`OP-${pad(g, 6)}`)}, ${q(`PRV-${pad(g * 3, 5)}`)}, '${stamp(feb + g * 86_400_000).slice(0, 10)}', ${Math.floor(cents / 100)}.${pad(cents % 100, 2)}, N'ARS', ${q(`A-0001-${pad(g * 2, 8)};A-0001-${pad(g * 2 + 1, 8)}`)}, '${stamp(feb + g * 3_600_000)}')`;
-  }));
+  await insert(
+    'INSERT INTO Pagos (NroPago, CodProv, Fecha, Importe, Moneda, Facturas, FechaModif)',
+    Array.from({ length: Math.floor(suppliers / 3) }, (_, i) => {
+      const g = i + 1;
+      const cents = Math.floor((g * 1_234_567 + 5) / 10); // round(g * 1234.567, 2), in integers
+      return `(${q(`OP-${pad(g, 6)}`)}, ${q(`PRV-${pad(g * 3, 5)}`)}, '${stamp(feb + g * 86_400_000).slice(0, 10)}', ${Math.floor(cents / 100)}.${pad(cents % 100, 2)}, N'ARS', ${q(`A-0001-${pad(g * 2, 8)};A-0001-${pad(g * 2 + 1, 8)}`)}, '${stamp(feb + g * 3_600_000)}')`;
+    }),
+  );
 }

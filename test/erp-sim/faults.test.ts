@@ -6,7 +6,11 @@ import { Request, type Connection } from 'tedious';
 import { connect, exec, rowsOf, startSimulator } from './tedious-client.ts';
 
 /** Runs a batch counting the rows that arrive before it ends or fails. */
-function countRows(conn: Connection, sql: string, onRow?: (n: number, request: Request) => void): Promise<{ rows: number; error?: Error & { code?: string } }> {
+function countRows(
+  conn: Connection,
+  sql: string,
+  onRow?: (n: number, request: Request) => void,
+): Promise<{ rows: number; error?: Error & { code?: string } }> {
   let rows = 0;
   return new Promise((resolve) => {
     const request = new Request(sql, (error) => resolve({ rows, error: error ?? undefined }));
@@ -18,7 +22,8 @@ function countRows(conn: Connection, sql: string, onRow?: (n: number, request: R
   });
 }
 
-const tx = (conn: Connection, op: 'beginTransaction') => new Promise<void>((resolve, reject) => conn[op]((err) => (err ? reject(err) : resolve())));
+const tx = (conn: Connection, op: 'beginTransaction') =>
+  new Promise<void>((resolve, reject) => conn[op]((err) => (err ? reject(err) : resolve())));
 
 t.test('dropAfterRows: the connection is lost after exactly n rows, and the open transaction with it', async (t) => {
   const { sim, db } = await startSimulator(t);
@@ -75,7 +80,7 @@ t.test('ATTENTION: cancel stops a running query and a stream; the connection sta
   t.same(await rowsOf(conn, 'SELECT 3 AS n'), [{ n: 3 }], 'next request answered normally');
 
   started = Date.now();
-  const streamed = await countRows(conn, 'SELECT g, repeat(\'x\', 100) AS pad FROM generate_series(1, 2000000) g', (n) => {
+  const streamed = await countRows(conn, "SELECT g, repeat('x', 100) AS pad FROM generate_series(1, 2000000) g", (n) => {
     if (n === 100) (conn as unknown as { cancel(): void }).cancel();
   });
   t.match(streamed.error, { code: 'ECANCEL' });

@@ -16,12 +16,18 @@ const { values } = parseArgs({
   },
 });
 if (!values['database-url'] || !values.password) {
-  process.stderr.write('usage: npm run erp-sim -- --port 14330 --database-url <postgres-url> --user sa --password <pw> [--tls off|strict]\n');
+  process.stderr.write(
+    'usage: npm run erp-sim -- --port 14330 --database-url <postgres-url> --user sa --password <pw> [--tls off|strict]\n',
+  );
   process.exit(2);
 }
 const sim = await startErpSimulator({
-  databaseUrl: values['database-url'], port: Number(values.port), user: values.user!, password: values.password,
-  tls: values.tls === 'strict' ? 'strict' : 'off', legacyVarcharColumns: values['legacy-varchar']?.split(','),
+  databaseUrl: values['database-url'],
+  port: Number(values.port),
+  user: values.user!,
+  password: values.password,
+  tls: values.tls === 'strict' ? 'strict' : 'off',
+  legacyVarcharColumns: values['legacy-varchar']?.split(','),
   log: (line) => process.stderr.write(line + '\n'),
 });
 process.stdout.write(`erp-sim listening on 127.0.0.1:${sim.port}\n`);

@@ -20,11 +20,27 @@ t.test('each typed parameter arrives with its declared type and value', async (t
     [{ name: 'num', type: TYPES.Numeric, value: 0.5, options: { precision: 5, scale: 2 } }, 'numeric', 0.5],
     [{ name: 'mon', type: TYPES.Money, value: 1500.25 }, 'numeric', 1500.25],
     [{ name: 'flt', type: TYPES.Float, value: 0.1 }, 'double precision', 0.1],
-    [{ name: 'dt2', type: TYPES.DateTime2, value: withDelta('2026-03-01T09:30:00.123Z', 0.000456), options: { scale: 7 } }, 'timestamp without time zone', '2026-03-01 09:30:00.123456'],
-    [{ name: 'dto', type: TYPES.DateTimeOffset, value: new Date('2026-03-01T09:30:00.500Z') }, 'timestamp with time zone', '2026-03-01 09:30:00.5+00'],
-    [{ name: 'legacy', type: TYPES.DateTime, value: new Date('2026-03-01T09:30:00.127Z') }, 'timestamp without time zone', '2026-03-01 09:30:00.126667'],
+    [
+      { name: 'dt2', type: TYPES.DateTime2, value: withDelta('2026-03-01T09:30:00.123Z', 0.000456), options: { scale: 7 } },
+      'timestamp without time zone',
+      '2026-03-01 09:30:00.123456',
+    ],
+    [
+      { name: 'dto', type: TYPES.DateTimeOffset, value: new Date('2026-03-01T09:30:00.500Z') },
+      'timestamp with time zone',
+      '2026-03-01 09:30:00.5+00',
+    ],
+    [
+      { name: 'legacy', type: TYPES.DateTime, value: new Date('2026-03-01T09:30:00.127Z') },
+      'timestamp without time zone',
+      '2026-03-01 09:30:00.126667',
+    ],
     [{ name: 'day', type: TYPES.Date, value: new Date('2026-03-01T00:00:00Z') }, 'date', '2026-03-01'],
-    [{ name: 'guid', type: TYPES.UniqueIdentifier, value: '6F9619FF-8B86-D011-B42D-00C04FC964FF' }, 'uuid', '6f9619ff-8b86-d011-b42d-00c04fc964ff'],
+    [
+      { name: 'guid', type: TYPES.UniqueIdentifier, value: '6F9619FF-8B86-D011-B42D-00C04FC964FF' },
+      'uuid',
+      '6f9619ff-8b86-d011-b42d-00c04fc964ff',
+    ],
     [{ name: 'bin', type: TYPES.VarBinary, value: Buffer.from('00ff10', 'hex') }, 'bytea', '\\x00ff10'],
     [{ name: 'nulo', type: TYPES.Int, value: null }, 'integer', null],
   ];
@@ -56,7 +72,10 @@ t.test('a DATETIME2(7) cursor parameter compares at full precision (nothing equa
   const { sim } = await startSimulator(t);
   const conn = await connect(t, sim);
   await exec(conn, 'CREATE TABLE prov (cod INT, modificado DATETIME2(7))');
-  await exec(conn, "INSERT INTO prov VALUES (1, '2026-03-01 09:30:00.123455'), (2, '2026-03-01 09:30:00.123456'), (3, '2026-03-01 09:30:00.123457')");
+  await exec(
+    conn,
+    "INSERT INTO prov VALUES (1, '2026-03-01 09:30:00.123455'), (2, '2026-03-01 09:30:00.123456'), (3, '2026-03-01 09:30:00.123457')",
+  );
   const rows = await rowsOf(conn, 'SELECT cod FROM prov WHERE modificado > @lastSync ORDER BY cod', [
     { name: 'lastSync', type: TYPES.DateTime2, value: withDelta('2026-03-01T09:30:00.123Z', 0.000456), options: { scale: 7 } },
   ]);

@@ -13,14 +13,28 @@ import { pgTypeOf } from './tds-types.ts';
 export class SqlServerError extends Error {
   /** Set when the error also rolled back the open transaction (a deadlock victim, as on SQL Server). */
   transactionRolledBack = false;
-  constructor(readonly number: number, message: string, readonly cls = 16) {
+  constructor(
+    readonly number: number,
+    message: string,
+    readonly cls = 16,
+  ) {
     super(message);
   }
 }
 
 /** PostgreSQL SQLSTATE → SQL Server error number, where the meaning is the same. */
 const ERROR_NUMBERS: Record<string, number> = {
-  '23505': 2627, '42601': 102, '40P01': 1205, '42P01': 208, '23503': 547, '42501': 229, '23502': 515, '42703': 207, '22P02': 245, '22003': 8115, '22001': 8152,
+  '23505': 2627,
+  '42601': 102,
+  '40P01': 1205,
+  '42P01': 208,
+  '23503': 547,
+  '42501': 229,
+  '23502': 515,
+  '42703': 207,
+  '22P02': 245,
+  '22003': 8115,
+  '22001': 8152,
 };
 
 export function toSqlServerError(err: unknown): SqlServerError {
@@ -28,7 +42,14 @@ export function toSqlServerError(err: unknown): SqlServerError {
   if (err instanceof UnsupportedSqlError) return new SqlServerError(102, err.message, 15);
   const e = err as { code?: string; message?: string };
   const number = (e.code && ERROR_NUMBERS[e.code]) || 50000;
-  const prefix = number === 2627 ? 'Violation of PRIMARY KEY/UNIQUE constraint. ' : number === 547 ? 'The statement conflicted with a FOREIGN KEY constraint. ' : number === 8152 ? 'String or binary data would be truncated. ' : '';
+  const prefix =
+    number === 2627
+      ? 'Violation of PRIMARY KEY/UNIQUE constraint. '
+      : number === 547
+        ? 'The statement conflicted with a FOREIGN KEY constraint. '
+        : number === 8152
+          ? 'String or binary data would be truncated. '
+          : '';
   return new SqlServerError(number, `${prefix}${e.message ?? String(err)}`);
 }
 
@@ -73,7 +94,11 @@ export class PgBackend {
   /** Table variables declared on this connection (see sql-rewrite.ts tableVariableTable). */
   private tableVariables = new Set<string>();
 
-  private constructor(private readonly client: pg.Client, private readonly databaseUrl: string, private readonly legacyColumns: Set<string>) {}
+  private constructor(
+    private readonly client: pg.Client,
+    private readonly databaseUrl: string,
+    private readonly legacyColumns: Set<string>,
+  ) {}
 
   static async open(databaseUrl: string, legacyVarcharColumns: string[] = []): Promise<PgBackend> {
     const client = new pg.Client({ connectionString: databaseUrl, application_name: 'erp-simulator' });
@@ -131,14 +156,22 @@ export class PgBackend {
   async execute(tsql: string, params: Param[], sink: ResultSink): Promise<number | undefined> {
     params = await this.applyDateFormat(tsql, params);
     const declared = new Map(params.map((p) => [p.name, pgTypeOf(p.type)]));
-    const { sql, params: order, declaresTableVariable, bareOutputTarget } = rewriteTsql(tsql, declared, { database: this.database, tableVariables: this.tableVariables });
+    const {
+      sql,
+      params: order,
+      declaresTableVariable,
+      bareOutputTarget,
+    } = rewriteTsql(tsql, declared, { database: this.database, tableVariables: this.tableVariables });
     if (declaresTableVariable) {
       // A table variable lives for one batch on SQL Server; here the next DECLARE starts it afresh.
       await this.client.query(`DROP TABLE IF EXISTS pg_temp.${tableVariableTable(declaresTableVariable)}`);
       this.tableVariables.add(declaresTableVariable);
     }
     if (bareOutputTarget && (await this.hasEnabledTrigger(bareOutputTarget))) {
-      throw new SqlServerError(334, `The target table '${bareOutputTarget.replace(/"/g, '')}' of the DML statement cannot have any enabled triggers if the statement contains an OUTPUT clause without INTO clause.`);
+      throw new SqlServerError(
+        334,
+        `The target table '${bareOutputTarget.replace(/"/g, '')}' of the DML statement cannot have any enabled triggers if the statement contains an OUTPUT clause without INTO clause.`,
+      );
     }
     this.spelling = spellings(tsql);
     const byName = new Map(params.map((p) => [p.name, p.value]));
@@ -180,7 +213,11 @@ export class PgBackend {
   /** `SET LANGUAGE x` sets the DATEFORMAT of that language (the simulator knows English and the dmy languages of our customers). */
   setLanguage(language: string): void {
     const l = language.replace(/^N?'|'$/g, '').toLowerCase();
-    this.dateFormat = /^(us_english|english)$/.test(l) ? 'mdy' : /^(español|spanish|british|français|french|italiano|italian|deutsch|german|português|portuguese)$/.test(l) ? 'dmy' : this.dateFormat;
+    this.dateFormat = /^(us_english|english)$/.test(l)
+      ? 'mdy'
+      : /^(español|spanish|british|français|french|italiano|italian|deutsch|german|português|portuguese)$/.test(l)
+        ? 'dmy'
+        : this.dateFormat;
   }
 
   /**
@@ -199,14 +236,20 @@ export class PgBackend {
       if (!p || typeof p.value !== 'string' || pgTypeOf(p.type) !== '') continue;
       const m = /^(\d{4})-(\d{1,2})-(\d{1,2})(\s+\d{1,2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?)?$/.exec(p.value.trim());
       if (!m) continue;
-      const table = target.table.split('.').map((x) => (x.startsWith('"') ? x : x.toLowerCase())).join('.');
+      const table = target.table
+        .split('.')
+        .map((x) => (x.startsWith('"') ? x : x.toLowerCase()))
+        .join('.');
       const column = target.column.startsWith('"') ? target.column.slice(1, -1) : target.column.toLowerCase();
       const r = await this.client.query(
-        `select t.typname from pg_attribute a join pg_type t on t.oid = a.atttypid where a.attrelid = to_regclass($1) and a.attname = $2`, [table, column]);
+        `select t.typname from pg_attribute a join pg_type t on t.oid = a.atttypid where a.attrelid = to_regclass($1) and a.attname = $2`,
+        [table, column],
+      );
       if (r.rows[0]?.typname !== 'datetime') continue;
       const [y, day, month] = [m[1]!, Number(m[2]), Number(m[3])];
       const valid = month >= 1 && month <= 12 && day >= 1 && day <= new Date(Date.UTC(Number(y), month, 0)).getUTCDate();
-      if (!valid) throw new SqlServerError(242, 'The conversion of a nvarchar data type to a datetime data type resulted in an out-of-range value.');
+      if (!valid)
+        throw new SqlServerError(242, 'The conversion of a nvarchar data type to a datetime data type resulted in an out-of-range value.');
       out[i] = { ...p, value: `${y}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}${m[4] ?? ''}` };
     }
     return out;
@@ -214,8 +257,14 @@ export class PgBackend {
 
   /** Whether `table` (as written in the statement) has an enabled user trigger in the backing PostgreSQL database. */
   private async hasEnabledTrigger(table: string): Promise<boolean> {
-    const name = table.split('.').map((p) => (p.startsWith('"') ? p : p.toLowerCase())).join('.');
-    const r = await this.client.query(`select 1 from pg_trigger where tgrelid = to_regclass($1) and not tgisinternal and tgenabled <> 'D' limit 1`, [name]);
+    const name = table
+      .split('.')
+      .map((p) => (p.startsWith('"') ? p : p.toLowerCase()))
+      .join('.');
+    const r = await this.client.query(
+      `select 1 from pg_trigger where tgrelid = to_regclass($1) and not tgisinternal and tgenabled <> 'D' limit 1`,
+      [name],
+    );
     return (r.rowCount ?? 0) > 0;
   }
 
@@ -226,7 +275,16 @@ export class PgBackend {
     for (let start = 0; start < rows.length; start += 500) {
       const chunk = rows.slice(start, start + 500);
       const values: (string | Buffer | null)[] = [];
-      const tuples = chunk.map((r) => `(${r.map((v, i) => { values.push(v); const type = pgTypeOf(columns[i]!.type); return type ? `$${values.length}::${type}` : `$${values.length}`; }).join(', ')})`);
+      const tuples = chunk.map(
+        (r) =>
+          `(${r
+            .map((v, i) => {
+              values.push(v);
+              const type = pgTypeOf(columns[i]!.type);
+              return type ? `$${values.length}::${type}` : `$${values.length}`;
+            })
+            .join(', ')})`,
+      );
       try {
         await this.client.query(`INSERT INTO ${target} (${cols}) VALUES ${tuples.join(', ')}`, values);
       } catch (err) {
@@ -281,14 +339,18 @@ export class PgBackend {
     const out: Column[] = [];
     for (const f of fields) {
       const domain = f.tableID ? await this.domainOf(f.tableID, f.columnID) : '';
-      out.push({ name: this.spelling.get(f.name) ?? f.name, type: this.legacyColumns.has(f.name.toLowerCase()) ? { kind: 'varchar' } : kindOf(f, domain) });
+      out.push({
+        name: this.spelling.get(f.name) ?? f.name,
+        type: this.legacyColumns.has(f.name.toLowerCase()) ? { kind: 'varchar' } : kindOf(f, domain),
+      });
     }
     return out;
   }
 
   /** VARCHAR(n) columns are `legacy_varchar_<n>` (varchar(n): too long → 22001 → 8152), created on first use. */
   private async ensureVarcharDomain(n: number): Promise<void> {
-    if (!Number.isInteger(n) || n < 1 || n > 8000) throw new SqlServerError(131, `The size (${n}) given to the type 'varchar' exceeds the maximum allowed (8000).`);
+    if (!Number.isInteger(n) || n < 1 || n > 8000)
+      throw new SqlServerError(131, `The size (${n}) given to the type 'varchar' exceeds the maximum allowed (8000).`);
     await this.client.query(`DO $$ BEGIN
       IF NOT EXISTS (SELECT 1 FROM pg_type WHERE typname = 'legacy_varchar_${n}') THEN CREATE DOMAIN legacy_varchar_${n} AS varchar(${n}); END IF;
     EXCEPTION WHEN unique_violation OR duplicate_object THEN NULL; END $$`);
@@ -297,7 +359,10 @@ export class PgBackend {
   private async domainOf(table: number, column: number): Promise<string> {
     const key = `${table}:${column}`;
     if (!this.domainCache.has(key)) {
-      const r = await this.client.query('select t.typname from pg_attribute a join pg_type t on t.oid = a.atttypid where a.attrelid = $1 and a.attnum = $2', [table, column]);
+      const r = await this.client.query(
+        'select t.typname from pg_attribute a join pg_type t on t.oid = a.atttypid where a.attrelid = $1 and a.attnum = $2',
+        [table, column],
+      );
       this.domainCache.set(key, (r.rows[0] as { typname?: string } | undefined)?.typname ?? '');
     }
     return this.domainCache.get(key)!;
@@ -321,22 +386,36 @@ function kindOf(f: pg.FieldDef, domain: string): ColumnKind {
   if (domain === 'tsql_money') return { kind: 'money' };
   if (domain === 'tsql_smallmoney') return { kind: 'money', size: 4 };
   switch (f.dataTypeID) {
-    case 16: return { kind: 'bit' };
-    case 21: return { kind: 'int', size: 2 };
-    case 23: case 26: return { kind: 'int', size: 4 };
-    case 20: return { kind: 'int', size: 8 };
-    case 700: case 701: return { kind: 'float' };
-    case 790: return { kind: 'money' };
+    case 16:
+      return { kind: 'bit' };
+    case 21:
+      return { kind: 'int', size: 2 };
+    case 23:
+    case 26:
+      return { kind: 'int', size: 4 };
+    case 20:
+      return { kind: 'int', size: 8 };
+    case 700:
+    case 701:
+      return { kind: 'float' };
+    case 790:
+      return { kind: 'money' };
     case 1700: {
       if (f.dataTypeModifier < 0) return { kind: 'decimal', precision: 38, scale: 10 };
       const precision = ((f.dataTypeModifier - 4) >> 16) & 0xffff;
       return { kind: 'decimal', precision: Math.min(precision, 38), scale: (f.dataTypeModifier - 4) & 0xffff };
     }
-    case 1114: return { kind: 'datetime2' };
-    case 1184: return { kind: 'datetimeoffset' };
-    case 1082: return { kind: 'date' };
-    case 2950: return { kind: 'guid' };
-    case 17: return { kind: 'varbinary' };
-    default: return { kind: 'nvarchar' };
+    case 1114:
+      return { kind: 'datetime2' };
+    case 1184:
+      return { kind: 'datetimeoffset' };
+    case 1082:
+      return { kind: 'date' };
+    case 2950:
+      return { kind: 'guid' };
+    case 17:
+      return { kind: 'varbinary' };
+    default:
+      return { kind: 'nvarchar' };
   }
 }

@@ -41,7 +41,13 @@ const TRANSACTION_TEXT = /^\s*(BEGIN\s+TRAN(SACTION)?|COMMIT|ROLLBACK|SAVE\s+TRA
  * caller ends the message). Stops at the first failing statement (see docs/erp-simulator.md).
  * Returns false when the connection was dropped by a fault, so nothing more may be written.
  */
-export async function runBatch(ctx: BatchContext, sql: string, params: Param[], rpc: boolean, failNext?: { number: number; message: string }): Promise<boolean> {
+export async function runBatch(
+  ctx: BatchContext,
+  sql: string,
+  params: Param[],
+  rpc: boolean,
+  failNext?: { number: number; message: string },
+): Promise<boolean> {
   const { writer } = ctx;
   const doneToken = (status: number, count?: number) => (rpc ? tok.doneInProc(status, count) : tok.done(status, count));
   const statements = splitBatch(sql);
@@ -81,7 +87,11 @@ async function runStatement(ctx: BatchContext, statement: string, params: Param[
     return undefined;
   }
   if (TRANSACTION_TEXT.test(statement)) {
-    throw new SqlServerError(102, `not supported by the ERP simulator: ${statement.split(/\s+/).slice(0, 2).join(' ')} as SQL text (use the TDS transaction manager request, e.g. tedious beginTransaction/commitTransaction/rollbackTransaction)`, 15);
+    throw new SqlServerError(
+      102,
+      `not supported by the ERP simulator: ${statement.split(/\s+/).slice(0, 2).join(' ')} as SQL text (use the TDS transaction manager request, e.g. tedious beginTransaction/commitTransaction/rollbackTransaction)`,
+      15,
+    );
   }
   const insertBulk = parseInsertBulk(statement);
   if (insertBulk) {

@@ -53,7 +53,7 @@ const PLACEHOLDER = /\u0000(\d+)\u0000/g;
 function protect(sqlText: string): { code: string; literals: string[] } {
   const literals: string[] = [];
   let code = '';
-  for (let i = 0; i < sqlText.length; ) {
+  for (let i = 0; i < sqlText.length;) {
     const ch = sqlText[i]!;
     if ((ch === 'N' || ch === 'n') && sqlText[i + 1] === "'" && !/[\w]/.test(sqlText[i - 1] ?? '')) {
       i++;
@@ -72,7 +72,10 @@ function protect(sqlText: string): { code: string; literals: string[] } {
       const j = sqlText.indexOf(']', i);
       if (j < 0) throw new UnsupportedSqlError('unclosed [identifier');
       // SQL Server's identifiers are case-insensitive (CI collation): fold as PostgreSQL folds unquoted names.
-      code += `"${sqlText.slice(i + 1, j).toLowerCase().replace(/"/g, '""')}"`;
+      code += `"${sqlText
+        .slice(i + 1, j)
+        .toLowerCase()
+        .replace(/"/g, '""')}"`;
       i = j + 1;
     } else if (ch === '"') {
       const j = sqlText.indexOf('"', i + 1);
@@ -113,7 +116,10 @@ export function rewriteTsql(input: string, declared: Map<string, string> = new M
   const literal = (n: string) => literals[Number(n)]!;
 
   // IF NOT EXISTS (SELECT * FROM sys.tables WHERE name = 'x') [BEGIN] CREATE TABLE … [END]
-  const ifNotExists = /^IF\s+NOT\s+EXISTS\s*\(\s*SELECT\s+\*\s+FROM\s+sys\.tables\s+WHERE\s+name\s*=\s*\u0000(\d+)\u0000\s*\)\s*(?:BEGIN\s+)?(CREATE\s+TABLE\s+)([\s\S]*?)(?:\s+END)?$/i.exec(code);
+  const ifNotExists =
+    /^IF\s+NOT\s+EXISTS\s*\(\s*SELECT\s+\*\s+FROM\s+sys\.tables\s+WHERE\s+name\s*=\s*\u0000(\d+)\u0000\s*\)\s*(?:BEGIN\s+)?(CREATE\s+TABLE\s+)([\s\S]*?)(?:\s+END)?$/i.exec(
+      code,
+    );
   if (ifNotExists) code = `CREATE TABLE IF NOT EXISTS ${ifNotExists[3]}`;
   else if (/^IF\b/i.test(code)) throw new UnsupportedSqlError('IF other than IF NOT EXISTS (SELECT * FROM sys.tables …) CREATE TABLE');
 
@@ -122,7 +128,10 @@ export function rewriteTsql(input: string, declared: Map<string, string> = new M
   if (exec) code = `CALL ${exec[1]}(${exec[2]!.trim()})`;
 
   // CAST(x AS MONEY | SMALLMONEY): the exact tsql domains, not PostgreSQL's 2-decimal money type.
-  code = code.replace(/(\bCAST\s*\([^()]*?\bAS\s+)(SMALL)?MONEY\b/gi, (_m, head: string, small: string | undefined) => `${head}${small ? 'tsql_smallmoney' : 'tsql_money'}`);
+  code = code.replace(
+    /(\bCAST\s*\([^()]*?\bAS\s+)(SMALL)?MONEY\b/gi,
+    (_m, head: string, small: string | undefined) => `${head}${small ? 'tsql_smallmoney' : 'tsql_money'}`,
+  );
   // DECLARE @x TABLE (cols) → CREATE TEMP TABLE "tablevar_x" (cols); @x elsewhere → "tablevar_x"
   const tableVar = /^DECLARE\s+@(\w+)\s+TABLE\s*(\([\s\S]*\))$/i.exec(code);
   const declaresTableVariable = tableVar?.[1]?.toLowerCase();
@@ -131,7 +140,9 @@ export function rewriteTsql(input: string, declared: Map<string, string> = new M
     for (const [re, to] of TYPE_REWRITES) code = code.replace(re, to);
   }
   const tableVariables = new Set([...(context.tableVariables ?? []), ...(declaresTableVariable ? [declaresTableVariable] : [])]);
-  code = code.replace(/@(\w+)/g, (m, name: string) => (tableVariables.has(name.toLowerCase()) && !declared.has(name) ? tableVariableTable(name) : m));
+  code = code.replace(/@(\w+)/g, (m, name: string) =>
+    tableVariables.has(name.toLowerCase()) && !declared.has(name) ? tableVariableTable(name) : m,
+  );
 
   if (/^CREATE\s+TABLE\b/i.test(code)) {
     code = code.replace(/^CREATE\s+TABLE\s+(IF\s+NOT\s+EXISTS\s+)?#/i, (_m, ine: string | undefined) => `CREATE TEMP TABLE ${ine ?? ''}#`);
@@ -151,7 +162,10 @@ export function rewriteTsql(input: string, declared: Map<string, string> = new M
 
   // UPDATE x SET x.col = … FROM t AS x [INNER JOIN s AS y ON …] [WHERE …] (T-SQL's joined update, the
   // form MERGE-less downloads use) → UPDATE t AS x SET col = … [FROM s AS y WHERE … [AND (…)]]
-  const upd = /^UPDATE\s+(\w+)\s+SET\s+([\s\S]+?)\s+FROM\s+([\w."#]+)\s+(?:AS\s+)?(\w+)(?:\s+(?:INNER\s+)?JOIN\s+([\w."#]+)(?:\s+(?:AS\s+)?(?!ON\b)(\w+))?\s+ON\s+([\s\S]+?))?(?:\s+WHERE\s+([\s\S]+))?$/i.exec(code);
+  const upd =
+    /^UPDATE\s+(\w+)\s+SET\s+([\s\S]+?)\s+FROM\s+([\w."#]+)\s+(?:AS\s+)?(\w+)(?:\s+(?:INNER\s+)?JOIN\s+([\w."#]+)(?:\s+(?:AS\s+)?(?!ON\b)(\w+))?\s+ON\s+([\s\S]+?))?(?:\s+WHERE\s+([\s\S]+))?$/i.exec(
+      code,
+    );
   if (upd && upd[1]!.toLowerCase() === upd[4]!.toLowerCase()) {
     const [, alias, set, table, , source, sourceAlias, on, where] = upd;
     const assignments = set!.replace(new RegExp(`(^|,\\s*)${alias}\\.(\\w+|"[^"]+")\\s*=`, 'gi'), '$1$2 =');
@@ -160,16 +174,29 @@ export function rewriteTsql(input: string, declared: Map<string, string> = new M
   }
 
   // INSERT … OUTPUT INSERTED.a INTO @t [(c)] VALUES/SELECT … → WITH o AS (INSERT … RETURNING a) INSERT INTO "tablevar_t" [(c)] SELECT * FROM o
-  const outputInto = /^(INSERT\s+INTO\s+[\s\S]*?)\s+OUTPUT\s+((?:INSERTED\.(?:\w+|"[^"]+")\s*,?\s*)+)\s+INTO\s+("tablevar_\w+")(\s*\([^)]*\))?\s+((?:VALUES|SELECT)\b[\s\S]*)$/i.exec(code);
+  const outputInto =
+    /^(INSERT\s+INTO\s+[\s\S]*?)\s+OUTPUT\s+((?:INSERTED\.(?:\w+|"[^"]+")\s*,?\s*)+)\s+INTO\s+("tablevar_\w+")(\s*\([^)]*\))?\s+((?:VALUES|SELECT)\b[\s\S]*)$/i.exec(
+      code,
+    );
   if (outputInto) {
-    const cols = outputInto[2]!.replace(/INSERTED\./gi, '').trim().replace(/,$/, '');
+    const cols = outputInto[2]!
+      .replace(/INSERTED\./gi, '')
+      .trim()
+      .replace(/,$/, '');
     code = `WITH erp_sim_output AS (${outputInto[1]} ${outputInto[5]} RETURNING ${cols}) INSERT INTO ${outputInto[3]}${outputInto[4] ?? ''} SELECT * FROM erp_sim_output`;
   }
   const bareOutputTarget = outputInto ? undefined : /^INSERT\s+INTO\s+([\w."]+)[\s\S]*?\s+OUTPUT\s+INSERTED\./i.exec(code)?.[1];
   // INSERT … OUTPUT INSERTED.a, INSERTED.b VALUES/SELECT … → INSERT … VALUES/SELECT … RETURNING a, b
-  const output = /^(INSERT\s+INTO\s+[\s\S]*?)\s+OUTPUT\s+((?:INSERTED\.(?:\w+|"[^"]+")\s*,?\s*)+)\s+((?:VALUES|SELECT)\b[\s\S]*)$/i.exec(code);
-  if (output) code = `${output[1]} ${output[3]} RETURNING ${output[2]!.replace(/INSERTED\./gi, '').trim().replace(/,$/, '')}`;
-  else if (/\bOUTPUT\s+(INSERTED|DELETED)\./i.test(code)) throw new UnsupportedSqlError('OUTPUT other than INSERT … OUTPUT INSERTED.col VALUES/SELECT');
+  const output = /^(INSERT\s+INTO\s+[\s\S]*?)\s+OUTPUT\s+((?:INSERTED\.(?:\w+|"[^"]+")\s*,?\s*)+)\s+((?:VALUES|SELECT)\b[\s\S]*)$/i.exec(
+    code,
+  );
+  if (output)
+    code = `${output[1]} ${output[3]} RETURNING ${output[2]!
+      .replace(/INSERTED\./gi, '')
+      .trim()
+      .replace(/,$/, '')}`;
+  else if (/\bOUTPUT\s+(INSERTED|DELETED)\./i.test(code))
+    throw new UnsupportedSqlError('OUTPUT other than INSERT … OUTPUT INSERTED.col VALUES/SELECT');
 
   // SELECT TOP n | TOP (expr) … → SELECT … LIMIT n (top-level SELECT only)
   const top = /^SELECT\s+TOP\s*(\(\s*[^()]+\s*\)|\d+)\s+([\s\S]+)$/i.exec(code);
@@ -208,7 +235,11 @@ export function rewriteTsql(input: string, declared: Map<string, string> = new M
 
 /** `SELECT …` / `WITH …`: statements whose rows can be streamed through a server-side cursor. */
 export function isQuery(pgSql: string): boolean {
-  return /^\s*(SELECT|WITH|VALUES|TABLE)\b/i.test(pgSql) && !/^\s*WITH\s+erp_sim_output\b/i.test(pgSql) && !/^\s*SELECT\b[\s\S]*\bINTO\b\s+(TEMP|"#)/i.test(pgSql);
+  return (
+    /^\s*(SELECT|WITH|VALUES|TABLE)\b/i.test(pgSql) &&
+    !/^\s*WITH\s+erp_sim_output\b/i.test(pgSql) &&
+    !/^\s*SELECT\b[\s\S]*\bINTO\b\s+(TEMP|"#)/i.test(pgSql)
+  );
 }
 
 /**
@@ -229,6 +260,7 @@ export function parameterTargets(tsql: string): { table: string; column: string;
     });
   }
   const upd = /^UPDATE\s+([\w."]+)\s+SET\s+([\s\S]*?)(?:\s+WHERE\b[\s\S]*)?$/i.exec(clean);
-  if (upd) return [...upd[2]!.matchAll(/([\w"]+)\s*=\s*@(\w+)\b(?!\s*[-+*/(])/g)].map((m) => ({ table: upd[1]!, column: m[1]!, param: m[2]! }));
+  if (upd)
+    return [...upd[2]!.matchAll(/([\w"]+)\s*=\s*@(\w+)\b(?!\s*[-+*/(])/g)].map((m) => ({ table: upd[1]!, column: m[1]!, param: m[2]! }));
   return [];
 }

@@ -39,13 +39,16 @@ t.test(`${TOTAL} rows stream with back-pressure: a paused client stops the Postg
   // server has stopped producing. A server without back-pressure would instead run to TOTAL, and
   // the bound below — socket buffers hold a few hundred KB, not 88 MB — holds at any speed.
   let whilePaused = await produced();
-  for (let stable = 0; stable < 3; ) {
+  for (let stable = 0; stable < 3;) {
     await new Promise((r) => setTimeout(r, 100));
     const now = await produced();
     stable = now === whilePaused ? stable + 1 : 0;
     whilePaused = now;
   }
-  t.ok(whilePaused < TOTAL / 4, `the cursor stays put while the client is paused: only ${whilePaused} of ${TOTAL} rows were read from PostgreSQL`);
+  t.ok(
+    whilePaused < TOTAL / 4,
+    `the cursor stays put while the client is paused: only ${whilePaused} of ${TOTAL} rows were read from PostgreSQL`,
+  );
   t.equal(rows, 1000, 'the paused client received no more rows');
   request.resume();
   await done;

@@ -136,10 +136,16 @@ export function handleConnection(socket: Socket, o: ConnectionOptions): void {
     backend.database = database;
     // The packet size is agreed first and applies from the LOGINACK response on (MS-TDS §2.2.7.9).
     const agreed = Math.min(Math.max(l.packetSize || 4096, 512), 32767);
-    respond(Buffer.concat([
-      tok.envDatabase(database), tok.envCollation(), tok.infoToken(5701, `Changed database context to '${database}'.`),
-      tok.loginAck(), tok.envPacketSize(agreed), tok.done(tok.DONE_STATUS.FINAL),
-    ]));
+    respond(
+      Buffer.concat([
+        tok.envDatabase(database),
+        tok.envCollation(),
+        tok.infoToken(5701, `Changed database context to '${database}'.`),
+        tok.loginAck(),
+        tok.envPacketSize(agreed),
+        tok.done(tok.DONE_STATUS.FINAL),
+      ]),
+    );
     packetSize = agreed;
   }
 
@@ -148,24 +154,30 @@ export function handleConnection(socket: Socket, o: ConnectionOptions): void {
     if (prefix.length) await writer.write(prefix);
     let failNext: Faults['failNext'];
     if (o.faults.failNext && !isSetupOnly(sql)) [failNext, o.faults.failNext] = [o.faults.failNext, undefined];
-    const alive = await runBatch({
-      backend: b,
-      writer,
-      attention: () => attention,
-      takeDropAfterRows: () => {
-        const n = o.faults.dropAfterRows;
-        o.faults.dropAfterRows = undefined;
-        return n;
+    const alive = await runBatch(
+      {
+        backend: b,
+        writer,
+        attention: () => attention,
+        takeDropAfterRows: () => {
+          const n = o.faults.dropAfterRows;
+          o.faults.dropAfterRows = undefined;
+          return n;
+        },
+        drop: () => {
+          writer.flush();
+          socket.end(); // FIN after the rows already written: the client sees them, then a lost connection
+          setTimeout(() => socket.destroy(), 500).unref();
+        },
+        setBulkTarget: (table) => void (bulkTable = table),
+        transactionRolledBack: () => tok.envRollbackTransaction(descriptor),
+        log: o.log,
       },
-      drop: () => {
-        writer.flush();
-        socket.end(); // FIN after the rows already written: the client sees them, then a lost connection
-        setTimeout(() => socket.destroy(), 500).unref();
-      },
-      setBulkTarget: (table) => void (bulkTable = table),
-      transactionRolledBack: () => tok.envRollbackTransaction(descriptor),
-      log: o.log,
-    }, sql, params, rpc, failNext);
+      sql,
+      params,
+      rpc,
+      failNext,
+    );
     if (alive) writer.end();
   }
 
@@ -189,7 +201,11 @@ export function handleConnection(socket: Socket, o: ConnectionOptions): void {
 
   async function bulkLoad(b: PgBackend, payload: Buffer): Promise<Buffer> {
     try {
-      if (!bulkTable) throw new SqlServerError(4022, 'Bulk load data was expected but not sent: no INSERT BULK statement came before it (ERP simulator).');
+      if (!bulkTable)
+        throw new SqlServerError(
+          4022,
+          'Bulk load data was expected but not sent: no INSERT BULK statement came before it (ERP simulator).',
+        );
       const { columns, rows } = parseBulkRows(payload);
       const count = await b.bulkInsert(bulkTable, columns, rows);
       return tok.done(tok.DONE_STATUS.FINAL, count);

@@ -35,10 +35,12 @@ export interface Login7 {
 
 /** Passwords are sent with each byte's nibbles swapped and XORed with 0xA5. */
 function unscramble(b: Buffer): string {
-  const out = Buffer.from(b.map((x) => {
-    const y = x ^ 0xa5;
-    return ((y & 0x0f) << 4) | (y >> 4);
-  }));
+  const out = Buffer.from(
+    b.map((x) => {
+      const y = x ^ 0xa5;
+      return ((y & 0x0f) << 4) | (y >> 4);
+    }),
+  );
   return out.toString('ucs2');
 }
 

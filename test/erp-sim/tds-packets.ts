@@ -5,8 +5,14 @@
 import type { Duplex } from 'node:stream';
 
 export const PACKET = {
-  SQL_BATCH: 0x01, RPC_REQUEST: 0x03, TABULAR_RESULT: 0x04, ATTENTION: 0x06, BULK_LOAD: 0x07,
-  TRANSACTION_MANAGER: 0x0e, LOGIN7: 0x10, PRELOGIN: 0x12,
+  SQL_BATCH: 0x01,
+  RPC_REQUEST: 0x03,
+  TABULAR_RESULT: 0x04,
+  ATTENTION: 0x06,
+  BULK_LOAD: 0x07,
+  TRANSACTION_MANAGER: 0x0e,
+  LOGIN7: 0x10,
+  PRELOGIN: 0x12,
 } as const;
 
 /** Packet status bits (MS-TDS §2.2.3.1.2). */
@@ -57,7 +63,11 @@ export class MessageWriter {
   private buf: Buffer[] = [];
   private size = 0;
   private packetId = 1;
-  constructor(private readonly socket: Duplex, private readonly type: number, private readonly packetSize: number) {}
+  constructor(
+    private readonly socket: Duplex,
+    private readonly type: number,
+    private readonly packetSize: number,
+  ) {}
 
   /** Appends bytes; resolves once the socket can take more (socket 'drain'). */
   async write(b: Buffer): Promise<void> {

@@ -3,7 +3,18 @@ import { TdsWriter } from './tds-buffer.ts';
 import { COLLATION_CP1252, writeTypeInfo, writeValue, type ColumnKind } from './tds-types.ts';
 
 export const DONE_STATUS = { FINAL: 0x00, MORE: 0x01, ERROR: 0x02, COUNT: 0x10, ATTN: 0x20 } as const;
-const TOKEN = { COLMETADATA: 0x81, ERROR: 0xaa, INFO: 0xab, LOGINACK: 0xad, ROW: 0xd1, ENVCHANGE: 0xe3, DONE: 0xfd, DONEPROC: 0xfe, DONEINPROC: 0xff, RETURNSTATUS: 0x79 } as const;
+const TOKEN = {
+  COLMETADATA: 0x81,
+  ERROR: 0xaa,
+  INFO: 0xab,
+  LOGINACK: 0xad,
+  ROW: 0xd1,
+  ENVCHANGE: 0xe3,
+  DONE: 0xfd,
+  DONEPROC: 0xfe,
+  DONEINPROC: 0xff,
+  RETURNSTATUS: 0x79,
+} as const;
 export const SERVER_NAME = 'ERP-SIMULATOR';
 
 export interface Column {
@@ -28,7 +39,12 @@ export function row(columns: Column[], values: (string | null)[]): Buffer {
 }
 
 export function done(status: number, rowCount?: number, token: number = TOKEN.DONE): Buffer {
-  return new TdsWriter().u8(token).u16(status | (rowCount !== undefined ? DONE_STATUS.COUNT : 0)).u16(0xc1).u64(BigInt(rowCount ?? 0)).toBuffer();
+  return new TdsWriter()
+    .u8(token)
+    .u16(status | (rowCount !== undefined ? DONE_STATUS.COUNT : 0))
+    .u16(0xc1)
+    .u64(BigInt(rowCount ?? 0))
+    .toBuffer();
 }
 export const doneInProc = (status: number, rowCount?: number) => done(status, rowCount, TOKEN.DONEINPROC);
 export const doneProc = (status: number) => done(status, undefined, TOKEN.DONEPROC);
@@ -43,7 +59,12 @@ export const infoToken = (number: number, text: string) => message(TOKEN.INFO, n
 
 function envChange(type: number, body: TdsWriter): Buffer {
   const b = body.toBuffer();
-  return new TdsWriter().u8(TOKEN.ENVCHANGE).u16(b.length + 1).u8(type).bytes(b).toBuffer();
+  return new TdsWriter()
+    .u8(TOKEN.ENVCHANGE)
+    .u16(b.length + 1)
+    .u8(type)
+    .bytes(b)
+    .toBuffer();
 }
 export const envDatabase = (db: string) => envChange(1, new TdsWriter().bVarchar(db).bVarchar('master'));
 export const envPacketSize = (size: number) => envChange(4, new TdsWriter().bVarchar(String(size)).bVarchar('4096'));

@@ -36,7 +36,10 @@ export interface TypedParam {
 }
 
 /** A simulator over a fresh, empty PostgreSQL database; both go away when the test ends. */
-export async function startSimulator(t: Teardown, opts: Partial<ErpSimulatorOptions> = {}): Promise<{ sim: ErpSimulator; db: TestDatabase }> {
+export async function startSimulator(
+  t: Teardown,
+  opts: Partial<ErpSimulatorOptions> = {},
+): Promise<{ sim: ErpSimulator; db: TestDatabase }> {
   const db = await createTestDatabase(t, { empty: true });
   const sim = await startErpSimulator({ databaseUrl: db.url, user: SIM_USER, password: SIM_PASSWORD, ...opts });
   t.teardown(() => sim.close());
@@ -44,7 +47,11 @@ export async function startSimulator(t: Teardown, opts: Partial<ErpSimulatorOpti
 }
 
 /** Connects with tedious; rejects with tedious's ConnectionError, `number` added from the server's ERROR token. */
-export function connect(t: Teardown, sim: ErpSimulator & { certificatePem?: string }, opts: { user?: string; password?: string; strict?: boolean; options?: ConnectionConfiguration['options'] } = {}): Promise<Connection> {
+export function connect(
+  t: Teardown,
+  sim: ErpSimulator & { certificatePem?: string },
+  opts: { user?: string; password?: string; strict?: boolean; options?: ConnectionConfiguration['options'] } = {},
+): Promise<Connection> {
   const conn = new Connection({
     server: sim.host,
     authentication: { type: 'default', options: { userName: opts.user ?? SIM_USER, password: opts.password ?? SIM_PASSWORD } },
@@ -80,7 +87,13 @@ export function exec(conn: Connection, sql: string, params?: TypedParam[]): Prom
     request.on('columnMetadata', (cols) => {
       const list = Array.isArray(cols) ? cols : Object.values(cols);
       sets.push({
-        columns: list.map((c) => ({ name: c.colName, type: c.type.name, precision: c.precision, scale: c.scale, collation: c.collation ? { codepage: c.collation.codepage } : undefined })),
+        columns: list.map((c) => ({
+          name: c.colName,
+          type: c.type.name,
+          precision: c.precision,
+          scale: c.scale,
+          collation: c.collation ? { codepage: c.collation.codepage } : undefined,
+        })),
         rows: [],
       });
     });

@@ -40,11 +40,17 @@ t.test('commit keeps, rollback undoes; a failed statement does not doom the tran
 t.test('bulk load into #temp, then MERGE with WHEN NOT MATCHED BY SOURCE THEN UPDATE SET activo = 0, in one transaction', async (t) => {
   const { sim } = await startSimulator(t);
   const conn = await connect(t, sim);
-  await exec(conn, "IF NOT EXISTS (SELECT * FROM sys.tables WHERE name = 'plan_cuentas') CREATE TABLE plan_cuentas (codigo VARCHAR(20) PRIMARY KEY, nombre NVARCHAR(200) NOT NULL, saldo DECIMAL(14,2), alta DATETIME2(7), activo BIT NOT NULL DEFAULT 1)");
+  await exec(
+    conn,
+    "IF NOT EXISTS (SELECT * FROM sys.tables WHERE name = 'plan_cuentas') CREATE TABLE plan_cuentas (codigo VARCHAR(20) PRIMARY KEY, nombre NVARCHAR(200) NOT NULL, saldo DECIMAL(14,2), alta DATETIME2(7), activo BIT NOT NULL DEFAULT 1)",
+  );
   await exec(conn, "INSERT INTO plan_cuentas (codigo, nombre) VALUES ('1.1', 'Caja'), ('9.9', 'Vieja')");
 
   await tx(conn, 'beginTransaction');
-  await exec(conn, 'CREATE TABLE #temp_plan_cuentas_1 (codigo VARCHAR(20), nombre NVARCHAR(200), saldo DECIMAL(14,2), alta DATETIME2(7), activo BIT)');
+  await exec(
+    conn,
+    'CREATE TABLE #temp_plan_cuentas_1 (codigo VARCHAR(20), nombre NVARCHAR(200), saldo DECIMAL(14,2), alta DATETIME2(7), activo BIT)',
+  );
   const rows = [
     { codigo: '1.1', nombre: 'Caja y bancos', saldo: 1500.25, alta: new Date('2026-03-01T09:30:00.123Z'), activo: true },
     { codigo: '2.1', nombre: 'Ñandú proveedores', saldo: -20.5, alta: null, activo: true },
@@ -60,14 +66,20 @@ t.test('bulk load into #temp, then MERGE with WHEN NOT MATCHED BY SOURCE THEN UP
     conn.execBulkLoad(bulk, rows);
   });
   t.equal(loaded, 1502, 'the bulk load reports its row count');
-  const merged = await exec(conn, `MERGE plan_cuentas AS t USING #temp_plan_cuentas_1 AS s ON t.codigo = s.codigo
+  const merged = await exec(
+    conn,
+    `MERGE plan_cuentas AS t USING #temp_plan_cuentas_1 AS s ON t.codigo = s.codigo
     WHEN MATCHED THEN UPDATE SET t.nombre = s.nombre, t.saldo = s.saldo, t.alta = s.alta, t.activo = s.activo
     WHEN NOT MATCHED BY TARGET THEN INSERT (codigo, nombre, saldo, alta, activo) VALUES (s.codigo, s.nombre, s.saldo, s.alta, s.activo)
-    WHEN NOT MATCHED BY SOURCE THEN UPDATE SET t.activo = 0;`);
+    WHEN NOT MATCHED BY SOURCE THEN UPDATE SET t.activo = 0;`,
+  );
   t.equal(merged.rowCount, 1503, '1 update + 1501 inserts + 1 deactivation');
   await tx(conn, 'commitTransaction');
 
-  const got = await rowsOf(conn, "SELECT codigo, nombre, saldo, alta, activo FROM plan_cuentas WHERE codigo IN ('1.1', '2.1', '9.9') ORDER BY codigo");
+  const got = await rowsOf(
+    conn,
+    "SELECT codigo, nombre, saldo, alta, activo FROM plan_cuentas WHERE codigo IN ('1.1', '2.1', '9.9') ORDER BY codigo",
+  );
   t.same(got, [
     { codigo: '1.1', nombre: 'Caja y bancos', saldo: 1500.25, alta: new Date('2026-03-01T09:30:00.123Z'), activo: true },
     { codigo: '2.1', nombre: 'Ñandú proveedores', saldo: -20.5, alta: null, activo: true },

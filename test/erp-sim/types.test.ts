@@ -23,8 +23,24 @@ t.test('each PostgreSQL type goes out as its SQL Server wire type, values and NU
   t.same(
     Object.fromEntries(set.columns.map((c) => [c.name, c.type])),
     {
-      n: 'IntN', i2: 'IntN', i4: 'IntN', i8: 'IntN', dec: 'DecimalN', mon: 'MoneyN', txt: 'NVarChar', vc: 'NVarChar', leg: 'VarChar', razon_vieja: 'VarChar',
-      ts: 'DateTime2', tstz: 'DateTimeOffset', dt: 'DateTimeN', b: 'BitN', u: 'UniqueIdentifier', bin: 'VarBinary', f: 'FloatN', d: 'Date',
+      n: 'IntN',
+      i2: 'IntN',
+      i4: 'IntN',
+      i8: 'IntN',
+      dec: 'DecimalN',
+      mon: 'MoneyN',
+      txt: 'NVarChar',
+      vc: 'NVarChar',
+      leg: 'VarChar',
+      razon_vieja: 'VarChar',
+      ts: 'DateTime2',
+      tstz: 'DateTimeOffset',
+      dt: 'DateTimeN',
+      b: 'BitN',
+      u: 'UniqueIdentifier',
+      bin: 'VarBinary',
+      f: 'FloatN',
+      d: 'Date',
     },
     'wire types',
   );
@@ -49,7 +65,11 @@ t.test('each PostgreSQL type goes out as its SQL Server wire type, values and NU
   t.equal(ts.toISOString(), '2026-03-01T09:30:00.123Z');
   t.equal(Math.round((ts.nanosecondsDelta ?? 0) * 1e7), 4560, 'the sub-millisecond digits arrive (7 digits on the wire)');
   t.equal((full!.tstz as Date).toISOString(), '2026-03-01T10:30:00.500Z', 'DATETIMEOFFSET is the same instant');
-  t.equal((full!.dt as Date).toISOString(), '2026-03-01T09:30:00.127Z', 'legacy DATETIME ticks are 1/300 s: .125 becomes .127, as on SQL Server');
+  t.equal(
+    (full!.dt as Date).toISOString(),
+    '2026-03-01T09:30:00.127Z',
+    'legacy DATETIME ticks are 1/300 s: .125 becomes .127, as on SQL Server',
+  );
   t.equal(full!.b, true);
   t.equal(full!.u, '6F9619FF-8B86-D011-B42D-00C04FC964FF', 'GUID bytes in mixed-endian order');
   t.same(full!.bin, Buffer.from('deadbeef', 'hex'));
@@ -63,8 +83,11 @@ t.test('negative decimals and money, false bits, empty strings, dates before 197
   const conn = await connect(t, sim);
   await exec(conn, 'CREATE TABLE saldos (m MONEY)'); // T-SQL MONEY becomes the tsql_money domain, served as MONEY
   await exec(conn, 'INSERT INTO saldos (m) VALUES (-1234.5)');
-  const { sets } = await exec(conn, `SELECT CAST(-0.05 AS numeric(10,2)) AS d, m, false AS b, '' AS s,
-    CAST('1900-01-01 00:00:00' AS datetime) AS legacy, CAST('0001-01-01 00:00:00' AS timestamp) AS first_day FROM saldos`);
+  const { sets } = await exec(
+    conn,
+    `SELECT CAST(-0.05 AS numeric(10,2)) AS d, m, false AS b, '' AS s,
+    CAST('1900-01-01 00:00:00' AS datetime) AS legacy, CAST('0001-01-01 00:00:00' AS timestamp) AS first_day FROM saldos`,
+  );
   const [d, m, b, s, legacy, firstDay] = sets[0]!.rows[0]!;
   t.equal(d, -0.05);
   t.equal(m, -1234.5);

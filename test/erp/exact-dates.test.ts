@@ -45,28 +45,53 @@ t.test('DATE and DATETIME2 of years 0001 and 0099, both ways', async (t) => {
   await pool.execute('CREATE TABLE fechas (id INT, d DATE, ts DATETIME2(7))');
 
   // Hub → ERP as parameters.
-  await pool.execute('INSERT INTO fechas (id, d, ts) VALUES (1, @d, @ts)', { d: { type: 'date', value: '0001-01-01' }, ts: { type: 'datetime2', value: '0001-01-01T00:00:00.0000000' } });
-  await pool.execute('INSERT INTO fechas (id, d, ts) VALUES (2, @d, @ts)', { d: { type: 'date', value: '0099-12-31' }, ts: { type: 'datetime2', value: '0099-12-31T23:59:59.999999' } });
+  await pool.execute('INSERT INTO fechas (id, d, ts) VALUES (1, @d, @ts)', {
+    d: { type: 'date', value: '0001-01-01' },
+    ts: { type: 'datetime2', value: '0001-01-01T00:00:00.0000000' },
+  });
+  await pool.execute('INSERT INTO fechas (id, d, ts) VALUES (2, @d, @ts)', {
+    d: { type: 'date', value: '0099-12-31' },
+    ts: { type: 'datetime2', value: '0099-12-31T23:59:59.999999' },
+  });
   // Hub → ERP as a bulk load.
   await pool.bulkLoadAndMerge({
-    table: 'fechas', columns: [{ name: 'id', type: 'INT' }, { name: 'd', type: 'DATE' }, { name: 'ts', type: 'DATETIME2(7)' }],
-    rows: [{ id: 3, d: '0001-01-01', ts: '0001-01-01T00:00:00.0000000' }, { id: 4, d: '0099-12-31', ts: '0099-12-31T23:59:59.999999' }],
+    table: 'fechas',
+    columns: [
+      { name: 'id', type: 'INT' },
+      { name: 'd', type: 'DATE' },
+      { name: 'ts', type: 'DATETIME2(7)' },
+    ],
+    rows: [
+      { id: 3, d: '0001-01-01', ts: '0001-01-01T00:00:00.0000000' },
+      { id: 4, d: '0099-12-31', ts: '0099-12-31T23:59:59.999999' },
+    ],
     mergeSql: 'INSERT INTO fechas (id, d, ts) SELECT id, d, ts FROM {temp_table}',
   });
   // The simulator stores DATETIME2 in a PostgreSQL timestamp (µs, and it rounds .9999999 up to the next
   // day), so the stored values use 6 digits; the 7th digit of the write is checked below, in the value bound.
-  const stored = await db!.pool.query(`SELECT id, to_char(d, 'YYYY-MM-DD') AS d, to_char(ts, 'YYYY-MM-DD HH24:MI:SS.US') AS ts FROM fechas ORDER BY id`);
-  t.same(stored.rows, [
-    { id: 1, d: '0001-01-01', ts: '0001-01-01 00:00:00.000000' },
-    { id: 2, d: '0099-12-31', ts: '0099-12-31 23:59:59.999999' },
-    { id: 3, d: '0001-01-01', ts: '0001-01-01 00:00:00.000000' },
-    { id: 4, d: '0099-12-31', ts: '0099-12-31 23:59:59.999999' },
-  ], 'the ERP stored years 1 and 99, not 1901 and 1999');
+  const stored = await db!.pool.query(
+    `SELECT id, to_char(d, 'YYYY-MM-DD') AS d, to_char(ts, 'YYYY-MM-DD HH24:MI:SS.US') AS ts FROM fechas ORDER BY id`,
+  );
+  t.same(
+    stored.rows,
+    [
+      { id: 1, d: '0001-01-01', ts: '0001-01-01 00:00:00.000000' },
+      { id: 2, d: '0099-12-31', ts: '0099-12-31 23:59:59.999999' },
+      { id: 3, d: '0001-01-01', ts: '0001-01-01 00:00:00.000000' },
+      { id: 4, d: '0099-12-31', ts: '0099-12-31 23:59:59.999999' },
+    ],
+    'the ERP stored years 1 and 99, not 1901 and 1999',
+  );
 
   // ERP → Hub: as the pull converts rows.
-  await db!.pool.query(`INSERT INTO fechas VALUES (5, '0001-01-01', '0001-01-01 00:00:00'), (6, '0099-12-31', '0099-12-31 23:59:59.999999')`);
+  await db!.pool.query(
+    `INSERT INTO fechas VALUES (5, '0001-01-01', '0001-01-01 00:00:00'), (6, '0099-12-31', '0099-12-31 23:59:59.999999')`,
+  );
   const read = (await pool.execute('SELECT id, d, ts FROM fechas WHERE id IN (5, 6) ORDER BY id')).rows;
-  t.same(read, [{ id: 5, d: '0001-01-01', ts: '0001-01-01T00:00:00.0000000' }, { id: 6, d: '0099-12-31', ts: '0099-12-31T23:59:59.9999990' }]);
+  t.same(read, [
+    { id: 5, d: '0001-01-01', ts: '0001-01-01T00:00:00.0000000' },
+    { id: 6, d: '0099-12-31', ts: '0099-12-31T23:59:59.9999990' },
+  ]);
 
   // What tedious is handed for 0099-12-31T23:59:59.9999999: year 99 (not 1999), 999 ms + 9 999 × 100 ns.
   const bound = datetime2Param('0099-12-31T23:59:59.9999999')! as Date & { nanosecondDelta: number };
@@ -75,10 +100,17 @@ t.test('DATE and DATETIME2 of years 0001 and 0099, both ways', async (t) => {
   t.equal(datetime2Param('0001-01-01')!.toISOString(), '0001-01-01T00:00:00.000Z');
 
   // The `date` rule accepts what the pull produced.
-  const rules = [{ rule: 'date', field: 'd', date_only: true }, { rule: 'date', field: 'ts' }] as const;
+  const rules = [
+    { rule: 'date', field: 'd', date_only: true },
+    { rule: 'date', field: 'ts' },
+  ] as const;
   const first = applyTransforms(read[0]!, [...rules], { timeZone: ZONE });
   t.equal(first.d, '0001-01-01');
-  t.equal(first.ts, '0001-01-01T00:00:00.0000000-03:54', 'local mean time before 1920: the wall time is exact, the offset rounded to minutes');
+  t.equal(
+    first.ts,
+    '0001-01-01T00:00:00.0000000-03:54',
+    'local mean time before 1920: the wall time is exact, the offset rounded to minutes',
+  );
   const last = applyTransforms(read[1]!, [...rules], { timeZone: ZONE });
   t.equal(last.d, '0099-12-31');
   t.equal(last.ts, '0099-12-31T23:59:59.9999990-03:54');

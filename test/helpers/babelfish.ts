@@ -18,13 +18,16 @@ const PREFIX = '/opt/babelfish';
 const USER = 'babelfish_user';
 const PASSWORD = '12345678';
 
-export type BabelfishRun = { url: string; skip?: undefined; stop(): Promise<void> } | { url?: undefined; skip: string; stop(): Promise<void> };
+export type BabelfishRun =
+  { url: string; skip?: undefined; stop(): Promise<void> } | { url?: undefined; skip: string; stop(): Promise<void> };
 
 const dataDir = (pid: number) => path.join(PREFIX, `data-run-${pid}`);
 const logFile = (pid: number) => path.join(PREFIX, 'log', `run-${pid}.log`);
 
 async function stopScript(pid: number): Promise<void> {
-  await run('bash', [path.join(BABELFISH_DIR, 'stop.sh')], { env: { ...process.env, BBF_DATA: dataDir(pid), BBF_WIPE: '1' } }).catch(() => undefined);
+  await run('bash', [path.join(BABELFISH_DIR, 'stop.sh')], { env: { ...process.env, BBF_DATA: dataDir(pid), BBF_WIPE: '1' } }).catch(
+    () => undefined,
+  );
   await rm(logFile(pid), { force: true });
 }
 
@@ -40,8 +43,15 @@ export async function babelfishUnavailable(p: BabelfishPlace = {}): Promise<stri
   const selected = (p.erpTarget ?? process.env.ERP_TARGET ?? 'both').toLowerCase();
   if (selected !== 'both' && selected !== 'babelfish') return `ERP_TARGET=${selected}`;
   const dir = p.dir ?? BABELFISH_DIR;
-  if (!(await access(path.join(dir, 'start.sh')).then(() => true, () => false))) return `no ${dir} (the packaged Babelfish build)`;
-  if ((p.uid ?? process.getuid?.()) !== 0) return 'not root: ../shared/babelfish/start.sh unpacks to /opt/babelfish and runs the server as the OS user postgres';
+  if (
+    !(await access(path.join(dir, 'start.sh')).then(
+      () => true,
+      () => false,
+    ))
+  )
+    return `no ${dir} (the packaged Babelfish build)`;
+  if ((p.uid ?? process.getuid?.()) !== 0)
+    return 'not root: ../shared/babelfish/start.sh unpacks to /opt/babelfish and runs the server as the OS user postgres';
   return undefined;
 }
 
@@ -49,7 +59,15 @@ export async function startBabelfish(): Promise<BabelfishRun> {
   const skip = await babelfishUnavailable();
   if (skip) return { skip, stop: async () => {} };
   const [tds, pgPort] = [await freePort(), await freePort()];
-  const env = { ...process.env, BBF_DATA: dataDir(process.pid), BBF_LOG: logFile(process.pid), BBF_TDS_PORT: String(tds), BBF_PG_PORT: String(pgPort), BBF_USER: USER, BBF_PASSWORD: PASSWORD };
+  const env = {
+    ...process.env,
+    BBF_DATA: dataDir(process.pid),
+    BBF_LOG: logFile(process.pid),
+    BBF_TDS_PORT: String(tds),
+    BBF_PG_PORT: String(pgPort),
+    BBF_USER: USER,
+    BBF_PASSWORD: PASSWORD,
+  };
   try {
     await run('bash', [path.join(BABELFISH_DIR, 'start.sh')], { env, maxBuffer: 10 * 1024 * 1024 });
   } catch (err) {

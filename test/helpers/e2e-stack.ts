@@ -32,7 +32,8 @@ export async function startE2eStack(
   const erp = await simulatorTarget(t);
   for (const ddl of AXIOMA_SCHEMA) await erp.pool.execute(ddl);
   await loadAxiomaSample(erp.db!.pool, o.suppliers ?? 30);
-  for (const f of ['axioma.sql', 'softland.sql']) await promisify(execFile)('psql', [db.url, '-v', 'ON_ERROR_STOP=1', '-q', '-f', path.join(ROOT, 'sql/seed', f)]);
+  for (const f of ['axioma.sql', 'softland.sql'])
+    await promisify(execFile)('psql', [db.url, '-v', 'ON_ERROR_STOP=1', '-q', '-f', path.join(ROOT, 'sql/seed', f)]);
   await db.db.deleteFrom('sync_tenant').where('id', '=', 'acme').execute();
   await tenantWithErp(db.db, erp, 'tmp');
   // The password envelope is bound to its tenant: moving the row to `default` means sealing it for `default`.
@@ -47,8 +48,15 @@ export async function startE2eStack(
   }
   const port = await freePort();
   const env = {
-    DATABASE_URL: db.url, SYNC_SECRET_KEY: TEST_SECRET_KEY, PORT: String(port), RETRY_BASE_MS: '300', RETRY_CAP_MS: '1000',
-    WEBHOOK_RETRY_SCHEDULE_MS: '300,300', QUEUE_SUPERVISE_SECONDS: '1', LOG_LEVEL: 'info', ...o.env,
+    DATABASE_URL: db.url,
+    SYNC_SECRET_KEY: TEST_SECRET_KEY,
+    PORT: String(port),
+    RETRY_BASE_MS: '300',
+    RETRY_CAP_MS: '1000',
+    WEBHOOK_RETRY_SCHEDULE_MS: '300,300',
+    QUEUE_SUPERVISE_SECONDS: '1',
+    LOG_LEVEL: 'info',
+    ...o.env,
   };
   const server = startBin('server', [], { env });
   const worker = startBin('worker', [], { env });

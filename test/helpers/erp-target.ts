@@ -34,12 +34,29 @@ interface Teardown {
 const SIM_PASSWORD = 'Sim-Passw0rd!';
 const DEFAULT_ZONE = 'America/Argentina/Buenos_Aires';
 
-export async function simulatorTarget(t: Teardown, opts: { tls?: 'off' | 'strict'; legacyVarcharColumns?: string[]; timeZone?: string; defaultLanguage?: string } = {}): Promise<ErpTarget> {
+export async function simulatorTarget(
+  t: Teardown,
+  opts: { tls?: 'off' | 'strict'; legacyVarcharColumns?: string[]; timeZone?: string; defaultLanguage?: string } = {},
+): Promise<ErpTarget> {
   const db = await createTestDatabase(t, { empty: true });
-  const sim = await startErpSimulator({ databaseUrl: db.url, user: 'hub_sync', password: SIM_PASSWORD, tls: opts.tls, legacyVarcharColumns: opts.legacyVarcharColumns, defaultLanguage: opts.defaultLanguage });
+  const sim = await startErpSimulator({
+    databaseUrl: db.url,
+    user: 'hub_sync',
+    password: SIM_PASSWORD,
+    tls: opts.tls,
+    legacyVarcharColumns: opts.legacyVarcharColumns,
+    defaultLanguage: opts.defaultLanguage,
+  });
   const options: ErpConnectionOptions = {
-    host: '127.0.0.1', port: sim.port, database: 'axioma', user: 'hub_sync', password: SIM_PASSWORD,
-    encrypt: opts.tls === 'strict' ? 'strict' : 'off', trustServerCertificate: true, serverCertificatePem: sim.certificatePem, timeZone: opts.timeZone ?? DEFAULT_ZONE,
+    host: '127.0.0.1',
+    port: sim.port,
+    database: 'axioma',
+    user: 'hub_sync',
+    password: SIM_PASSWORD,
+    encrypt: opts.tls === 'strict' ? 'strict' : 'off',
+    trustServerCertificate: true,
+    serverCertificatePem: sim.certificatePem,
+    timeZone: opts.timeZone ?? DEFAULT_ZONE,
   };
   const pool = createErpPool(options);
   t.teardown(async () => {
@@ -52,8 +69,14 @@ export async function simulatorTarget(t: Teardown, opts: { tls?: 'off' | 'strict
 function optionsFromUrl(raw: string, timeZone: string, defaultEncrypt: 'off' | 'on'): ErpConnectionOptions {
   const u = new URL(raw);
   return {
-    host: u.hostname, port: Number(u.port || 1433), database: u.pathname.slice(1) || 'master', user: decodeURIComponent(u.username),
-    password: decodeURIComponent(u.password), encrypt: (u.searchParams.get('encrypt') as 'off' | 'on' | 'strict' | null) ?? defaultEncrypt, trustServerCertificate: true, timeZone,
+    host: u.hostname,
+    port: Number(u.port || 1433),
+    database: u.pathname.slice(1) || 'master',
+    user: decodeURIComponent(u.username),
+    password: decodeURIComponent(u.password),
+    encrypt: (u.searchParams.get('encrypt') as 'off' | 'on' | 'strict' | null) ?? defaultEncrypt,
+    trustServerCertificate: true,
+    timeZone,
   };
 }
 
@@ -101,7 +124,12 @@ export function mssqlTarget(t: Teardown, timeZone = DEFAULT_ZONE): Promise<ErpTa
   return ownDatabase(t, 'mssql', optionsFromUrl(url, timeZone, 'on'));
 }
 
-export function startTarget(t: Teardown, kind: ErpTargetKind, timeZone = DEFAULT_ZONE, simulator: EachTargetOptions['simulator'] = {}): Promise<ErpTarget> {
+export function startTarget(
+  t: Teardown,
+  kind: ErpTargetKind,
+  timeZone = DEFAULT_ZONE,
+  simulator: EachTargetOptions['simulator'] = {},
+): Promise<ErpTarget> {
   if (kind === 'simulator') return simulatorTarget(t, { ...simulator, timeZone });
   return kind === 'babelfish' ? babelfishTarget(t, timeZone) : mssqlTarget(t, timeZone);
 }
@@ -129,7 +157,10 @@ function tally(kind: ErpTargetKind, outcome: 'ran' | 'skipped', name: string, re
   const dir = process.env.TEST_TARGET_TALLY;
   if (!dir) return;
   const file = path.relative(process.cwd(), process.argv[1] ?? '');
-  appendFileSync(path.join(dir, `${process.pid}.tsv`), `${[kind, outcome, file, name, reason].map((s) => s.replace(/[\t\n]/g, ' ')).join('\t')}\n`);
+  appendFileSync(
+    path.join(dir, `${process.pid}.tsv`),
+    `${[kind, outcome, file, name, reason].map((s) => s.replace(/[\t\n]/g, ' ')).join('\t')}\n`,
+  );
 }
 
 /**

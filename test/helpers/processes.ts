@@ -20,7 +20,11 @@ export interface Finished {
 }
 
 /** Runs a binary to completion. */
-export function runBin(name: string, args: string[], opts: { env?: Record<string, string>; stdin?: string; timeoutMs?: number } = {}): Promise<Finished> {
+export function runBin(
+  name: string,
+  args: string[],
+  opts: { env?: Record<string, string>; stdin?: string; timeoutMs?: number } = {},
+): Promise<Finished> {
   const child = startBin(name, args, opts);
   if (opts.stdin !== undefined) child.stdin!.end(opts.stdin);
   else child.stdin!.end();
@@ -28,11 +32,21 @@ export function runBin(name: string, args: string[], opts: { env?: Record<string
 }
 
 /** Starts a binary (stdio piped); output is collected on `child.output`. */
-export function startBin(name: string, args: string[] = [], opts: { env?: Record<string, string> } = {}): ChildProcess & { output: { stdout: string; stderr: string } } {
+export function startBin(
+  name: string,
+  args: string[] = [],
+  opts: { env?: Record<string, string> } = {},
+): ChildProcess & { output: { stdout: string; stderr: string } } {
   const child = spawn(process.execPath, ['--import', 'tsx', binPath(name), ...args], {
     cwd: ROOT,
     // Tests talk to loopback only (ERP simulator, webhook receivers): the operator setting allows it.
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', LOG_LEVEL: 'info', ALLOW_PRIVATE_DESTINATIONS: 'true', ...opts.env },
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '/tmp',
+      LOG_LEVEL: 'info',
+      ALLOW_PRIVATE_DESTINATIONS: 'true',
+      ...opts.env,
+    },
     stdio: ['pipe', 'pipe', 'pipe'],
   }) as ChildProcess & { output: { stdout: string; stderr: string } };
   child.output = { stdout: '', stderr: '' };
@@ -57,13 +71,21 @@ export function finished(child: ChildProcess & { output?: { stdout: string; stde
 }
 
 /** Resolves when `pattern` appears on the child's stdout or stderr. */
-export function waitForOutput(child: ChildProcess & { output: { stdout: string; stderr: string } }, pattern: RegExp, timeoutMs = 30_000): Promise<void> {
+export function waitForOutput(
+  child: ChildProcess & { output: { stdout: string; stderr: string } },
+  pattern: RegExp,
+  timeoutMs = 30_000,
+): Promise<void> {
   return new Promise((resolve, reject) => {
     const check = () => pattern.test(child.output.stdout) || pattern.test(child.output.stderr);
     if (check()) return resolve();
     const timer = setTimeout(() => {
       cleanup();
-      reject(new Error(`timed out waiting for ${pattern}; stdout: ${child.output.stdout.slice(-1500)} stderr: ${child.output.stderr.slice(-1500)}`));
+      reject(
+        new Error(
+          `timed out waiting for ${pattern}; stdout: ${child.output.stdout.slice(-1500)} stderr: ${child.output.stderr.slice(-1500)}`,
+        ),
+      );
     }, timeoutMs);
     const onData = () => {
       if (check()) {

@@ -14,7 +14,17 @@ t.test('admin endpoints', async (t) => {
       { tenantId: 'other', source: 'ERP', destination: 'HUB', entityType: 'PROVEEDOR', entityId: '3', action: 'UPSERT', payload: {} },
     ]);
     await sql`update sync_queue set status = 'DEAD' where entity_id = '2'`.execute(db);
-    await db.insertInto('sync_state').values({ tenant_id: 'acme', entity_type: 'PROVEEDOR', erp_type: 'AXIOMA', direction: 'IN', last_sync_at: new Date('2026-11-01T10:00:00Z'), last_batch_size: 2 }).execute();
+    await db
+      .insertInto('sync_state')
+      .values({
+        tenant_id: 'acme',
+        entity_type: 'PROVEEDOR',
+        erp_type: 'AXIOMA',
+        direction: 'IN',
+        last_sync_at: new Date('2026-11-01T10:00:00Z'),
+        last_batch_size: 2,
+      })
+      .execute();
     const r = await api.call('GET', '/api/v1/sync/stats', { key: admin });
     t.equal(r.status, 200);
     t.same(r.body.queue, [
@@ -36,15 +46,25 @@ t.test('admin endpoints', async (t) => {
     let cursor: string | null = null;
     let pages = 0;
     do {
-      const r: { status: number; body: any } = await api.call('GET', `/api/v1/sync/logs?limit=10${cursor ? `&cursor=${cursor}` : ''}&until=2026-11-02T00:00:00Z`, { key: admin });
+      const r: { status: number; body: any } = await api.call(
+        'GET',
+        `/api/v1/sync/logs?limit=10${cursor ? `&cursor=${cursor}` : ''}&until=2026-11-02T00:00:00Z`,
+        { key: admin },
+      );
       t.equal(r.status, 200);
       seen.push(...r.body.items.map((i: { entity_id: string }) => i.entity_id));
       cursor = r.body.next_cursor;
       // New rows arriving meanwhile (newer than everything) must not shift later pages.
-      await sql`insert into sync_log (tenant_id, entity_type, entity_id, action, direction, status) values ('acme', 'PROVEEDOR', 'new', 'UPSERT', 'IN', 'SUCCESS')`.execute(db);
+      await sql`insert into sync_log (tenant_id, entity_type, entity_id, action, direction, status) values ('acme', 'PROVEEDOR', 'new', 'UPSERT', 'IN', 'SUCCESS')`.execute(
+        db,
+      );
       pages++;
     } while (cursor && pages < 10);
-    t.same(seen, Array.from({ length: 45 }, (_, n) => String(45 - n)), 'every row once, newest first');
+    t.same(
+      seen,
+      Array.from({ length: 45 }, (_, n) => String(45 - n)),
+      'every row once, newest first',
+    );
     const failed = await api.call('GET', '/api/v1/sync/logs?status=FAILED&entity_type=proveedor&limit=500', { key: admin });
     t.ok(failed.body.items.length === 23 && failed.body.items.every((i: { status: string }) => i.status === 'FAILED'));
     const badCursor = await api.call('GET', '/api/v1/sync/logs?cursor=bm9wZQ', { key: admin });
@@ -54,7 +74,14 @@ t.test('admin endpoints', async (t) => {
 
   t.test('POST /retry/:id: DEAD → PENDING; not retryable → 409; another tenant’s → 404', async (t) => {
     const dead = (await db.selectFrom('sync_queue').select('id').where('status', '=', 'DEAD').executeTakeFirstOrThrow()).id;
-    const pending = (await db.selectFrom('sync_queue').select('id').where('status', '=', 'PENDING').where('tenant_id', '=', 'acme').executeTakeFirstOrThrow()).id;
+    const pending = (
+      await db
+        .selectFrom('sync_queue')
+        .select('id')
+        .where('status', '=', 'PENDING')
+        .where('tenant_id', '=', 'acme')
+        .executeTakeFirstOrThrow()
+    ).id;
     const theirs = await api.call('POST', `/api/v1/sync/retry/${dead}`, { key: api.keys.otherAdmin });
     t.equal(theirs.status, 404);
     const r = await api.call('POST', `/api/v1/sync/retry/${dead}`, { key: admin });

@@ -46,7 +46,11 @@ t.test('TTL 0 disables the cache: revocation is immediate', async (t) => {
 t.test('last_used_at: requests do not write it; one batched UPDATE per flush, at most once a minute', async (t) => {
   const api = await startTestApi(t);
   const lastUsed = async () =>
-    (await api.db.pool.query<{ prefix: string; last_used_at: Date | null }>('select prefix, last_used_at from sync_api_key where last_used_at is not null')).rows;
+    (
+      await api.db.pool.query<{ prefix: string; last_used_at: Date | null }>(
+        'select prefix, last_used_at from sync_api_key where last_used_at is not null',
+      )
+    ).rows;
   for (let i = 0; i < 5; i++) t.equal((await api.call('GET', '/api/v1/sync/inbound/PROVEEDOR', { key: api.keys.hub })).status, 200);
   t.equal((await api.call('GET', '/api/v1/sync/inbound/PROVEEDOR', { key: api.keys.otherHub })).status, 200);
   t.same(await lastUsed(), [], 'nothing written while serving requests');

@@ -10,26 +10,39 @@ import { startTestApi } from '../helpers/api.ts';
 t.test('auth matrix over every protected route', async (t) => {
   const api = await startTestApi(t);
   const sent = await api.call('POST', '/api/v1/sync/outbound/ORDEN_COMPRA', {
-    key: api.keys.hub, body: { entity_id: 'OC-1', action: 'CREATE', payload: { numero: 'OC-1' } },
+    key: api.keys.hub,
+    body: { entity_id: 'OC-1', action: 'CREATE', payload: { numero: 'OC-1' } },
   });
   const ourId = sent.body.sync_id as string;
   const protectedRoutes = api.app.routeList.filter((r) => r.scopes);
   t.ok(protectedRoutes.length >= 9, `${protectedRoutes.length} protected routes found`);
-  const configId = (await api.db.db.selectFrom('sync_entity_config').select('id').where('tenant_id', '=', 'acme').executeTakeFirstOrThrow()).id;
-  const path = (url: string) => url.replace(':entity', 'ORDEN_COMPRA').replace(':id', url.includes('/config/') ? configId : ourId).replace(':tenantId', 'acme');
+  const configId = (await api.db.db.selectFrom('sync_entity_config').select('id').where('tenant_id', '=', 'acme').executeTakeFirstOrThrow())
+    .id;
+  const path = (url: string) =>
+    url
+      .replace(':entity', 'ORDEN_COMPRA')
+      .replace(':id', url.includes('/config/') ? configId : ourId)
+      .replace(':tenantId', 'acme');
   const keyOfScope = { hub: api.keys.hub, admin: api.keys.admin, agent: api.keys.agent };
   // A body that is valid for as many routes as possible, so refusals are about auth, not shape.
   const bodyFor = (url: string) =>
-    url.includes('/config') ? { entity_type: 'ARTICULO', erp_type: 'AXIOMA', direction: 'IN' }
-      : url.includes('/batch') ? { items: [{ entity_type: 'ORDEN_COMPRA', entity_id: 'x', action: 'CREATE', payload: {} }] }
-        : url.includes('/ack') ? { ids: [ourId] }
+    url.includes('/config')
+      ? { entity_type: 'ARTICULO', erp_type: 'AXIOMA', direction: 'IN' }
+      : url.includes('/batch')
+        ? { items: [{ entity_type: 'ORDEN_COMPRA', entity_id: 'x', action: 'CREATE', payload: {} }] }
+        : url.includes('/ack')
+          ? { ids: [ourId] }
           : { entity_id: 'OC-2', action: 'CREATE', payload: {} };
 
   const before = await api.snapshot();
   for (const route of protectedRoutes) {
     const name = `${route.method} ${route.url}`;
     const send = (key: string | null, headers: Record<string, string> = {}) =>
-      api.call(route.method, path(route.url), { key, headers, body: route.method === 'GET' || route.method === 'DELETE' ? undefined : bodyFor(route.url) });
+      api.call(route.method, path(route.url), {
+        key,
+        headers,
+        body: route.method === 'GET' || route.method === 'DELETE' ? undefined : bodyFor(route.url),
+      });
     t.equal((await send(null)).status, 401, `${name}: no key → 401`);
     t.equal((await send('sk_live_short')).status, 401, `${name}: malformed key → 401`);
     t.equal((await send(api.keys.revoked)).status, 401, `${name}: revoked key → 401`);

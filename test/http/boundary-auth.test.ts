@@ -25,11 +25,28 @@ t.test('successful requests do not spend the failed-auth budget', async (t) => {
 
 t.test('HEAD on the lease route leases nothing', async (t) => {
   const api = await startTestApi(t);
-  await api.queue.enqueue(api.db.db, { tenantId: 'acme', source: 'ERP', destination: 'HUB', entityType: 'PROVEEDOR', entityId: 'P1', action: 'CREATE', payload: { id: 'P1' } });
+  await api.queue.enqueue(api.db.db, {
+    tenantId: 'acme',
+    source: 'ERP',
+    destination: 'HUB',
+    entityType: 'PROVEEDOR',
+    entityId: 'P1',
+    action: 'CREATE',
+    payload: { id: 'P1' },
+  });
   const head = await fetch(`${api.base}/api/v1/sync/inbound/PROVEEDOR`, { method: 'HEAD', headers: { 'x-api-key': api.keys.hub } });
   t.ok(head.status >= 400 && head.status < 500, `HEAD → ${head.status}`);
-  const rows = (await sql<{ status: string; lease_expires_at: Date | null }>`select status, lease_expires_at from sync_queue where entity_id = 'P1'`.execute(api.db.db)).rows;
-  t.same(rows.map((r) => [r.status, r.lease_expires_at]), [['PENDING', null]], 'still PENDING, no lease');
+  const rows = (
+    await sql<{
+      status: string;
+      lease_expires_at: Date | null;
+    }>`select status, lease_expires_at from sync_queue where entity_id = 'P1'`.execute(api.db.db)
+  ).rows;
+  t.same(
+    rows.map((r) => [r.status, r.lease_expires_at]),
+    [['PENDING', null]],
+    'still PENDING, no lease',
+  );
   const get = await api.call('GET', '/api/v1/sync/inbound/PROVEEDOR', { key: api.keys.hub });
   t.equal(get.body.items.length, 1, 'GET still leases it');
 });
@@ -37,7 +54,9 @@ t.test('HEAD on the lease route leases nothing', async (t) => {
 t.test('X-Request-Id: kept when ≤ 128 printable ASCII, else replaced by a generated id', async (t) => {
   const api = await startTestApi(t);
   await ownerQuery(api.db, 'alter table sync_log rename to sync_log_gone');
-  const idOf = async (id: string) => (await api.call('GET', '/api/v1/sync/logs', { key: api.keys.admin, headers: { 'x-request-id': id } })).body.error.details.request_id as string;
+  const idOf = async (id: string) =>
+    (await api.call('GET', '/api/v1/sync/logs', { key: api.keys.admin, headers: { 'x-request-id': id } })).body.error.details
+      .request_id as string;
   t.equal(await idOf('req-abc-123'), 'req-abc-123');
   t.equal(await idOf('x'.repeat(128)), 'x'.repeat(128));
   const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;

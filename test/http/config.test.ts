@@ -5,21 +5,39 @@ t.test('config CRUD (admin)', async (t) => {
   const api = await startTestApi(t);
   const { admin } = api.keys;
   const articulo = {
-    entity_type: 'ARTICULO', erp_type: 'AXIOMA', source_table: 'Articulos', primary_key: 'CodArt', timestamp_field: 'FechaModif', direction: 'IN',
-    queries: { select_all: 'SELECT * FROM Articulos WHERE Activo = 1', select_since: 'SELECT * FROM Articulos WHERE FechaModif > @lastSync' },
+    entity_type: 'ARTICULO',
+    erp_type: 'AXIOMA',
+    source_table: 'Articulos',
+    primary_key: 'CodArt',
+    timestamp_field: 'FechaModif',
+    direction: 'IN',
+    queries: {
+      select_all: 'SELECT * FROM Articulos WHERE Activo = 1',
+      select_since: 'SELECT * FROM Articulos WHERE FechaModif > @lastSync',
+    },
     field_mapping: { erp_to_hub: { CodArt: 'id', Descripcion: 'nombre', PrecioVenta: 'precio' } },
-    transform_rules: [{ rule: 'number', field: 'precio', scale: 2 }], sync_frequency: '*/15 * * * *',
+    transform_rules: [{ rule: 'number', field: 'precio', scale: 2 }],
+    sync_frequency: '*/15 * * * *',
   };
 
   const created = await api.call('POST', '/api/v1/sync/config', { key: admin, body: articulo });
   t.equal(created.status, 201);
-  t.match(created.body, { id: /^\d+$/, entity_type: 'ARTICULO', enabled: true, sync_frequency: '*/15 * * * *', transform_rules: [{ rule: 'number' }] });
+  t.match(created.body, {
+    id: /^\d+$/,
+    entity_type: 'ARTICULO',
+    enabled: true,
+    sync_frequency: '*/15 * * * *',
+    transform_rules: [{ rule: 'number' }],
+  });
   t.notOk('tenant_id' in created.body);
   const id = created.body.id as string;
 
   t.equal((await api.call('POST', '/api/v1/sync/config', { key: admin, body: articulo })).status, 409, 'duplicate → 409');
   const list = await api.call('GET', '/api/v1/sync/config', { key: admin });
-  t.same(list.body.items.map((c: { entity_type: string }) => c.entity_type), ['ARTICULO', 'ORDEN_COMPRA', 'PROVEEDOR']);
+  t.same(
+    list.body.items.map((c: { entity_type: string }) => c.entity_type),
+    ['ARTICULO', 'ORDEN_COMPRA', 'PROVEEDOR'],
+  );
   t.equal((await api.call('GET', `/api/v1/sync/config/${id}`, { key: admin })).body.source_table, 'Articulos');
   t.equal((await api.call('GET', `/api/v1/sync/config/${id}`, { key: api.keys.otherAdmin })).status, 404, 'another tenant: 404');
 

@@ -5,7 +5,16 @@ t.test('inbound endpoints', async (t) => {
   const api = await startTestApi(t);
   const { hub } = api.keys;
   const enq = (entityId: string, tenantId = 'acme') =>
-    api.queue.enqueue(api.db.db, { tenantId, source: 'ERP', destination: 'HUB', entityType: 'PROVEEDOR', entityId, action: 'UPSERT', payload: { id: entityId, nombre: `Proveedor ${entityId}` }, dataVersion: 3 });
+    api.queue.enqueue(api.db.db, {
+      tenantId,
+      source: 'ERP',
+      destination: 'HUB',
+      entityType: 'PROVEEDOR',
+      entityId,
+      action: 'UPSERT',
+      payload: { id: entityId, nombre: `Proveedor ${entityId}` },
+      dataVersion: 3,
+    });
   const a = await enq('P-1');
   const b = await enq('P-2');
   await enq('P-9', 'other');
@@ -23,9 +32,20 @@ t.test('inbound endpoints', async (t) => {
     t.same(Object.keys(r.body).sort(), ['items', 'lease_expires_at']);
     t.equal(r.body.items.length, 1);
     t.same(Object.keys(r.body.items[0]).sort(), ['action', 'created_at', 'entity_id', 'entity_type', 'payload', 'sync_id', 'version']);
-    t.match(r.body.items[0], { sync_id: a.id, entity_type: 'PROVEEDOR', entity_id: 'P-1', action: 'UPSERT', version: 3, payload: { id: 'P-1' } });
+    t.match(r.body.items[0], {
+      sync_id: a.id,
+      entity_type: 'PROVEEDOR',
+      entity_id: 'P-1',
+      action: 'UPSERT',
+      version: 3,
+      payload: { id: 'P-1' },
+    });
     const second = await api.call('GET', '/api/v1/sync/inbound/PROVEEDOR?limit=10', { key: hub });
-    t.same(second.body.items.map((i: { sync_id: string }) => i.sync_id), [b.id], 'a leased item is not handed out twice');
+    t.same(
+      second.body.items.map((i: { sync_id: string }) => i.sync_id),
+      [b.id],
+      'a leased item is not handed out twice',
+    );
   });
 
   t.test('POST /inbound/:entity/ack settles; foreign and unknown ids are reported, untouched', async (t) => {

@@ -18,7 +18,10 @@ t.test('the OpenAPI document is valid 3.1 and lists every registered route with 
   t.equal(r.status, 200);
   const doc = r.body as {
     openapi: string;
-    webhooks: Record<string, { post: { requestBody: { content: { 'application/json': { schema: { properties: { type: { const: string } } } } } } } }>;
+    webhooks: Record<
+      string,
+      { post: { requestBody: { content: { 'application/json': { schema: { properties: { type: { const: string } } } } } } } }
+    >;
     info: { description: string };
     paths: Record<string, Record<string, Operation>>;
   };
@@ -45,7 +48,8 @@ t.test('the OpenAPI document is valid 3.1 and lists every registered route with 
   const ids = Object.values(doc.paths).flatMap((ops) => Object.values(ops).map((o) => o.operationId));
   t.equal(new Set(ids).size, ids.length, 'operationIds are unique');
   t.same(Object.keys(doc.webhooks).sort(), [...WEBHOOK_EVENT_TYPES].sort(), 'every webhook event is described');
-  for (const [type, w] of Object.entries(doc.webhooks)) t.equal(w.post.requestBody.content['application/json'].schema.properties.type.const, type);
+  for (const [type, w] of Object.entries(doc.webhooks))
+    t.equal(w.post.requestBody.content['application/json'].schema.properties.type.const, type);
   for (const code of Object.keys(ERROR_CODES)) t.match(doc.info.description, `\`${code}\``, `error code ${code} is listed`);
   const ui = await fetch(`${api.base}/docs/`);
   t.equal(ui.status, 200, 'Swagger UI at /docs');
@@ -54,5 +58,6 @@ t.test('the OpenAPI document is valid 3.1 and lists every registered route with 
 t.test('the error-code tables in docs/ are the ones src/http/error-codes.ts generates (make docs)', async (t) => {
   const { readFile } = await import('node:fs/promises');
   const { GENERATED_DOCS } = await import('../../src/bin/docs.ts');
-  for (const [file, text] of Object.entries(GENERATED_DOCS)) t.equal(await readFile(file, 'utf8'), text, `${file} is current: run make docs`);
+  for (const [file, text] of Object.entries(GENERATED_DOCS))
+    t.equal(await readFile(file, 'utf8'), text, `${file} is current: run make docs`);
 });

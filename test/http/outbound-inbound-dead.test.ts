@@ -11,15 +11,28 @@ t.test('inbound item DEAD after un-acked leases → inbound.dead event, listed, 
   const db = api.db.db;
   await db.updateTable('sync_tenant').set({ webhook_url: 'http://127.0.0.1:9/hooks' }).where('id', '=', 'acme').execute();
   const item = await api.queue.enqueue(db, {
-    tenantId: 'acme', source: 'ERP', destination: 'HUB', entityType: 'PROVEEDOR', entityId: 'P-1', action: 'CREATE', payload: { id: 'P-1' }, maxRetries: 1,
+    tenantId: 'acme',
+    source: 'ERP',
+    destination: 'HUB',
+    entityType: 'PROVEEDOR',
+    entityId: 'P-1',
+    action: 'CREATE',
+    payload: { id: 'P-1' },
+    maxRetries: 1,
   });
   const expire = () => sql`update sync_queue set lease_expires_at = now() - interval '1 second' where id = ${item.id}`.execute(db);
   const webhookEvents = async () =>
-    (await sql<{ body: string }>`select data->>'body' as body from pgboss.job where name = 'sync-webhook' order by created_on`.execute(db)).rows.map((r) => JSON.parse(r.body));
+    (
+      await sql<{ body: string }>`select data->>'body' as body from pgboss.job where name = 'sync-webhook' order by created_on`.execute(db)
+    ).rows.map((r) => JSON.parse(r.body));
 
   for (const lease of [1, 2]) {
     const got = await api.queue.dequeue(db, 'acme', 'HUB', 'PROVEEDOR', { limit: 10, leaseSeconds: 60 });
-    t.same(got.items.map((i) => i.id), [item.id], `lease ${lease}`);
+    t.same(
+      got.items.map((i) => i.id),
+      [item.id],
+      `lease ${lease}`,
+    );
     await expire();
   }
   t.same(await webhookEvents(), [], 'no event while retries remain');
@@ -28,7 +41,10 @@ t.test('inbound item DEAD after un-acked leases → inbound.dead event, listed, 
   t.match(row, { status: 'DEAD', retry_count: 2 });
   const events = await webhookEvents();
   t.equal(events.length, 1);
-  t.match(events[0], { type: 'inbound.dead', data: { sync_id: item.id, entity_type: 'PROVEEDOR', entity_id: 'P-1', action: 'CREATE', leases: 2 } });
+  t.match(events[0], {
+    type: 'inbound.dead',
+    data: { sync_id: item.id, entity_type: 'PROVEEDOR', entity_id: 'P-1', action: 'CREATE', leases: 2 },
+  });
 
   const listed = await api.call('GET', '/api/v1/sync/dead?destination=HUB', { key: api.keys.admin });
   t.equal(listed.status, 200);

@@ -4,20 +4,39 @@ import { startTestApi } from '../helpers/api.ts';
 t.test('outbound endpoints', async (t) => {
   const api = await startTestApi(t);
   const { hub } = api.keys;
-  const oc = (numero: string) => ({ entity_id: numero, action: 'CREATE', payload: { numero, fecha: '2026-11-23', proveedor: 'P-1', total: '1234.50', items: [{ articulo: 'A1', cantidad: 2 }] } });
+  const oc = (numero: string) => ({
+    entity_id: numero,
+    action: 'CREATE',
+    payload: { numero, fecha: '2026-11-23', proveedor: 'P-1', total: '1234.50', items: [{ articulo: 'A1', cantidad: 2 }] },
+  });
 
   t.test('POST /outbound/:entity → 202 { sync_id, status }; the same Idempotency-Key → 200, same id, nothing new', async (t) => {
-    const first = await api.call('POST', '/api/v1/sync/outbound/ORDEN_COMPRA', { key: hub, body: oc('OC-1'), headers: { 'idempotency-key': 'hub-oc-1' } });
+    const first = await api.call('POST', '/api/v1/sync/outbound/ORDEN_COMPRA', {
+      key: hub,
+      body: oc('OC-1'),
+      headers: { 'idempotency-key': 'hub-oc-1' },
+    });
     t.equal(first.status, 202);
     t.same(Object.keys(first.body).sort(), ['status', 'sync_id']);
     t.equal(first.body.status, 'PENDING');
     const before = await api.snapshot();
-    const again = await api.call('POST', '/api/v1/sync/outbound/ORDEN_COMPRA', { key: hub, body: oc('OC-1'), headers: { 'idempotency-key': 'hub-oc-1' } });
+    const again = await api.call('POST', '/api/v1/sync/outbound/ORDEN_COMPRA', {
+      key: hub,
+      body: oc('OC-1'),
+      headers: { 'idempotency-key': 'hub-oc-1' },
+    });
     t.equal(again.status, 200);
     t.equal(again.body.sync_id, first.body.sync_id);
     t.same(await api.snapshot(), before, 'nothing enqueued');
     const row = await api.queue.getStatus(api.db.db, 'acme', first.body.sync_id);
-    t.match(row, { source: 'HUB', destination: 'ERP', entity_type: 'ORDEN_COMPRA', entity_id: 'OC-1', action: 'CREATE', payload: { total: '1234.50' } });
+    t.match(row, {
+      source: 'HUB',
+      destination: 'ERP',
+      entity_type: 'ORDEN_COMPRA',
+      entity_id: 'OC-1',
+      action: 'CREATE',
+      payload: { total: '1234.50' },
+    });
   });
 
   t.test('GET /outbound/:entity/:id/status by sync_id or by the Hub’s entity id', async (t) => {
@@ -37,10 +56,16 @@ t.test('outbound endpoints', async (t) => {
 
   t.test('payload checked against the entity config; not configured → 404; nothing written', async (t) => {
     const before = await api.snapshot();
-    const typo = await api.call('POST', '/api/v1/sync/outbound/ORDEN_COMPRA', { key: hub, body: { ...oc('OC-X'), payload: { numero: 'OC-X', totl: 5 } } });
+    const typo = await api.call('POST', '/api/v1/sync/outbound/ORDEN_COMPRA', {
+      key: hub,
+      body: { ...oc('OC-X'), payload: { numero: 'OC-X', totl: 5 } },
+    });
     t.equal(typo.status, 400);
     t.match(typo.body.error, { code: 'VALIDATION_FAILED', details: [{ path: 'payload.totl' }] });
-    const wrongAction = await api.call('POST', '/api/v1/sync/outbound/ORDEN_COMPRA', { key: hub, body: { ...oc('OC-X'), action: 'EXPLODE' } });
+    const wrongAction = await api.call('POST', '/api/v1/sync/outbound/ORDEN_COMPRA', {
+      key: hub,
+      body: { ...oc('OC-X'), action: 'EXPLODE' },
+    });
     t.equal(wrongAction.status, 400);
     t.match(wrongAction.body.error.details, [{ path: 'body.action' }]);
     const inboundOnly = await api.call('POST', '/api/v1/sync/outbound/PROVEEDOR', { key: hub, body: oc('X') });
@@ -52,21 +77,34 @@ t.test('outbound endpoints', async (t) => {
     const before = await api.snapshot();
     const bad = await api.call('POST', '/api/v1/sync/outbound/batch', {
       key: hub,
-      body: { items: [{ entity_type: 'ORDEN_COMPRA', ...oc('B-1') }, { entity_type: 'ORDEN_COMPRA', ...oc('B-2'), payload: { nope: 1 } }, { entity_type: 'RECEPCION', ...oc('B-3') }] },
+      body: {
+        items: [
+          { entity_type: 'ORDEN_COMPRA', ...oc('B-1') },
+          { entity_type: 'ORDEN_COMPRA', ...oc('B-2'), payload: { nope: 1 } },
+          { entity_type: 'RECEPCION', ...oc('B-3') },
+        ],
+      },
     });
     t.equal(bad.status, 400);
-    t.same(bad.body.error.details.map((d: { index: number }) => d.index), [1, 2]);
+    t.same(
+      bad.body.error.details.map((d: { index: number }) => d.index),
+      [1, 2],
+    );
     t.match(bad.body.error.details[0].errors, [{ path: 'items.1.payload.nope' }]);
     t.match(bad.body.error.details[1].errors, [{ path: 'items.2.entity_type' }]);
     t.same(await api.snapshot(), before, 'all or nothing');
 
     const good = await api.call('POST', '/api/v1/sync/outbound/batch', {
-      key: hub, body: { items: Array.from({ length: 50 }, (_, n) => ({ entity_type: 'orden_compra', ...oc(`G-${n}`) })) },
+      key: hub,
+      body: { items: Array.from({ length: 50 }, (_, n) => ({ entity_type: 'orden_compra', ...oc(`G-${n}`) })) },
     });
     t.equal(good.status, 202);
     t.equal(good.body.items.length, 50);
     t.match(good.body.items[7], { entity_type: 'ORDEN_COMPRA', entity_id: 'G-7', status: 'PENDING', sync_id: /^[0-9a-f-]{36}$/ });
-    const tooMany = await api.call('POST', '/api/v1/sync/outbound/batch', { key: hub, body: { items: Array.from({ length: 1001 }, (_, n) => ({ entity_type: 'ORDEN_COMPRA', ...oc(`T-${n}`) })) } });
+    const tooMany = await api.call('POST', '/api/v1/sync/outbound/batch', {
+      key: hub,
+      body: { items: Array.from({ length: 1001 }, (_, n) => ({ entity_type: 'ORDEN_COMPRA', ...oc(`T-${n}`) })) },
+    });
     t.equal(tooMany.status, 400);
     t.match(tooMany.body.error.details, [{ path: 'body.items' }]);
   });

@@ -16,14 +16,29 @@ t.test('enqueue batches', async (t) => {
   const boss = await startTestBoss(t, url);
   const queue = createSyncQueue({ boss });
 
-  t.test('an item with dataId and no payload carries its sync_data row\'s payload', async (t) => {
+  t.test("an item with dataId and no payload carries its sync_data row's payload", async (t) => {
     const payload = { id: 'PRV-1', saldo: '12345678901234567890.12', nombre: 'Peña “Ñandú” S.A.', nested: { a: [1, '0.10', null] } };
-    const row = (await sql<{ id: string }>`
+    const row = (
+      await sql<{ id: string }>`
       insert into sync_data (tenant_id, entity_type, erp_type, entity_id, payload, payload_hash, sync_direction)
-      values ('acme', 'PROVEEDOR', 'AXIOMA', 'PRV-1', ${JSON.stringify(payload)}::jsonb, repeat('a', 64), 'IN') returning id`.execute(db)).rows[0]!;
-    const [r] = await queue.enqueueMany(db, [{ tenantId: 'acme', source: 'ERP', destination: 'HUB', entityType: 'PROVEEDOR', entityId: 'PRV-1', action: 'CREATE', dataId: row.id, dataVersion: 1 }]);
-    const q = (await sql<{ payload: string; data_id: string; data_version: number; status: string }>`
-      select payload::text, data_id::text, data_version, status from sync_queue where id = ${r!.id}`.execute(db)).rows[0]!;
+      values ('acme', 'PROVEEDOR', 'AXIOMA', 'PRV-1', ${JSON.stringify(payload)}::jsonb, repeat('a', 64), 'IN') returning id`.execute(db)
+    ).rows[0]!;
+    const [r] = await queue.enqueueMany(db, [
+      {
+        tenantId: 'acme',
+        source: 'ERP',
+        destination: 'HUB',
+        entityType: 'PROVEEDOR',
+        entityId: 'PRV-1',
+        action: 'CREATE',
+        dataId: row.id,
+        dataVersion: 1,
+      },
+    ]);
+    const q = (
+      await sql<{ payload: string; data_id: string; data_version: number; status: string }>`
+      select payload::text, data_id::text, data_version, status from sync_queue where id = ${r!.id}`.execute(db)
+    ).rows[0]!;
     t.same(JSON.parse(q.payload), payload, 'payload copied exactly');
     t.match(q.payload, /"12345678901234567890\.12"/, 'the decimal is still a string');
     t.same([q.data_id, q.data_version, q.status], [row.id, 1, 'PENDING']);
@@ -32,17 +47,34 @@ t.test('enqueue batches', async (t) => {
   t.test('a 1 000-item push batch: every row and job written, payloads exact, the last of a record wins', async (t) => {
     // A future start: pg-boss's maintenance drops a waiting job whose start + retention lies in the past.
     const items: EnqueueInput[] = Array.from({ length: 1000 }, (_, i) => ({
-      tenantId: 'acme', source: 'HUB', destination: 'ERP', entityType: 'ORDEN_COMPRA', entityId: `OC-${i % 990}`, action: 'CREATE',
-      payload: { n: i, total: `${i}.50` }, priority: i % 3, scheduledAt: new Date('2099-01-01T00:00:00.123Z'),
+      tenantId: 'acme',
+      source: 'HUB',
+      destination: 'ERP',
+      entityType: 'ORDEN_COMPRA',
+      entityId: `OC-${i % 990}`,
+      action: 'CREATE',
+      payload: { n: i, total: `${i}.50` },
+      priority: i % 3,
+      scheduledAt: new Date('2099-01-01T00:00:00.123Z'),
     }));
     const res = await queue.enqueueMany(db, items);
     t.equal(res.length, 1000);
-    const rows = (await sql<{ id: string; payload: { n: number; total: string }; status: string; priority: number; scheduled_at: Date; job_id: string | null }>`
-      select id, payload, status, priority, scheduled_at, job_id from sync_queue where entity_type = 'ORDEN_COMPRA'`.execute(db)).rows;
+    const rows = (
+      await sql<{
+        id: string;
+        payload: { n: number; total: string };
+        status: string;
+        priority: number;
+        scheduled_at: Date;
+        job_id: string | null;
+      }>`
+      select id, payload, status, priority, scheduled_at, job_id from sync_queue where entity_type = 'ORDEN_COMPRA'`.execute(db)
+    ).rows;
     const byId = new Map(rows.map((r) => [r.id, r]));
     items.forEach((item, i) => {
       const row = byId.get(res[i]!.id)!;
-      if (row.payload.n !== i || row.payload.total !== `${i}.50` || row.priority !== i % 3) t.fail(`item ${i} stored as ${JSON.stringify(row)}`);
+      if (row.payload.n !== i || row.payload.total !== `${i}.50` || row.priority !== i % 3)
+        t.fail(`item ${i} stored as ${JSON.stringify(row)}`);
       if (row.scheduled_at.toISOString() !== '2099-01-01T00:00:00.123Z') t.fail(`item ${i} scheduled_at ${row.scheduled_at.toISOString()}`);
     });
     t.equal(rows.filter((r) => r.status === 'PENDING' && r.job_id).length, 990, 'one live item with a job per record');

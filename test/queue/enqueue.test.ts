@@ -6,7 +6,14 @@ import { createTestDatabase } from '../helpers/db.ts';
 import { consistencyProblems, jobState, startTestBoss } from '../helpers/boss.ts';
 
 const po = (over: Partial<EnqueueInput> = {}): EnqueueInput => ({
-  tenantId: 'acme', source: 'HUB', destination: 'ERP', entityType: 'ORDEN_COMPRA', entityId: 'OC-1', action: 'CREATE', payload: { total: '10.00' }, ...over,
+  tenantId: 'acme',
+  source: 'HUB',
+  destination: 'ERP',
+  entityType: 'ORDEN_COMPRA',
+  entityId: 'OC-1',
+  action: 'CREATE',
+  payload: { total: '10.00' },
+  ...over,
 });
 
 t.test('enqueue', async (t) => {
@@ -16,7 +23,8 @@ t.test('enqueue', async (t) => {
   const boss = await startTestBoss(t, url);
   const queue = createSyncQueue({ boss });
   const count = async () => Number((await sql<{ n: string }>`select count(*) n from sync_queue`.execute(db)).rows[0]!.n);
-  const jobs = async () => Number((await sql<{ n: string }>`select count(*) n from pgboss.job where name like 'sync-push-%'`.execute(db)).rows[0]!.n);
+  const jobs = async () =>
+    Number((await sql<{ n: string }>`select count(*) n from pgboss.job where name like 'sync-push-%'`.execute(db)).rows[0]!.n);
 
   t.test('rollback of the caller transaction leaves no row and no job; commit leaves both', async (t) => {
     const [rows0, jobs0] = [await count(), await jobs()];
@@ -44,7 +52,9 @@ t.test('enqueue', async (t) => {
     const b = await queue.enqueue(db, po({ entityId: 'IK-1', idempotencyKey: 'hub-123' }));
     t.equal(b.id, a.id);
     t.equal(b.created, false);
-    await t.rejects(queue.enqueue(db, po({ entityId: 'IK-1', idempotencyKey: 'hub-123', payload: { changed: true } })), { name: 'IdempotencyKeyReusedError' });
+    await t.rejects(queue.enqueue(db, po({ entityId: 'IK-1', idempotencyKey: 'hub-123', payload: { changed: true } })), {
+      name: 'IdempotencyKeyReusedError',
+    });
     t.same([await count(), await jobs()], before);
     const c = await queue.enqueue(db, po({ tenantId: 'other', entityId: 'IK-1', idempotencyKey: 'hub-123' }));
     t.not(c.id, a.id, 'keys are per tenant');
@@ -53,8 +63,19 @@ t.test('enqueue', async (t) => {
   t.test('coalescing: a newer item supersedes a waiting one; a superseded CREATE keeps the newer one a CREATE', async (t) => {
     const first = await queue.enqueue(db, po({ entityId: 'CO-1', action: 'CREATE', payload: { v: 1 } }));
     const second = await queue.enqueue(db, po({ entityId: 'CO-1', action: 'UPDATE', payload: { v: 2 } }));
-    const rows = await db.selectFrom('sync_queue').select(['id', 'status', 'action', 'payload', 'job_id']).where('entity_id', '=', 'CO-1').orderBy('created_at').execute();
-    t.same(rows.map((r) => [r.id, r.status]), [[first.id, 'SUPERSEDED'], [second.id, 'PENDING']]);
+    const rows = await db
+      .selectFrom('sync_queue')
+      .select(['id', 'status', 'action', 'payload', 'job_id'])
+      .where('entity_id', '=', 'CO-1')
+      .orderBy('created_at')
+      .execute();
+    t.same(
+      rows.map((r) => [r.id, r.status]),
+      [
+        [first.id, 'SUPERSEDED'],
+        [second.id, 'PENDING'],
+      ],
+    );
     t.equal(rows[1]!.action, 'CREATE', 'the record is still new to the ERP');
     t.same(rows[1]!.payload, { v: 2 });
     t.equal(await jobState(db, rows[0]!.job_id!), 'cancelled', 'the superseded job is cancelled');
@@ -62,10 +83,14 @@ t.test('enqueue', async (t) => {
   });
 
   t.test('a leased Hub item is not superseded; a waiting one is', async (t) => {
-    const hub = (v: number) => po({ destination: 'HUB', source: 'ERP', entityType: 'PROVEEDOR', entityId: 'P-9', action: 'UPSERT', payload: { v } });
+    const hub = (v: number) =>
+      po({ destination: 'HUB', source: 'ERP', entityType: 'PROVEEDOR', entityId: 'P-9', action: 'UPSERT', payload: { v } });
     const a = await queue.enqueue(db, hub(1));
     const leased = await queue.dequeue(db, 'acme', 'HUB', 'PROVEEDOR', { limit: 10, leaseSeconds: 60 });
-    t.same(leased.items.map((i) => i.id), [a.id]);
+    t.same(
+      leased.items.map((i) => i.id),
+      [a.id],
+    );
     const b = await queue.enqueue(db, hub(2));
     const c = await queue.enqueue(db, hub(3));
     const st = async (id: string) => (await queue.getStatus(db, 'acme', id))!.status;
@@ -79,7 +104,10 @@ t.test('enqueue', async (t) => {
       po({ entityId: 'B-2' }),
       po({ entityId: 'B-1', action: 'UPDATE', payload: { v: 2 } }),
     ]);
-    t.same(res.map((r) => r.status), ['SUPERSEDED', 'PENDING', 'PENDING']);
+    t.same(
+      res.map((r) => r.status),
+      ['SUPERSEDED', 'PENDING', 'PENDING'],
+    );
     t.equal(await count(), before + 3);
     const live = await db.selectFrom('sync_queue').select(['action', 'payload']).where('id', '=', res[2]!.id).executeTakeFirstOrThrow();
     t.same(live, { action: 'CREATE', payload: { v: 2 } });

@@ -7,7 +7,14 @@ import { createTestDatabase } from '../helpers/db.ts';
 import { startTestBoss } from '../helpers/boss.ts';
 
 const supplier = (entityId: string, over: Partial<EnqueueInput> = {}): EnqueueInput => ({
-  tenantId: 'acme', source: 'ERP', destination: 'HUB', entityType: 'PROVEEDOR', entityId, action: 'UPSERT', payload: { id: entityId }, ...over,
+  tenantId: 'acme',
+  source: 'ERP',
+  destination: 'HUB',
+  entityType: 'PROVEEDOR',
+  entityId,
+  action: 'UPSERT',
+  payload: { id: entityId },
+  ...over,
 });
 
 t.test('pull leases for the Hub', async (t) => {
@@ -15,7 +22,8 @@ t.test('pull leases for the Hub', async (t) => {
   await createTenant(db, { id: 'acme', name: 'Acme' });
   await createTenant(db, { id: 'other', name: 'Other' });
   const queue = createSyncQueue({ boss: await startTestBoss(t, url) });
-  const expireLeases = () => sql`update sync_queue set lease_expires_at = now() - interval '1 second' where status = 'IN_FLIGHT'`.execute(db);
+  const expireLeases = () =>
+    sql`update sync_queue set lease_expires_at = now() - interval '1 second' where status = 'IN_FLIGHT'`.execute(db);
 
   t.test('leases by priority then age, never the same item twice, and not before scheduled_at', async (t) => {
     await queue.enqueue(db, supplier('low-old', { priority: 0 }));
@@ -29,9 +37,17 @@ t.test('pull leases for the Hub', async (t) => {
     const all = [...a.items, ...b.items].map((i) => i.entity_id);
     t.same(all.sort(), ['high', 'low-new', 'low-old'], 'each leased once; the future item not at all');
     const one = a.items.length === 2 ? a : b;
-    t.same(one.items.map((i) => i.entity_id), ['high', 'low-old'], 'priority, then age');
+    t.same(
+      one.items.map((i) => i.entity_id),
+      ['high', 'low-old'],
+      'priority, then age',
+    );
     t.ok(one.leaseExpiresAt.getTime() > Date.now() + 50_000, 'lease expiry reported');
-    t.same((await queue.dequeue(db, 'other', 'HUB', 'PROVEEDOR', { limit: 10, leaseSeconds: 60 })).items, [], 'another tenant sees nothing');
+    t.same(
+      (await queue.dequeue(db, 'other', 'HUB', 'PROVEEDOR', { limit: 10, leaseSeconds: 60 })).items,
+      [],
+      'another tenant sees nothing',
+    );
   });
 
   t.test('an expired lease returns the item with retry_count + 1; past max_retries it is DEAD', async (t) => {
@@ -48,7 +64,10 @@ t.test('pull leases for the Hub', async (t) => {
     t.equal(row?.status, 'DEAD');
     t.equal(row?.retry_count, 2);
     const logs = await db.selectFrom('sync_log').select(['status', 'message']).where('sync_queue_id', '=', id).orderBy('id').execute();
-    t.same(logs.map((l) => l.status), ['RETRY', 'DEAD']);
+    t.same(
+      logs.map((l) => l.status),
+      ['RETRY', 'DEAD'],
+    );
   });
 
   t.test('acknowledge settles only this tenant’s leased items and reports the rest', async (t) => {

@@ -13,10 +13,23 @@ import { consistencyProblems, eventually, silentLogger, startTestBoss } from '..
 
 t.test('backoff grows, is capped and jittered', async (t) => {
   const policy = { baseMs: 1000, factor: 2, capMs: 5000 };
-  t.equal(backoffDelayMs(1, policy, () => 0), 500);
-  t.equal(backoffDelayMs(1, policy, () => 1), 1000);
-  t.equal(backoffDelayMs(3, policy, () => 1), 4000);
-  t.equal(backoffDelayMs(10, policy, () => 1), 5000, 'capped');
+  t.equal(
+    backoffDelayMs(1, policy, () => 0),
+    500,
+  );
+  t.equal(
+    backoffDelayMs(1, policy, () => 1),
+    1000,
+  );
+  t.equal(
+    backoffDelayMs(3, policy, () => 1),
+    4000,
+  );
+  t.equal(
+    backoffDelayMs(10, policy, () => 1),
+    5000,
+    'capped',
+  );
   const samples = new Set(Array.from({ length: 50 }, () => backoffDelayMs(2, policy)));
   t.ok(samples.size > 10, 'jittered');
   for (const s of samples) t.ok(s >= 1000 && s <= 2000, 'within [d/2, d]');
@@ -35,20 +48,36 @@ t.test('push worker', async (t) => {
     return b ? b(item, ctx) : { externalId: `ERP-${item.entity_id}`, response: { inserted: 1 } };
   };
   const worker = createPushWorker({
-    db, boss, logger: silentLogger, concurrency: 1, batchSize: 10, timing: JOB_TIMING_DEFAULT,
+    db,
+    boss,
+    logger: silentLogger,
+    concurrency: 1,
+    batchSize: 10,
+    timing: JOB_TIMING_DEFAULT,
     backoff: { baseMs: 400, factor: 2, capMs: 1000 },
     handlers: [{ destination: 'ERP', entityType: 'ORDEN_COMPRA', handler }],
   });
   await worker.start();
   t.teardown(() => worker.stop());
   const order = (entityId: string, over: Partial<EnqueueInput> = {}): EnqueueInput => ({
-    tenantId: 'acme', source: 'HUB', destination: 'ERP', entityType: 'ORDEN_COMPRA', entityId, action: 'CREATE', payload: { n: entityId }, ...over,
+    tenantId: 'acme',
+    source: 'HUB',
+    destination: 'ERP',
+    entityType: 'ORDEN_COMPRA',
+    entityId,
+    action: 'CREATE',
+    payload: { n: entityId },
+    ...over,
   });
   const settled = (id: string, statuses: string[]) =>
-    eventually(async () => {
-      const r = await queue.getStatus(db, 'acme', id);
-      return r && statuses.includes(r.status) ? r : undefined;
-    }, 20_000, `${id} to reach ${statuses}`);
+    eventually(
+      async () => {
+        const r = await queue.getStatus(db, 'acme', id);
+        return r && statuses.includes(r.status) ? r : undefined;
+      },
+      20_000,
+      `${id} to reach ${statuses}`,
+    );
 
   t.test('success: COMPLETED with external_id and response, one sync_log line', async (t) => {
     const { id } = await queue.enqueue(db, order('OK-1'));
@@ -81,9 +110,13 @@ t.test('push worker', async (t) => {
     t.ok(delays[1]! >= 400 - 50 && delays[1]! <= 800 + 50, `second delay ${delays[1]} in [400, 800]`);
     const dead = await settled(id, ['DEAD']);
     t.equal(dead.retry_count, 3);
-    const statuses = (await db.selectFrom('sync_log').select('status').where('sync_queue_id', '=', id).orderBy('id').execute()).map((r) => r.status);
+    const statuses = (await db.selectFrom('sync_log').select('status').where('sync_queue_id', '=', id).orderBy('id').execute()).map(
+      (r) => r.status,
+    );
     t.same(statuses, ['RETRY', 'RETRY', 'DEAD']);
-    const dl = await sql<{ n: string }>`select count(*) n from pgboss.job where name = 'sync-dead-letter' and data->>'queueId' = ${id}`.execute(db);
+    const dl = await sql<{
+      n: string;
+    }>`select count(*) n from pgboss.job where name = 'sync-dead-letter' and data->>'queueId' = ${id}`.execute(db);
     t.equal(dl.rows[0]!.n, '1', 'recorded in pg-boss dead-letter queue');
 
     fail = false;
@@ -104,18 +137,30 @@ t.test('push worker', async (t) => {
     t.equal(calls.filter((c) => c === 'BAD').length - before, 1, 'handler ran once');
   });
 
-  t.test('mode = agent: the worker leaves the tenant\'s ERP items PENDING for its agent (its job completes untouched)', async (t) => {
+  t.test("mode = agent: the worker leaves the tenant's ERP items PENDING for its agent (its job completes untouched)", async (t) => {
     await createTenant(db, { id: 'remote', name: 'Remote' });
     await upsertErpConnection(db, {
-      tenantId: 'remote', erpType: 'AXIOMA', host: '127.0.0.1', port: 1433, database: 'db', username: 'u', mode: 'agent',
-      password: { v: 1, kid: 'k', iv: '', tag: '', ct: '' } satisfies SecretEnvelope, encrypt: 'off', trustServerCertificate: true,
+      tenantId: 'remote',
+      erpType: 'AXIOMA',
+      host: '127.0.0.1',
+      port: 1433,
+      database: 'db',
+      username: 'u',
+      mode: 'agent',
+      password: { v: 1, kid: 'k', iv: '', tag: '', ct: '' } satisfies SecretEnvelope,
+      encrypt: 'off',
+      trustServerCertificate: true,
     });
     const { id } = await queue.enqueue(db, order('AG-1', { tenantId: 'remote' }));
     const jobId = (await db.selectFrom('sync_queue').select('job_id').where('id', '=', id).executeTakeFirstOrThrow()).job_id!;
-    await eventually(async () => {
-      const r = await sql<{ state: string }>`select state from pgboss.job where id = ${jobId}`.execute(db);
-      return r.rows[0]?.state === 'completed' ? true : undefined;
-    }, 20_000, 'the worker to take the job');
+    await eventually(
+      async () => {
+        const r = await sql<{ state: string }>`select state from pgboss.job where id = ${jobId}`.execute(db);
+        return r.rows[0]?.state === 'completed' ? true : undefined;
+      },
+      20_000,
+      'the worker to take the job',
+    );
     const row = await db.selectFrom('sync_queue').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
     t.match(row, { status: 'PENDING', external_id: null, started_at: null, retry_count: 0 });
     t.notOk(calls.includes('AG-1'), 'the handler never ran');
@@ -133,7 +178,11 @@ t.test('push worker', async (t) => {
 
     await worker.stop();
     calls.length = 0;
-    const items = await queue.enqueueMany(db, [order('P-low', { priority: 1 }), order('P-high', { priority: 9 }), order('P-mid', { priority: 5 })]);
+    const items = await queue.enqueueMany(db, [
+      order('P-low', { priority: 1 }),
+      order('P-high', { priority: 9 }),
+      order('P-mid', { priority: 5 }),
+    ]);
     await worker.start();
     for (const i of items) await settled(i.id, ['COMPLETED']);
     t.same(calls, ['P-high', 'P-mid', 'P-low']);

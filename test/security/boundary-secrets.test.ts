@@ -31,9 +31,21 @@ t.test('an ERP password envelope opens only for its tenant and ERP type', async 
   const env = sealErpPassword('Pw-acme', ring, { tenantId: 'acme', erpType: 'AXIOMA' });
   t.equal(env.v, 2);
   t.equal(openErpPassword({ tenant_id: 'acme', erp_type: 'AXIOMA', password: env }, ring), 'Pw-acme');
-  t.throws(() => openErpPassword({ tenant_id: 'other', erp_type: 'AXIOMA', password: env }, ring), { code: 'SECRET_UNREADABLE' }, 'copied to another tenant');
-  t.throws(() => openErpPassword({ tenant_id: 'acme', erp_type: 'SOFTLAND', password: env }, ring), { code: 'SECRET_UNREADABLE' }, 'copied to another row');
-  t.throws(() => openErpPassword({ tenant_id: 'other', erp_type: 'AXIOMA', password: { ...env, v: 1 } }, ring), { code: 'SECRET_UNREADABLE' }, 'relabelled as legacy');
+  t.throws(
+    () => openErpPassword({ tenant_id: 'other', erp_type: 'AXIOMA', password: env }, ring),
+    { code: 'SECRET_UNREADABLE' },
+    'copied to another tenant',
+  );
+  t.throws(
+    () => openErpPassword({ tenant_id: 'acme', erp_type: 'SOFTLAND', password: env }, ring),
+    { code: 'SECRET_UNREADABLE' },
+    'copied to another row',
+  );
+  t.throws(
+    () => openErpPassword({ tenant_id: 'other', erp_type: 'AXIOMA', password: { ...env, v: 1 } }, ring),
+    { code: 'SECRET_UNREADABLE' },
+    'relabelled as legacy',
+  );
 });
 
 t.test('key rotation: sealed with the old key, opens with the new keyring', async (t) => {
@@ -47,24 +59,62 @@ t.test('key rotation: sealed with the old key, opens with the new keyring', asyn
 t.test('stored envelopes: legacy ones open, copies across tenants do not, the next save binds them', async (t) => {
   const api = await startTestApi(t);
   const db = api.db.db;
-  await upsertErpConnection(db, { tenantId: 'acme', erpType: 'AXIOMA', host: '127.0.0.1', port: 14330, database: 'd', username: 'u', password: legacyEnvelope('Legacy-Pw', 'sync_erp_connection.password'), encrypt: 'off', trustServerCertificate: true });
+  await upsertErpConnection(db, {
+    tenantId: 'acme',
+    erpType: 'AXIOMA',
+    host: '127.0.0.1',
+    port: 14330,
+    database: 'd',
+    username: 'u',
+    password: legacyEnvelope('Legacy-Pw', 'sync_erp_connection.password'),
+    encrypt: 'off',
+    trustServerCertificate: true,
+  });
   const row = await db.selectFrom('sync_erp_connection').selectAll().where('tenant_id', '=', 'acme').executeTakeFirstOrThrow();
   t.equal(openErpPassword({ ...row, password: row.password! }, ring), 'Legacy-Pw', 'a v1 envelope still opens');
-  const saved = await upsertErpConnection(db, { tenantId: 'acme', erpType: 'AXIOMA', host: '127.0.0.1', port: 14330, database: 'd', username: 'u', password: sealErpPassword('Legacy-Pw', ring, { tenantId: 'acme', erpType: 'AXIOMA' }), encrypt: 'off', trustServerCertificate: true });
+  const saved = await upsertErpConnection(db, {
+    tenantId: 'acme',
+    erpType: 'AXIOMA',
+    host: '127.0.0.1',
+    port: 14330,
+    database: 'd',
+    username: 'u',
+    password: sealErpPassword('Legacy-Pw', ring, { tenantId: 'acme', erpType: 'AXIOMA' }),
+    encrypt: 'off',
+    trustServerCertificate: true,
+  });
   t.equal(saved.password!.v, 2, 'rewritten bound on save');
 
   // Webhook secrets: legacy opens; a bound envelope copied into another tenant's row does not.
-  await sql`update sync_tenant set webhook_secret = ${JSON.stringify(legacyEnvelope(JSON.stringify(['whsec_old']), 'sync_tenant.webhook_secret'))}::jsonb where id = 'acme'`.execute(db);
+  await sql`update sync_tenant set webhook_secret = ${JSON.stringify(legacyEnvelope(JSON.stringify(['whsec_old']), 'sync_tenant.webhook_secret'))}::jsonb where id = 'acme'`.execute(
+    db,
+  );
   t.same((await readWebhookSecrets(db, ring, 'acme')).secrets, ['whsec_old']);
   const fresh = await rotateWebhookSecret(db, ring, { tenantId: 'acme', url: 'http://127.0.0.1:9/hook', keepPrevious: true });
   t.same((await readWebhookSecrets(db, ring, 'acme')).secrets, [fresh, 'whsec_old'], 'rotation keeps working across the upgrade');
-  await sql`update sync_tenant set webhook_secret = (select webhook_secret from sync_tenant where id = 'acme') where id = 'other'`.execute(db);
-  await t.rejects(readWebhookSecrets(db, ring, 'other'), { code: 'SECRET_UNREADABLE' }, 'a copied envelope does not open for another tenant');
+  await sql`update sync_tenant set webhook_secret = (select webhook_secret from sync_tenant where id = 'acme') where id = 'other'`.execute(
+    db,
+  );
+  await t.rejects(
+    readWebhookSecrets(db, ring, 'other'),
+    { code: 'SECRET_UNREADABLE' },
+    'a copied envelope does not open for another tenant',
+  );
 });
 
 t.test('only agent keys receive the sealed ERP password', async (t) => {
   const api = await startTestApi(t);
-  await upsertErpConnection(api.db.db, { tenantId: 'acme', erpType: 'AXIOMA', host: '127.0.0.1', port: 14330, database: 'd', username: 'u', password: sealErpPassword('Agent-Pw', ring, { tenantId: 'acme', erpType: 'AXIOMA' }), encrypt: 'off', trustServerCertificate: true });
+  await upsertErpConnection(api.db.db, {
+    tenantId: 'acme',
+    erpType: 'AXIOMA',
+    host: '127.0.0.1',
+    port: 14330,
+    database: 'd',
+    username: 'u',
+    password: sealErpPassword('Agent-Pw', ring, { tenantId: 'acme', erpType: 'AXIOMA' }),
+    encrypt: 'off',
+    trustServerCertificate: true,
+  });
   const asAgent = await api.call('GET', '/api/sync/config/acme', { key: api.keys.agent, headers: { 'x-tenant-id': 'acme' } });
   t.equal(asAgent.status, 200);
   t.equal(openAgentEnvelope(asAgent.body.sqlServerPassword, api.keys.agent, 'acme'), 'Agent-Pw');

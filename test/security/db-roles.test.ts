@@ -10,7 +10,9 @@ import { runBin, TEST_SECRET_KEY } from '../helpers/processes.ts';
 t.test('the runtime role holds no privileged attribute or server-file role', async (t) => {
   const { db } = await createTestDatabase(t);
   t.same(await excessPrivileges(db), []);
-  const attrs = await adminQuery(`select rolname, rolsuper, rolcreaterole, rolcreatedb, rolbypassrls from pg_roles where rolname in ('parse_sync_owner', 'parse_sync_app') order by 1`);
+  const attrs = await adminQuery(
+    `select rolname, rolsuper, rolcreaterole, rolcreatedb, rolbypassrls from pg_roles where rolname in ('parse_sync_owner', 'parse_sync_app') order by 1`,
+  );
   t.same(attrs.rows, [
     { rolname: 'parse_sync_app', rolsuper: false, rolcreaterole: false, rolcreatedb: false, rolbypassrls: false },
     { rolname: 'parse_sync_owner', rolsuper: false, rolcreaterole: false, rolcreatedb: false, rolbypassrls: false },
@@ -20,7 +22,10 @@ t.test('the runtime role holds no privileged attribute or server-file role', asy
 t.test('the runtime role cannot run programs, read server files, change roles or the schema', async (t) => {
   const { pool } = await createTestDatabase(t);
   const attempts: [string, RegExp][] = [
-    [`copy (select 1) to program 'touch /tmp/parse-sync-pwned'`, /permission denied|must be superuser|privileges of the "pg_execute_server_program"/],
+    [
+      `copy (select 1) to program 'touch /tmp/parse-sync-pwned'`,
+      /permission denied|must be superuser|privileges of the "pg_execute_server_program"/,
+    ],
     [`select pg_read_file('/etc/passwd')`, /permission denied/],
     [`create table evil (id int)`, /permission denied/],
     [`drop table sync_api_key`, /must be owner/],
@@ -43,7 +48,9 @@ t.test('a process refuses a superuser DATABASE_URL unless DATABASE_ALLOW_PRIVILE
   t.equal(refused.code, 1);
   t.match(refused.stderr, /DATABASE_URL has SUPERUSER.*sql\/roles\.sql.*DATABASE_ALLOW_PRIVILEGED_ROLE/);
   t.notMatch(refused.stderr, new URL(superuser).password, 'the password is not printed');
-  const allowed = await runBin('migrate', [], { env: { DATABASE_URL: superuser, SYNC_SECRET_KEY: TEST_SECRET_KEY, DATABASE_ALLOW_PRIVILEGED_ROLE: 'true' } });
+  const allowed = await runBin('migrate', [], {
+    env: { DATABASE_URL: superuser, SYNC_SECRET_KEY: TEST_SECRET_KEY, DATABASE_ALLOW_PRIVILEGED_ROLE: 'true' },
+  });
   t.equal(allowed.code, 0, allowed.stderr);
 });
 
@@ -53,12 +60,28 @@ t.test('sql/roles.sql runs under psql as a DBA would, and a second run changes n
   const { TEST_ROLE_PASSWORDS } = await import('../helpers/db.ts');
   const super_ = new URL(databaseUrl('postgres'));
   const psql = () =>
-    promisify(execFile)('psql', [super_.toString(), '-v', 'ON_ERROR_STOP=1', '-q', '-v', `owner_password=${TEST_ROLE_PASSWORDS.owner}`, '-v', `app_password=${TEST_ROLE_PASSWORDS.app}`, '-f', 'sql/roles.sql']);
+    promisify(execFile)('psql', [
+      super_.toString(),
+      '-v',
+      'ON_ERROR_STOP=1',
+      '-q',
+      '-v',
+      `owner_password=${TEST_ROLE_PASSWORDS.owner}`,
+      '-v',
+      `app_password=${TEST_ROLE_PASSWORDS.app}`,
+      '-f',
+      'sql/roles.sql',
+    ]);
   await psql();
   await psql();
-  const roles = await adminQuery(`select rolname, rolsuper, rolcreaterole, rolcreatedb, rolcanlogin from pg_roles where rolname like 'parse_sync_%' order by 1`);
-  t.same(roles.rows.map((r) => [r.rolname, r.rolsuper, r.rolcreaterole, r.rolcreatedb, r.rolcanlogin]), [
-    ['parse_sync_app', false, false, false, true],
-    ['parse_sync_owner', false, false, false, true],
-  ]);
+  const roles = await adminQuery(
+    `select rolname, rolsuper, rolcreaterole, rolcreatedb, rolcanlogin from pg_roles where rolname like 'parse_sync_%' order by 1`,
+  );
+  t.same(
+    roles.rows.map((r) => [r.rolname, r.rolsuper, r.rolcreaterole, r.rolcreatedb, r.rolcanlogin]),
+    [
+      ['parse_sync_app', false, false, false, true],
+      ['parse_sync_owner', false, false, false, true],
+    ],
+  );
 });

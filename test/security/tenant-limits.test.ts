@@ -26,15 +26,36 @@ const LIMITS: TenantLimits = {
   // Long lock timeout: the test decides when held requests end.
   pool: { ...TENANT_LIMITS_DEFAULT.pool, max: 3, lockTimeoutMs: 600_000 },
 };
-const SCHEMA = { columns: [{ name: 'codigo', type: 'VARCHAR(20)', nullable: false }, { name: 'nombre', type: 'VARCHAR(200)', nullable: true }] };
+const SCHEMA = {
+  columns: [
+    { name: 'codigo', type: 'VARCHAR(20)', nullable: false },
+    { name: 'nombre', type: 'VARCHAR(200)', nullable: true },
+  ],
+};
 
-async function setup(t: { teardown(fn: () => unknown): void }, limits = LIMITS): Promise<TestApi & { otherAgent: string; as: (tenant: string) => { key: string; headers: Record<string, string> } }> {
+async function setup(
+  t: { teardown(fn: () => unknown): void },
+  limits = LIMITS,
+): Promise<TestApi & { otherAgent: string; as: (tenant: string) => { key: string; headers: Record<string, string> } }> {
   const api = await startTestApi(t, { limits, tenantPool: true });
   for (const tenant of ['acme', 'other']) {
-    await api.db.db.insertInto('sync_entity_config').values([
-      { tenant_id: tenant, entity_type: 'CUENTA', erp_type: 'AXIOMA', direction: 'IN', primary_key: 'codigo', queries: '{}' },
-      { tenant_id: tenant, entity_type: 'PLAN', erp_type: 'AXIOMA', direction: 'OUT', queries: JSON.stringify({ schema: SCHEMA, process: { query: 'parametros_maestros.tipo_campo=cuenta' }, merge: 'MERGE x USING {temp_table} s ON 1=0 WHEN NOT MATCHED THEN INSERT (codigo) VALUES (s.codigo);' }) },
-    ]).execute();
+    await api.db.db
+      .insertInto('sync_entity_config')
+      .values([
+        { tenant_id: tenant, entity_type: 'CUENTA', erp_type: 'AXIOMA', direction: 'IN', primary_key: 'codigo', queries: '{}' },
+        {
+          tenant_id: tenant,
+          entity_type: 'PLAN',
+          erp_type: 'AXIOMA',
+          direction: 'OUT',
+          queries: JSON.stringify({
+            schema: SCHEMA,
+            process: { query: 'parametros_maestros.tipo_campo=cuenta' },
+            merge: 'MERGE x USING {temp_table} s ON 1=0 WHEN NOT MATCHED THEN INSERT (codigo) VALUES (s.codigo);',
+          }),
+        },
+      ])
+      .execute();
   }
   const k = generateApiKey();
   await insertApiKey(api.db.db, { tenantId: 'other', hash: k.hash, prefix: k.prefix, scopes: ['agent'] });
@@ -48,13 +69,20 @@ async function holdLock(url: string, statement: string, values: unknown[] = []):
   await client.connect();
   await client.query('begin');
   await client.query(statement, values);
-  return { release: async () => { await client.query('rollback'); await client.end(); } };
+  return {
+    release: async () => {
+      await client.query('rollback');
+      await client.end();
+    },
+  };
 }
 
 /** Waits until `n` sessions of the database wait on a lock (the held requests have reached PostgreSQL). */
 async function lockWaiters(api: TestApi, n: number): Promise<void> {
   for (const deadline = Date.now() + 60_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 50))) {
-    const r = await sql<{ n: string }>`select count(*) as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`.execute(api.db.db);
+    const r = await sql<{
+      n: string;
+    }>`select count(*) as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`.execute(api.db.db);
     if (Number(r.rows[0]!.n) >= n) return;
   }
   throw new Error(`never saw ${n} sessions waiting on a lock`);
@@ -62,7 +90,8 @@ async function lockWaiters(api: TestApi, n: number): Promise<void> {
 
 t.test('uploads: acme at its in-flight limit gets 429; other uploads; /health 200', async (t) => {
   const api = await setup(t);
-  const upload = (tenant: string, data: object[]) => api.call('POST', `/api/sync/upload/${tenant}`, { ...api.as(tenant), body: { tabla: 'cuenta', data } });
+  const upload = (tenant: string, data: object[]) =>
+    api.call('POST', `/api/sync/upload/${tenant}`, { ...api.as(tenant), body: { tabla: 'cuenta', data } });
   t.equal((await upload('acme', [{ codigo: 'C1', nombre: 'v1' }])).status, 200);
   const lock = await holdLock(api.db.url, "select 1 from sync_data where tenant_id = 'acme' and entity_id = 'C1' for update");
   const held = [upload('acme', [{ codigo: 'C1', nombre: 'v2' }]), upload('acme', [{ codigo: 'C1', nombre: 'v3' }])];
@@ -74,14 +103,24 @@ t.test('uploads: acme at its in-flight limit gets 429; other uploads; /health 20
   t.equal((await upload('other', [{ codigo: 'O1', nombre: 'o' }])).status, 200, "other's upload goes through");
   t.equal((await api.call('GET', '/api/v1/sync/health')).status, 200);
   await lock.release();
-  t.same((await Promise.all(held)).map((r) => r.status), [200, 200], "acme's held uploads finish once the lock goes");
-  t.same((await api.db.db.selectFrom('sync_data').select('entity_id').where('tenant_id', '=', 'acme').execute()).map((r) => r.entity_id), ['C1'], 'the refused upload wrote nothing');
+  t.same(
+    (await Promise.all(held)).map((r) => r.status),
+    [200, 200],
+    "acme's held uploads finish once the lock goes",
+  );
+  t.same(
+    (await api.db.db.selectFrom('sync_data').select('entity_id').where('tenant_id', '=', 'acme').execute()).map((r) => r.entity_id),
+    ['C1'],
+    'the refused upload wrote nothing',
+  );
 });
 
 t.test('downloads: on their own pool; acme beyond its share gets 429; other still gets a connection; /health 200', async (t) => {
   const api = await setup(t);
   await sql`insert into sync_data (tenant_id, entity_type, erp_type, entity_id, payload, payload_hash, sync_direction)
-            values ('acme', 'CUENTA', 'AXIOMA', 'A1', '{"nombre": "a"}', repeat('a', 64), 'IN'), ('other', 'CUENTA', 'AXIOMA', 'O1', '{"nombre": "o"}', repeat('b', 64), 'IN')`.execute(api.db.db);
+            values ('acme', 'CUENTA', 'AXIOMA', 'A1', '{"nombre": "a"}', repeat('a', 64), 'IN'), ('other', 'CUENTA', 'AXIOMA', 'O1', '{"nombre": "o"}', repeat('b', 64), 'IN')`.execute(
+    api.db.db,
+  );
   const download = (tenant: string) => api.call('GET', `/api/sync/download/${tenant}?tabla=plan`, api.as(tenant));
   // Every read of sync_data now waits: acme's downloads stay in flight as long as the test wants.
   const lock = await holdLock(api.db.url, 'lock table sync_data in access exclusive mode');
@@ -96,10 +135,16 @@ t.test('downloads: on their own pool; acme beyond its share gets 429; other stil
   t.equal((await api.call('GET', '/api/v1/sync/health')).status, 200, 'health answers while tenant reads wait');
   t.equal((await api.call('GET', '/api/sync/config/other', api.as('other'))).status, 200, "other's other requests are served");
   await lock.release();
-  t.same((await Promise.all(held)).map((r) => r.status), [200, 200]);
+  t.same(
+    (await Promise.all(held)).map((r) => r.status),
+    [200, 200],
+  );
   const mine = await others;
   t.equal(mine.status, 200);
-  t.same(mine.body.data.map((d: { codigo: string }) => d.codigo), ['O1']);
+  t.same(
+    mine.body.data.map((d: { codigo: string }) => d.codigo),
+    ['O1'],
+  );
 });
 
 t.test('a download read past the tenant pool lock_timeout ends with 503, not a hung request', async (t) => {
@@ -123,10 +168,27 @@ t.test('caps: runs in flight, configs per tenant, rows per upload, shortest sche
   t.equal(refused.headers.get('retry-after'), '30');
   t.match(refused.body.error.message, /TENANT_RUNS_IN_FLIGHT/);
   t.equal((await run('other')).status, 202, "other's run is queued");
-  const jobs = await sql<{ tenant: string; n: string }>`select data->>'tenantId' as tenant, count(*) as n from pgboss.job where name = 'sync-pull' group by 1 order by 1`.execute(api.db.db);
-  t.same(jobs.rows, [{ tenant: 'acme', n: '2' }, { tenant: 'other', n: '1' }], 'the refused run queued nothing');
+  const jobs = await sql<{
+    tenant: string;
+    n: string;
+  }>`select data->>'tenantId' as tenant, count(*) as n from pgboss.job where name = 'sync-pull' group by 1 order by 1`.execute(api.db.db);
+  t.same(
+    jobs.rows,
+    [
+      { tenant: 'acme', n: '2' },
+      { tenant: 'other', n: '1' },
+    ],
+    'the refused run queued nothing',
+  );
 
-  const newConfig = (over: object = {}) => ({ entity_type: 'NUEVA', erp_type: 'AXIOMA', direction: 'IN', primary_key: 'id', queries: { select_all: 'SELECT * FROM nueva' }, ...over });
+  const newConfig = (over: object = {}) => ({
+    entity_type: 'NUEVA',
+    erp_type: 'AXIOMA',
+    direction: 'IN',
+    primary_key: 'id',
+    queries: { select_all: 'SELECT * FROM nueva' },
+    ...over,
+  });
   let snap = await api.snapshot();
   const tooOften = await api.call('POST', '/api/v1/sync/config', { key: api.keys.admin, body: newConfig({ sync_frequency: '* * * * *' }) });
   t.equal(tooOften.status, 400);
@@ -138,10 +200,18 @@ t.test('caps: runs in flight, configs per tenant, rows per upload, shortest sche
   const otherConfigs = await api.call('GET', '/api/v1/sync/config', { key: api.keys.otherAdmin });
   const proveedor = otherConfigs.body.items.find((c: { entity_type: string }) => c.entity_type === 'PROVEEDOR');
   t.equal((await api.call('DELETE', `/api/v1/sync/config/${proveedor.id}`, { key: api.keys.otherAdmin })).status, 200);
-  t.equal((await api.call('POST', '/api/v1/sync/config', { key: api.keys.otherAdmin, body: newConfig({ sync_frequency: '*/5 * * * *' }) })).status, 201, 'a disabled config frees its place; every 5 minutes is allowed');
+  t.equal(
+    (await api.call('POST', '/api/v1/sync/config', { key: api.keys.otherAdmin, body: newConfig({ sync_frequency: '*/5 * * * *' }) }))
+      .status,
+    201,
+    'a disabled config frees its place; every 5 minutes is allowed',
+  );
 
   snap = await api.snapshot();
-  const big = await api.call('POST', '/api/sync/upload/acme', { ...api.as('acme'), body: { tabla: 'cuenta', data: [1, 2, 3, 4].map((i) => ({ codigo: `R${i}` })) } });
+  const big = await api.call('POST', '/api/sync/upload/acme', {
+    ...api.as('acme'),
+    body: { tabla: 'cuenta', data: [1, 2, 3, 4].map((i) => ({ codigo: `R${i}` })) },
+  });
   t.equal(big.status, 413);
   t.match(big.body.error, { code: 'LIMIT_EXCEEDED', message: /MAX_UPLOAD_ROWS/, details: [{ path: 'body.data' }] });
   t.same(await api.snapshot(), snap, 'nothing of the upload was stored');
@@ -153,35 +223,82 @@ t.test("worker: a tenant's pull beyond its share is re-queued with a delay, not 
   const db = api.db.db;
   const boss = await startTestBoss(t, api.db.url);
   const queue = createSyncQueue({ boss });
-  const engine = createSyncEngine({ db, boss, queue, keyring, logger: silentLogger, limits: { ...LIMITS, pullRetrySeconds: 120 }, destinations: { allowPrivate: true } });
+  const engine = createSyncEngine({
+    db,
+    boss,
+    queue,
+    keyring,
+    logger: silentLogger,
+    limits: { ...LIMITS, pullRetrySeconds: 120 },
+    destinations: { allowPrivate: true },
+  });
   await engine.start();
   t.teardown(() => engine.stop());
-  const config = async (tenant: string) => (await db.selectFrom('sync_entity_config').select('id').where('tenant_id', '=', tenant).where('entity_type', '=', 'CUENTA').executeTakeFirstOrThrow()).id;
+  const config = async (tenant: string) =>
+    (
+      await db
+        .selectFrom('sync_entity_config')
+        .select('id')
+        .where('tenant_id', '=', tenant)
+        .where('entity_type', '=', 'CUENTA')
+        .executeTakeFirstOrThrow()
+    ).id;
   // acme already runs as many pulls as its share allows in this worker.
   const slot = engine.gate.tryAcquire('pull', 'acme')!;
   t.teardown(slot);
   const acmeRun = await queue.triggerPull(db, { tenantId: 'acme', configId: await config('acme') });
   const otherRun = await queue.triggerPull(db, { tenantId: 'other', configId: await config('other') });
-  const state = async (id: string) => (await sql<{ state: string }>`select state::text from pgboss.job where id = ${id}`.execute(db)).rows[0]?.state;
+  const state = async (id: string) =>
+    (await sql<{ state: string }>`select state::text from pgboss.job where id = ${id}`.execute(db)).rows[0]?.state;
   for (const deadline = Date.now() + 60_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 100))) {
     if ((await state(acmeRun)) === 'completed' && (await state(otherRun)) === 'completed') break;
   }
   t.equal(await state(acmeRun), 'completed', "acme's job was settled at once");
   t.equal(await state(otherRun), 'completed', "other's pull ran");
-  const requeued = await sql<{ run_id: string }>`select data->>'runId' as run_id from pgboss.job where name = 'sync-pull' and state = 'created' and data->>'tenantId' = 'acme' and start_after > now() + interval '60 seconds'`.execute(db);
+  const requeued = await sql<{
+    run_id: string;
+  }>`select data->>'runId' as run_id from pgboss.job where name = 'sync-pull' and state = 'created' and data->>'tenantId' = 'acme' and start_after > now() + interval '60 seconds'`.execute(
+    db,
+  );
   t.same(requeued.rows, [{ run_id: acmeRun }], "acme's pull is queued again, two minutes out, keeping the run id the API returned");
-  t.same(await db.selectFrom('sync_log').select('tenant_id').where('action', '=', 'PULL').distinct().execute(), [{ tenant_id: 'other' }], 'only other ran a pull');
+  t.same(
+    await db.selectFrom('sync_log').select('tenant_id').where('action', '=', 'PULL').distinct().execute(),
+    [{ tenant_id: 'other' }],
+    'only other ran a pull',
+  );
 });
 
 t.test('a schedule planted with psql more often than MIN_SCHEDULE_SECONDS is not scheduled by the worker', async (t) => {
   const api = await setup(t);
   const db = api.db.db;
   const boss = await startTestBoss(t, api.db.url);
-  const engine = createSyncEngine({ db, boss, queue: createSyncQueue({ boss }), keyring, logger: silentLogger, limits: LIMITS, destinations: { allowPrivate: true } });
+  const engine = createSyncEngine({
+    db,
+    boss,
+    queue: createSyncQueue({ boss }),
+    keyring,
+    logger: silentLogger,
+    limits: LIMITS,
+    destinations: { allowPrivate: true },
+  });
   t.teardown(() => engine.stop());
-  await sql`update sync_entity_config set sync_frequency = case tenant_id when 'acme' then '* * * * *' else '*/5 * * * *' end where entity_type = 'CUENTA'`.execute(db);
+  await sql`update sync_entity_config set sync_frequency = case tenant_id when 'acme' then '* * * * *' else '*/5 * * * *' end where entity_type = 'CUENTA'`.execute(
+    db,
+  );
   await engine.reconcile();
   const scheduled = await boss.getSchedules('sync-pull');
-  const tenants = await db.selectFrom('sync_entity_config').select(['id', 'tenant_id']).where('id', 'in', scheduled.map((s) => s.key)).execute();
-  t.same(tenants.map((c) => c.tenant_id), ['other'], "only other's every-5-minutes schedule");
+  const tenants = await db
+    .selectFrom('sync_entity_config')
+    .select(['id', 'tenant_id'])
+    .where(
+      'id',
+      'in',
+      scheduled.map((s) => s.key),
+    )
+    .execute();
+  t.same(
+    tenants.map((c) => c.tenant_id),
+    ['other'],
+    "only other's every-5-minutes schedule",
+  );
 });

@@ -11,7 +11,8 @@ t.test('(a|a)+$ against a long non-matching value completes (a backtracking engi
 });
 
 t.test('JavaScript-style flags and replacements keep working on RE2', async (t) => {
-  const apply = (r: object, v: string) => applyTransforms({ v }, [transformRuleSchema.parse({ rule: 'regex_replace', field: 'v', ...r })], { timeZone: 'UTC' }).v;
+  const apply = (r: object, v: string) =>
+    applyTransforms({ v }, [transformRuleSchema.parse({ rule: 'regex_replace', field: 'v', ...r })], { timeZone: 'UTC' }).v;
   t.equal(apply({ pattern: '[^0-9]', replacement: '' }, '20-12345678-9'), '20123456789', 'g by default: every match');
   t.equal(apply({ pattern: '-', replacement: '', flags: 'i' }, 'a-b-c'), 'ab-c', 'without g: the first match');
   t.equal(apply({ pattern: 'ABC', replacement: 'x', flags: 'gi' }, 'abc-ABC'), 'x-x', 'i');

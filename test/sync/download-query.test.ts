@@ -5,19 +5,58 @@ import { parseDownloadQuery } from '../../src/sync/download-query.ts';
 const DEFAULT = ['codigo', 'nombre', 'parametros_json', 'activo'].map((c) => ({ column: c, as: c }));
 
 t.test('accepted spellings', async (t) => {
-  t.same(parseDownloadQuery('parametros_maestros.tipo_campo=Cuenta'), { select: DEFAULT, where: [{ column: 'tipo_campo', value: 'cuenta' }], orderBy: [] }, 'shorthand (lower-cased, as before)');
-  t.same(parseDownloadQuery("select * from PARAMETROS_MAESTROS where parametros_maestros.tipo_campo = 'cuenta' order by nombre desc, codigo asc"), {
-    select: DEFAULT, where: [{ column: 'tipo_campo', value: 'cuenta' }], orderBy: [{ column: 'nombre', desc: true }, { column: 'codigo', desc: false }],
-  }, 'keywords in any case, qualified columns, ORDER BY');
-  t.same(parseDownloadQuery("SELECT codigo c, parametros_json->>'nivel' AS nivel FROM parametros_maestros WHERE nombre = 'O''Brien -- no comment' AND parametros_json->>'nivel' = 3"), {
-    select: [{ column: 'codigo', as: 'c' }, { json: 'nivel', as: 'nivel' }],
-    where: [{ column: 'nombre', value: "O'Brien -- no comment" }, { json: 'nivel', value: 3 }], orderBy: [],
-  }, "implicit alias; '' inside a string; text that looks like a comment is only data (a bound parameter)");
-  t.same(parseDownloadQuery({ where: { tipo_campo: 'cuenta' } }), { select: DEFAULT, where: [{ column: 'tipo_campo', value: 'cuenta' }], orderBy: [] }, 'JSON form with defaults');
+  t.same(
+    parseDownloadQuery('parametros_maestros.tipo_campo=Cuenta'),
+    { select: DEFAULT, where: [{ column: 'tipo_campo', value: 'cuenta' }], orderBy: [] },
+    'shorthand (lower-cased, as before)',
+  );
+  t.same(
+    parseDownloadQuery(
+      "select * from PARAMETROS_MAESTROS where parametros_maestros.tipo_campo = 'cuenta' order by nombre desc, codigo asc",
+    ),
+    {
+      select: DEFAULT,
+      where: [{ column: 'tipo_campo', value: 'cuenta' }],
+      orderBy: [
+        { column: 'nombre', desc: true },
+        { column: 'codigo', desc: false },
+      ],
+    },
+    'keywords in any case, qualified columns, ORDER BY',
+  );
+  t.same(
+    parseDownloadQuery(
+      "SELECT codigo c, parametros_json->>'nivel' AS nivel FROM parametros_maestros WHERE nombre = 'O''Brien -- no comment' AND parametros_json->>'nivel' = 3",
+    ),
+    {
+      select: [
+        { column: 'codigo', as: 'c' },
+        { json: 'nivel', as: 'nivel' },
+      ],
+      where: [
+        { column: 'nombre', value: "O'Brien -- no comment" },
+        { json: 'nivel', value: 3 },
+      ],
+      orderBy: [],
+    },
+    "implicit alias; '' inside a string; text that looks like a comment is only data (a bound parameter)",
+  );
+  t.same(
+    parseDownloadQuery({ where: { tipo_campo: 'cuenta' } }),
+    { select: DEFAULT, where: [{ column: 'tipo_campo', value: 'cuenta' }], orderBy: [] },
+    'JSON form with defaults',
+  );
 });
 
 t.test('refused, saying where', async (t) => {
-  const refusal = (q: unknown) => { try { parseDownloadQuery(q); return 'accepted'; } catch (e) { return (e as Error).message; } };
+  const refusal = (q: unknown) => {
+    try {
+      parseDownloadQuery(q);
+      return 'accepted';
+    } catch (e) {
+      return (e as Error).message;
+    }
+  };
   t.match(refusal("SELECT codigo FROM parametros_maestros WHERE tipo_campo = 'cuenta' OR 1 = 1"), /unexpected "OR 1 = 1" at position 68/);
   t.match(refusal('SELECT codigo FROM parametros_maestros, sync_tenant'), /unexpected ", sync_tenant" at position 39/);
   t.match(refusal('SELECT parametros_json->>nivel FROM parametros_maestros'), /unexpected "nivel/, 'the key is a string literal');

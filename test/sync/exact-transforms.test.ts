@@ -10,11 +10,16 @@ import { applyTransforms, TransformError } from '../../src/sync/transforms.ts';
 import { parseWallClock } from '../../src/core/wall-clock.ts';
 
 const BA = 'America/Argentina/Buenos_Aires';
-const one = (rule: TransformRule, value: unknown, timeZone = BA) => applyTransforms({ [rule.field]: value }, [rule], { timeZone })[rule.field];
+const one = (rule: TransformRule, value: unknown, timeZone = BA) =>
+  applyTransforms({ [rule.field]: value }, [rule], { timeZone })[rule.field];
 
 t.test('number and round rules keep every digit', async (t) => {
   t.equal(one({ rule: 'number', field: 'f', scale: 2 }, '922337203685477.5807'), '922337203685477.58');
-  t.equal(one({ rule: 'number', field: 'f', scale: 2 }, '-12345678901234.5650'), '-12345678901234.57', 'half away from zero, on the digits');
+  t.equal(
+    one({ rule: 'number', field: 'f', scale: 2 }, '-12345678901234.5650'),
+    '-12345678901234.57',
+    'half away from zero, on the digits',
+  );
   t.equal(one({ rule: 'number', field: 'f' }, '2850590940090418135201'), '2850590940090418135201');
   t.equal(one({ rule: 'number', field: 'f', scale: 2 }, '1.005'), '1.01', 'a double would make 1.005 → 1.00');
   t.equal(one({ rule: 'round', field: 'f', digits: 0 }, '999999999999999.5'), '1000000000000000');
@@ -27,18 +32,24 @@ t.test('number and round rules keep every digit', async (t) => {
 
 t.test('property: number with a scale equals exact decimal rounding of the digits', async (t) => {
   fc.assert(
-    fc.property(fc.bigInt({ min: -(10n ** 40n), max: 10n ** 40n }), fc.integer({ min: 0, max: 12 }), fc.integer({ min: 0, max: 12 }), (units, scaleIn, scaleOut) => {
-      const abs = (units < 0n ? -units : units).toString().padStart(scaleIn + 1, '0');
-      const input = `${units < 0n ? '-' : ''}${scaleIn ? `${abs.slice(0, -scaleIn)}.${abs.slice(-scaleIn)}` : abs}`;
-      // Reference: scale by powers of ten with BigInt and round half away from zero.
-      const shift = scaleOut - scaleIn;
-      const mag = units < 0n ? -units : units;
-      let r = shift >= 0 ? mag * 10n ** BigInt(shift) : (mag + 5n * 10n ** BigInt(-shift - 1)) / 10n ** BigInt(-shift);
-      r = units < 0n ? -r : r;
-      const digits = (r < 0n ? -r : r).toString().padStart(scaleOut + 1, '0');
-      const expected = `${r < 0n ? '-' : ''}${scaleOut ? `${digits.slice(0, -scaleOut)}.${digits.slice(-scaleOut)}` : digits}`;
-      if (roundDecimal(input, scaleOut) !== expected) throw new Error(`${input} @${scaleOut}: ${roundDecimal(input, scaleOut)} ≠ ${expected}`);
-    }),
+    fc.property(
+      fc.bigInt({ min: -(10n ** 40n), max: 10n ** 40n }),
+      fc.integer({ min: 0, max: 12 }),
+      fc.integer({ min: 0, max: 12 }),
+      (units, scaleIn, scaleOut) => {
+        const abs = (units < 0n ? -units : units).toString().padStart(scaleIn + 1, '0');
+        const input = `${units < 0n ? '-' : ''}${scaleIn ? `${abs.slice(0, -scaleIn)}.${abs.slice(-scaleIn)}` : abs}`;
+        // Reference: scale by powers of ten with BigInt and round half away from zero.
+        const shift = scaleOut - scaleIn;
+        const mag = units < 0n ? -units : units;
+        let r = shift >= 0 ? mag * 10n ** BigInt(shift) : (mag + 5n * 10n ** BigInt(-shift - 1)) / 10n ** BigInt(-shift);
+        r = units < 0n ? -r : r;
+        const digits = (r < 0n ? -r : r).toString().padStart(scaleOut + 1, '0');
+        const expected = `${r < 0n ? '-' : ''}${scaleOut ? `${digits.slice(0, -scaleOut)}.${digits.slice(-scaleOut)}` : digits}`;
+        if (roundDecimal(input, scaleOut) !== expected)
+          throw new Error(`${input} @${scaleOut}: ${roundDecimal(input, scaleOut)} ≠ ${expected}`);
+      },
+    ),
     { numRuns: 500 },
   );
   t.pass();
@@ -50,9 +61,16 @@ t.test('date rule: years 0001–0099 are accepted and stay themselves', async (t
   t.equal(one({ rule: 'date', field: 'f' }, '0001-01-01 00:00:00', 'UTC'), '0001-01-01T00:00:00.000+00:00');
   t.equal(one({ rule: 'date', field: 'f' }, '0099-12-31T23:59:59.9999999', 'UTC'), '0099-12-31T23:59:59.9999999+00:00');
   t.equal(one({ rule: 'date', field: 'f' }, '0050-06-15T12:00:00Z', 'UTC'), '0050-06-15T12:00:00.000+00:00', 'with a zone too');
-  t.equal(one({ rule: 'date', field: 'f' }, '0001-01-01T00:00:00', BA), '0001-01-01T00:00:00.000-03:54', 'local mean time: the wall clock survives');
+  t.equal(
+    one({ rule: 'date', field: 'f' }, '0001-01-01T00:00:00', BA),
+    '0001-01-01T00:00:00.000-03:54',
+    'local mean time: the wall clock survives',
+  );
   t.equal(one({ rule: 'date', field: 'f' }, '2026-03-01 09:30:00', BA), '2026-03-01T09:30:00.000-03:00');
-  t.throws(() => one({ rule: 'date', field: 'alta' }, '0099-02-29'), { name: 'TransformError', message: /alta: "0099-02-29" is not a valid date/ });
+  t.throws(() => one({ rule: 'date', field: 'alta' }, '0099-02-29'), {
+    name: 'TransformError',
+    message: /alta: "0099-02-29" is not a valid date/,
+  });
   t.throws(() => one({ rule: 'date', field: 'alta' }, 'Mar 1'), { name: 'TransformError', message: /cannot read/ });
 });
 

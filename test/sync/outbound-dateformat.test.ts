@@ -16,13 +16,24 @@ t.test('dates under a Spanish session', async (t) => {
   const erp = await simulatorTarget(t, { defaultLanguage: 'Español' });
   await tenantWithErp(db.db, erp);
   await erp.pool.execute('CREATE TABLE Pedidos (Id INT IDENTITY(1,1) PRIMARY KEY, Numero NVARCHAR(20), Fecha DATETIME)');
-  const fechas = async () => (await erp.db!.pool.query(`select "numero" n, to_char("fecha", 'YYYY-MM-DD') f from "pedidos" order by "id"`)).rows;
+  const fechas = async () =>
+    (await erp.db!.pool.query(`select "numero" n, to_char("fecha", 'YYYY-MM-DD') f from "pedidos" order by "id"`)).rows;
 
   t.test('the simulator reads string dates as SQL Server does under SET LANGUAGE Español / DATEFORMAT dmy', async (t) => {
-    await erp.pool.execute("SET LANGUAGE Español; INSERT INTO Pedidos (Numero, Fecha) VALUES (@n, @f)", { n: 'S-1', f: '2026-03-01' });
-    await t.rejects(erp.pool.execute('SET DATEFORMAT dmy; INSERT INTO Pedidos (Numero, Fecha) VALUES (@n, @f)', { n: 'S-2', f: '2026-11-23' }), { message: /out-of-range value/ });
+    await erp.pool.execute('SET LANGUAGE Español; INSERT INTO Pedidos (Numero, Fecha) VALUES (@n, @f)', { n: 'S-1', f: '2026-03-01' });
+    await t.rejects(
+      erp.pool.execute('SET DATEFORMAT dmy; INSERT INTO Pedidos (Numero, Fecha) VALUES (@n, @f)', { n: 'S-2', f: '2026-11-23' }),
+      { message: /out-of-range value/ },
+    );
     await erp.pool.execute('INSERT INTO Pedidos (Numero, Fecha) VALUES (@n, @f)', { n: 'S-3', f: '2026-03-01' });
-    t.same(await fechas(), [{ n: 'S-1', f: '2026-01-03' }, { n: 'S-3', f: '2026-03-01' }], 'ydm under dmy; the SET lasted only for its call (sp_executesql), as on SQL Server');
+    t.same(
+      await fechas(),
+      [
+        { n: 'S-1', f: '2026-01-03' },
+        { n: 'S-3', f: '2026-03-01' },
+      ],
+      'ydm under dmy; the SET lasted only for its call (sp_executesql), as on SQL Server',
+    );
     await erp.db!.pool.query('truncate "pedidos"');
   });
 
@@ -31,16 +42,40 @@ t.test('dates under a Spanish session', async (t) => {
     t.teardown(() => registry.closeAll());
     const queries = {
       // The SET stands in for a Spanish login whose driver session keeps its language.
-      insert: 'SET LANGUAGE Español; DECLARE @t TABLE (Id INT); INSERT INTO Pedidos (Numero, Fecha) OUTPUT INSERTED.Id INTO @t VALUES (@numero, @fecha); SELECT Id FROM @t',
+      insert:
+        'SET LANGUAGE Español; DECLARE @t TABLE (Id INT); INSERT INTO Pedidos (Numero, Fecha) OUTPUT INSERTED.Id INTO @t VALUES (@numero, @fecha); SELECT Id FROM @t',
     };
-    await db.db.insertInto('sync_entity_config').values({
-      tenant_id: 'acme', entity_type: 'PEDIDO', erp_type: 'AXIOMA', direction: 'OUT', queries: JSON.stringify(queries),
-      field_mapping: JSON.stringify({ hub_to_erp: { numero: 'numero', fecha: 'fecha' }, types: { fecha: 'date' } }),
-    }).execute();
+    await db.db
+      .insertInto('sync_entity_config')
+      .values({
+        tenant_id: 'acme',
+        entity_type: 'PEDIDO',
+        erp_type: 'AXIOMA',
+        direction: 'OUT',
+        queries: JSON.stringify(queries),
+        field_mapping: JSON.stringify({ hub_to_erp: { numero: 'numero', fecha: 'fecha' }, types: { fecha: 'date' } }),
+      })
+      .execute();
     const push = createErpPushHandler({ db: db.db, erp: registry });
-    for (const [numero, fecha] of [['P-1', '2026-03-01'], ['P-2', '2026-11-23']]) {
-      await push({ id: '00000000-0000-4000-8000-000000000002', tenant_id: 'acme', entity_type: 'PEDIDO', entity_id: numero, action: 'CREATE', payload: { numero, fecha } } as QueueRow, {} as never);
+    for (const [numero, fecha] of [
+      ['P-1', '2026-03-01'],
+      ['P-2', '2026-11-23'],
+    ]) {
+      await push(
+        {
+          id: '00000000-0000-4000-8000-000000000002',
+          tenant_id: 'acme',
+          entity_type: 'PEDIDO',
+          entity_id: numero,
+          action: 'CREATE',
+          payload: { numero, fecha },
+        } as QueueRow,
+        {} as never,
+      );
     }
-    t.same(await fechas(), [{ n: 'P-1', f: '2026-03-01' }, { n: 'P-2', f: '2026-11-23' }]);
+    t.same(await fechas(), [
+      { n: 'P-1', f: '2026-03-01' },
+      { n: 'P-2', f: '2026-11-23' },
+    ]);
   });
 });

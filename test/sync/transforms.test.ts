@@ -7,7 +7,8 @@ import { applyTransforms, mapFields, mapHubToErp, TransformError } from '../../s
 const BA = 'America/Argentina/Buenos_Aires';
 
 /** One rule on one value: the value out. */
-const one = (rule: TransformRule, value: unknown, timeZone = BA) => applyTransforms({ [rule.field]: value }, [rule], { timeZone })[rule.field];
+const one = (rule: TransformRule, value: unknown, timeZone = BA) =>
+  applyTransforms({ [rule.field]: value }, [rule], { timeZone })[rule.field];
 
 t.test('text rules', async (t) => {
   t.equal(one({ rule: 'trim', field: 'f' }, '  Ñandú S.A.  '), 'Ñandú S.A.');
@@ -18,9 +19,21 @@ t.test('text rules', async (t) => {
   t.equal(one({ rule: 'null_if_empty', field: 'f' }, ' x '), ' x ');
   t.equal(one({ rule: 'substring', field: 'f', start: 4 }, 'PRV-000123'), '000123');
   t.equal(one({ rule: 'substring', field: 'f', start: 0, length: 3 }, 'PRV-000123'), 'PRV');
-  t.equal(one({ rule: 'regex_replace', field: 'f', pattern: '[^0-9]', replacement: '' }, '30-71234567-9'), '30712345679', 'global by default');
-  t.equal(one({ rule: 'regex_replace', field: 'f', pattern: 'a', replacement: 'o', flags: 'i' }, 'AAa'), 'oAa', 'explicit flags without g: first match only');
-  t.equal(one({ rule: 'regex_replace', field: 'f', pattern: '^(\\d{2})(\\d{8})(\\d)$', replacement: '$1-$2-$3' }, '30712345679'), '30-71234567-9', 'capture groups');
+  t.equal(
+    one({ rule: 'regex_replace', field: 'f', pattern: '[^0-9]', replacement: '' }, '30-71234567-9'),
+    '30712345679',
+    'global by default',
+  );
+  t.equal(
+    one({ rule: 'regex_replace', field: 'f', pattern: 'a', replacement: 'o', flags: 'i' }, 'AAa'),
+    'oAa',
+    'explicit flags without g: first match only',
+  );
+  t.equal(
+    one({ rule: 'regex_replace', field: 'f', pattern: '^(\\d{2})(\\d{8})(\\d)$', replacement: '$1-$2-$3' }, '30712345679'),
+    '30-71234567-9',
+    'capture groups',
+  );
   const rule: TransformRule = { rule: 'regex_replace', field: 'f', pattern: '\\s+', replacement: ' ' };
   for (let i = 0; i < 3; i++) t.equal(one(rule, 'a   b  c'), 'a b c', `a compiled (global) pattern is reused safely, run ${i}`);
 });
@@ -29,7 +42,11 @@ t.test('default, remove, map, concat', async (t) => {
   t.equal(one({ rule: 'default', field: 'f', value: 'ARS' }, null), 'ARS');
   t.equal(one({ rule: 'default', field: 'f', value: 'ARS' }, ''), 'ARS');
   t.equal(one({ rule: 'default', field: 'f', value: 'ARS' }, 'USD'), 'USD');
-  t.same(applyTransforms({}, [{ rule: 'default', field: 'pais', value: 'AR' }], { timeZone: BA }), { pais: 'AR' }, 'a missing field gets its default');
+  t.same(
+    applyTransforms({}, [{ rule: 'default', field: 'pais', value: 'AR' }], { timeZone: BA }),
+    { pais: 'AR' },
+    'a missing field gets its default',
+  );
   t.same(applyTransforms({ a: 1, interno: 2 }, [{ rule: 'remove', field: 'interno' }], { timeZone: BA }), { a: 1 });
   const map: TransformRule = { rule: 'map', field: 'f', values: { A: 'ACTIVE', B: 'BLOCKED', '1': true }, default: 'UNKNOWN' };
   t.equal(one(map, 'A'), 'ACTIVE');
@@ -37,11 +54,16 @@ t.test('default, remove, map, concat', async (t) => {
   t.equal(one(map, 'Z'), 'UNKNOWN');
   t.equal(one({ rule: 'map', field: 'f', values: { A: 'ACTIVE' } }, 'Z'), 'Z', 'no default: unchanged');
   t.equal(one({ rule: 'map', field: 'f', values: {} }, 'toString'), 'toString', 'inherited names are not map keys');
-  const concat = applyTransforms({ calle: 'Av. Siempre Viva', numero: 742, piso: null, depto: '' }, [
-    { rule: 'concat', field: 'domicilio', fields: ['calle', 'numero', 'piso', 'depto'] },
-  ], { timeZone: BA });
+  const concat = applyTransforms(
+    { calle: 'Av. Siempre Viva', numero: 742, piso: null, depto: '' },
+    [{ rule: 'concat', field: 'domicilio', fields: ['calle', 'numero', 'piso', 'depto'] }],
+    { timeZone: BA },
+  );
   t.equal(concat.domicilio, 'Av. Siempre Viva 742', 'empty parts are skipped, space by default');
-  t.equal(applyTransforms({ a: 'x', b: 'y' }, [{ rule: 'concat', field: 'c', fields: ['a', 'b'], separator: '-' }], { timeZone: BA }).c, 'x-y');
+  t.equal(
+    applyTransforms({ a: 'x', b: 'y' }, [{ rule: 'concat', field: 'c', fields: ['a', 'b'], separator: '-' }], { timeZone: BA }).c,
+    'x-y',
+  );
 });
 
 t.test('number and round keep exact decimal strings', async (t) => {
@@ -55,7 +77,12 @@ t.test('number and round keep exact decimal strings', async (t) => {
   t.equal(one({ rule: 'number', field: 'f', scale: 2 }, '-0.001'), '0.00', 'no negative zero');
   t.equal(one({ rule: 'round', field: 'f', digits: 0 }, '9.5'), '10');
   t.equal(one({ rule: 'number', field: 'f' }, null), null, 'null stays null');
-  t.throws(() => one({ rule: 'number', field: 'total' }, 'doce'), { name: 'TransformError', field: 'total', code: 'TRANSFORM_FAILED', message: /^total: "doce" is not a number/ });
+  t.throws(() => one({ rule: 'number', field: 'total' }, 'doce'), {
+    name: 'TransformError',
+    field: 'total',
+    code: 'TRANSFORM_FAILED',
+    message: /^total: "doce" is not a number/,
+  });
   t.throws(() => one({ rule: 'number', field: 'f' }, '12,5'), TransformError, 'a comma is not a decimal point (no locale guessing)');
   t.equal(normalizeDecimal('-0.00'), '0.00');
   t.equal(roundDecimal('0.4', 0), '0');
@@ -67,8 +94,10 @@ t.test('integer and boolean', async (t) => {
   t.equal(one({ rule: 'integer', field: 'f' }, -3), -3);
   t.throws(() => one({ rule: 'integer', field: 'f' }, '12.5'), { message: /^f: "12.5" is not an integer/ });
   t.throws(() => one({ rule: 'integer', field: 'f' }, '9007199254740993'), TransformError, 'beyond a safe integer: refused, not rounded');
-  for (const v of ['S', 's', 'Sí', '1', 1, 'true', 'Y', 'yes']) t.equal(one({ rule: 'boolean', field: 'f' }, v), true, `${JSON.stringify(v)} → true`);
-  for (const v of ['N', 'no', '0', 0, 'false', ' ']) t.equal(one({ rule: 'boolean', field: 'f' }, v), false, `${JSON.stringify(v)} → false`);
+  for (const v of ['S', 's', 'Sí', '1', 1, 'true', 'Y', 'yes'])
+    t.equal(one({ rule: 'boolean', field: 'f' }, v), true, `${JSON.stringify(v)} → true`);
+  for (const v of ['N', 'no', '0', 0, 'false', ' '])
+    t.equal(one({ rule: 'boolean', field: 'f' }, v), false, `${JSON.stringify(v)} → false`);
   t.equal(one({ rule: 'boolean', field: 'f' }, false), false, 'a BIT column is already boolean');
   t.equal(one({ rule: 'boolean', field: 'f' }, null), null);
   t.throws(() => one({ rule: 'boolean', field: 'activo' }, 'quizás'), { message: /^activo: "quizás" is not a boolean/ });
@@ -86,11 +115,28 @@ t.test('date: ISO-8601 with the offset of the tenant time zone', async (t) => {
   t.equal(one(date, new Date('2026-03-01T12:30:00Z')), '2026-03-01T09:30:00.000-03:00', 'a Date instance');
   t.equal(one(date, '2026-07-01 12:00:00', 'Europe/Madrid'), '2026-07-01T12:00:00.000+02:00', 'summer time');
   t.equal(one(date, '2026-01-01 12:00:00', 'Europe/Madrid'), '2026-01-01T12:00:00.000+01:00', 'winter time');
-  t.equal(one({ rule: 'date', field: 'f', timezone: 'UTC' }, '2026-03-01 09:30:00'), '2026-03-01T09:30:00.000+00:00', 'the rule may name its own zone');
-  t.equal(one({ rule: 'date', field: 'f', date_only: true }, '2026-03-01T02:30:00Z'), '2026-02-28', 'date_only: the calendar day in the tenant zone');
+  t.equal(
+    one({ rule: 'date', field: 'f', timezone: 'UTC' }, '2026-03-01 09:30:00'),
+    '2026-03-01T09:30:00.000+00:00',
+    'the rule may name its own zone',
+  );
+  t.equal(
+    one({ rule: 'date', field: 'f', date_only: true }, '2026-03-01T02:30:00Z'),
+    '2026-02-28',
+    'date_only: the calendar day in the tenant zone',
+  );
   t.equal(one({ rule: 'date', field: 'f', date_only: true }, '2026-03-01'), '2026-03-01');
   t.equal(toZonedIso(new Date('2026-07-01T12:00:00Z'), 'Europe/Madrid'), '2026-07-01T14:00:00.000+02:00');
-  for (const bad of ['not a date', '12', 'Mar 1 2026', '2026-02-30', '2026-13-01 00:00:00', '2026-03-01 24:00:00', '2026-02-30T00:00:00Z', 1_700_000_000_000]) {
+  for (const bad of [
+    'not a date',
+    '12',
+    'Mar 1 2026',
+    '2026-02-30',
+    '2026-13-01 00:00:00',
+    '2026-03-01 24:00:00',
+    '2026-02-30T00:00:00Z',
+    1_700_000_000_000,
+  ]) {
     t.throws(() => one(date, bad), { name: 'TransformError', message: /^f: / }, `${JSON.stringify(bad)} is refused`);
   }
   t.equal(one(date, null), null);
@@ -98,7 +144,15 @@ t.test('date: ISO-8601 with the offset of the tenant time zone', async (t) => {
 
 t.test('rules run in order on a copy', async (t) => {
   const input = { nombre: '  acme  ', total: '10.5' };
-  const out = applyTransforms(input, [{ rule: 'trim', field: 'nombre' }, { rule: 'upper', field: 'nombre' }, { rule: 'number', field: 'total', scale: 2 }], { timeZone: BA });
+  const out = applyTransforms(
+    input,
+    [
+      { rule: 'trim', field: 'nombre' },
+      { rule: 'upper', field: 'nombre' },
+      { rule: 'number', field: 'total', scale: 2 },
+    ],
+    { timeZone: BA },
+  );
   t.same(out, { nombre: 'ACME', total: '10.50' });
   t.same(input, { nombre: '  acme  ', total: '10.5' }, 'the input is not modified');
   const proto = applyTransforms({}, [{ rule: 'default', field: '__proto__', value: { polluted: true } }], { timeZone: BA });
@@ -107,18 +161,40 @@ t.test('rules run in order on a copy', async (t) => {
 });
 
 t.test('field mapping', async (t) => {
-  t.same(mapFields({ CodProv: 'P1', RazonSocial: 'Acme', Extra: 1 }, { CodProv: 'id', RazonSocial: 'nombre' }), { id: 'P1', nombre: 'Acme' }, 'unmapped columns dropped');
-  t.same(mapFields({ CodProv: 'P1' }, { CodProv: 'id', Falta: 'falta' }), { id: 'P1' }, 'a mapped column the row lacks is absent, not undefined');
+  t.same(
+    mapFields({ CodProv: 'P1', RazonSocial: 'Acme', Extra: 1 }, { CodProv: 'id', RazonSocial: 'nombre' }),
+    { id: 'P1', nombre: 'Acme' },
+    'unmapped columns dropped',
+  );
+  t.same(
+    mapFields({ CodProv: 'P1' }, { CodProv: 'id', Falta: 'falta' }),
+    { id: 'P1' },
+    'a mapped column the row lacks is absent, not undefined',
+  );
   t.same(mapFields({ a: 1 }, undefined), { a: 1 }, 'no mapping: the row as is');
   t.same(mapFields({ a: 1 }, {}), { a: 1 });
   t.same(mapFields({}, { constructor: 'c', toString: 't' }), {}, 'inherited names are not columns');
   const { header, items } = mapHubToErp(
-    { numero: 'OC-1', total: '10.00', items: [{ articulo: 'A', cantidad: 2, nota: 'x' }, { articulo: 'B', cantidad: 1 }] },
+    {
+      numero: 'OC-1',
+      total: '10.00',
+      items: [
+        { articulo: 'A', cantidad: 2, nota: 'x' },
+        { articulo: 'B', cantidad: 1 },
+      ],
+    },
     { hub_to_erp: { numero: 'Numero', total: 'Total' }, items: { from: 'items', mapping: { articulo: 'CodArt', cantidad: 'Cantidad' } } },
   );
   t.same(header, { Numero: 'OC-1', Total: '10.00' }, 'the lines are not part of the header');
-  t.same(items, [{ CodArt: 'A', Cantidad: 2 }, { CodArt: 'B', Cantidad: 1 }]);
-  t.same(mapHubToErp({ numero: 'R-1' }, { hub_to_erp: { numero: 'Numero' }, items: { from: 'items', mapping: {} } }).items, [], 'no lines in the payload');
+  t.same(items, [
+    { CodArt: 'A', Cantidad: 2 },
+    { CodArt: 'B', Cantidad: 1 },
+  ]);
+  t.same(
+    mapHubToErp({ numero: 'R-1' }, { hub_to_erp: { numero: 'Numero' }, items: { from: 'items', mapping: {} } }).items,
+    [],
+    'no lines in the payload',
+  );
 });
 
 t.test('hubFieldsOf: the Hub-side fields of a config, typed by its transform rules', async (t) => {
@@ -126,12 +202,30 @@ t.test('hubFieldsOf: the Hub-side fields of a config, typed by its transform rul
   t.same(
     hubFieldsOf({
       direction: 'BOTH',
-      field_mapping: { erp_to_hub: { CodProv: 'id', Saldo: 'saldo', Alta: 'alta' }, hub_to_erp: { total: 'Total', fecha: 'Fecha' }, items: { from: 'items', mapping: { cantidad: 'Cantidad' } } },
-      transform_rules: [{ rule: 'number', field: 'saldo', scale: 2 }, { rule: 'date', field: 'alta', date_only: true }, { rule: 'trim', field: 'id' }, { rule: 'number', field: 'total' }, { rule: 'integer', field: 'cantidad' }],
+      field_mapping: {
+        erp_to_hub: { CodProv: 'id', Saldo: 'saldo', Alta: 'alta' },
+        hub_to_erp: { total: 'Total', fecha: 'Fecha' },
+        items: { from: 'items', mapping: { cantidad: 'Cantidad' } },
+      },
+      transform_rules: [
+        { rule: 'number', field: 'saldo', scale: 2 },
+        { rule: 'date', field: 'alta', date_only: true },
+        { rule: 'trim', field: 'id' },
+        { rule: 'number', field: 'total' },
+        { rule: 'integer', field: 'cantidad' },
+      ],
     }),
     {
-      receives: [{ name: 'id', type: 'string' }, { name: 'saldo', type: 'decimal' }, { name: 'alta', type: 'date' }],
-      sends: [{ name: 'total', type: 'decimal' }, { name: 'fecha', type: 'unknown' }, { name: 'items', type: 'array', fields: [{ name: 'cantidad', type: 'integer' }] }],
+      receives: [
+        { name: 'id', type: 'string' },
+        { name: 'saldo', type: 'decimal' },
+        { name: 'alta', type: 'date' },
+      ],
+      sends: [
+        { name: 'total', type: 'decimal' },
+        { name: 'fecha', type: 'unknown' },
+        { name: 'items', type: 'array', fields: [{ name: 'cantidad', type: 'integer' }] },
+      ],
     },
   );
 });

@@ -17,122 +17,218 @@ const encodeCursor = (createdAt: Date, id: string) => Buffer.from(`${createdAt.t
 function decodeCursor(cursor: string): { createdAt: Date; id: string } {
   const [at, id] = Buffer.from(cursor, 'base64url').toString().split('|');
   const createdAt = new Date(at ?? '');
-  if (!id || !isInt8Id(id) || !isStorableInstant(createdAt)) throw new ValidationError('invalid cursor', [{ path: 'querystring.cursor', message: 'not a cursor returned by this endpoint' }]);
+  if (!id || !isInt8Id(id) || !isStorableInstant(createdAt))
+    throw new ValidationError('invalid cursor', [{ path: 'querystring.cursor', message: 'not a cursor returned by this endpoint' }]);
   return { createdAt, id };
 }
 
 const logItem = z.object({
-  id: z.string(), sync_queue_id: z.string().nullable(), entity_type: z.string().nullable(), entity_id: z.string().nullable(),
-  action: z.string(), direction: z.string(), status: z.string(), message: z.string().nullable(), duration_ms: z.number().nullable(),
-  phase: z.string().nullable(), executed_on: z.string().nullable(), rows_affected: z.number().nullable(), error_detail: z.string().nullable(),
-  request_payload: z.unknown(), response_data: z.unknown(), metadata: z.unknown(), started_at: z.string().nullable(),
-  completed_at: z.string().nullable(), created_at: z.string(),
+  id: z.string(),
+  sync_queue_id: z.string().nullable(),
+  entity_type: z.string().nullable(),
+  entity_id: z.string().nullable(),
+  action: z.string(),
+  direction: z.string(),
+  status: z.string(),
+  message: z.string().nullable(),
+  duration_ms: z.number().nullable(),
+  phase: z.string().nullable(),
+  executed_on: z.string().nullable(),
+  rows_affected: z.number().nullable(),
+  error_detail: z.string().nullable(),
+  request_payload: z.unknown(),
+  response_data: z.unknown(),
+  metadata: z.unknown(),
+  started_at: z.string().nullable(),
+  completed_at: z.string().nullable(),
+  created_at: z.string(),
 });
 
 export function registerAdminRoutes(app: FastifyInstance, deps: { db: Executor; queue: SyncQueue }): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const admin = { scopes: ['admin' as const] };
 
-  r.get('/api/v1/sync/stats', {
-    config: admin,
-    schema: {
-      summary: 'Queue counts per entity and status, oldest pending age, dead items, last sync per entity',
-      tags: ['admin'], security: SECURITY,
-      response: {
-        200: z.object({
-          queue: z.array(z.object({ entity_type: z.string(), destination: z.string(), status: z.string(), count: z.number().int() })),
-          oldest_pending_age_seconds: z.number().nullable(),
-          dead: z.number().int(),
-          last_sync: z.array(z.object({ entity_type: z.string(), erp_type: z.string(), direction: z.string(), last_sync_at: z.string().nullable(), total_synced: z.number(), last_batch_size: z.number().int(), last_error: z.string().nullable() })),
-        }),
-        ...protectedErrors,
+  r.get(
+    '/api/v1/sync/stats',
+    {
+      config: admin,
+      schema: {
+        summary: 'Queue counts per entity and status, oldest pending age, dead items, last sync per entity',
+        tags: ['admin'],
+        security: SECURITY,
+        response: {
+          200: z.object({
+            queue: z.array(z.object({ entity_type: z.string(), destination: z.string(), status: z.string(), count: z.number().int() })),
+            oldest_pending_age_seconds: z.number().nullable(),
+            dead: z.number().int(),
+            last_sync: z.array(
+              z.object({
+                entity_type: z.string(),
+                erp_type: z.string(),
+                direction: z.string(),
+                last_sync_at: z.string().nullable(),
+                total_synced: z.number(),
+                last_batch_size: z.number().int(),
+                last_error: z.string().nullable(),
+              }),
+            ),
+          }),
+          ...protectedErrors,
+        },
       },
     },
-  }, async (req) => {
-    const tenantId = tenantOf(req);
-    const counts = await deps.db
-      .selectFrom('sync_queue')
-      .select(['entity_type', 'destination', 'status', sql<string>`count(*)`.as('count')])
-      .where('tenant_id', '=', tenantId)
-      .groupBy(['entity_type', 'destination', 'status'])
-      .orderBy('entity_type').orderBy('destination').orderBy('status')
-      .execute();
-    const oldest = await deps.db
-      .selectFrom('sync_queue')
-      .select(sql<number | null>`extract(epoch from now() - min(created_at))::float8`.as('age'))
-      .where('tenant_id', '=', tenantId)
-      .where('status', 'in', ['PENDING', 'RETRY'])
-      .executeTakeFirst();
-    const states = await deps.db.selectFrom('sync_state').selectAll().where('tenant_id', '=', tenantId).orderBy('entity_type').execute();
-    const queue = counts.map((c) => ({ ...c, count: Number(c.count) }));
-    return {
-      queue,
-      oldest_pending_age_seconds: oldest?.age ?? null,
-      dead: queue.filter((c) => c.status === 'DEAD').reduce((n, c) => n + c.count, 0),
-      last_sync: states.map((s) => ({
-        entity_type: s.entity_type, erp_type: s.erp_type, direction: s.direction, last_sync_at: s.last_sync_at?.toISOString() ?? null,
-        total_synced: Number(s.total_synced), last_batch_size: s.last_batch_size, last_error: s.last_error,
-      })),
-    };
-  });
-
-  r.get('/api/v1/sync/logs', {
-    config: admin,
-    schema: {
-      summary: 'Audit log, newest first, keyset-paginated (pass next_cursor back as cursor)',
-      tags: ['admin'], security: SECURITY,
-      querystring: z.object({
-        entity_type: entityParam.optional(),
-        status: z.enum(LOG_STATUSES).optional(),
-        since: isoDateTime.optional(),
-        until: isoDateTime.optional(),
-        limit: z.coerce.number().int().min(1).max(500).default(50),
-        cursor: z.string().max(200).optional(),
-      }),
-      response: { 200: z.object({ items: z.array(logItem), next_cursor: z.string().nullable() }), ...protectedErrors },
+    async (req) => {
+      const tenantId = tenantOf(req);
+      const counts = await deps.db
+        .selectFrom('sync_queue')
+        .select(['entity_type', 'destination', 'status', sql<string>`count(*)`.as('count')])
+        .where('tenant_id', '=', tenantId)
+        .groupBy(['entity_type', 'destination', 'status'])
+        .orderBy('entity_type')
+        .orderBy('destination')
+        .orderBy('status')
+        .execute();
+      const oldest = await deps.db
+        .selectFrom('sync_queue')
+        .select(sql<number | null>`extract(epoch from now() - min(created_at))::float8`.as('age'))
+        .where('tenant_id', '=', tenantId)
+        .where('status', 'in', ['PENDING', 'RETRY'])
+        .executeTakeFirst();
+      const states = await deps.db.selectFrom('sync_state').selectAll().where('tenant_id', '=', tenantId).orderBy('entity_type').execute();
+      const queue = counts.map((c) => ({ ...c, count: Number(c.count) }));
+      return {
+        queue,
+        oldest_pending_age_seconds: oldest?.age ?? null,
+        dead: queue.filter((c) => c.status === 'DEAD').reduce((n, c) => n + c.count, 0),
+        last_sync: states.map((s) => ({
+          entity_type: s.entity_type,
+          erp_type: s.erp_type,
+          direction: s.direction,
+          last_sync_at: s.last_sync_at?.toISOString() ?? null,
+          total_synced: Number(s.total_synced),
+          last_batch_size: s.last_batch_size,
+          last_error: s.last_error,
+        })),
+      };
     },
-  }, async (req) => {
-    const q = req.query;
-    let query = deps.db.selectFrom('sync_log').selectAll().where('tenant_id', '=', tenantOf(req));
-    if (q.entity_type) query = query.where('entity_type', '=', q.entity_type);
-    if (q.status) query = query.where('status', '=', q.status);
-    if (q.since) query = query.where('created_at', '>=', new Date(q.since));
-    if (q.until) query = query.where('created_at', '<', new Date(q.until));
-    if (q.cursor) {
-      const c = decodeCursor(q.cursor);
-      query = query.where(sql<boolean>`(created_at, id) < (${c.createdAt}, ${c.id}::bigint)`);
-    }
-    const rows = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(q.limit + 1).execute();
-    const page = rows.slice(0, q.limit);
-    const last = page.at(-1);
-    return {
-      items: page.map((l) => ({
-        ...l, started_at: l.started_at?.toISOString() ?? null, completed_at: l.completed_at?.toISOString() ?? null, created_at: l.created_at.toISOString(),
-      })),
-      next_cursor: rows.length > q.limit && last ? encodeCursor(last.created_at, last.id) : null,
-    };
-  });
+  );
 
-  r.get('/api/v1/sync/dead', {
-    config: admin,
-    schema: {
-      summary: 'DEAD items (e.g. inbound items the Hub never acknowledged), newest first; POST /sync/retry/:id retries one',
-      tags: ['admin'], security: SECURITY,
-      querystring: z.object({ destination: z.enum(['HUB', 'ERP']).optional(), entity_type: entityParam.optional(), limit: z.coerce.number().int().min(1).max(500).default(100) }).strict(),
-      response: { 200: z.object({ items: z.array(z.object({ destination: z.string(), entity_type: z.string(), entity_id: z.string(), action: z.string(), sync_id: z.string(), status: z.string(), external_id: z.string().nullable(), error_message: z.string().nullable(), retry_count: z.number().int(), created_at: z.string(), updated_at: z.string() })) }), ...protectedErrors },
+  r.get(
+    '/api/v1/sync/logs',
+    {
+      config: admin,
+      schema: {
+        summary: 'Audit log, newest first, keyset-paginated (pass next_cursor back as cursor)',
+        tags: ['admin'],
+        security: SECURITY,
+        querystring: z.object({
+          entity_type: entityParam.optional(),
+          status: z.enum(LOG_STATUSES).optional(),
+          since: isoDateTime.optional(),
+          until: isoDateTime.optional(),
+          limit: z.coerce.number().int().min(1).max(500).default(50),
+          cursor: z.string().max(200).optional(),
+        }),
+        response: { 200: z.object({ items: z.array(logItem), next_cursor: z.string().nullable() }), ...protectedErrors },
+      },
     },
-  }, async (req) => {
-    const rows = await deps.queue.listDead(deps.db, tenantOf(req), { destination: req.query.destination, entityType: req.query.entity_type, limit: req.query.limit });
-    return { items: rows.map((r) => ({ destination: r.destination, entity_type: r.entity_type, entity_id: r.entity_id, action: r.action, ...statusView(r) })) };
-  });
+    async (req) => {
+      const q = req.query;
+      let query = deps.db.selectFrom('sync_log').selectAll().where('tenant_id', '=', tenantOf(req));
+      if (q.entity_type) query = query.where('entity_type', '=', q.entity_type);
+      if (q.status) query = query.where('status', '=', q.status);
+      if (q.since) query = query.where('created_at', '>=', new Date(q.since));
+      if (q.until) query = query.where('created_at', '<', new Date(q.until));
+      if (q.cursor) {
+        const c = decodeCursor(q.cursor);
+        query = query.where(sql<boolean>`(created_at, id) < (${c.createdAt}, ${c.id}::bigint)`);
+      }
+      const rows = await query
+        .orderBy('created_at', 'desc')
+        .orderBy('id', 'desc')
+        .limit(q.limit + 1)
+        .execute();
+      const page = rows.slice(0, q.limit);
+      const last = page.at(-1);
+      return {
+        items: page.map((l) => ({
+          ...l,
+          started_at: l.started_at?.toISOString() ?? null,
+          completed_at: l.completed_at?.toISOString() ?? null,
+          created_at: l.created_at.toISOString(),
+        })),
+        next_cursor: rows.length > q.limit && last ? encodeCursor(last.created_at, last.id) : null,
+      };
+    },
+  );
 
-  r.post('/api/v1/sync/retry/:id', {
-    config: admin,
-    schema: {
-      summary: 'Move a DEAD or FAILED item back to PENDING',
-      tags: ['admin'], security: SECURITY,
-      params: z.object({ id: z.string().min(1).max(100) }),
-      response: { 200: statusResponse, 409: protectedErrors[400], ...protectedErrors },
+  r.get(
+    '/api/v1/sync/dead',
+    {
+      config: admin,
+      schema: {
+        summary: 'DEAD items (e.g. inbound items the Hub never acknowledged), newest first; POST /sync/retry/:id retries one',
+        tags: ['admin'],
+        security: SECURITY,
+        querystring: z
+          .object({
+            destination: z.enum(['HUB', 'ERP']).optional(),
+            entity_type: entityParam.optional(),
+            limit: z.coerce.number().int().min(1).max(500).default(100),
+          })
+          .strict(),
+        response: {
+          200: z.object({
+            items: z.array(
+              z.object({
+                destination: z.string(),
+                entity_type: z.string(),
+                entity_id: z.string(),
+                action: z.string(),
+                sync_id: z.string(),
+                status: z.string(),
+                external_id: z.string().nullable(),
+                error_message: z.string().nullable(),
+                retry_count: z.number().int(),
+                created_at: z.string(),
+                updated_at: z.string(),
+              }),
+            ),
+          }),
+          ...protectedErrors,
+        },
+      },
     },
-  }, async (req) => statusView(await deps.queue.retry(deps.db, tenantOf(req), req.params.id)));
+    async (req) => {
+      const rows = await deps.queue.listDead(deps.db, tenantOf(req), {
+        destination: req.query.destination,
+        entityType: req.query.entity_type,
+        limit: req.query.limit,
+      });
+      return {
+        items: rows.map((r) => ({
+          destination: r.destination,
+          entity_type: r.entity_type,
+          entity_id: r.entity_id,
+          action: r.action,
+          ...statusView(r),
+        })),
+      };
+    },
+  );
+
+  r.post(
+    '/api/v1/sync/retry/:id',
+    {
+      config: admin,
+      schema: {
+        summary: 'Move a DEAD or FAILED item back to PENDING',
+        tags: ['admin'],
+        security: SECURITY,
+        params: z.object({ id: z.string().min(1).max(100) }),
+        response: { 200: statusResponse, 409: protectedErrors[400], ...protectedErrors },
+      },
+    },
+    async (req) => statusView(await deps.queue.retry(deps.db, tenantOf(req), req.params.id)),
+  );
 }

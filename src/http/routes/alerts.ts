@@ -8,21 +8,48 @@ import { tenantOf } from '../auth.ts';
 import { protectedErrors, SECURITY } from '../schemas.ts';
 
 const alertView = z.object({
-  id: z.string(), kind: z.enum(ALERT_KINDS), entity_type: z.string().nullable(), detail: z.string(), raised_at: z.string(), resolved_at: z.string().nullable(),
+  id: z.string(),
+  kind: z.enum(ALERT_KINDS),
+  entity_type: z.string().nullable(),
+  detail: z.string(),
+  raised_at: z.string(),
+  resolved_at: z.string().nullable(),
 });
 
 export function registerAlertRoutes(app: FastifyInstance, deps: { db: Executor }): void {
-  app.withTypeProvider<ZodTypeProvider>().get('/api/v1/sync/alerts', {
-    config: { scopes: ['admin'] },
-    schema: {
-      summary: 'Alerts of the tenant: open ones, or all (open first, newest first)', tags: ['operations'], security: SECURITY,
-      querystring: z.object({ state: z.enum(['open', 'all']).default('open'), limit: z.coerce.number().int().min(1).max(500).default(100) }),
-      response: { 200: z.object({ items: z.array(alertView) }), ...protectedErrors },
+  app.withTypeProvider<ZodTypeProvider>().get(
+    '/api/v1/sync/alerts',
+    {
+      config: { scopes: ['admin'] },
+      schema: {
+        summary: 'Alerts of the tenant: open ones, or all (open first, newest first)',
+        tags: ['operations'],
+        security: SECURITY,
+        querystring: z.object({
+          state: z.enum(['open', 'all']).default('open'),
+          limit: z.coerce.number().int().min(1).max(500).default(100),
+        }),
+        response: { 200: z.object({ items: z.array(alertView) }), ...protectedErrors },
+      },
     },
-  }, async (req) => {
-    let q = deps.db.selectFrom('sync_alert').selectAll().where('tenant_id', '=', tenantOf(req));
-    if (req.query.state === 'open') q = q.where('resolved_at', 'is', null);
-    const rows = await q.orderBy((eb) => eb('resolved_at', 'is', null), 'desc').orderBy('id', 'desc').limit(req.query.limit).execute();
-    return { items: rows.map((a) => ({ id: a.id, kind: a.kind, entity_type: a.entity_type || null, detail: a.detail, raised_at: a.raised_at.toISOString(), resolved_at: a.resolved_at?.toISOString() ?? null })) };
-  });
+    async (req) => {
+      let q = deps.db.selectFrom('sync_alert').selectAll().where('tenant_id', '=', tenantOf(req));
+      if (req.query.state === 'open') q = q.where('resolved_at', 'is', null);
+      const rows = await q
+        .orderBy((eb) => eb('resolved_at', 'is', null), 'desc')
+        .orderBy('id', 'desc')
+        .limit(req.query.limit)
+        .execute();
+      return {
+        items: rows.map((a) => ({
+          id: a.id,
+          kind: a.kind,
+          entity_type: a.entity_type || null,
+          detail: a.detail,
+          raised_at: a.raised_at.toISOString(),
+          resolved_at: a.resolved_at?.toISOString() ?? null,
+        })),
+      };
+    },
+  );
 }

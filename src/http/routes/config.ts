@@ -15,9 +15,20 @@ import { ConflictError, LimitExceededError, NotFoundError } from '../errors.ts';
 import { protectedErrors, SECURITY } from '../schemas.ts';
 
 const configView = z.object({
-  id: z.string(), entity_type: z.string(), erp_type: z.string(), source_table: z.string().nullable(), primary_key: z.string().nullable(),
-  timestamp_field: z.string().nullable(), queries: z.unknown(), field_mapping: z.unknown(), transform_rules: z.unknown(),
-  direction: z.string(), enabled: z.boolean(), sync_frequency: z.string().nullable(), created_at: z.string(), updated_at: z.string(),
+  id: z.string(),
+  entity_type: z.string(),
+  erp_type: z.string(),
+  source_table: z.string().nullable(),
+  primary_key: z.string().nullable(),
+  timestamp_field: z.string().nullable(),
+  queries: z.unknown(),
+  field_mapping: z.unknown(),
+  transform_rules: z.unknown(),
+  direction: z.string(),
+  enabled: z.boolean(),
+  sync_frequency: z.string().nullable(),
+  created_at: z.string(),
+  updated_at: z.string(),
   /** Valid but fragile on some SQL Server installations (e.g. OUTPUT without INTO): saved anyway. */
   warnings: z.array(z.object({ path: z.string(), message: z.string() })),
 });
@@ -31,8 +42,13 @@ function view(r: EntityConfigRow): z.infer<typeof configView> {
 function columns(c: EntityConfigInput) {
   return {
     ...c,
-    source_table: c.source_table ?? null, primary_key: c.primary_key ?? null, timestamp_field: c.timestamp_field ?? null, sync_frequency: c.sync_frequency ?? null,
-    queries: JSON.stringify(c.queries), field_mapping: JSON.stringify(c.field_mapping), transform_rules: JSON.stringify(c.transform_rules),
+    source_table: c.source_table ?? null,
+    primary_key: c.primary_key ?? null,
+    timestamp_field: c.timestamp_field ?? null,
+    sync_frequency: c.sync_frequency ?? null,
+    queries: JSON.stringify(c.queries),
+    field_mapping: JSON.stringify(c.field_mapping),
+    transform_rules: JSON.stringify(c.transform_rules),
   };
 }
 
@@ -50,11 +66,17 @@ function checkSchedule(c: EntityConfigInput, caps: Caps): void {
   }
 }
 
-async function checkConfigCount(trx: Kysely<Database>, o: { tenantId: string; enabled: boolean; caps: Caps; exceptId?: string }): Promise<void> {
+async function checkConfigCount(
+  trx: Kysely<Database>,
+  o: { tenantId: string; enabled: boolean; caps: Caps; exceptId?: string },
+): Promise<void> {
   if (!o.enabled) return;
   const n = await countEnabledConfigsLocked(trx, o.tenantId, o.exceptId);
   if (n >= o.caps.maxConfigsPerTenant) {
-    throw new LimitExceededError(400, `this tenant already has ${n} enabled configurations, the maximum (MAX_CONFIGS_PER_TENANT); disable one first`);
+    throw new LimitExceededError(
+      400,
+      `this tenant already has ${n} enabled configurations, the maximum (MAX_CONFIGS_PER_TENANT); disable one first`,
+    );
   }
 }
 
@@ -62,74 +84,174 @@ export function registerConfigRoutes(app: FastifyInstance, deps: { db: Kysely<Da
   const r = app.withTypeProvider<ZodTypeProvider>();
   const admin = { scopes: ['admin' as const] };
   const find = async (tenantId: string, id: string) => {
-    const row = await deps.db.selectFrom('sync_entity_config').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
+    const row = await deps.db
+      .selectFrom('sync_entity_config')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .where('id', '=', id)
+      .executeTakeFirst();
     if (!row) throw new NotFoundError(`configuration ${id}`);
     return row;
   };
 
-  r.get('/api/v1/sync/config', {
-    config: admin,
-    schema: { summary: 'All entity configurations of the tenant', tags: ['config'], security: SECURITY, response: { 200: z.object({ items: z.array(configView) }), ...protectedErrors } },
-  }, async (req) => ({
-    items: (await deps.db.selectFrom('sync_entity_config').selectAll().where('tenant_id', '=', tenantOf(req)).orderBy('entity_type').orderBy('erp_type').execute()).map(view),
-  }));
+  r.get(
+    '/api/v1/sync/config',
+    {
+      config: admin,
+      schema: {
+        summary: 'All entity configurations of the tenant',
+        tags: ['config'],
+        security: SECURITY,
+        response: { 200: z.object({ items: z.array(configView) }), ...protectedErrors },
+      },
+    },
+    async (req) => ({
+      items: (
+        await deps.db
+          .selectFrom('sync_entity_config')
+          .selectAll()
+          .where('tenant_id', '=', tenantOf(req))
+          .orderBy('entity_type')
+          .orderBy('erp_type')
+          .execute()
+      ).map(view),
+    }),
+  );
 
-  r.get('/api/v1/sync/config/:id', {
-    config: admin,
-    schema: { summary: 'One entity configuration', tags: ['config'], security: SECURITY, params: idParam, response: { 200: configView, ...protectedErrors } },
-  }, async (req) => view(await find(tenantOf(req), req.params.id)));
+  r.get(
+    '/api/v1/sync/config/:id',
+    {
+      config: admin,
+      schema: {
+        summary: 'One entity configuration',
+        tags: ['config'],
+        security: SECURITY,
+        params: idParam,
+        response: { 200: configView, ...protectedErrors },
+      },
+    },
+    async (req) => view(await find(tenantOf(req), req.params.id)),
+  );
 
-  r.post('/api/v1/sync/config', {
-    config: admin,
-    schema: { summary: 'Add an entity (no code change, no migration)', tags: ['config'], security: SECURITY, body: entityConfigInputSchema, response: { 201: configView, 409: protectedErrors[400], ...protectedErrors } },
-  }, async (req, reply) => {
-    checkSchedule(req.body, deps.limits);
-    try {
+  r.post(
+    '/api/v1/sync/config',
+    {
+      config: admin,
+      schema: {
+        summary: 'Add an entity (no code change, no migration)',
+        tags: ['config'],
+        security: SECURITY,
+        body: entityConfigInputSchema,
+        response: { 201: configView, 409: protectedErrors[400], ...protectedErrors },
+      },
+    },
+    async (req, reply) => {
+      checkSchedule(req.body, deps.limits);
+      try {
+        const tenantId = tenantOf(req);
+        const row = await deps.db.transaction().execute(async (trx) => {
+          await checkConfigCount(trx, { tenantId, enabled: req.body.enabled, caps: deps.limits });
+          const inserted = await trx
+            .insertInto('sync_entity_config')
+            .values({ tenant_id: tenantId, ...columns(req.body) })
+            .returningAll()
+            .executeTakeFirstOrThrow();
+          await recordConfigChange(trx, {
+            tenantId,
+            kind: 'entity_config',
+            targetId: inserted.id,
+            changedBy: req.auth?.keyPrefix ?? null,
+            before: undefined,
+            after: inserted,
+          });
+          return inserted;
+        });
+        return reply.status(201).send(view(row));
+      } catch (e) {
+        if (isUniqueViolation(e))
+          throw new ConflictError(`${req.body.entity_type} is already configured for ${req.body.erp_type}; PUT /config/:id changes it`);
+        throw e;
+      }
+    },
+  );
+
+  r.put(
+    '/api/v1/sync/config/:id',
+    {
+      config: admin,
+      schema: {
+        summary: 'Replace an entity configuration',
+        tags: ['config'],
+        security: SECURITY,
+        params: idParam,
+        body: entityConfigInputSchema,
+        response: { 200: configView, 409: protectedErrors[400], ...protectedErrors },
+      },
+    },
+    async (req) => {
       const tenantId = tenantOf(req);
-      const row = await deps.db.transaction().execute(async (trx) => {
-        await checkConfigCount(trx, { tenantId, enabled: req.body.enabled, caps: deps.limits });
-        const inserted = await trx.insertInto('sync_entity_config').values({ tenant_id: tenantId, ...columns(req.body) }).returningAll().executeTakeFirstOrThrow();
-        await recordConfigChange(trx, { tenantId, kind: 'entity_config', targetId: inserted.id, changedBy: req.auth?.keyPrefix ?? null, before: undefined, after: inserted });
-        return inserted;
-      });
-      return reply.status(201).send(view(row));
-    } catch (e) {
-      if (isUniqueViolation(e)) throw new ConflictError(`${req.body.entity_type} is already configured for ${req.body.erp_type}; PUT /config/:id changes it`);
-      throw e;
-    }
-  });
+      const before = await find(tenantId, req.params.id);
+      checkSchedule(req.body, deps.limits);
+      try {
+        const row = await deps.db.transaction().execute(async (trx) => {
+          await checkConfigCount(trx, { tenantId, enabled: req.body.enabled, caps: deps.limits, exceptId: req.params.id });
+          const updated = await trx
+            .updateTable('sync_entity_config')
+            .set({ ...columns(req.body), updated_at: new Date() })
+            .where('tenant_id', '=', tenantId)
+            .where('id', '=', req.params.id)
+            .returningAll()
+            .executeTakeFirstOrThrow();
+          await recordConfigChange(trx, {
+            tenantId,
+            kind: 'entity_config',
+            targetId: updated.id,
+            changedBy: req.auth?.keyPrefix ?? null,
+            before,
+            after: updated,
+          });
+          return updated;
+        });
+        return view(row);
+      } catch (e) {
+        if (isUniqueViolation(e))
+          throw new ConflictError(`another configuration already covers ${req.body.entity_type} for ${req.body.erp_type}`);
+        throw e;
+      }
+    },
+  );
 
-  r.put('/api/v1/sync/config/:id', {
-    config: admin,
-    schema: { summary: 'Replace an entity configuration', tags: ['config'], security: SECURITY, params: idParam, body: entityConfigInputSchema, response: { 200: configView, 409: protectedErrors[400], ...protectedErrors } },
-  }, async (req) => {
-    const tenantId = tenantOf(req);
-    const before = await find(tenantId, req.params.id);
-    checkSchedule(req.body, deps.limits);
-    try {
-      const row = await deps.db.transaction().execute(async (trx) => {
-        await checkConfigCount(trx, { tenantId, enabled: req.body.enabled, caps: deps.limits, exceptId: req.params.id });
-        const updated = await trx.updateTable('sync_entity_config').set({ ...columns(req.body), updated_at: new Date() })
-          .where('tenant_id', '=', tenantId).where('id', '=', req.params.id).returningAll().executeTakeFirstOrThrow();
-        await recordConfigChange(trx, { tenantId, kind: 'entity_config', targetId: updated.id, changedBy: req.auth?.keyPrefix ?? null, before, after: updated });
-        return updated;
+  r.delete(
+    '/api/v1/sync/config/:id',
+    {
+      config: admin,
+      schema: {
+        summary: 'Disable an entity configuration (kept for its history)',
+        tags: ['config'],
+        security: SECURITY,
+        params: idParam,
+        response: { 200: configView, ...protectedErrors },
+      },
+    },
+    async (req) => {
+      const tenantId = tenantOf(req);
+      const before = await find(tenantId, req.params.id);
+      const row = await deps.db
+        .updateTable('sync_entity_config')
+        .set({ enabled: false, updated_at: new Date() })
+        .where('tenant_id', '=', tenantId)
+        .where('id', '=', req.params.id)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      await recordConfigChange(deps.db, {
+        tenantId,
+        kind: 'entity_config',
+        targetId: row.id,
+        changedBy: req.auth?.keyPrefix ?? null,
+        before,
+        after: row,
       });
       return view(row);
-    } catch (e) {
-      if (isUniqueViolation(e)) throw new ConflictError(`another configuration already covers ${req.body.entity_type} for ${req.body.erp_type}`);
-      throw e;
-    }
-  });
-
-  r.delete('/api/v1/sync/config/:id', {
-    config: admin,
-    schema: { summary: 'Disable an entity configuration (kept for its history)', tags: ['config'], security: SECURITY, params: idParam, response: { 200: configView, ...protectedErrors } },
-  }, async (req) => {
-    const tenantId = tenantOf(req);
-    const before = await find(tenantId, req.params.id);
-    const row = await deps.db.updateTable('sync_entity_config').set({ enabled: false, updated_at: new Date() })
-      .where('tenant_id', '=', tenantId).where('id', '=', req.params.id).returningAll().executeTakeFirstOrThrow();
-    await recordConfigChange(deps.db, { tenantId, kind: 'entity_config', targetId: row.id, changedBy: req.auth?.keyPrefix ?? null, before, after: row });
-    return view(row);
-  });
+    },
+  );
 }

@@ -18,24 +18,50 @@ const withTimeout = <T>(p: Promise<T>, fallback: T) =>
  */
 export function registerHealthRoutes(app: FastifyInstance, deps: { db: Executor; workerStaleSeconds?: number }): void {
   const staleSeconds = deps.workerStaleSeconds ?? WORKER_STALE_DEFAULT_SECONDS;
-  const dbUp = () => withTimeout(sql`select 1`.execute(deps.db).then(() => true), false);
+  const dbUp = () =>
+    withTimeout(
+      sql`select 1`.execute(deps.db).then(() => true),
+      false,
+    );
   const degraded = (reply: FastifyReply, code: string, message: string, extra: object = {}) =>
     reply.status(503).send({ success: false, status: 'degraded', ...extra, error: { code, message, details: null } });
 
   const agentHandler = async (_req: unknown, reply: FastifyReply) =>
-    (await dbUp()) ? reply.status(200).send({ success: true, status: 'ok' }) : degraded(reply, 'DATABASE_UNAVAILABLE', 'PostgreSQL does not answer');
+    (await dbUp())
+      ? reply.status(200).send({ success: true, status: 'ok' })
+      : degraded(reply, 'DATABASE_UNAVAILABLE', 'PostgreSQL does not answer');
 
-  app.get('/api/v1/sync/health', { schema: { summary: 'Readiness: database and worker heartbeat (503 when either is gone)', tags: ['health'] } }, async (_req, reply) => {
-    if (!(await dbUp())) return degraded(reply, 'DATABASE_UNAVAILABLE', 'PostgreSQL does not answer', { database: 'unavailable', worker: null });
-    const beat = await withTimeout(latestWorkerBeat(deps.db), undefined);
-    const worker = beat
-      ? { status: beat.ageSeconds <= staleSeconds ? 'ok' : 'gone', last_heartbeat: beat.beatAt.toISOString(), age_seconds: Math.round(beat.ageSeconds), stale_after_seconds: staleSeconds }
-      : { status: 'gone', last_heartbeat: null, age_seconds: null, stale_after_seconds: staleSeconds };
-    if (worker.status !== 'ok') {
-      return degraded(reply, 'WORKER_GONE', beat ? `no worker heartbeat for ${worker.age_seconds} s (limit ${staleSeconds} s): start or restart the worker` : 'no worker is running: start the worker', { database: 'ok', worker });
-    }
-    return reply.status(200).send({ success: true, status: 'ok', database: 'ok', worker });
-  });
-  app.get('/api/v1/sync/health/live', { schema: { summary: 'Liveness: the process serves HTTP', tags: ['health'] } }, async () => ({ success: true, status: 'ok' }));
+  app.get(
+    '/api/v1/sync/health',
+    { schema: { summary: 'Readiness: database and worker heartbeat (503 when either is gone)', tags: ['health'] } },
+    async (_req, reply) => {
+      if (!(await dbUp()))
+        return degraded(reply, 'DATABASE_UNAVAILABLE', 'PostgreSQL does not answer', { database: 'unavailable', worker: null });
+      const beat = await withTimeout(latestWorkerBeat(deps.db), undefined);
+      const worker = beat
+        ? {
+            status: beat.ageSeconds <= staleSeconds ? 'ok' : 'gone',
+            last_heartbeat: beat.beatAt.toISOString(),
+            age_seconds: Math.round(beat.ageSeconds),
+            stale_after_seconds: staleSeconds,
+          }
+        : { status: 'gone', last_heartbeat: null, age_seconds: null, stale_after_seconds: staleSeconds };
+      if (worker.status !== 'ok') {
+        return degraded(
+          reply,
+          'WORKER_GONE',
+          beat
+            ? `no worker heartbeat for ${worker.age_seconds} s (limit ${staleSeconds} s): start or restart the worker`
+            : 'no worker is running: start the worker',
+          { database: 'ok', worker },
+        );
+      }
+      return reply.status(200).send({ success: true, status: 'ok', database: 'ok', worker });
+    },
+  );
+  app.get('/api/v1/sync/health/live', { schema: { summary: 'Liveness: the process serves HTTP', tags: ['health'] } }, async () => ({
+    success: true,
+    status: 'ok',
+  }));
   app.get('/api/sync/health', agentHandler);
 }

@@ -11,7 +11,6 @@ import { AppError, NotFoundError } from '../errors.ts';
 import { ackBody, ackResponse, leaseQuery, leaseResponse, pendingResponse } from '../../contract/hub-api.ts';
 import { entityParam, protectedErrors, SECURITY } from '../schemas.ts';
 
-
 export function registerInboundRoutes(app: FastifyInstance, deps: { db: Executor; queue: SyncQueue }): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const hub = { scopes: ['hub' as const] };
@@ -19,70 +18,101 @@ export function registerInboundRoutes(app: FastifyInstance, deps: { db: Executor
     if (!(await findEntityConfig(deps.db, tenantId, entity, 'IN'))) throw new NotFoundError(`inbound entity ${entity}`);
   };
 
-  r.get('/api/v1/sync/inbound/pending', {
-    config: hub,
-    schema: {
-      summary: 'Entity types with items waiting for the Hub',
-      tags: ['inbound'], security: SECURITY,
-      response: { 200: pendingResponse, ...protectedErrors },
+  r.get(
+    '/api/v1/sync/inbound/pending',
+    {
+      config: hub,
+      schema: {
+        summary: 'Entity types with items waiting for the Hub',
+        tags: ['inbound'],
+        security: SECURITY,
+        response: { 200: pendingResponse, ...protectedErrors },
+      },
     },
-  }, async (req) => {
-    const rows = await deps.db
-      .selectFrom('sync_queue')
-      .select(['entity_type', sql<string>`count(*)`.as('count'), sql<Date>`min(created_at)`.as('oldest')])
-      .where('tenant_id', '=', tenantOf(req))
-      .where('destination', '=', 'HUB')
-      .where('status', '=', 'PENDING')
-      .groupBy('entity_type')
-      .orderBy('entity_type')
-      .execute();
-    return { entities: rows.map((r) => ({ entity_type: r.entity_type, count: Number(r.count), oldest_created_at: new Date(r.oldest).toISOString() })) };
-  });
+    async (req) => {
+      const rows = await deps.db
+        .selectFrom('sync_queue')
+        .select(['entity_type', sql<string>`count(*)`.as('count'), sql<Date>`min(created_at)`.as('oldest')])
+        .where('tenant_id', '=', tenantOf(req))
+        .where('destination', '=', 'HUB')
+        .where('status', '=', 'PENDING')
+        .groupBy('entity_type')
+        .orderBy('entity_type')
+        .execute();
+      return {
+        entities: rows.map((r) => ({
+          entity_type: r.entity_type,
+          count: Number(r.count),
+          oldest_created_at: new Date(r.oldest).toISOString(),
+        })),
+      };
+    },
+  );
 
-  r.get('/api/v1/sync/inbound/:entity', {
-    config: hub,
-    // Leasing changes state: no automatic HEAD twin (a HEAD would lease and lose the items' bodies).
-    exposeHeadRoute: false,
-    schema: {
-      summary: 'Lease pending items of one entity type (un-acked items return after the lease)',
-      tags: ['inbound'], security: SECURITY,
-      params: z.object({ entity: entityParam }),
-      querystring: leaseQuery,
-      response: { 200: leaseResponse, ...protectedErrors },
+  r.get(
+    '/api/v1/sync/inbound/:entity',
+    {
+      config: hub,
+      // Leasing changes state: no automatic HEAD twin (a HEAD would lease and lose the items' bodies).
+      exposeHeadRoute: false,
+      schema: {
+        summary: 'Lease pending items of one entity type (un-acked items return after the lease)',
+        tags: ['inbound'],
+        security: SECURITY,
+        params: z.object({ entity: entityParam }),
+        querystring: leaseQuery,
+        response: { 200: leaseResponse, ...protectedErrors },
+      },
     },
-  }, async (req) => {
-    const tenantId = tenantOf(req);
-    if (req.method !== 'GET') throw new AppError(405, 'METHOD_NOT_ALLOWED', 'only GET leases items');
-    await requireInbound(tenantId, req.params.entity);
-    const { items, leaseExpiresAt } = await deps.queue.dequeue(deps.db, tenantId, 'HUB', req.params.entity, {
-      limit: req.query.limit,
-      leaseSeconds: req.query.lease_seconds,
-    });
-    return {
-      items: items.map((i) => ({
-        sync_id: i.id, entity_type: i.entity_type, entity_id: i.entity_id, action: i.action,
-        version: i.data_version ?? 1, payload: i.payload, created_at: i.created_at.toISOString(),
-      })),
-      lease_expires_at: leaseExpiresAt.toISOString(),
-    };
-  });
+    async (req) => {
+      const tenantId = tenantOf(req);
+      if (req.method !== 'GET') throw new AppError(405, 'METHOD_NOT_ALLOWED', 'only GET leases items');
+      await requireInbound(tenantId, req.params.entity);
+      const { items, leaseExpiresAt } = await deps.queue.dequeue(deps.db, tenantId, 'HUB', req.params.entity, {
+        limit: req.query.limit,
+        leaseSeconds: req.query.lease_seconds,
+      });
+      return {
+        items: items.map((i) => ({
+          sync_id: i.id,
+          entity_type: i.entity_type,
+          entity_id: i.entity_id,
+          action: i.action,
+          version: i.data_version ?? 1,
+          payload: i.payload,
+          created_at: i.created_at.toISOString(),
+        })),
+        lease_expires_at: leaseExpiresAt.toISOString(),
+      };
+    },
+  );
 
-  r.post('/api/v1/sync/inbound/:entity/ack', {
-    config: hub,
-    schema: {
-      summary: 'Acknowledge leased items (completed, or failed with a reason)',
-      tags: ['inbound'], security: SECURITY,
-      params: z.object({ entity: entityParam }),
-      body: ackBody,
-      response: { 200: ackResponse, ...protectedErrors },
+  r.post(
+    '/api/v1/sync/inbound/:entity/ack',
+    {
+      config: hub,
+      schema: {
+        summary: 'Acknowledge leased items (completed, or failed with a reason)',
+        tags: ['inbound'],
+        security: SECURITY,
+        params: z.object({ entity: entityParam }),
+        body: ackBody,
+        response: { 200: ackResponse, ...protectedErrors },
+      },
     },
-  }, async (req) => {
-    const tenantId = tenantOf(req);
-    await requireInbound(tenantId, req.params.entity);
-    const r = await deps.queue.acknowledge(deps.db, tenantId, [
-      ...req.body.ids.map((id) => ({ id, status: 'COMPLETED' as const })),
-      ...(req.body.failed ?? []).map((f) => ({ id: f.id, status: 'FAILED' as const, error: f.error })),
-    ], { destination: 'HUB', entityType: req.params.entity });
-    return { acknowledged: r.acknowledged.length, failed: r.failed.length, unknown: r.unknown };
-  });
+    async (req) => {
+      const tenantId = tenantOf(req);
+      await requireInbound(tenantId, req.params.entity);
+      const r = await deps.queue.acknowledge(
+        deps.db,
+        tenantId,
+        [
+          ...req.body.ids.map((id) => ({ id, status: 'COMPLETED' as const })),
+          ...(req.body.failed ?? []).map((f) => ({ id: f.id, status: 'FAILED' as const, error: f.error })),
+        ],
+        { destination: 'HUB', entityType: req.params.entity },
+      );
+      return { acknowledged: r.acknowledged.length, failed: r.failed.length, unknown: r.unknown };
+    },
+  );
 }

@@ -19,15 +19,24 @@ const sameSecret = (a: string, b: string) => {
 export function registerMetricsRoutes(app: FastifyInstance, deps: { db: Executor; metricsToken?: string }): void {
   const metrics = createHttpMetrics();
   app.addHook('onResponse', async (req, reply) => {
-    metrics.observe({ method: req.method, route: req.routeOptions.url ?? 'unmatched', status: reply.statusCode, seconds: reply.elapsedTime / 1000 });
+    metrics.observe({
+      method: req.method,
+      route: req.routeOptions.url ?? 'unmatched',
+      status: reply.statusCode,
+      seconds: reply.elapsedTime / 1000,
+    });
   });
-  app.get('/metrics', { schema: { summary: 'Prometheus metrics (Authorization: Bearer METRICS_TOKEN)', tags: ['operations'] } }, async (req, reply) => {
-    if (!deps.metricsToken) throw new NotFoundError('metrics (set METRICS_TOKEN to enable /metrics)');
-    const auth = req.headers.authorization ?? '';
-    const token = /^Bearer (.+)$/.exec(auth)?.[1];
-    if (!token) throw new UnauthorizedError('missing Authorization: Bearer <METRICS_TOKEN>');
-    if (!sameSecret(token, deps.metricsToken)) throw new AppError(401, 'UNAUTHORIZED', 'invalid metrics token');
-    const text = (await metrics.registry.metrics()) + renderFamilies(await databaseFamilies(deps.db));
-    return reply.header('content-type', metrics.registry.contentType).send(text);
-  });
+  app.get(
+    '/metrics',
+    { schema: { summary: 'Prometheus metrics (Authorization: Bearer METRICS_TOKEN)', tags: ['operations'] } },
+    async (req, reply) => {
+      if (!deps.metricsToken) throw new NotFoundError('metrics (set METRICS_TOKEN to enable /metrics)');
+      const auth = req.headers.authorization ?? '';
+      const token = /^Bearer (.+)$/.exec(auth)?.[1];
+      if (!token) throw new UnauthorizedError('missing Authorization: Bearer <METRICS_TOKEN>');
+      if (!sameSecret(token, deps.metricsToken)) throw new AppError(401, 'UNAUTHORIZED', 'invalid metrics token');
+      const text = (await metrics.registry.metrics()) + renderFamilies(await databaseFamilies(deps.db));
+      return reply.header('content-type', metrics.registry.contentType).send(text);
+    },
+  );
 }

@@ -14,12 +14,27 @@ import { NotFoundError } from '../errors.ts';
 import { entityParam, protectedErrors, SECURITY } from '../schemas.ts';
 
 const entityStatus = z.object({
-  entity_type: z.string(), erp_type: z.string(), enabled: z.boolean(), sync_frequency: z.string().nullable(),
-  last_run: z.object({
-    run_id: z.string().nullable(), status: z.string(), started_at: z.string().nullable(), finished_at: z.string().nullable(), duration_ms: z.number().nullable(),
-    rows_read: z.number(), rows_changed: z.number(), rows_deleted: z.number(), error: z.string().nullable(),
-  }).nullable(),
-  last_sync_at: z.string().nullable(), cursor: z.string().nullable(), last_error: z.string().nullable(), next_run_at: z.string().nullable(),
+  entity_type: z.string(),
+  erp_type: z.string(),
+  enabled: z.boolean(),
+  sync_frequency: z.string().nullable(),
+  last_run: z
+    .object({
+      run_id: z.string().nullable(),
+      status: z.string(),
+      started_at: z.string().nullable(),
+      finished_at: z.string().nullable(),
+      duration_ms: z.number().nullable(),
+      rows_read: z.number(),
+      rows_changed: z.number(),
+      rows_deleted: z.number(),
+      error: z.string().nullable(),
+    })
+    .nullable(),
+  last_sync_at: z.string().nullable(),
+  cursor: z.string().nullable(),
+  last_error: z.string().nullable(),
+  next_run_at: z.string().nullable(),
   /** Records a transform rule refused: listed until they convert (first 50). */
   refused_records: z.array(z.object({ entity_id: z.string(), message: z.string(), since: z.string() })),
 });
@@ -27,63 +42,135 @@ const entityStatus = z.object({
 /** Seconds a refused manual run is told to wait (a pull usually finishes within this). */
 const RUN_RETRY_AFTER_SECONDS = 30;
 
-export function registerRunRoutes(app: FastifyInstance, deps: { db: Kysely<Database>; queue: SyncQueue; limits: Pick<TenantLimits, 'runsInFlight'> }): void {
+export function registerRunRoutes(
+  app: FastifyInstance,
+  deps: { db: Kysely<Database>; queue: SyncQueue; limits: Pick<TenantLimits, 'runsInFlight'> },
+): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const admin = { scopes: ['admin' as const] };
 
-  r.post('/api/v1/sync/run', {
-    config: admin,
-    schema: {
-      summary: 'Run a pull (ERP → Hub) or a download table (→ ERP) now; returns the run id',
-      tags: ['runs'], security: SECURITY,
-      querystring: z.object({
-        entity: entityParam,
-        mode: z.enum(['full']).optional().describe('full: read the whole snapshot even with a cursor (finds deletes)'),
-        confirm_deletes: z.enum(['true', 'false']).optional().describe('true: apply deletions the mass-delete guard refused'),
-      }),
-      response: { 202: z.object({ run_id: z.string(), entity_type: z.string(), status: z.literal('queued') }), ...protectedErrors },
+  r.post(
+    '/api/v1/sync/run',
+    {
+      config: admin,
+      schema: {
+        summary: 'Run a pull (ERP → Hub) or a download table (→ ERP) now; returns the run id',
+        tags: ['runs'],
+        security: SECURITY,
+        querystring: z.object({
+          entity: entityParam,
+          mode: z.enum(['full']).optional().describe('full: read the whole snapshot even with a cursor (finds deletes)'),
+          confirm_deletes: z.enum(['true', 'false']).optional().describe('true: apply deletions the mass-delete guard refused'),
+        }),
+        response: { 202: z.object({ run_id: z.string(), entity_type: z.string(), status: z.literal('queued') }), ...protectedErrors },
+      },
     },
-  }, async (req, reply) => {
-    const tenantId = tenantOf(req);
-    const config = (await findEntityConfig(deps.db, tenantId, req.query.entity, 'IN'))
-      ?? (await deps.db.selectFrom('sync_entity_config').selectAll().where('tenant_id', '=', tenantId).where('entity_type', '=', req.query.entity).where('enabled', '=', true).execute()).find(isDownloadTable);
-    if (!config) throw new NotFoundError(`entity ${req.query.entity} (no enabled inbound or download configuration)`);
-    const runId = await deps.queue.triggerPullCapped(
-      deps.db,
-      { tenantId, configId: config.id, ...(req.query.mode ? { mode: req.query.mode } : {}), ...(req.query.confirm_deletes === 'true' ? { confirmDeletes: true } : {}) },
-      deps.limits.runsInFlight,
-    );
-    if (!runId) {
-      throw new TenantBusyError(`${deps.limits.runsInFlight} runs of this tenant are already queued or running (limit TENANT_RUNS_IN_FLIGHT); retry in ${RUN_RETRY_AFTER_SECONDS} s`, RUN_RETRY_AFTER_SECONDS);
-    }
-    return reply.status(202).send({ run_id: runId, entity_type: config.entity_type, status: 'queued' as const });
-  });
+    async (req, reply) => {
+      const tenantId = tenantOf(req);
+      const config =
+        (await findEntityConfig(deps.db, tenantId, req.query.entity, 'IN')) ??
+        (
+          await deps.db
+            .selectFrom('sync_entity_config')
+            .selectAll()
+            .where('tenant_id', '=', tenantId)
+            .where('entity_type', '=', req.query.entity)
+            .where('enabled', '=', true)
+            .execute()
+        ).find(isDownloadTable);
+      if (!config) throw new NotFoundError(`entity ${req.query.entity} (no enabled inbound or download configuration)`);
+      const runId = await deps.queue.triggerPullCapped(
+        deps.db,
+        {
+          tenantId,
+          configId: config.id,
+          ...(req.query.mode ? { mode: req.query.mode } : {}),
+          ...(req.query.confirm_deletes === 'true' ? { confirmDeletes: true } : {}),
+        },
+        deps.limits.runsInFlight,
+      );
+      if (!runId) {
+        throw new TenantBusyError(
+          `${deps.limits.runsInFlight} runs of this tenant are already queued or running (limit TENANT_RUNS_IN_FLIGHT); retry in ${RUN_RETRY_AFTER_SECONDS} s`,
+          RUN_RETRY_AFTER_SECONDS,
+        );
+      }
+      return reply.status(202).send({ run_id: runId, entity_type: config.entity_type, status: 'queued' as const });
+    },
+  );
 
-  r.get('/api/v1/sync/status', {
-    config: admin,
-    schema: { summary: 'Per entity: last run, rows read/changed/deleted, last error, next scheduled run', tags: ['runs'], security: SECURITY, response: { 200: z.object({ entities: z.array(entityStatus) }), ...protectedErrors } },
-  }, async (req) => {
-    const tenantId = tenantOf(req);
-    const configs = await deps.db.selectFrom('sync_entity_config').selectAll().where('tenant_id', '=', tenantId).where('direction', 'in', ['IN', 'BOTH']).orderBy('entity_type').execute();
-    const entities = [];
-    for (const c of configs) {
-      const state = await deps.db.selectFrom('sync_state').selectAll().where('tenant_id', '=', tenantId).where('entity_type', '=', c.entity_type).where('erp_type', '=', c.erp_type).where('direction', '=', 'IN').executeTakeFirst();
-      const run = await deps.db.selectFrom('sync_log').selectAll().where('tenant_id', '=', tenantId).where('entity_type', '=', c.entity_type)
-        .where('action', '=', 'PULL').where('phase', '=', 'process').orderBy('id', 'desc').limit(1).executeTakeFirst();
-      const m = (run?.metadata ?? {}) as { run_id?: string; read?: number; changed?: number; deleted?: number };
-      const next = c.enabled && c.sync_frequency ? await deps.queue.nextPullAt(c.id) : null;
-      entities.push({
-        entity_type: c.entity_type, erp_type: c.erp_type, enabled: c.enabled, sync_frequency: c.sync_frequency,
-        last_run: run ? {
-          run_id: m.run_id ?? null, status: run.status, started_at: run.started_at?.toISOString() ?? null, finished_at: run.completed_at?.toISOString() ?? null,
-          duration_ms: run.duration_ms, rows_read: m.read ?? 0, rows_changed: m.changed ?? 0, rows_deleted: m.deleted ?? 0, error: run.error_detail,
-        } : null,
-        last_sync_at: state?.last_sync_at?.toISOString() ?? null, cursor: state?.last_timestamp ?? null, last_error: state?.last_error ?? null,
-        next_run_at: next?.toISOString() ?? null,
-        refused_records: (await listRecordErrors(deps.db, { tenantId, entityType: c.entity_type, erpType: c.erp_type }))
-          .map((e) => ({ entity_id: e.entity_id, message: e.message, since: e.first_seen_at.toISOString() })),
-      });
-    }
-    return { entities };
-  });
+  r.get(
+    '/api/v1/sync/status',
+    {
+      config: admin,
+      schema: {
+        summary: 'Per entity: last run, rows read/changed/deleted, last error, next scheduled run',
+        tags: ['runs'],
+        security: SECURITY,
+        response: { 200: z.object({ entities: z.array(entityStatus) }), ...protectedErrors },
+      },
+    },
+    async (req) => {
+      const tenantId = tenantOf(req);
+      const configs = await deps.db
+        .selectFrom('sync_entity_config')
+        .selectAll()
+        .where('tenant_id', '=', tenantId)
+        .where('direction', 'in', ['IN', 'BOTH'])
+        .orderBy('entity_type')
+        .execute();
+      const entities = [];
+      for (const c of configs) {
+        const state = await deps.db
+          .selectFrom('sync_state')
+          .selectAll()
+          .where('tenant_id', '=', tenantId)
+          .where('entity_type', '=', c.entity_type)
+          .where('erp_type', '=', c.erp_type)
+          .where('direction', '=', 'IN')
+          .executeTakeFirst();
+        const run = await deps.db
+          .selectFrom('sync_log')
+          .selectAll()
+          .where('tenant_id', '=', tenantId)
+          .where('entity_type', '=', c.entity_type)
+          .where('action', '=', 'PULL')
+          .where('phase', '=', 'process')
+          .orderBy('id', 'desc')
+          .limit(1)
+          .executeTakeFirst();
+        const m = (run?.metadata ?? {}) as { run_id?: string; read?: number; changed?: number; deleted?: number };
+        const next = c.enabled && c.sync_frequency ? await deps.queue.nextPullAt(c.id) : null;
+        entities.push({
+          entity_type: c.entity_type,
+          erp_type: c.erp_type,
+          enabled: c.enabled,
+          sync_frequency: c.sync_frequency,
+          last_run: run
+            ? {
+                run_id: m.run_id ?? null,
+                status: run.status,
+                started_at: run.started_at?.toISOString() ?? null,
+                finished_at: run.completed_at?.toISOString() ?? null,
+                duration_ms: run.duration_ms,
+                rows_read: m.read ?? 0,
+                rows_changed: m.changed ?? 0,
+                rows_deleted: m.deleted ?? 0,
+                error: run.error_detail,
+              }
+            : null,
+          last_sync_at: state?.last_sync_at?.toISOString() ?? null,
+          cursor: state?.last_timestamp ?? null,
+          last_error: state?.last_error ?? null,
+          next_run_at: next?.toISOString() ?? null,
+          refused_records: (await listRecordErrors(deps.db, { tenantId, entityType: c.entity_type, erpType: c.erp_type })).map((e) => ({
+            entity_id: e.entity_id,
+            message: e.message,
+            since: e.first_seen_at.toISOString(),
+          })),
+        });
+      }
+      return { entities };
+    },
+  );
 }
