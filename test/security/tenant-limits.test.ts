@@ -38,6 +38,8 @@ async function setup(
   limits = LIMITS,
 ): Promise<TestApi & { otherAgent: string; as: (tenant: string) => { key: string; headers: Record<string, string> } }> {
   const api = await startTestApi(t, { limits, tenantPool: true });
+  // A live worker, so /health speaks of the database (no worker → 503 WORKER_GONE, by design).
+  await api.db.pool.query(`insert into sync_worker_heartbeat (worker_id, hostname, pid, started_at) values ('w1', 'test', 1, now())`);
   for (const tenant of ['acme', 'other']) {
     await api.db.db
       .insertInto('sync_entity_config')
@@ -248,13 +250,15 @@ t.test("worker: a tenant's pull beyond its share is re-queued with a delay, not 
   t.teardown(slot);
   const acmeRun = await queue.triggerPull(db, { tenantId: 'acme', configId: await config('acme') });
   const otherRun = await queue.triggerPull(db, { tenantId: 'other', configId: await config('other') });
+  const ran = (s: string | undefined) => s === 'completed' || s === 'failed';
   const state = async (id: string) =>
     (await sql<{ state: string }>`select state::text from pgboss.job where id = ${id}`.execute(db)).rows[0]?.state;
   for (const deadline = Date.now() + 60_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 100))) {
-    if ((await state(acmeRun)) === 'completed' && (await state(otherRun)) === 'completed') break;
+    if ((await state(acmeRun)) === 'completed' && ran(await state(otherRun))) break;
   }
   t.equal(await state(acmeRun), 'completed', "acme's job was settled at once");
-  t.equal(await state(otherRun), 'completed', "other's pull ran");
+  // other's config has no query: its run fails, and a failed run fails its job (retried when scheduled).
+  t.ok(ran(await state(otherRun)), "other's pull ran");
   const requeued = await sql<{
     run_id: string;
   }>`select data->>'runId' as run_id from pgboss.job where name = 'sync-pull' and state = 'created' and data->>'tenantId' = 'acme' and start_after > now() + interval '60 seconds'`.execute(
