@@ -90,6 +90,12 @@ t.test('admin CLI', async (t) => {
     };
     t.equal(row.encrypt, 'off');
     t.equal(openErpPassword(row, createKeyring(TEST_SECRET_KEY)), password);
+    const shown = await admin(['erp', 'show', 'acme']);
+    t.equal(shown.code, 0, shown.stderr);
+    t.match(shown.stdout, /AXIOMA\tmode direct\t127\.0\.0\.1:14330\/axioma\tuser hub_sync\tpassword set \(encrypted\)/);
+    t.notMatch(shown.stdout, password, 'erp show never prints the password');
+    const tenants = await admin(['tenant', 'list']);
+    t.match(tenants.stdout, /^acme\tAcme SA\tAmerica\/Argentina\/Buenos_Aires\twebhook none/m);
     t.throws(() => openErpPassword(row, createKeyring(randomBytes(32).toString('base64'))), { code: 'SECRET_UNREADABLE' });
 
     const again = await admin(
@@ -158,6 +164,7 @@ t.test('admin CLI', async (t) => {
       [['tenant', 'create', 'x; drop table sync_tenant', '--name', 'Evil'], undefined, /id: letters, digits/],
       [['tenant', 'create', 'beta', '--name', 'B', '--timezone', 'Mars/Olympus'], undefined, /timezone: not an IANA time zone/],
       [['frobnicate'], undefined, /unknown command/],
+      [['erp', 'show', 'ghost'], undefined, /unknown tenant 'ghost'/],
       [['key', 'list', 'acme', '--bogus'], undefined, /Unknown option '--bogus'/],
     ];
     for (const [args, stdin, message] of cases) {

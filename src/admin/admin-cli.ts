@@ -6,10 +6,10 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { insertApiKey, listApiKeys, revokeApiKey } from '../db/api-keys.ts';
 import type { Executor } from '../db/connect.ts';
-import { upsertErpConnection } from '../db/erp-connections.ts';
+import { findErpConnection, upsertErpConnection } from '../db/erp-connections.ts';
 import { sealErpPassword } from '../security/erp-password.ts';
 import { API_SCOPES, ENCRYPT_MODES } from '../db/schema.ts';
-import { createTenant, findTenant } from '../db/tenants.ts';
+import { createTenant, findTenant, listTenants } from '../db/tenants.ts';
 import { generateApiKey } from '../security/api-key.ts';
 import { checkDestinationHost, DestinationRefusedError, type DestinationPolicy } from '../security/destination-policy.ts';
 import type { Keyring } from '../security/secret-box.ts';
@@ -23,11 +23,13 @@ export class UsageError extends Error {
 
 export const USAGE = `usage:
   admin tenant create <id> --name <name> [--timezone <IANA>] [--webhook-url <url>]
+  admin tenant list
   admin key create <tenant> --scope hub|agent|admin
   admin key list <tenant>
   admin key revoke <prefix>
   admin webhook set <tenant> --url <https-url>      (new secret, printed once)
   admin webhook rotate <tenant>                     (new secret; the previous one stays valid until the next rotation)
+  admin erp show <tenant>                           (the connection, password never shown)
   admin erp set <tenant> <erp_type> --host <h> --port <p> --database <db> --user <u> --password-stdin
                 [--encrypt off|on|strict] [--trust-server-certificate] [--instance-name <name>]
                 [--mode direct|agent]   (agent: the worker leaves this tenant's ERP writes to its on-site agent)`;
@@ -128,6 +130,26 @@ export async function runAdmin(argv: string[], deps: AdminDeps): Promise<void> {
       await insertApiKey(deps.db, { tenantId: a.tenant, hash: key.hash, prefix: key.prefix, scopes: [a.scope] });
       deps.out(`key ${key.prefix}… created for tenant ${a.tenant} with scope ${a.scope}; it is shown once, store it now:`);
       deps.out(key.raw);
+      return;
+    }
+    case 'tenant list': {
+      for (const t of await listTenants(deps.db)) {
+        deps.out(`${t.id}\t${t.name}\t${t.timezone}\twebhook ${t.webhook_url ? 'set' : 'none'}\tcreated ${t.created_at.toISOString()}`);
+      }
+      return;
+    }
+    case 'erp show': {
+      const tenant = check(z.string().min(1, 'tenant required'), p[2]);
+      await requireTenant(deps.db, tenant);
+      const c = await findErpConnection(deps.db, tenant);
+      if (!c) throw new UsageError(`tenant '${tenant}' has no ERP connection (set one with: admin erp set ${tenant} <erp_type> …)`);
+      const where = `${c.host ?? '?'}${c.instance_name ? `\\${c.instance_name}` : ''}:${c.port ?? 1433}/${c.database ?? '?'}`;
+      deps.out(
+        `${c.erp_type}\tmode ${c.mode}\t${where}\tuser ${c.username ?? '?'}\tpassword ${c.password ? 'set (encrypted)' : 'not set'}`,
+      );
+      deps.out(
+        `encrypt ${c.encrypt}\ttrust server certificate ${c.trust_server_certificate ? 'yes' : 'no'}\tversion ${c.version}\t${c.enabled ? 'enabled' : 'disabled'}`,
+      );
       return;
     }
     case 'key list': {

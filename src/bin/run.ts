@@ -21,7 +21,7 @@ runMain('run', async () => {
   process.stdout.write(
     [
       `run: server on ${base} and worker starting; Ctrl-C stops both`,
-      `run: health   ${base}/api/v1/sync/health    API docs ${base}/docs    console ${base}/console`,
+      `run: health   ${base}/api/v1/sync/health    API docs ${base}/docs`,
       'run: next steps (another terminal):',
       `run:   make admin ARGS="tenant create acme --name 'Acme SA' --timezone America/Argentina/Buenos_Aires"`,
       'run:   make admin ARGS="key create acme --scope admin"     (and --scope hub for the Hub; each key is shown once)',

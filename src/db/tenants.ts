@@ -13,6 +13,11 @@ export async function createTenant(
     .executeTakeFirstOrThrow();
 }
 
+/** Every tenant, by id. */
+export async function listTenants(db: Executor): Promise<Tenant[]> {
+  return db.selectFrom('sync_tenant').selectAll().orderBy('id').execute();
+}
+
 export async function findTenant(db: Executor, id: string): Promise<Tenant | undefined> {
   return db.selectFrom('sync_tenant').selectAll().where('id', '=', id).executeTakeFirst();
 }
