@@ -12,6 +12,7 @@ export interface BulkColumnType {
   convert(v: unknown): unknown;
 }
 
+// Only for INT/SMALLINT/TINYINT/FLOAT/REAL columns (exact in a double, or approximate by definition); DECIMAL and MONEY use asDecimal.
 const asNumber = (v: unknown) => (v === null || v === undefined || v === '' ? null : Number(v));
 /** JSON value → decimal text for the exact types (a number at its shortest rendering); '' is NULL, as for the numbers above. */
 const asDecimal = (v: unknown) => (v === null || v === undefined || v === '' ? null : typeof v === 'string' ? v : String(v));
