@@ -3,19 +3,18 @@
  * schedule, --version, --help. Exit codes (for Task Scheduler): 0 ok, 1 run failed or partial,
  * 2 usage or configuration.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import http from 'node:http';
-import tls from 'node:tls';
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { openAgentEnvelope } from '../security/agent-envelope.ts';
-import { createErpPool, type ErpPool } from '../erp/erp-pool.ts';
+import type { ErpPool } from '../erp/erp-pool.ts';
 import { BackendError, createBackend, type LogEntry } from './backend.ts';
-import { ConfigFileError, readSettings, writeSettings, type AgentSettings, type RemoteConfig } from './config-file.ts';
+import { ConfigFileError, writeSettings, type AgentSettings, type RemoteConfig } from './config-file.ts';
 import { acquireLock, createLogFiles } from './files.ts';
 import { createLogQueue } from './log-queue.ts';
-import { messages, pickLang, type Messages } from './messages.ts';
+import { messages, pickLang } from './messages.ts';
 import { readPassword } from './password.ts';
+import { cmdTest } from './cmd-test.ts';
+import { agentDir, applyNetwork, erpPool, EXIT, files, loadSettings, remoteConfig, UsageError, type Ctx } from './context.ts';
 import { installWindowsTask, scheduleText } from './schedule.ts';
 import { readState, writeState } from './state.ts';
 import { deliverDocuments } from './documents.ts';
@@ -23,23 +22,6 @@ import { downloadTable, uploadTable, type TableResult } from './sync-run.ts';
 
 declare const AGENT_VERSION: string | undefined;
 const VERSION = typeof AGENT_VERSION === 'string' ? AGENT_VERSION : '0.0.0-dev';
-
-export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
-
-class UsageError extends Error {}
-const ROLLED_BACK = 'rolled back on purpose';
-class RolledBack extends Error {
-  constructor() {
-    super(ROLLED_BACK);
-  }
-}
-
-interface Ctx {
-  dir: string;
-  m: Messages;
-  out(line: string): void;
-  err(line: string): void;
-}
 
 const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
@@ -61,82 +43,6 @@ const OPTIONS = {
   every: { type: 'string' },
   install: { type: 'boolean' },
 } as const;
-
-/** The folder of the agent's files: --dir, else next to the executable (a SEA), else the working directory. */
-function agentDir(flag: string | undefined): string {
-  if (flag) return path.resolve(flag);
-  const isSea = (() => {
-    try {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      return (require('node:sea') as { isSea(): boolean }).isSea();
-    } catch {
-      return false;
-    }
-  })();
-  return isSea ? path.dirname(process.execPath) : process.cwd();
-}
-
-const files = (dir: string) => ({
-  config: path.join(dir, 'sync-config.enc'),
-  state: path.join(dir, 'last-sync.json'),
-  lock: path.join(dir, 'sync.lock'),
-});
-
-/**
- * The network as an office expects it: HTTPS_PROXY / HTTP_PROXY / NO_PROXY honoured by fetch, and an
- * extra CA (a company's own TLS inspection or internal CA) trusted beside the bundled ones.
- */
-function applyNetwork(caFile: string | undefined): void {
-  const env = process.env;
-  if (env.HTTPS_PROXY || env.HTTP_PROXY || env.https_proxy || env.http_proxy)
-    (http as unknown as { setGlobalProxyFromEnv?: () => void }).setGlobalProxyFromEnv?.();
-  if (caFile) tls.setDefaultCACertificates([...tls.getCACertificates('default'), readFileSync(caFile, 'utf8')]);
-}
-
-async function loadSettings(ctx: Ctx): Promise<{ settings: AgentSettings; password: string }> {
-  const file = files(ctx.dir).config;
-  if (!existsSync(file)) throw new ConfigFileError('missing', file);
-  const password = await readPassword(ctx.m);
-  const settings = readSettings(file, password);
-  applyNetwork(settings.caFile);
-  return { settings, password };
-}
-
-function erpPool(s: AgentSettings, remote: RemoteConfig): ErpPool {
-  if (!remote.sqlServerHost || !remote.sqlServerDatabase)
-    throw new UsageError('the server configuration has no SQL Server host/database (admin erp set … --mode agent)');
-  const password = remote.sqlServerPassword ? openAgentEnvelope(remote.sqlServerPassword, s.apiKey, s.tenantId) : '';
-  return createErpPool({
-    host: remote.sqlServerHost,
-    port: remote.sqlServerPort,
-    database: remote.sqlServerDatabase,
-    user: remote.sqlServerUser ?? '',
-    password,
-    encrypt: s.encrypt,
-    trustServerCertificate: s.trustServerCertificate,
-    timeZone: s.timeZone,
-    connectTimeoutMs: 10_000,
-    pool: { max: 2 },
-  });
-}
-
-/** The remote config, re-cached (encrypted) when its version moved; the cached one when the backend is down. */
-async function remoteConfig(ctx: Ctx, s: AgentSettings, password: string): Promise<RemoteConfig> {
-  try {
-    const fresh = await createBackend(s).config();
-    if (!s.remote || s.remote.version !== fresh.version) {
-      s.remote = fresh;
-      writeSettings(files(ctx.dir).config, s, password);
-    }
-    return s.remote;
-  } catch (err) {
-    if (err instanceof BackendError && err.status === 0 && s.remote) {
-      ctx.err(ctx.m.configUnreachable);
-      return s.remote;
-    }
-    throw err;
-  }
-}
 
 async function cmdInit(ctx: Ctx, v: Record<string, string | boolean | undefined>): Promise<number> {
   const [url, tenant, key] = [v.url, v.tenant, v.key] as (string | undefined)[];
@@ -168,84 +74,6 @@ async function cmdInit(ctx: Ctx, v: Record<string, string | boolean | undefined>
   writeSettings(files(ctx.dir).config, settings, password);
   ctx.out(ctx.m.initDone(files(ctx.dir).config));
   return EXIT.ok;
-}
-
-async function cmdTest(ctx: Ctx): Promise<number> {
-  const { settings, password } = await loadSettings(ctx);
-  const m = ctx.m;
-  let failed = false;
-  const line = (ok: boolean, label: string, detail: string, next?: string) => {
-    if (!ok) failed = true;
-    ctx.out(`${ok ? '✔' : '✘'} ${label}${detail ? `: ${detail}` : ''}${!ok && next ? ` → ${next}` : ''}`);
-  };
-  const backend = createBackend(settings);
-  try {
-    await backend.health();
-    line(true, m.checkBackend, settings.url);
-  } catch (err) {
-    line(false, m.checkBackend, (err as Error).message, m.nextBackend);
-  }
-  let remote: RemoteConfig | undefined;
-  try {
-    remote = await remoteConfig(ctx, settings, password);
-    line(true, m.checkKey, `tenant ${settings.tenantId}, config v${remote.version}`);
-  } catch (err) {
-    line(false, m.checkKey, (err as Error).message, m.nextKey);
-  }
-  if (remote) {
-    let pool: ErpPool | undefined;
-    try {
-      pool = erpPool(settings, remote);
-      await pool.execute('SELECT 1 AS ok', {}, { name: 'login' });
-      line(true, m.checkLogin, `${remote.sqlServerUser}@${remote.sqlServerHost}:${remote.sqlServerPort}/${remote.sqlServerDatabase}`);
-      try {
-        const r = await pool.execute(
-          "SELECT SERVERPROPERTY('ProductVersion') AS version, SERVERPROPERTY('Edition') AS edition",
-          {},
-          { name: 'version' },
-        );
-        line(true, m.checkVersion, `${r.rows[0]?.version ?? '?'} ${r.rows[0]?.edition ?? ''}`.trim());
-      } catch (err) {
-        line(false, m.checkVersion, (err as Error).message);
-      }
-      line(true, m.checkTls, settings.encrypt === 'off' ? m.tlsOff : `${m.tlsOn} (encrypt=${settings.encrypt})`);
-      const tables = [...remote.configuracionTablas.tablasSubida];
-      for (const t of tables) {
-        // Run for real but read one row only, inside a transaction that is rolled back: the query is
-        // compiled and its objects resolved on this SQL Server, and nothing is changed.
-        try {
-          const param = /@ultimaSync\b/i.test(t.process.query)
-            ? 'ultimaSync'
-            : /@lastSync\b/i.test(t.process.query)
-              ? 'lastSync'
-              : undefined;
-          await pool
-            .transaction(async (tx) => {
-              for await (const _ of tx.query(
-                t.process.query,
-                param ? { [param]: { type: 'datetime2', value: '9999-12-31T00:00:00' } } : {},
-                { name: 'process' },
-              ))
-                break;
-              throw new RolledBack();
-            })
-            .catch((err) => {
-              if (!(err instanceof RolledBack) && !String((err as Error).message).includes(ROLLED_BACK)) throw err;
-            });
-          line(true, m.checkQuery(t.nombre), '');
-        } catch (err) {
-          line(false, m.checkQuery(t.nombre), (err as Error).message, m.nextQuery);
-        }
-      }
-    } catch (err) {
-      const e = err as Error & { number?: number };
-      line(false, m.checkLogin, `${e.message}${e.number ? ` (SQL Server ${e.number})` : ''}`, m.nextLogin);
-    } finally {
-      await pool?.drain();
-    }
-  }
-  ctx.out(failed ? m.testFailed : m.testOk);
-  return failed ? EXIT.failed : EXIT.ok;
 }
 
 async function cmdSync(ctx: Ctx, v: Record<string, string | boolean | undefined>): Promise<number> {

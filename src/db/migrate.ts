@@ -17,6 +17,7 @@ export class SqlFileMigrationProvider implements MigrationProvider {
     const files = (await readdir(this.dir)).filter((f) => /^\d{4}_[a-z0-9_]+\.sql$/.test(f)).sort();
     const migrations: Record<string, Migration> = {};
     for (const file of files) {
+      // Our own files from db/migrations, run by the owner role: never text a tenant wrote.
       const text = await readFile(path.join(this.dir, file), 'utf8');
       migrations[file.replace(/\.sql$/, '')] = { up: async (db) => void (await sql.raw(text).execute(db)) };
     }

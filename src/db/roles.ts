@@ -47,6 +47,7 @@ export async function grantRuntimeAccess(db: Executor, runtimeRole: string): Pro
   const text = await readFile(GRANTS_SQL, 'utf8');
   await db.transaction().execute(async (trx) => {
     await sql`select set_config('parse_sync.runtime_role', ${runtimeRole}, true)`.execute(trx);
+    // db/runtime-grants.sql is ours; the role name travels as a bound set_config value, not in the text.
     await sql.raw(text).execute(trx);
   });
 }

@@ -27,6 +27,7 @@ const COLUMNS = [
   'started_at',
   'completed_at',
 ] as const;
+// Our own column list and record type (constants): the rows themselves travel as one bound JSON parameter.
 const RECORD_TYPE = sql.raw(
   'x(tenant_id text, sync_queue_id uuid, entity_type text, entity_id text, action text, direction text, status text, message text, ' +
     'request_payload jsonb, response_data jsonb, duration_ms int, phase text, executed_on text, rows_affected int, error_detail text, ' +

@@ -13,6 +13,7 @@ const NAMES: Record<number, RegExp> = { 3: /^(jan|feb|mar|apr|may|jun|jul|aug|se
 
 function validAtom(atom: string, field: number): boolean {
   const [min, max] = [FIELDS[field]![1], FIELDS[field]![2]];
+  // Cron fields are small integers (minute, hour, day…), exact as JS numbers.
   const num = (s: string) => /^\d+$/.test(s) && Number(s) >= min && Number(s) <= max;
   const value = (s: string) => num(s) || (NAMES[field]?.test(s) ?? false);
   const [range, step] = atom.split('/');
