@@ -4,7 +4,7 @@ export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 NODE := node --import tsx
 APT_PACKAGES := postgresql-client freetds-bin
 
-.PHONY: install apt run server worker migrate seed admin db-url db-stop bench typecheck lint format test demo erp-sim docs agent
+.PHONY: install apt run server worker migrate seed admin db-url db-stop bench typecheck lint format test demo erp-sim docs agent agent-test-windows
 
 # npm ci when node_modules is missing or older than the lockfile.
 node_modules/.install-stamp: package-lock.json
@@ -74,6 +74,12 @@ bench: install
 # (Windows x64; node.exe fetched with npm pack). The tests build the Linux one themselves when stale.
 agent: install
 	$(NODE) src/agent/build-sea.ts
+
+# dist/ax-sync-client.exe under Wine 10 (a Debian trixie chroot built once in
+# /var/cache/parse-sync/trixie-wine, about 2 GB) against the server and ERP simulator on loopback:
+# --version, init, test, sync. Needs root. Not part of `make test`; see docs/agent.md.
+agent-test-windows: agent
+	bash scripts/agent-windows.sh
 
 # parse-sync against the ERP SIMULATOR loaded with a small Axioma-like database (not a real ERP).
 demo: install apt
