@@ -34,19 +34,19 @@ t.test('ax-sync-client.exe under Wine', async (t) => {
 
   await t.test('--version, --help and an unknown command', async (t) => {
     const v = await runWine(['--version']);
-    t.equal(v.code, 0, v.stderr);
+    t.equal(v.code, 0, v.stdout + v.stderr);
     t.match(v.stdout, /^ax-sync-client \S+ \(node v24\.\d+\.\d+, win32-x64\)/, 'the Windows build of Node, not the Linux one');
     const h = await runWine(['--help', '--lang', 'en']);
     t.equal(h.code, 0, h.stderr);
     t.match(h.stdout, /Exit codes: 0 ok, 1 run failed or partial, 2 usage or configuration/);
     const bad = await runWine(['frobnicate']);
-    t.equal(bad.code, 2);
+    t.equal(bad.code, 2, bad.stderr);
     t.match(bad.stderr, /Comando desconocido: frobnicate/);
   });
 
   await t.test('init: a wrong key → exit 2, nothing written; the right key → sync-config.enc next to the .exe', async (t) => {
     const wrong = await runWine(['init', '--url', server.url, '--tenant', 'acme', '--key', 'sk_live_nope', '--encrypt', 'off']);
-    t.equal(wrong.code, 2);
+    t.equal(wrong.code, 2, wrong.stderr);
     t.match(wrong.stderr, /El servidor rechazó la clave o el tenant \(HTTP 401\)/);
     t.notOk(existsSync(path.join(WORK, 'sync-config.enc')));
     const ok = await runWine(['init', '--url', server.url, '--tenant', 'acme', '--key', key.raw, '--encrypt', 'off']);
@@ -114,13 +114,13 @@ t.test('ax-sync-client.exe under Wine', async (t) => {
 
   await t.test('status, the schtasks line for this folder, and a wrong config password (exit 2)', async (t) => {
     const s = await runWine(['status']);
-    t.equal(s.code, 0, s.stderr);
+    t.equal(s.code, 0, s.stdout + s.stderr);
     t.match(s.stdout, /producto\s+ok .*cursor=2026-03-02T08:00:00\.0000010/);
     const sch = await runWine(['schedule', '--every', '10']);
-    t.equal(sch.code, 0, sch.stderr);
+    t.equal(sch.code, 0, sch.stdout + sch.stderr);
     t.match(sch.stdout, `schtasks /create /tn "AX Sync" /tr "\\"${WORK_WIN}\\ax-sync-client.exe\\" sync --dir \\"${WORK_WIN}\\""`);
     const wrong = await runWine(['sync'], { SYNC_CONFIG_PASSWORD: 'otra' });
-    t.equal(wrong.code, 2);
+    t.equal(wrong.code, 2, wrong.stderr);
     t.match(wrong.stderr, /No se pudo abrir sync-config\.enc: la contraseña es incorrecta o el archivo fue modificado/);
   });
 });
