@@ -63,7 +63,8 @@ mkdir -p -m 700 "$CHROOT/run/user/0" # Wine wants an XDG_RUNTIME_DIR
 mounted=()
 cleanup() {
   local rc=$?
-  chroot "$CHROOT" /usr/bin/env -i PATH=/usr/bin:/bin WINEPREFIX=/root/.wine-parse-sync wineserver -k 2>/dev/null || true
+  # Stop the Wine processes and wait for them, so that nothing holds the mounts taken off below.
+  chroot "$CHROOT" /usr/bin/env -i PATH=/usr/bin:/bin WINEPREFIX=/root/.wine-parse-sync sh -c 'wineserver -k; wineserver -w' 2>/dev/null || true
   for ((i = ${#mounted[@]} - 1; i >= 0; i--)); do
     umount "${mounted[i]}" 2>/dev/null || umount -l "${mounted[i]}" 2>/dev/null || true
   done
