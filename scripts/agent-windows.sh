@@ -37,7 +37,7 @@ if [ ! -f "$CHROOT/.parse-sync-ready" ]; then
   staging="$CHROOT.partial"
   buildlog="$CHROOT.build.log"
   failed() { echo "building the chroot failed; end of $buildlog:" >&2; tail -40 "$buildlog" >&2; exit 1; }
-  log "building the trixie + Wine chroot in $CHROOT (once; about 3 min and 2 GB; log in $buildlog)"
+  log "building the trixie + Wine chroot in $CHROOT (once; about 4 min and 2 GB; log in $buildlog)"
   rm -rf --one-file-system "$staging"
   log "debootstrap --variant=minbase trixie $MIRROR"
   debootstrap --variant=minbase trixie "$staging" "$MIRROR" >"$buildlog" 2>&1 || failed
