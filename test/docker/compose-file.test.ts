@@ -3,13 +3,19 @@
  * (vendored in ./compose-spec, see SOURCE.md), plus the rules of our deployment (issue 16 §4).
  */
 import t from 'tap';
+import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { Ajv } from 'ajv';
 import { parse } from 'yaml';
 import draft07 from 'ajv/dist/refs/json-schema-draft-07.json' with { type: 'json' };
+import { startTestApi } from '../helpers/api.ts';
+import { freePort } from '../helpers/processes.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
+const run = promisify(execFile);
 
 interface Service {
   image?: string;
@@ -35,7 +41,7 @@ t.test('docker-compose.yml is valid against the Compose Specification schema', a
   ajv.addMetaSchema({ ...draft07, $id: 'https://json-schema.org/draft-07/schema' });
   const validate = ajv.compile(schema);
   const { doc } = await composeFile();
-  t.ok(validate(doc), JSON.stringify(validate.errors, null, 2));
+  t.ok(validate(doc), validate.errors ? JSON.stringify(validate.errors, null, 2) : 'docker-compose.yml is valid');
 
   // The validator is not a rubber stamp: a misspelt key and a wrong type fail.
   t.notOk(validate({ services: { server: { image: 'x', restrat: 'always' } } }), 'unknown service key refused');
@@ -69,4 +75,34 @@ t.test('our rules: stable secret from the env file, healthchecks, restart polici
     for (const u of users) t.ok(['parse_sync_app', 'parse_sync_owner'].includes(u!), `${name} connects as ${u}, not a superuser`);
     t.equal(/^postgres:\/\/([^:@]+)/.exec(String(env.DATABASE_URL))![1], 'parse_sync_app', `${name} runs as the runtime role`);
   }
+});
+
+t.test('the server and worker healthchecks run: healthy against a live server / a fresh heartbeat, unhealthy otherwise', async (t) => {
+  const { doc } = await composeFile();
+  const api = await startTestApi(t);
+  // Compose writes a literal `$` as `$$`; the container's shell sees one.
+  const unescape = (s: string) => s.replaceAll('$$', '$');
+  const exitCode = (cmd: string, args: string[], env: Record<string, string> = {}) =>
+    run(cmd, args, { env: { PATH: process.env.PATH ?? '', ...env }, timeout: 30_000 }).then(
+      () => 0,
+      (e: { code?: number }) => e.code ?? -1,
+    );
+
+  const server = doc.services.server!.healthcheck!.test as string[];
+  t.same(server.slice(0, 3), ['CMD', 'node', '-e']);
+  const probeAt = (base: string) => server[3]!.replace('http://127.0.0.1:3000', base);
+  t.equal(await exitCode(process.execPath, ['-e', probeAt(api.base)]), 0, 'server healthy');
+  t.equal(await exitCode(process.execPath, ['-e', probeAt(`http://127.0.0.1:${await freePort()}`)]), 1, 'no server: unhealthy');
+
+  const worker = doc.services.worker!.healthcheck!.test as string[];
+  t.equal(worker[0], 'CMD-SHELL');
+  const check = () => exitCode('sh', ['-c', unescape(worker[1]!)], { DATABASE_URL: api.db.url });
+  t.equal(await check(), 1, 'no heartbeat: unhealthy');
+  await api.db.pool.query(
+    `insert into sync_worker_heartbeat (worker_id, hostname, pid, started_at, beat_at) values ('w1', $1, 1, now(), now())`,
+    [os.hostname()],
+  );
+  t.equal(await check(), 0, 'a fresh heartbeat of this host, read as the runtime role: healthy');
+  await api.db.pool.query(`update sync_worker_heartbeat set beat_at = now() - interval '10 minutes'`);
+  t.equal(await check(), 1, 'a stale heartbeat: unhealthy');
 });
