@@ -1,6 +1,6 @@
 /** `make admin ARGS="…"` / `npm run admin -- …`: see src/admin/admin-cli.ts for the commands. */
 import { text } from 'node:stream/consumers';
-import { runAdmin, usage, wantsHelp } from '../admin/admin-cli.ts';
+import { CommandFailedError, runAdmin, usage, wantsHelp } from '../admin/admin-cli.ts';
 import { langFromEnv } from '../admin/messages.ts';
 import { loadConfig } from '../config/config.ts';
 import { prepareRuntimeDatabase, resolveRuntime } from './bootstrap.ts';
@@ -56,6 +56,11 @@ runMain('admin', async () => {
         };
       },
     });
+  } catch (err) {
+    // An operator's tool prints one line, never a stack trace: anything unforeseen (the database went
+    // away mid-command, pg-boss could not start) is a failure, exit 1, with its message.
+    if (err instanceof Error && !('exitCode' in err)) throw new CommandFailedError(err.message, { cause: err });
+    throw err;
   } finally {
     await boss?.stop({ graceful: false });
     await dbh.close();

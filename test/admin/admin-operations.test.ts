@@ -4,7 +4,7 @@
  * by default and English with --lang en / LANG=en*.
  */
 import t from 'tap';
-import { createTestDatabase } from '../helpers/db.ts';
+import { createTestDatabase, ownerQuery } from '../helpers/db.ts';
 import { simulatorTarget } from '../helpers/erp-target.ts';
 import { runBin, startBin, TEST_SECRET_KEY, waitForOutput } from '../helpers/processes.ts';
 import { PROVEEDOR_CONFIG, tenantWithErp } from '../helpers/sync-fixture.ts';
@@ -199,5 +199,13 @@ t.test('admin erp test, run, status, key list', async (t) => {
     t.match(es.stdout, /^\S+\tadmin\tactiva\tcreada \S+\túltimo uso nunca$/m);
     const en = await admin(['key', 'list', 'acme', '--lang=en']);
     t.match(en.stdout, /^\S+\thub\tactive\tcreated \S+\tlast used 2026-11-20T08:30:00\.000Z$/m);
+  });
+
+  t.test('an unforeseen database error mid-command: one line, exit 1, no stack trace', async (t) => {
+    await ownerQuery(db, 'revoke select on sync_log from parse_sync_app');
+    t.teardown(() => ownerQuery(db, 'grant select on sync_log to parse_sync_app'));
+    const r = await admin(['status', 'acme']);
+    t.equal(r.code, 1);
+    t.match(r.stderr, /^admin: permission denied for table sync_log\n$/);
   });
 });

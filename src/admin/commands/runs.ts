@@ -17,16 +17,17 @@ export async function run(c: CommandContext): Promise<void> {
   if (!c.deps.openQueue) throw new Error('admin run needs a queue (openQueue)');
   const q = await c.deps.openQueue();
   const since = new Date(Date.now() - 60_000); // the database clock may run a little behind ours
+  const runsInFlight = c.deps.runsInFlight ?? TENANT_LIMITS_DEFAULT.runsInFlight;
   let started;
   try {
     started = await startManualRun(c.deps.db, q.queue, {
       tenantId: tenant,
       entityType: entity,
       mode: c.opts.full ? 'full' : undefined,
-      runsInFlight: c.deps.runsInFlight ?? TENANT_LIMITS_DEFAULT.runsInFlight,
+      runsInFlight,
     });
   } catch (err) {
-    if (err instanceof TenantBusyError) throw new CommandFailedError(c.m.tenantBusy(String(c.deps.runsInFlight)));
+    if (err instanceof TenantBusyError) throw new CommandFailedError(c.m.tenantBusy(String(runsInFlight)));
     throw err;
   }
   if (!started) throw new UsageError(c.m.noRunnableEntity(entity, tenant));
