@@ -12,8 +12,11 @@ t.test(
     for (const args of [['--help'], ['key', 'create', '--help'], []]) {
       const help = await runBin('admin', args, { env: { DATA_DIR: dir } });
       t.equal(help.code, 0, `${args.join(' ')}: ${help.stderr}`);
-      t.match(help.stdout, /^usage:\n\s+admin tenant create/);
+      t.match(help.stdout, /^uso: admin <comando>.*\n\s+admin tenant create/, 'Spanish by default');
     }
+    const en = await runBin('admin', ['--help', '--lang', 'en'], { env: { DATA_DIR: dir } });
+    t.match(en.stdout, /^usage: admin <command>.*\n\s+admin tenant create/);
+    t.match((await runBin('admin', ['-h'], { env: { DATA_DIR: dir, LANG: 'en_GB.UTF-8' } })).stdout, /^usage: admin/, 'LANG=en*');
     const none = await runBin('admin', ['tenant', 'create', 'acme', '--name', 'A'], { env: { DATA_DIR: dir, EMBEDDED_PG_PORT: '5391' } });
     t.equal(none.code, 1);
     t.match(none.stderr, /no embedded PostgreSQL in .*make run/);

@@ -26,7 +26,8 @@ async function counts(db: TestDatabase): Promise<string> {
 
 t.test('admin CLI', async (t) => {
   const db = await createTestDatabase(t);
-  const env = { DATABASE_URL: db.url, SYNC_SECRET_KEY: TEST_SECRET_KEY };
+  // English (LANG) so these assertions read the English table; test/admin/ covers the Spanish default.
+  const env = { DATABASE_URL: db.url, SYNC_SECRET_KEY: TEST_SECRET_KEY, LANG: 'en_US.UTF-8' };
   const admin = (args: string[], stdin?: string) => runBin('admin', args, { env, stdin });
 
   const created = await admin(['tenant', 'create', 'acme', '--name', 'Acme SA', '--timezone', 'America/Argentina/Buenos_Aires']);

@@ -1,16 +1,20 @@
 /** `make admin ARGS="…"` / `npm run admin -- …`: see src/admin/admin-cli.ts for the commands. */
 import { text } from 'node:stream/consumers';
-import { runAdmin, USAGE } from '../admin/admin-cli.ts';
+import { CommandFailedError, runAdmin, usage, wantsHelp } from '../admin/admin-cli.ts';
+import { langFromEnv } from '../admin/messages.ts';
 import { loadConfig } from '../config/config.ts';
 import { prepareRuntimeDatabase, resolveRuntime } from './bootstrap.ts';
 import { createDb } from '../db/connect.ts';
+import { tenantLimitsFrom } from '../sync/tenant-limits.ts';
 import { runMain } from './main.ts';
+import type { PgBoss } from 'pg-boss';
 
 runMain('admin', async () => {
   const args = process.argv.slice(2);
+  const lang = langFromEnv(process.env);
   // Help needs no database, and never starts one.
-  if (args.length === 0 || args.includes('--help') || args.includes('-h') || args[0] === 'help') {
-    process.stdout.write(USAGE + '\n');
+  if (wantsHelp(args)) {
+    process.stdout.write(usage(args, lang) + '\n');
     return;
   }
   const env = loadConfig();
@@ -18,6 +22,7 @@ runMain('admin', async () => {
   const runtime = await resolveRuntime(env, () => {}, { startEmbedded: false });
   await prepareRuntimeDatabase(runtime, env);
   const dbh = createDb({ url: runtime.databaseUrl, max: 2 });
+  let boss: PgBoss | undefined;
   try {
     await runAdmin(args, {
       db: dbh.db,
@@ -25,8 +30,39 @@ runMain('admin', async () => {
       destinations: { allowPrivate: env.ALLOW_PRIVATE_DESTINATIONS },
       readStdin: () => (process.stdin.isTTY ? Promise.resolve('') : text(process.stdin)),
       out: (line) => process.stdout.write(line + '\n'),
+      lang,
+      runsInFlight: tenantLimitsFrom(env).runsInFlight,
+      // Like the server's: it only enqueues, never supervises nor schedules (the worker does).
+      openQueue: async () => {
+        // Loaded here: only `run` needs pg-boss.
+        const [{ createLogger }, { createBoss }, { JOB_TIMING_DEFAULT, PULL_QUEUE }, { createSyncQueue }] = await Promise.all([
+          import('../config/logger.ts'),
+          import('../queue/boss.ts'),
+          import('../queue/jobs.ts'),
+          import('../queue/sync-queue.ts'),
+        ]);
+        boss = createBoss({
+          url: runtime.databaseUrl,
+          logger: createLogger({ level: 'silent', name: 'admin' }),
+          max: 2,
+          supervise: false,
+          schedule: false,
+        });
+        await boss.start();
+        const b = boss;
+        return {
+          queue: createSyncQueue({ boss: b, timing: { ...JOB_TIMING_DEFAULT, expireInSeconds: env.JOB_EXPIRE_SECONDS } }),
+          runState: async (runId) => (await b.getJobById(PULL_QUEUE, runId))?.state,
+        };
+      },
     });
+  } catch (err) {
+    // An operator's tool prints one line, never a stack trace: anything unforeseen (the database went
+    // away mid-command, pg-boss could not start) is a failure, exit 1, with its message.
+    if (err instanceof Error && !('exitCode' in err)) throw new CommandFailedError(err.message, { cause: err });
+    throw err;
   } finally {
+    await boss?.stop({ graceful: false });
     await dbh.close();
   }
 });

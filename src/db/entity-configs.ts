@@ -35,3 +35,31 @@ export async function countEnabledConfigsLocked(trx: Executor, tenantId: string,
   if (exceptId) q = q.where('id', '<>', exceptId);
   return Number((await q.executeTakeFirstOrThrow()).n);
 }
+
+/** The tenant's enabled configs of an entity, whatever their direction (a download table is found among them). */
+export async function listEnabledEntityConfigs(db: Executor, tenantId: string, entityType: string): Promise<EntityConfigRow[]> {
+  return db
+    .selectFrom('sync_entity_config')
+    .selectAll()
+    .where('tenant_id', '=', tenantId)
+    .where('entity_type', '=', entityType)
+    .where('enabled', '=', true)
+    .orderBy('id')
+    .execute();
+}
+
+/** The queries of every enabled config of a tenant on one ERP type, by entity (what the deep connection test dry-runs). */
+export async function listEnabledQueries(
+  db: Executor,
+  tenantId: string,
+  erpType: string,
+): Promise<{ entity_type: string; queries: EntityConfigRow['queries'] }[]> {
+  return db
+    .selectFrom('sync_entity_config')
+    .select(['entity_type', 'queries'])
+    .where('tenant_id', '=', tenantId)
+    .where('erp_type', '=', erpType)
+    .where('enabled', '=', true)
+    .orderBy('entity_type')
+    .execute();
+}

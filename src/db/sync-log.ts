@@ -53,3 +53,19 @@ export async function insertLogs(db: Executor, rows: NewLogRow[]): Promise<void>
     db,
   );
 }
+
+/**
+ * The last log row a run wrote (a pull's `process` row carries read/changed/deleted), or undefined while
+ * it has written none. `since` (when the run was queued) keeps the look on the tenant's recent rows.
+ */
+export async function findRunLog(db: Executor, o: { tenantId: string; runId: string; since: Date }) {
+  return db
+    .selectFrom('sync_log')
+    .select(['status', 'message', 'error_detail', 'metadata', 'completed_at'])
+    .where('tenant_id', '=', o.tenantId)
+    .where('created_at', '>=', o.since)
+    .where(sql<string>`metadata->>'run_id'`, '=', o.runId)
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+}

@@ -10,12 +10,11 @@ import { findConfigHistory, listConfigHistory, recordConfigChange } from '../../
 import { findErpConnection, findErpConnectionById, saveErpConnectionSettings } from '../../db/erp-connections.ts';
 import { sealErpPassword } from '../../security/erp-password.ts';
 import { ENCRYPT_MODES, type EntityConfigRow, type ErpConnectionRow } from '../../db/schema.ts';
-import { findTenant } from '../../db/tenants.ts';
-import { erpOptionsFromRow } from '../../erp/erp-connection-options.ts';
-import { probeErpConnection, probeLang, type ProbeEntity } from '../../sync/erp-probe.ts';
+import { probeLang, type ProbeEntity } from '../../sync/erp-probe.ts';
+import { probeRefusal, probeStoredConnection } from '../../sync/stored-connection-probe.ts';
 import { checkDestinationHost, DestinationRefusedError, type DestinationPolicy } from '../../security/destination-policy.ts';
 import type { Keyring } from '../../security/secret-box.ts';
-import { entityConfigInputSchema, type Queries } from '../../sync/entity-config-schema.ts';
+import { entityConfigInputSchema } from '../../sync/entity-config-schema.ts';
 import { tenantOf } from '../auth.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
 import { protectedErrors, SECURITY } from '../schemas.ts';
@@ -123,20 +122,15 @@ export function registerErpConnectionRoutes(
     if (!row) throw new NotFoundError(`ERP connection${type ? ` ${type}` : ''}`);
     return row;
   };
-  const probe = async (req: FastifyRequest, row: ErpConnectionRow, entities: ProbeEntity[], onlyDryRun = false) => {
-    if (row.mode !== 'direct')
+  const probe = async (req: FastifyRequest, row: ErpConnectionRow, entities?: ProbeEntity[], onlyDryRun = false) => {
+    const refusal = probeRefusal(row);
+    if (refusal === 'agent_mode')
       throw new ValidationError('the ERP connection is in agent mode: the site agent runs the queries, the server cannot reach the ERP', {
         field: 'mode',
       });
-    if (!row.password)
+    if (refusal === 'no_password')
       throw new ValidationError('the ERP connection has no password: set it with PUT /api/v1/sync/erp-connection', { field: 'password' });
-    const tenant = await findTenant(deps.db, row.tenant_id);
-    return probeErpConnection({
-      connection: erpOptionsFromRow(row, deps.keyring, tenant?.timezone ?? 'UTC'),
-      entities,
-      lang: probeLang(req.headers['accept-language']),
-      onlyDryRun,
-    });
+    return probeStoredConnection(deps.db, deps.keyring, { row, entities, lang: probeLang(req.headers['accept-language']), onlyDryRun });
   };
 
   r.get(
@@ -227,21 +221,7 @@ export function registerErpConnectionRoutes(
       },
     },
     async (req) => {
-      const tenantId = tenantOf(req);
-      const row = await connectionOf(tenantId, req.query.erp_type);
-      const configs = await deps.db
-        .selectFrom('sync_entity_config')
-        .select(['entity_type', 'queries'])
-        .where('tenant_id', '=', tenantId)
-        .where('erp_type', '=', row.erp_type)
-        .where('enabled', '=', true)
-        .orderBy('entity_type')
-        .execute();
-      return probe(
-        req,
-        row,
-        configs.map((c) => ({ entityType: c.entity_type, queries: (c.queries ?? {}) as Queries })),
-      );
+      return probe(req, await connectionOf(tenantOf(req), req.query.erp_type));
     },
   );
 

@@ -4,11 +4,10 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.ts';
-import { findEntityConfig } from '../../db/entity-configs.ts';
 import { listRecordErrors } from '../../db/record-errors.ts';
 import type { SyncQueue } from '../../queue/sync-queue.ts';
-import { isDownloadTable } from '../../sync/agent-config.ts';
-import { TenantBusyError, type TenantLimits } from '../../sync/tenant-limits.ts';
+import { startManualRun } from '../../sync/manual-run.ts';
+import type { TenantLimits } from '../../sync/tenant-limits.ts';
 import { tenantOf } from '../auth.ts';
 import { NotFoundError } from '../errors.ts';
 import { entityParam, protectedErrors, SECURITY } from '../schemas.ts';
@@ -39,9 +38,6 @@ const entityStatus = z.object({
   refused_records: z.array(z.object({ entity_id: z.string(), message: z.string(), since: z.string() })),
 });
 
-/** Seconds a refused manual run is told to wait (a pull usually finishes within this). */
-const RUN_RETRY_AFTER_SECONDS = 30;
-
 export function registerRunRoutes(
   app: FastifyInstance,
   deps: { db: Kysely<Database>; queue: SyncQueue; limits: Pick<TenantLimits, 'runsInFlight'> },
@@ -66,36 +62,15 @@ export function registerRunRoutes(
       },
     },
     async (req, reply) => {
-      const tenantId = tenantOf(req);
-      const config =
-        (await findEntityConfig(deps.db, tenantId, req.query.entity, 'IN')) ??
-        (
-          await deps.db
-            .selectFrom('sync_entity_config')
-            .selectAll()
-            .where('tenant_id', '=', tenantId)
-            .where('entity_type', '=', req.query.entity)
-            .where('enabled', '=', true)
-            .execute()
-        ).find(isDownloadTable);
-      if (!config) throw new NotFoundError(`entity ${req.query.entity} (no enabled inbound or download configuration)`);
-      const runId = await deps.queue.triggerPullCapped(
-        deps.db,
-        {
-          tenantId,
-          configId: config.id,
-          ...(req.query.mode ? { mode: req.query.mode } : {}),
-          ...(req.query.confirm_deletes === 'true' ? { confirmDeletes: true } : {}),
-        },
-        deps.limits.runsInFlight,
-      );
-      if (!runId) {
-        throw new TenantBusyError(
-          `${deps.limits.runsInFlight} runs of this tenant are already queued or running (limit TENANT_RUNS_IN_FLIGHT); retry in ${RUN_RETRY_AFTER_SECONDS} s`,
-          RUN_RETRY_AFTER_SECONDS,
-        );
-      }
-      return reply.status(202).send({ run_id: runId, entity_type: config.entity_type, status: 'queued' as const });
+      const run = await startManualRun(deps.db, deps.queue, {
+        tenantId: tenantOf(req),
+        entityType: req.query.entity,
+        mode: req.query.mode,
+        confirmDeletes: req.query.confirm_deletes === 'true',
+        runsInFlight: deps.limits.runsInFlight,
+      });
+      if (!run) throw new NotFoundError(`entity ${req.query.entity} (no enabled inbound or download configuration)`);
+      return reply.status(202).send({ run_id: run.runId, entity_type: run.entityType, status: 'queued' as const });
     },
   );
 
