@@ -77,10 +77,6 @@ export async function writeBatch(
           select ${o.tenantId}, ${o.config.id}, ${o.config.entity_type}, ${o.config.erp_type}, x.entity_id, x.payload, x.hash, 'IN', 'ACTIVE', now()
             from jsonb_to_recordset(${JSON.stringify(unique.map((r) => ({ entity_id: r.entityId, payload: r.payload, hash: r.hash })))}::jsonb)
                  as x(entity_id text, payload jsonb, hash text)
-           -- Unchanged rows are left out before the upsert: ON CONFLICT … WHERE false still locks (writes) each row.
-           where not exists (select 1 from sync_data d
-                              where d.tenant_id = ${o.tenantId} and d.entity_type = ${o.config.entity_type} and d.erp_type = ${o.config.erp_type}
-                                and d.entity_id = x.entity_id and d.payload_hash = x.hash and d.status <> 'DELETED')
           on conflict (tenant_id, entity_type, erp_type, entity_id) do update
              set payload = excluded.payload, payload_hash = excluded.payload_hash, version = sync_data.version + 1,
                  status = 'ACTIVE', synced_at = now(), updated_at = now(), config_id = excluded.config_id
