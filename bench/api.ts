@@ -15,6 +15,7 @@ import { createBoss } from '../src/queue/boss.ts';
 import { createSyncQueue, type EnqueueInput } from '../src/queue/sync-queue.ts';
 import { generateApiKey } from '../src/security/api-key.ts';
 import pino from 'pino';
+import { sql } from 'kysely';
 
 const CONNECTIONS = 50;
 const DURATION_S = Number(process.env.BENCH_API_SECONDS ?? 10);
@@ -36,6 +37,8 @@ export default async function run(ctx: BenchContext): Promise<BenchFigure[]> {
         entity_type: 'ORDEN_COMPRA',
         erp_type: 'AXIOMA',
         direction: 'OUT',
+        // Without an insert statement a CREATE is refused (400): the figure would time error answers.
+        queries: JSON.stringify({ insert: 'INSERT INTO OrdenCompra (Numero, Total) VALUES (@Numero, @Total)' }),
         field_mapping: JSON.stringify({ hub_to_erp: { numero: 'Numero', total: 'Total' } }),
       },
     ])
@@ -61,10 +64,19 @@ export default async function run(ctx: BenchContext): Promise<BenchFigure[]> {
   }
   await boss.stop({ graceful: false });
 
-  const server = spawn(process.execPath, ['--import', 'tsx', new URL('./api-server.ts', import.meta.url).pathname], {
-    env: { ...process.env, DATABASE_URL: ctx.databaseUrl, SYNC_SECRET_KEY: Buffer.alloc(32, 1).toString('base64'), PORT: String(PORT) },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const server = spawn(
+    process.execPath,
+    [
+      ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : []),
+      '--import',
+      'tsx',
+      new URL('./api-server.ts', import.meta.url).pathname,
+    ],
+    {
+      env: { ...process.env, DATABASE_URL: ctx.databaseUrl, SYNC_SECRET_KEY: Buffer.alloc(32, 1).toString('base64'), PORT: String(PORT) },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   await new Promise<void>((resolve, reject) => {
     server.stdout!.on('data', (c: Buffer) => c.toString().includes('listening') && resolve());
     server.once('exit', () => reject(new Error('bench API server exited')));
@@ -74,12 +86,39 @@ export default async function run(ctx: BenchContext): Promise<BenchFigure[]> {
   try {
     // CPU ms and peak RSS of the server process over each load run, beside its figures.
     const serverStats: Record<string, ReturnType<typeof procDelta>> = {};
+    // What the server's database sessions were doing (pg_stat_activity samples every 100 ms): CPU, a lock, I/O, the client…
+    const waits: Record<string, Record<string, number>> = {};
     const measured = async (name: string, fn: () => Promise<autocannon.Result>) => {
       const before = procStats(server.pid);
+      const sampled: Record<string, number> = (waits[name] = {});
+      let sampling = true;
+      const sampler = (async () => {
+        while (sampling) {
+          const rows = await sql<{ w: string; n: string }>`
+            select coalesce(wait_event_type || ':' || wait_event, 'CPU') w, count(*) n from pg_stat_activity
+             where application_name = 'parse-sync' and state = 'active' and pid <> pg_backend_pid() group by 1`.execute(dbh.db);
+          for (const r of rows.rows) sampled[r.w] = (sampled[r.w] ?? 0) + Number(r.n);
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      })();
       const r = await fn();
+      sampling = false;
+      await sampler;
       serverStats[name] = procDelta(before, procStats(server.pid));
+      ctx.progress(`${name}: database sessions sampled ${JSON.stringify(sampled)}`);
       return r;
     };
+    // Each route answers 2xx once before it is timed: a figure of error answers would mean nothing.
+    for (const [path, init] of [
+      [
+        '/api/v1/sync/outbound/ORDEN_COMPRA',
+        { method: 'POST', body: JSON.stringify({ entity_id: 'OC-0', action: 'CREATE', payload: { numero: 'OC-0', total: '1.00' } }) },
+      ],
+      ['/api/v1/sync/inbound/PROVEEDOR?limit=1&lease_seconds=600', { method: 'GET' }],
+    ] as const) {
+      const res = await fetch(`${base}${path}`, { ...init, headers });
+      if (!res.ok) throw new Error(`bench api: ${init.method} ${path} answered ${res.status}: ${await res.text()}`);
+    }
     ctx.progress(`api.bare_route: ${CONNECTIONS} connections, ${DURATION_S} s`);
     const bare = await measured('bare', () => load(`${base}/bench/bare`, {}));
     ctx.progress(`api.outbound_post: ${CONNECTIONS} connections, ${DURATION_S} s`);
@@ -117,12 +156,14 @@ export default async function run(ctx: BenchContext): Promise<BenchFigure[]> {
         requests: post.requests.total,
         non2xx: post.non2xx,
         server: serverStats.post,
+        db_waits: waits.post,
       }),
       figure('api.outbound_post.p99', post.latency.p99, 'ms', bareP99),
       figure('api.inbound_lease', lease.requests.average, 'req/s', bareRps, {
         requests: lease.requests.total,
         non2xx: lease.non2xx,
         server: serverStats.lease,
+        db_waits: waits.lease,
       }),
       figure('api.inbound_lease.p99', lease.latency.p99, 'ms', bareP99),
     ];

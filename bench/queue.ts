@@ -3,6 +3,7 @@
  * end by the push worker with a no-op handler), beside raw pg-boss insert + fetch/complete of
  * 100 000 jobs with the same batch size, in the same run.
  */
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { sql } from 'kysely';
 import pino from 'pino';
 import type { BenchContext } from './run.ts';
@@ -10,6 +11,7 @@ import { figure, type BenchFigure } from './results.ts';
 import { procDelta, procStats } from './proc-stats.ts';
 import { createDb } from '../src/db/connect.ts';
 import { createTenant } from '../src/db/tenants.ts';
+import { stageTimings } from '../src/core/stage-timing.ts';
 import { createBoss } from '../src/queue/boss.ts';
 import { ensureQueues, JOB_TIMING_DEFAULT } from '../src/queue/jobs.ts';
 import { createPushWorker } from '../src/queue/push-worker.ts';
@@ -91,6 +93,13 @@ export default async function run(ctx: BenchContext): Promise<BenchFigure[]> {
     backoff: { baseMs: 1000, factor: 2, capMs: 10_000 },
     handlers: [{ destination: 'ERP', entityType: 'BENCH', handler: async (item) => void seen.set(item.id, (seen.get(item.id) ?? 0) + 1) }],
   });
+  // Where the worker's time goes (ms summed over concurrent batches; pg-boss fetch/complete are outside `push`).
+  const stages: Record<string, number> = {};
+  const onStage = (m: unknown) => {
+    const { stage, ms } = m as { stage: string; ms: number };
+    stages[stage] = Math.round((stages[stage] ?? 0) + ms);
+  };
+  subscribe(stageTimings.name, onStage);
   cpu0 = procStats();
   t0 = performance.now();
   await worker.start();
@@ -105,6 +114,8 @@ export default async function run(ctx: BenchContext): Promise<BenchFigure[]> {
   const processRate = ITEMS / ((performance.now() - t0) / 1000);
   const processProc = procDelta(cpu0, procStats());
   await worker.stop();
+  unsubscribe(stageTimings.name, onStage);
+  ctx.progress(`worker stages_ms ${JSON.stringify(stages)}`);
   const ids = (await sql<{ id: string }>`select id from sync_queue`.execute(dbh.db)).rows.map((r) => r.id);
   const lost = ids.filter((id) => !seen.has(id)).length;
   const duplicated = [...seen.values()].filter((n) => n > 1).length;
@@ -125,7 +136,7 @@ export default async function run(ctx: BenchContext): Promise<BenchFigure[]> {
       processRate,
       'items/s',
       { name: 'pgboss.fetch_complete', value: rawFetch },
-      { items: ITEMS, worker_process: processProc },
+      { items: ITEMS, worker_process: processProc, stages_ms: stages },
     ),
     figure('queue.lost', lost, 'items'),
     figure('queue.duplicated', duplicated, 'items'),

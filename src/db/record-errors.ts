@@ -4,6 +4,7 @@
  */
 import { sql } from 'kysely';
 import type { Executor } from './connect.ts';
+import type { SnapshotKeys } from './snapshot-keys.ts';
 
 export interface EntityKey {
   tenantId: string;
@@ -29,14 +30,15 @@ export async function clearRecordErrors(db: Executor, k: EntityKey, entityIds: s
     .where('tenant_id', '=', k.tenantId)
     .where('entity_type', '=', k.entityType)
     .where('erp_type', '=', k.erpType)
-    .where('entity_id', 'in', entityIds)
+    // One array parameter, not one bind parameter per id (a pull clears up to a whole batch each time).
+    .where('entity_id', '=', sql<string>`any(${entityIds}::text[])`)
     .execute();
 }
 
 /** After a complete snapshot: records no longer in the ERP are no longer in error either. */
-export async function clearRecordErrorsNotIn(db: Executor, k: EntityKey, seen: Set<string>): Promise<void> {
+export async function clearRecordErrorsNotIn(db: Executor, k: EntityKey, seen: SnapshotKeys): Promise<void> {
   await sql`delete from sync_record_error where tenant_id = ${k.tenantId} and entity_type = ${k.entityType} and erp_type = ${k.erpType}
-             and not (entity_id = any(${[...seen]}::text[]))`.execute(db);
+             and ${seen.notSeen(sql.ref('sync_record_error.entity_id'))}`.execute(db);
 }
 
 export async function listRecordErrors(db: Executor, k: EntityKey, limit = 50) {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { PgBoss } from 'pg-boss';
+import { timed } from '../core/stage-timing.ts';
 import type { Database, QueueAction, QueueEndpoint, QueueStatus } from '../db/schema.ts';
 import { IdempotencyKeyReusedError } from './errors.ts';
 import { cancelPushJobs, insertPushJobs, isPushDestination, type JobTiming, type NewPushJob } from './jobs.ts';
@@ -37,6 +38,19 @@ export interface EnqueueDeps {
   boss: PgBoss;
   timing: JobTiming;
 }
+
+interface SupersededRow {
+  id: string;
+  job_id: string | null;
+  destination: QueueEndpoint;
+  action: QueueAction;
+  tenant_id: string;
+  entity_type: string;
+  entity_id: string;
+}
+
+/** From this many items on, an enqueue locks its streams exclusively instead of each record. */
+export const STREAM_LOCK_MIN_ITEMS = 64;
 
 const coalesceKey = (i: { tenantId: string; destination: string; entityType: string; entityId: string }) =>
   JSON.stringify([i.tenantId, i.destination, i.entityType, i.entityId]);
@@ -92,38 +106,50 @@ export async function enqueueMany(executor: Executor, deps: EnqueueDeps, inputs:
   const fresh = inputs.map((i, n) => ({ input: i, n, id: randomUUID() })).filter((f) => !results[f.n]);
   if (fresh.length === 0) return results as EnqueueResult[];
 
-  // 2. Serialise enqueues of the same records (sorted keys: no deadlock between two batches).
-  const keys = [...new Set(fresh.map((f) => coalesceKey(f.input)))].sort();
-  await sql`select pg_advisory_xact_lock(hashtextextended(k, 0)) from unnest(${keys}::text[]) with ordinality as u(k, o) order by o`.execute(
-    trx,
-  );
-
-  // 3. Supersede older waiting items of the same records.
-  // One statement per (tenant, destination, entity_type) with `entity_id = any(...)`: a plan that
-  // stays an index or hash lookup however stale the table's statistics are (a join against a
-  // recordset degraded into a nested loop over the whole queue).
+  // 3's statements go one per (tenant, destination, entity_type) stream.
   const streams = new Map<string, { i: EnqueueInput; ids: Set<string> }>();
   for (const f of fresh) {
     const k = JSON.stringify([f.input.tenantId, f.input.destination, f.input.entityType]);
     if (!streams.has(k)) streams.set(k, { i: f.input, ids: new Set() });
     streams.get(k)!.ids.add(f.input.entityId);
   }
-  const superseded = [];
-  for (const { i, ids } of streams.values()) {
-    superseded.push(
-      ...(await trx
-        .updateTable('sync_queue')
-        .set({ status: 'SUPERSEDED', updated_at: sql`now()`, completed_at: sql`now()` })
-        .where('tenant_id', '=', i.tenantId)
-        .where('destination', '=', i.destination)
-        .where('entity_type', '=', i.entityType)
-        .where('entity_id', '=', sql<string>`any(${[...ids]}::text[])`)
-        .where('status', 'in', ['PENDING', 'RETRY'])
-        .where('lease_expires_at', 'is', null)
-        .returning(['id', 'job_id', 'destination', 'action', 'tenant_id', 'entity_type', 'entity_id'])
-        .execute()),
-    );
-  }
+
+  // 2. Serialise enqueues of the same records. Every enqueue first locks its streams: a large batch
+  // (ingest) exclusively — one lock instead of one per record; a small one (API) shared, then its
+  // records, so concurrent requests for different records of one stream do not wait for each other.
+  // Keys are sorted within each level: no deadlock between two batches.
+  const streamKeys = [...streams.keys()].sort();
+  const exclusive = fresh.length >= STREAM_LOCK_MIN_ITEMS;
+  const lockKeys = exclusive ? streamKeys : [...streamKeys, ...[...new Set(fresh.map((f) => coalesceKey(f.input)))].sort()];
+  await timed('queue_insert.lock', () =>
+    sql`select case when u.o > ${streamKeys.length}::int or ${exclusive}::boolean then pg_advisory_xact_lock(hashtextextended(u.k, 0))::text
+                    else pg_advisory_xact_lock_shared(hashtextextended(u.k, 0))::text end
+          from unnest(${lockKeys}::text[]) with ordinality as u(k, o) order by o`.execute(trx),
+  );
+
+  // 3. Supersede older waiting items of the same records.
+  // One statement per stream with `entity_id = any(...)`: a plan that
+  // stays an index or hash lookup however stale the table's statistics are (a join against a
+  // recordset degraded into a nested loop over the whole queue).
+  const superseded: SupersededRow[] = [];
+  const supersede = async () => {
+    for (const { i, ids } of streams.values()) {
+      superseded.push(
+        ...(await trx
+          .updateTable('sync_queue')
+          .set({ status: 'SUPERSEDED', updated_at: sql`now()`, completed_at: sql`now()` })
+          .where('tenant_id', '=', i.tenantId)
+          .where('destination', '=', i.destination)
+          .where('entity_type', '=', i.entityType)
+          .where('entity_id', '=', sql<string>`any(${[...ids]}::text[])`)
+          .where('status', 'in', ['PENDING', 'RETRY'])
+          .where('lease_expires_at', 'is', null)
+          .returning(['id', 'job_id', 'destination', 'action', 'tenant_id', 'entity_type', 'entity_id'])
+          .execute()),
+      );
+    }
+  };
+  await timed('queue_insert.supersede', supersede);
   const createdBefore = new Set(
     superseded
       .filter((r) => r.action === 'CREATE')
@@ -177,16 +203,17 @@ export async function enqueueMany(executor: Executor, deps: EnqueueDeps, inputs:
     };
   });
   // One JSON parameter instead of 17 per row: a 1 000-row VALUES list spent most of an ingest batch in parse/bind.
-  await sql`
+  await timed('queue_insert.insert', () =>
+    sql`
     insert into sync_queue (id, tenant_id, source, destination, entity_type, entity_id, action, payload, data_id, data_version,
                             status, priority, max_retries, idempotency_key, job_id, scheduled_at, completed_at)
-    select x.id, x.tenant_id, x.source, x.destination, x.entity_type, x.entity_id, x.action, coalesce(x.payload, d.payload, '{}'::jsonb),
+    select x.id, x.tenant_id, x.source, x.destination, x.entity_type, x.entity_id, x.action, coalesce(x.payload, (select d.payload from sync_data d where d.id = x.data_id), '{}'::jsonb),
            x.data_id, x.data_version, x.status, x.priority, x.max_retries, x.idempotency_key, x.job_id, x.scheduled_at, x.completed_at
       from jsonb_to_recordset(${JSON.stringify(values)}::jsonb) as x(
              id uuid, tenant_id text, source text, destination text, entity_type text, entity_id text, action text, payload jsonb,
              data_id bigint, data_version integer, status text, priority integer, max_retries integer, idempotency_key text,
-             job_id uuid, scheduled_at timestamptz, completed_at timestamptz)
-      left join sync_data d on x.payload is null and d.id = x.data_id`.execute(trx);
+             job_id uuid, scheduled_at timestamptz, completed_at timestamptz)`.execute(trx),
+  );
   await insertPushJobs(deps.boss, trx, jobs, deps.timing);
   const staleJobs = superseded.filter((r) => r.job_id && isPushDestination(r.destination));
   if (staleJobs.length)

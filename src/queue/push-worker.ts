@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Job, PgBoss } from 'pg-boss';
 import type { Logger } from '../config/logger.ts';
+import { timed } from '../core/stage-timing.ts';
 import { AGENT_MODE_TENANTS } from '../db/erp-connections.ts';
 import type { Database, NewLogRow, QueueRow } from '../db/schema.ts';
 import { directionOf, insertLogs } from '../db/sync-log.ts';
@@ -19,6 +20,7 @@ import {
   insertDeadLetters,
   insertPushJobs,
   PUSH_DESTINATIONS,
+  PUSH_POLL_SECONDS,
   pushQueueName,
   type DeadLetterJobData,
   type JobTiming,
@@ -94,12 +96,14 @@ export function createPushWorker(opts: PushWorkerOptions) {
   async function processBatch(jobs: Job<PushJobData>[]): Promise<void> {
     const pairs = jobs.map((j) => ({ id: j.data.queueId, job: j.data.jobId }));
     if (opts.handlers.some((h) => h.markProcessing)) await markProcessing(opts.db, pairs);
-    await opts.db.transaction().execute(async (trx) => {
-      const rows = await claim(trx, pairs);
-      const outcomes: PushOutcome[] = [];
-      for (const row of rows) outcomes.push(await runOne(trx, row));
-      await settleOutcomes(trx, outcomes, opts);
-    });
+    await timed('push', () =>
+      opts.db.transaction().execute(async (trx) => {
+        const rows = await timed('push.claim', () => claim(trx, pairs));
+        const outcomes: PushOutcome[] = [];
+        for (const row of rows) outcomes.push(await runOne(trx, row));
+        await timed('push.settle', () => settleOutcomes(trx, outcomes, opts));
+      }),
+    );
   }
 
   async function runOne(trx: Transaction<Database>, row: QueueRow): Promise<PushOutcome> {
@@ -149,13 +153,13 @@ export function createPushWorker(opts: PushWorkerOptions) {
       const destinations = new Set(opts.handlers.map((h) => h.destination));
       for (const d of PUSH_DESTINATIONS.filter((x) => destinations.has(x))) {
         const name = pushQueueName(d);
-        // NOTIFY wakes workers for new jobs; the short poll picks up retries whose backoff has elapsed.
+        // A short poll finds new jobs (push queues do not NOTIFY, see ensureQueues) and retries whose backoff elapsed.
         const options = {
           batchSize: opts.batchSize,
           localConcurrency: opts.concurrency,
           burstWhenBatchFull: true,
-          pollingIntervalSeconds: 1,
-          notifyPollingIntervalSeconds: 1,
+          pollingIntervalSeconds: PUSH_POLL_SECONDS,
+          notifyPollingIntervalSeconds: PUSH_POLL_SECONDS,
         };
         workers.push({ name, id: await opts.boss.work<PushJobData>(name, options, processBatch) });
       }
@@ -260,7 +264,7 @@ export async function settleOutcomes(trx: Transaction<Database>, outcomes: PushO
   }
   await insertPushJobs(opts.boss, trx, retryJobs, opts.timing);
   await insertDeadLetters(opts.boss, trx, dead);
-  await insertLogs(trx, logs);
+  await timed('push.settle.logs', () => insertLogs(trx, logs));
   if (opts.afterSettle) {
     const deadIds = new Set(dead.map((d) => d.queueId));
     const settled: SettledItem[] = [

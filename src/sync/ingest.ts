@@ -3,29 +3,17 @@
  * canonical hash, then per batch ONE transaction that upserts sync_data (unchanged rows are not
  * written at all), enqueues the changed ones for the Hub, and checkpoints sync_state.
  */
-import { channel } from 'node:diagnostics_channel';
 import { sql, type Kysely, type Transaction } from 'kysely';
+import { stageTimings, timed } from '../core/stage-timing.ts';
 import type { Database, EntityConfigRow } from '../db/schema.ts';
+import type { SnapshotKeys } from '../db/snapshot-keys.ts';
 import type { SyncQueue } from '../queue/sync-queue.ts';
 import { payloadHash } from './canonical-json.ts';
 import type { FieldMapping, TransformRule } from './entity-config-schema.ts';
 import { applyTransforms, mapFields, type Row } from './transforms.ts';
 
-/**
- * Per-stage timings of the write path ({ stage, ms }), for bench/ingest.ts. Published only while
- * someone subscribes, so the product pays one boolean check per call.
- */
-export const ingestStages = channel('parse-sync:ingest-stage');
-
-async function timed<T>(stage: string, fn: () => Promise<T>): Promise<T> {
-  if (!ingestStages.hasSubscribers) return fn();
-  const t0 = performance.now();
-  try {
-    return await fn();
-  } finally {
-    ingestStages.publish({ stage, ms: performance.now() - t0 });
-  }
-}
+/** Per-stage timings of the write path, for bench/ingest.ts (see core/stage-timing.ts). */
+export const ingestStages = stageTimings;
 
 export interface PreparedRecord {
   entityId: string;
@@ -176,10 +164,10 @@ export async function recordPullError(db: Kysely<Database>, k: StateKey, error: 
 /** How many live records the entity has, and how many of them a complete snapshot did not contain. */
 export async function countMissing(
   trx: Transaction<Database>,
-  o: { tenantId: string; config: EntityConfigRow; seen: Set<string> },
+  o: { tenantId: string; config: EntityConfigRow; seen: SnapshotKeys },
 ): Promise<{ live: number; gone: number }> {
   const r = await sql<{ live: string; gone: string }>`
-    select count(*) as live, count(*) filter (where not (entity_id = any(${[...o.seen]}::text[]))) as gone
+    select count(*) as live, count(*) filter (where ${o.seen.notSeen(sql.ref('sync_data.entity_id'))}) as gone
       from sync_data
      where tenant_id = ${o.tenantId} and entity_type = ${o.config.entity_type} and erp_type = ${o.config.erp_type}
        and sync_direction = 'IN' and status <> 'DELETED'`.execute(trx);
@@ -190,13 +178,13 @@ export async function countMissing(
 export async function markMissingDeleted(
   trx: Transaction<Database>,
   deps: { queue: SyncQueue },
-  o: { tenantId: string; config: EntityConfigRow; seen: Set<string> },
+  o: { tenantId: string; config: EntityConfigRow; seen: SnapshotKeys },
 ): Promise<number> {
   const gone = (
     await sql<{ id: string; entity_id: string; version: number }>`
       update sync_data set status = 'DELETED', version = version + 1, updated_at = now(), synced_at = now()
        where tenant_id = ${o.tenantId} and entity_type = ${o.config.entity_type} and erp_type = ${o.config.erp_type}
-         and sync_direction = 'IN' and status <> 'DELETED' and not (entity_id = any(${[...o.seen]}::text[]))
+         and sync_direction = 'IN' and status <> 'DELETED' and ${o.seen.notSeen(sql.ref('sync_data.entity_id'))}
    returning id, entity_id, version`.execute(trx)
   ).rows;
   await deps.queue.enqueueMany(

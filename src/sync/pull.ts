@@ -26,6 +26,8 @@ import {
   writeBatch,
   type PreparedRecord,
 } from './ingest.ts';
+import { openSnapshotKeys, type SnapshotKeys } from '../db/snapshot-keys.ts';
+import { timed } from '../core/stage-timing.ts';
 import { clearRecordErrors, clearRecordErrorsNotIn, keepRecordErrors } from '../db/record-errors.ts';
 
 export const PULL_BATCH_SIZE = 1000;
@@ -108,9 +110,9 @@ async function pullLocked(deps: PullDeps, conn: Kysely<Database>, config: Entity
   );
   const mode: PullResult['mode'] = incremental ? 'incremental' : 'full';
   const result: PullResult = { status: 'completed', mode, read: 0, changed: 0, deleted: 0, errors: 0 };
-  const seen = new Set<string>();
   const logs: { entityId: string | null; message: string }[] = [];
   const pkColumn = config.primary_key ?? queries.cursor?.pk ?? '';
+  let seen: SnapshotKeys | undefined;
   try {
     await runPhase(deps, { config, tenantId: o.tenantId, phase: 'pre_process', runId: o.runId, direction: 'IN' });
     // A full read without select_all runs select_since with a NULL cursor (seed 001's `@ultimaSync IS NULL`).
@@ -118,20 +120,24 @@ async function pullLocked(deps: PullDeps, conn: Kysely<Database>, config: Entity
     if (!statement) throw new Error(`${config.entity_type} has neither select_all nor select_since`);
     const snapshot = !incremental && statement === queries.select_all;
     if (!incremental) await beginSnapshot(conn, key);
+    // Every key a complete select_all read, for its deletions: in a TEMP table of this connection (bounded memory).
+    seen = snapshot ? await openSnapshotKeys(conn) : undefined;
     const cursorType = queries.cursor?.sql_type ?? (state?.cursor_sql_type as ErpParamType | null) ?? 'datetime2';
     const cursorValue = incremental ? lookBack(state!.last_timestamp!, queries.cursor!.lookback_seconds ?? 0) : null;
     const params = statement === queries.select_all ? {} : cursorParams(statement, { type: cursorType, value: cursorValue });
     const pool = await deps.erp.forTenant(o.tenantId, config.erp_type);
     let batch: PreparedRecord[] = [];
     let refused: { entityId: string; message: string }[] = [];
+    let keys: string[] = [];
     let cursor: string | undefined;
     let lastId: string | undefined;
     const flush = async () => {
-      const [records, errors] = [batch, refused];
-      [batch, refused] = [[], []];
+      const [records, errors, read] = [batch, refused, keys];
+      [batch, refused, keys] = [[], [], []];
       // The cursor is not checkpointed per batch: a read cut short re-reads from the last committed
       // cursor, and unchanged rows re-read produce no write and no queue item (hash compare).
       const r = await conn.transaction().execute(async (trx) => {
+        await seen?.add(trx, read);
         await keepRecordErrors(trx, key, errors);
         await clearRecordErrors(
           trx,
@@ -142,59 +148,78 @@ async function pullLocked(deps: PullDeps, conn: Kysely<Database>, config: Entity
       });
       result.changed += r.changed;
     };
+    // The next batch is read while the last one is written: ERP read and PostgreSQL write overlap,
+    // and this connection still runs one batch transaction at a time, in order.
+    let writing: Promise<void> | undefined;
+    const flushBehind = async () => {
+      await writing;
+      writing = flush();
+      writing.catch(() => {}); // awaited by the next flush or after the loop
+    };
     // Without a configured type, the cursor column's own type is learnt from the result metadata and kept in sync_state.
     let learntType: ErpParamType | undefined;
     const onColumns = (cols: { name: string; type: string }[]) => {
       const col = queries.cursor && cols.find((c) => c.name.toLowerCase() === queries.cursor!.field.toLowerCase());
       learntType ??= col ? cursorSqlTypeOf(col.type) : undefined;
     };
-    for await (const raw of pool.query(statement, params, { name: incremental ? 'select_since' : 'select_all', onColumns })) {
-      result.read++;
-      const rawId = raw[pkColumn];
-      // Every key read counts as seen, converted or not: a refused record is an error, never a delete.
-      if (rawId !== undefined && rawId !== null && rawId !== '') seen.add(String(rawId));
-      try {
-        const rec = prepareRecord(raw, config, timeZone);
-        batch.push(rec);
-        if (queries.cursor) {
-          cursor = maxCursor(cursor, cursorText(raw[queries.cursor.field]));
-          lastId = rec.entityId;
+    try {
+      for await (const raw of pool.query(statement, params, { name: incremental ? 'select_since' : 'select_all', onColumns })) {
+        result.read++;
+        const rawId = raw[pkColumn];
+        // Every key read counts as seen, converted or not: a refused record is an error, never a delete.
+        if (seen && rawId !== undefined && rawId !== null && rawId !== '') keys.push(String(rawId));
+        try {
+          const rec = prepareRecord(raw, config, timeZone);
+          batch.push(rec);
+          if (queries.cursor) {
+            cursor = maxCursor(cursor, cursorText(raw[queries.cursor.field]));
+            lastId = rec.entityId;
+          }
+        } catch (err) {
+          result.errors++;
+          const entityId = rawId === undefined || rawId === null ? null : String(rawId);
+          logs.push({ entityId, message: (err as Error).message });
+          if (entityId) refused.push({ entityId, message: (err as Error).message });
+          // A refused row still moves the cursor: it stays listed in sync_record_error until it converts.
+          if (queries.cursor) cursor = maxCursor(cursor, cursorText(raw[queries.cursor.field]));
         }
-      } catch (err) {
-        result.errors++;
-        const entityId = rawId === undefined || rawId === null ? null : String(rawId);
-        logs.push({ entityId, message: (err as Error).message });
-        if (entityId) refused.push({ entityId, message: (err as Error).message });
-        // A refused row still moves the cursor: it stays listed in sync_record_error until it converts.
-        if (queries.cursor) cursor = maxCursor(cursor, cursorText(raw[queries.cursor.field]));
+        if (batch.length + refused.length >= (deps.batchSize ?? PULL_BATCH_SIZE)) await flushBehind();
       }
-      if (batch.length + refused.length >= (deps.batchSize ?? PULL_BATCH_SIZE)) await flush();
+      await flushBehind();
+    } finally {
+      // Whatever happened, no batch transaction is left running on this connection.
+      await writing?.catch(() => {});
     }
-    await flush();
+    await writing;
     // The read is complete: deletions (a complete select_all only), then the cursor, in one transaction.
-    result.deleted = await conn.transaction().execute(async (trx) => {
-      let deleted = 0;
-      if (snapshot) {
-        const share = queries.max_delete_share ?? DEFAULT_MAX_DELETE_SHARE;
-        const { live, gone } = await countMissing(trx, { tenantId: o.tenantId, config, seen });
-        if (gone > 0 && gone > share * live && !o.confirmDeletes) {
-          throw new MassDeleteError(
-            `mass-delete guard: the snapshot would delete ${gone} of ${live} live ${config.entity_type} records (more than ${share * 100} %); nothing was deleted. ` +
-              `If the deletions are real, confirm with POST /api/v1/sync/run?entity=${config.entity_type}&mode=full&confirm_deletes=true`,
-          );
+    result.deleted = await timed('snapshot_end', () =>
+      conn.transaction().execute(async (trx) => {
+        let deleted = 0;
+        if (seen) {
+          await seen.analyze(trx);
+          const share = queries.max_delete_share ?? DEFAULT_MAX_DELETE_SHARE;
+          const { live, gone } = await countMissing(trx, { tenantId: o.tenantId, config, seen });
+          if (gone > 0 && gone > share * live && !o.confirmDeletes) {
+            throw new MassDeleteError(
+              `mass-delete guard: the snapshot would delete ${gone} of ${live} live ${config.entity_type} records (more than ${share * 100} %); nothing was deleted. ` +
+                `If the deletions are real, confirm with POST /api/v1/sync/run?entity=${config.entity_type}&mode=full&confirm_deletes=true`,
+            );
+          }
+          deleted = await markMissingDeleted(trx, deps, { tenantId: o.tenantId, config, seen });
+          await clearRecordErrorsNotIn(trx, key, seen);
         }
-        deleted = await markMissingDeleted(trx, deps, { tenantId: o.tenantId, config, seen });
-        await clearRecordErrorsNotIn(trx, key, seen);
-      }
-      await commitCursor(trx, key, { cursor, lastEntityId: lastId, cursorSqlType: queries.cursor?.sql_type ?? learntType });
-      return deleted;
-    });
+        await commitCursor(trx, key, { cursor, lastEntityId: lastId, cursorSqlType: queries.cursor?.sql_type ?? learntType });
+        return deleted;
+      }),
+    );
     await runPhase(deps, { config, tenantId: o.tenantId, phase: 'post_process', runId: o.runId, direction: 'IN' });
   } catch (err) {
     result.status = 'failed';
     result.error = (err as Error).message;
     await recordPullError(conn, key, result.error);
   }
+  // The connection goes back to the pool: its temp table must not outlive the run (nor hold its keys).
+  await seen?.drop(conn).catch(() => {});
   await insertLogs(conn, [
     ...logs.map((l) => ({
       tenant_id: o.tenantId,

@@ -4,9 +4,9 @@ import { sql } from 'kysely';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Executor } from '../../db/connect.ts';
-import { findEntityConfig } from '../../db/entity-configs.ts';
 import type { SyncQueue } from '../../queue/sync-queue.ts';
 import { tenantOf } from '../auth.ts';
+import { createEntityConfigCache } from '../entity-config-cache.ts';
 import { AppError, NotFoundError } from '../errors.ts';
 import { ackBody, ackResponse, leaseQuery, leaseResponse, pendingResponse } from '../../contract/hub-api.ts';
 import { entityParam, protectedErrors, SECURITY } from '../schemas.ts';
@@ -14,8 +14,9 @@ import { entityParam, protectedErrors, SECURITY } from '../schemas.ts';
 export function registerInboundRoutes(app: FastifyInstance, deps: { db: Executor; queue: SyncQueue }): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const hub = { scopes: ['hub' as const] };
+  const configs = createEntityConfigCache(deps);
   const requireInbound = async (tenantId: string, entity: string) => {
-    if (!(await findEntityConfig(deps.db, tenantId, entity, 'IN'))) throw new NotFoundError(`inbound entity ${entity}`);
+    if (!(await configs.find(tenantId, entity, 'IN'))) throw new NotFoundError(`inbound entity ${entity}`);
   };
 
   r.get(

@@ -3,10 +3,10 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Executor } from '../../db/connect.ts';
-import { findEntityConfig } from '../../db/entity-configs.ts';
 import type { EntityConfigRow, QueueRow } from '../../db/schema.ts';
 import type { EnqueueInput, SyncQueue } from '../../queue/sync-queue.ts';
 import { tenantOf } from '../auth.ts';
+import { createEntityConfigCache } from '../entity-config-cache.ts';
 import { IdempotencyKeyReusedError } from '../../queue/errors.ts';
 import { IdempotencyConflictError, NotFoundError, ValidationError } from '../errors.ts';
 import { checkOutboundPayload, type FieldIssue } from '../outbound-payload.ts';
@@ -44,8 +44,9 @@ export function statusView(row: QueueRow): z.infer<typeof statusResponse> {
 export function registerOutboundRoutes(app: FastifyInstance, deps: { db: Executor; queue: SyncQueue }): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const hub = { scopes: ['hub' as const] };
+  const configs = createEntityConfigCache(deps);
   const requireConfig = async (tenantId: string, entity: string) => {
-    const config = await findEntityConfig(deps.db, tenantId, entity, 'OUT');
+    const config = await configs.find(tenantId, entity, 'OUT');
     if (!config) throw new NotFoundError(`outbound entity ${entity}`);
     return config;
   };
@@ -74,12 +75,11 @@ export function registerOutboundRoutes(app: FastifyInstance, deps: { db: Executo
     },
     async (req, reply) => {
       const tenantId = tenantOf(req);
-      const configs = new Map<string, EntityConfigRow | undefined>();
+      const found = new Map<string, EntityConfigRow | undefined>();
       const errors: { index: number; errors: FieldIssue[] }[] = [];
       for (const [index, item] of req.body.items.entries()) {
-        if (!configs.has(item.entity_type))
-          configs.set(item.entity_type, await findEntityConfig(deps.db, tenantId, item.entity_type, 'OUT'));
-        const config = configs.get(item.entity_type);
+        if (!found.has(item.entity_type)) found.set(item.entity_type, await configs.find(tenantId, item.entity_type, 'OUT'));
+        const config = found.get(item.entity_type);
         const issues = config
           ? checkOutboundPayload(item, config, { payload: `items.${index}.payload`, action: `items.${index}.action` })
           : [{ path: `items.${index}.entity_type`, message: `${item.entity_type} is not configured for outbound sync` }];
