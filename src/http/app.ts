@@ -24,6 +24,8 @@ import { registerErpConnectionRoutes } from './routes/erp-connection.ts';
 import { registerMetricsRoutes } from './routes/metrics.ts';
 import { registerAlertRoutes } from './routes/alerts.ts';
 import { registerConsoleSessionRoutes } from './routes/console-session.ts';
+import { registerConsoleApiRoutes } from './routes/console-api.ts';
+import { registerAgentActivity } from './agent-activity.ts';
 import { registerInputGuard } from './input-guard.ts';
 import type { DestinationPolicy } from '../security/destination-policy.ts';
 import { registerHealthRoutes } from './routes/health.ts';
@@ -136,5 +138,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerMetricsRoutes(app, deps);
   registerAlertRoutes(app, deps);
   registerConsoleSessionRoutes(app, deps);
+  registerConsoleApiRoutes(app, deps);
+  registerAgentActivity(app, deps);
   return app;
 }
