@@ -1,6 +1,8 @@
 /**
  * One row per configured entity for the console's overview (issue 15 §4): its last run (a pull for
  * IN/BOTH, a download for OUT), the last successful sync, queue items waiting or dead, open alerts.
+ * sync_log rows name the entity, not the ERP type: a disabled config shows no run (the runs are its
+ * enabled sibling's).
  */
 import { sql } from 'kysely';
 import type { Executor } from './connect.ts';
@@ -41,7 +43,7 @@ export async function entityOverview(db: Executor, tenantId: string): Promise<En
         select l.status, l.started_at, l.completed_at, l.error_detail, l.metadata from sync_log l
          where l.tenant_id = c.tenant_id and l.entity_type = c.entity_type and l.phase = 'process'
            and l.action = case when c.direction = 'OUT' then 'DOWNLOAD' else 'PULL' end
-         order by l.id desc limit 1) run on true
+         order by l.id desc limit 1) run on c.enabled
       left join sync_state st on st.tenant_id = c.tenant_id and st.entity_type = c.entity_type and st.erp_type = c.erp_type
            and st.direction = case when c.direction = 'OUT' then 'OUT' else 'IN' end
      where c.tenant_id = ${tenantId}

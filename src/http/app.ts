@@ -26,6 +26,7 @@ import { registerAlertRoutes } from './routes/alerts.ts';
 import { registerConsoleSessionRoutes } from './routes/console-session.ts';
 import { registerConsoleApiRoutes } from './routes/console-api.ts';
 import { registerAgentActivity } from './agent-activity.ts';
+import { registerConsoleStaticRoutes } from './routes/console-static.ts';
 import { registerInputGuard } from './input-guard.ts';
 import type { DestinationPolicy } from '../security/destination-policy.ts';
 import { registerHealthRoutes } from './routes/health.ts';
@@ -140,5 +141,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerConsoleSessionRoutes(app, deps);
   registerConsoleApiRoutes(app, deps);
   registerAgentActivity(app, deps);
+  registerConsoleStaticRoutes(app);
   return app;
 }

@@ -107,6 +107,11 @@ t.test('overview: never run → ok with rows, failed, open alerts, schedule and 
   t.equal(first.status, 200);
   const prov = () => first.body.entities.find((e: { entity_type: string }) => e.entity_type === 'PROVEEDOR');
   t.match(prov(), { direction: 'IN', state: 'never', last_run: null, last_sync_at: null, freshness_seconds: null, alerts: [] });
+  t.match(
+    first.body.entities.find((e: { entity_type: string }) => e.entity_type === 'ORDEN_COMPRA'),
+    { direction: 'OUT', state: 'on_demand', last_run: null },
+    'an OUT entity is pushed on demand, not "never run"',
+  );
 
   await api.db.db
     .insertInto('sync_log')

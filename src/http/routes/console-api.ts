@@ -164,7 +164,8 @@ export function registerConsoleApiRoutes(app: FastifyInstance, deps: { db: Kysel
                 direction: z.string(),
                 enabled: z.boolean(),
                 sync_frequency: z.string().nullable(),
-                state: z.enum(['disabled', 'never', 'ok', 'partial', 'failed']),
+                /** on_demand: an OUT entity pushed as the Hub sends documents (no scheduled run). */
+                state: z.enum(['disabled', 'never', 'on_demand', 'ok', 'partial', 'failed']),
                 last_run: z
                   .object({
                     status: z.string(),
@@ -200,7 +201,9 @@ export function registerConsoleApiRoutes(app: FastifyInstance, deps: { db: Kysel
         const state = !e.enabled
           ? ('disabled' as const)
           : e.run_status === null
-            ? ('never' as const)
+            ? e.direction === 'OUT'
+              ? ('on_demand' as const)
+              : ('never' as const)
             : e.run_status === 'SUCCESS'
               ? ('ok' as const)
               : e.run_status === 'PARTIAL'
