@@ -40,17 +40,31 @@ export function sessionTokenOf(req: FastifyRequest): string | undefined {
 
 const isSafeMethod = (m: string) => m === 'GET' || m === 'HEAD' || m === 'OPTIONS';
 
-/** Same-origin proof a browser cannot be made to forge: Sec-Fetch-Site, else Origin vs Host. */
+/**
+ * Same-origin proof a browser cannot be made to forge: Sec-Fetch-Site, else Origin's host vs Host.
+ * The host only, not the scheme: behind a proxy that ends TLS the page is https and we see http.
+ */
 export function assertSameOrigin(req: FastifyRequest): void {
   const site = req.headers['sec-fetch-site'];
   if (typeof site === 'string') {
     if (site !== 'same-origin') throw new ForbiddenError('cross-site request refused (Sec-Fetch-Site)');
     return;
   }
-  const origin = req.headers.origin;
-  if (typeof origin !== 'string' || origin !== `${req.protocol}://${req.host}`)
+  if (originHost(req.headers.origin) !== req.host)
     throw new ForbiddenError('cross-site request refused: Origin missing or not this server');
 }
+
+function originHost(origin: string | undefined): string | undefined {
+  if (!origin) return undefined;
+  try {
+    return new URL(origin).host;
+  } catch {
+    return undefined;
+  }
+}
+
+/** https as the browser sees it (a TLS-ending proxy says so in X-Forwarded-Proto; it can only make the cookie stricter). */
+const overHttps = (req: FastifyRequest) => req.protocol === 'https' || req.headers['x-forwarded-proto'] === 'https';
 
 /** For a mutation carried by the cookie: the CSRF header must match the session's token, and the request be same-origin. */
 export function assertCsrf(req: FastifyRequest, token: string): void {
@@ -75,11 +89,11 @@ export async function authenticateSession(req: FastifyRequest, db: Executor): Pr
 }
 
 export function setSessionCookie(req: FastifyRequest, reply: FastifyReply, token: string): void {
-  const secure = req.protocol === 'https' ? '; Secure' : '';
+  const secure = overHttps(req) ? '; Secure' : '';
   reply.header('set-cookie', `${SESSION_COOKIE}=${token}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${SESSION_IDLE_SECONDS}${secure}`);
 }
 
 export function clearSessionCookie(req: FastifyRequest, reply: FastifyReply): void {
-  const secure = req.protocol === 'https' ? '; Secure' : '';
+  const secure = overHttps(req) ? '; Secure' : '';
   reply.header('set-cookie', `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0${secure}`);
 }

@@ -110,6 +110,28 @@ t.test('the console in chromium', async (t) => {
       .where('status', '=', 'INFO')
       .execute();
     t.match(log, [{ message: 'manual retry (was DEAD)' }]);
+
+    // Discard another one through the checkbox and the bulk button, confirming the question.
+    const other = await db
+      .insertInto('sync_queue')
+      .values({
+        tenant_id: 'default',
+        source: 'HUB',
+        destination: 'ERP',
+        entity_type: 'ORDEN_COMPRA',
+        entity_id: 'OC-DEAD-2',
+        action: 'CREATE',
+        status: 'DEAD',
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await page.click('#queue-filters button[type=submit]');
+    await page.locator(`tr[data-id="${other.id}"] input[type=checkbox]`).check();
+    page.once('dialog', (d) => void d.accept());
+    await page.click('#queue-discard-selected');
+    await page.waitForSelector('#queue-message:has-text("descartados")');
+    const discarded = await db.selectFrom('sync_queue').select('status').where('id', '=', other.id).executeTakeFirstOrThrow();
+    t.equal(discarded.status, 'DISCARDED');
     await page.close();
   });
 

@@ -86,6 +86,21 @@ t.test('console login, session cookie, viewer scope, CSRF, revocation and logout
     t.equal(keyStill.status, 202, 'X-API-Key requests need no CSRF token');
   });
 
+  await t.test('behind a TLS-ending proxy: Secure cookie, an https Origin of this host is same-origin', async (t) => {
+    const host = new URL(api.base).host;
+    const r = await api.call('POST', '/console/api/login', {
+      body: { key: api.keys.admin },
+      headers: { origin: `https://${host}`, 'x-forwarded-proto': 'https' },
+    });
+    t.equal(r.status, 200);
+    t.match(r.headers.get('set-cookie'), /; HttpOnly; SameSite=Strict; Max-Age=43200; Secure$/);
+    const other = await api.call('POST', '/console/api/login', {
+      body: { key: api.keys.admin },
+      headers: { origin: 'https://evil.example' },
+    });
+    t.equal(other.status, 403, 'another host → 403');
+  });
+
   await t.test('viewer: sees every operator GET, every write refused with 403 and nothing written', async (t) => {
     const v = await login(api, viewerKey.raw);
     t.equal(v.status, 200);

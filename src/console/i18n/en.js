@@ -68,6 +68,8 @@ export default {
   'queue.discardSelected': 'Discard selected',
   'queue.retryDone': '{n} item(s) back in the queue.',
   'queue.discardDone': '{n} item(s) discarded.',
+  'queue.selectFirst': 'Tick one or more items first.',
+  'queue.confirmDiscard': 'Discard {n} item(s)? They will not be sent again.',
   'logs.allStatuses': 'all statuses',
   'logs.period.1h': 'last hour',
   'logs.period.24h': 'last 24 h',

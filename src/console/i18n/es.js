@@ -68,6 +68,8 @@ export default {
   'queue.discardSelected': 'Descartar seleccionados',
   'queue.retryDone': '{n} ítem(s) vuelven a la cola.',
   'queue.discardDone': '{n} ítem(s) descartados.',
+  'queue.selectFirst': 'Marque primero uno o más ítems.',
+  'queue.confirmDiscard': '¿Descartar {n} ítem(s)? No se volverán a enviar.',
   'logs.allStatuses': 'todos los estados',
   'logs.period.1h': 'última hora',
   'logs.period.24h': 'últimas 24 h',

@@ -25,6 +25,9 @@ export async function render(main, ctx) {
   const selected = new Set();
 
   const act = async (kind, ids) => {
+    if (ids.length === 0) return fill(message, notice('info', t('queue.selectFirst')));
+    // Discarding is final: one question first.
+    if (kind === 'discard' && !window.confirm(t('queue.confirmDiscard', { n: ids.length }))) return;
     try {
       const r = await api('POST', `/api/v1/sync/queue/${kind}`, { ids });
       fill(message, notice('ok', t(`queue.${kind}Done`, { n: r.items.length })));
