@@ -101,15 +101,17 @@ t.test('the console in chromium', async (t) => {
     await row.locator('button.retry-one').click();
     await page.waitForSelector('#queue-message .notice-ok');
     t.match(await page.textContent('#queue-message'), /1 ítem\(s\) vuelven a la cola/);
-    const after = await db.selectFrom('sync_queue').select('status').where('id', '=', item.id).executeTakeFirstOrThrow();
-    t.not(after.status, 'DEAD', `the item left DEAD (${after.status})`);
     const log = await db
       .selectFrom('sync_log')
       .select('message')
       .where('sync_queue_id', '=', item.id)
       .where('status', '=', 'INFO')
       .execute();
-    t.match(log, [{ message: 'manual retry (was DEAD)' }]);
+    // What the worker does next (push, maybe DEAD again) is the queue's business: the retry itself is logged.
+    t.ok(
+      log.some((l) => l.message === 'manual retry (was DEAD)'),
+      'the manual retry is in sync_log',
+    );
 
     // Discard another one through the checkbox and the bulk button, confirming the question.
     const other = await db
@@ -148,6 +150,12 @@ t.test('the console in chromium', async (t) => {
     t.match(await page.textContent('#erp-checks [data-check="login"] .next-step'), /La contraseña o el usuario son incorrectos/);
     t.match(await page.textContent('#erp-checks [data-check="login"] .mark'), /✘/);
     await screenshot(page, 'console-erp-test');
+    // The right password again: the next steps read from the ERP.
+    await page.fill('#erp-password', stack.erp.options.password);
+    await page.click('#erp-save');
+    await page.waitForSelector('#erp-message:has-text("versión 3")');
+    await page.click('#erp-test');
+    await page.waitForSelector('#erp-checks [data-check="login"][data-status="ok"]');
     await page.close();
   });
 
@@ -181,6 +189,64 @@ t.test('the console in chromium', async (t) => {
     t.equal((await current()).sync_frequency, '0 4 * * *', 'the previous version is back');
     t.match(await page.inputValue('#config-schedule'), '0 4 * * *');
     await screenshot(page, 'console-entities');
+    await page.close();
+  });
+
+  await t.test('logs: filtered by entity, the live tail shows a new line without reloading', async (t) => {
+    const page = await newPage(browser);
+    await logIn(page, stack.base, stack.keys.admin);
+    await page.click('#nav-logs');
+    await page.fill('#logs-entity', 'PROVEEDOR');
+    await page.click('#page-logs form.filters button[type=submit]');
+    await page.waitForSelector('#logs-items tr[data-status="SUCCESS"]');
+    await page.check('#logs-live');
+    await db
+      .insertInto('sync_log')
+      .values({
+        tenant_id: 'default',
+        entity_type: 'PROVEEDOR',
+        action: 'NOTE',
+        direction: 'IN',
+        status: 'INFO',
+        message: 'línea nueva en vivo',
+      })
+      .execute();
+    await page.waitForSelector('#logs-items td:has-text("línea nueva en vivo")');
+    t.pass('the new line appeared');
+    await screenshot(page, 'console-logs');
+    await page.close();
+  });
+
+  await t.test('entities: "Validar" dry-runs the edited config on the ERP; disable and enable', async (t) => {
+    const page = await newPage(browser);
+    await logIn(page, stack.base, stack.keys.admin);
+    await page.click('#nav-entities');
+    await page.locator('tr[data-entity="PAGO"][data-erp="AXIOMA"] button.open-config').click();
+    await page.waitForSelector('#config-json');
+    await page.click('#config-validate');
+    await page.waitForSelector('#config-checks');
+    t.equal(await page.locator('#config-checks .check-fail').count(), 0, 'the seeded query passes');
+    const json = JSON.parse(await page.inputValue('#config-json'));
+    json.queries.select_all = 'SELECT NroPago FROM PagosQueNoExisten';
+    await page.fill('#config-json', JSON.stringify(json));
+    await page.click('#config-validate');
+    await page.waitForSelector('#config-checks .check-fail');
+    t.match(await page.textContent('#config-checks'), /pagosquenoexisten/i);
+    const enabled = () =>
+      db
+        .selectFrom('sync_entity_config')
+        .select('enabled')
+        .where('tenant_id', '=', 'default')
+        .where('entity_type', '=', 'PAGO')
+        .where('erp_type', '=', 'AXIOMA')
+        .executeTakeFirstOrThrow();
+    t.equal((await enabled()).enabled, true, 'validating saved nothing');
+    await page.click('#config-toggle');
+    await page.waitForSelector('#config-toggle:has-text("Habilitar")');
+    t.equal((await enabled()).enabled, false, 'disabled');
+    await page.click('#config-toggle');
+    await page.waitForSelector('#config-toggle:has-text("Deshabilitar")');
+    t.equal((await enabled()).enabled, true, 'enabled again');
     await page.close();
   });
 
