@@ -139,7 +139,19 @@ t.test('console login, session cookie, viewer scope, CSRF, revocation and logout
     await revokeApiKey(api.db.db, k.prefix);
     t.equal((await api.call('GET', '/api/v1/sync/stats', { headers: { cookie: s.cookie } })).status, 401, 'revoked → 401');
 
+    const idle = await login(api, api.keys.admin);
+    await api.db.db
+      .updateTable('sync_console_session')
+      .set({ expires_at: new Date(Date.now() - 1000) })
+      .execute();
+    t.equal(
+      (await api.call('GET', '/api/v1/sync/stats', { headers: { cookie: idle.cookie } })).status,
+      401,
+      'an idle-expired session → 401',
+    );
+
     const a = await login(api, api.keys.admin);
+    t.equal(await sessions(api), 1, 'expired sessions are deleted at the next login');
     const n = await sessions(api);
     const refused = await api.call('POST', '/console/api/logout', { headers: { cookie: a.cookie, origin: api.base } });
     t.equal(refused.status, 403, 'logout without the CSRF token → 403');
