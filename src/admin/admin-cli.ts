@@ -24,7 +24,7 @@ export class UsageError extends Error {
 export const USAGE = `usage:
   admin tenant create <id> --name <name> [--timezone <IANA>] [--webhook-url <url>]
   admin tenant list
-  admin key create <tenant> --scope hub|agent|admin|viewer
+  admin key create <tenant> --scope hub|agent|admin
   admin key list <tenant>
   admin key revoke <prefix>
   admin webhook set <tenant> --url <https-url>      (new secret, printed once)

@@ -8,7 +8,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { listAgentActivity } from '../../db/agent-activity.ts';
-import { entityOverview, tenantWideAlerts } from '../../db/entity-overview.ts';
+import { entityOverview, tenantWideAlerts } from '../../db/console-overview.ts';
 import { BROWSE_STATUSES, countQueueByStatus, discardItems, groupQueueErrors, listQueueItems } from '../../db/queue-browse.ts';
 import type { Database, QueueRow } from '../../db/schema.ts';
 import { directionOf } from '../../db/sync-log.ts';
