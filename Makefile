@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 NODE := node --import tsx
-APT_PACKAGES := postgresql-client freetds-bin
+APT_PACKAGES := postgresql-client freetds-bin chromium
 
 .PHONY: install apt run server worker migrate seed admin db-url db-stop bench typecheck lint format test demo erp-sim docs agent agent-test-windows
 
@@ -13,12 +13,13 @@ node_modules/.install-stamp: package-lock.json
 
 install: node_modules/.install-stamp
 
-# Debian packages: psql (make seed), FreeTDS tsql (a second TDS client for the simulator tests) and
-# promtool (checks the /metrics output).
+# Debian packages: psql (make seed), FreeTDS tsql (a second TDS client for the simulator tests),
+# promtool (checks the /metrics output) and chromium (the console's browser tests, test/console).
 apt:
 	@missing=""; command -v psql >/dev/null || missing="$$missing postgresql-client"; \
 	 command -v tsql >/dev/null || missing="$$missing freetds-bin"; \
 	 command -v promtool >/dev/null || missing="$$missing prometheus"; \
+	 command -v chromium >/dev/null || missing="$$missing chromium"; \
 	 if [ -n "$$missing" ]; then \
 	   if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	   else echo "install these Debian packages first:$$missing" >&2; exit 1; fi; fi

@@ -93,6 +93,11 @@ export default tseslint.config(
       'prefer-const': ['error', { ignoreReadBeforeAssign: true }],
     },
   },
+  // The console's browser modules (src/console, served as they are).
+  {
+    files: ['src/console/**/*.js'],
+    languageOptions: { globals: { localStorage: 'readonly', location: 'readonly', Node: 'readonly', Intl: 'readonly' } },
+  },
   // Tests read JSON answers of any shape: `any` is allowed there, not in src/.
   { files: ['test/**/*.ts', 'bench/**/*.ts'], rules: { '@typescript-eslint/no-explicit-any': 'off' } },
   ...boundaries,

@@ -16,6 +16,9 @@ const TABLES = [
   'sync_worker_heartbeat',
   'sync_alert',
   'sync_alert_threshold',
+  // issue 15 (console): sessions and what the site agent last did
+  'sync_console_session',
+  'sync_agent_activity',
   // issue 11 (exact data): records a transform rule refused, kept until they convert
   'sync_record_error',
 ];

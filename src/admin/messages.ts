@@ -60,7 +60,7 @@ const ES: Messages = {
   usage: `uso: admin <comando> [opciones] [--lang es|en]
   admin tenant create <id> --name <nombre> [--timezone <IANA>] [--webhook-url <url>]
   admin tenant list
-  admin key create <tenant> --scope hub|agent|admin
+  admin key create <tenant> --scope hub|agent|admin|viewer
   admin key list <tenant>                           (con el último uso de cada clave)
   admin key revoke <prefijo>
   admin webhook set <tenant> --url <url-https>      (secreto nuevo, se muestra una sola vez)
@@ -123,7 +123,7 @@ const EN: Messages = {
   usage: `usage: admin <command> [options] [--lang es|en]
   admin tenant create <id> --name <name> [--timezone <IANA>] [--webhook-url <url>]
   admin tenant list
-  admin key create <tenant> --scope hub|agent|admin
+  admin key create <tenant> --scope hub|agent|admin|viewer
   admin key list <tenant>                           (with each key's last use)
   admin key revoke <prefix>
   admin webhook set <tenant> --url <https-url>      (new secret, printed once)

@@ -32,11 +32,22 @@ export interface SecretEnvelope {
 }
 
 export const DIRECTIONS = ['IN', 'OUT', 'BOTH'] as const;
-export const QUEUE_STATUSES = ['PENDING', 'IN_FLIGHT', 'PROCESSING', 'RETRY', 'COMPLETED', 'FAILED', 'DEAD', 'SUPERSEDED'] as const;
+export const QUEUE_STATUSES = [
+  'PENDING',
+  'IN_FLIGHT',
+  'PROCESSING',
+  'RETRY',
+  'COMPLETED',
+  'FAILED',
+  'DEAD',
+  'SUPERSEDED',
+  'DISCARDED',
+] as const;
 export const QUEUE_ACTIONS = ['CREATE', 'UPDATE', 'DELETE', 'UPSERT'] as const;
 export const QUEUE_ENDPOINTS = ['ERP', 'HUB', 'PARSE', 'AGENT'] as const;
 export const LOG_STATUSES = ['SUCCESS', 'FAILED', 'RETRY', 'DEAD', 'PARTIAL', 'INFO'] as const;
-export const API_SCOPES = ['hub', 'agent', 'admin'] as const;
+/** `viewer`: the console's read-only operator (every GET an admin may call, never a write). */
+export const API_SCOPES = ['hub', 'agent', 'admin', 'viewer'] as const;
 export const ENCRYPT_MODES = ['off', 'on', 'strict'] as const;
 
 export type Direction = (typeof DIRECTIONS)[number];
@@ -263,7 +274,29 @@ export interface SyncAlertThresholdTable {
   agent_silence_seconds: number | null;
 }
 
+/** Issue 15 §4: a console session; only the token's SHA-256 is stored. */
+export interface SyncConsoleSessionTable {
+  token_hash: string;
+  key_id: string;
+  tenant_id: string;
+  created_at: Generated<Date>;
+  last_seen_at: Generated<Date>;
+  expires_at: Date;
+}
+
+/** Issue 15 §4: what a site agent (one agent key) last did. */
+export interface SyncAgentActivityTable {
+  tenant_id: string;
+  key_id: string;
+  last_seen_at: Generated<Date>;
+  version: string | null;
+  last_upload_at: NullableTimestamp;
+  last_download_at: NullableTimestamp;
+}
+
 export interface Database {
+  sync_console_session: SyncConsoleSessionTable;
+  sync_agent_activity: SyncAgentActivityTable;
   parametros_maestros: ParametrosMaestrosView;
   sync_alert: SyncAlertTable;
   sync_alert_threshold: SyncAlertThresholdTable;

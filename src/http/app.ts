@@ -23,6 +23,10 @@ import { registerRequestDecompression } from './decompress.ts';
 import { registerErpConnectionRoutes } from './routes/erp-connection.ts';
 import { registerMetricsRoutes } from './routes/metrics.ts';
 import { registerAlertRoutes } from './routes/alerts.ts';
+import { registerConsoleSessionRoutes } from './routes/console-session.ts';
+import { registerConsoleApiRoutes } from './routes/console-api.ts';
+import { registerAgentActivity } from './agent-activity.ts';
+import { registerConsoleStaticRoutes } from './routes/console-static.ts';
 import { registerInputGuard } from './input-guard.ts';
 import type { DestinationPolicy } from '../security/destination-policy.ts';
 import { registerHealthRoutes } from './routes/health.ts';
@@ -134,5 +138,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerErpConnectionRoutes(app, deps);
   registerMetricsRoutes(app, deps);
   registerAlertRoutes(app, deps);
+  registerConsoleSessionRoutes(app, deps);
+  registerConsoleApiRoutes(app, deps);
+  registerAgentActivity(app, deps);
+  registerConsoleStaticRoutes(app);
   return app;
 }

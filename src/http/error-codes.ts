@@ -34,8 +34,8 @@ export const ERROR_CODES = {
   },
   FORBIDDEN: {
     status: 403,
-    es: 'La clave es válida pero su alcance (hub, agent, admin) no permite esta operación, o X-Tenant-Id no coincide.',
-    en: 'The key is valid but its scope (hub, agent, admin) does not allow this, or X-Tenant-Id does not match.',
+    es: 'La clave es válida pero su alcance (hub, agent, admin, viewer) no permite esta operación, o X-Tenant-Id no coincide, o un cambio hecho con la cookie de la consola no trae X-CSRF-Token y un origen propio.',
+    en: 'The key is valid but its scope (hub, agent, admin, viewer) does not allow this, or X-Tenant-Id does not match, or a change made with the console cookie lacks X-CSRF-Token and a same-origin request.',
   },
   NOT_FOUND: {
     status: 404,

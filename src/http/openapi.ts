@@ -40,6 +40,47 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
     operationId: 'getLiveness',
     description: 'Liveness only: the server process answers (no database or worker check). Use /health for readiness.',
   },
+  'GET /api/v1/sync/queue': {
+    operationId: 'browseQueue',
+    description:
+      'Operators and the console: queue items PENDING, RETRY or DEAD (filter by status, entity and direction), their error messages grouped with counts, and counts per status.',
+  },
+  'POST /api/v1/sync/queue/retry': {
+    operationId: 'retryQueueItems',
+    description:
+      'Moves many DEAD or FAILED items back to PENDING in one transaction: an unknown id (404) or another status (409) retries none.',
+    example: { ids: ['7f9c2d1e-4b3a-4c5d-8e6f-0a1b2c3d4e5f'] },
+  },
+  'POST /api/v1/sync/queue/discard': {
+    operationId: 'discardQueueItems',
+    description:
+      'Gives up on DEAD or FAILED items: they become DISCARDED (terminal, never retried) and each discard is written to sync_log. All or nothing.',
+    example: { ids: ['7f9c2d1e-4b3a-4c5d-8e6f-0a1b2c3d4e5f'] },
+  },
+  'GET /api/v1/sync/overview': {
+    operationId: 'getOverview',
+    description:
+      'One row per configured entity: direction, state (never run, ok, failed…), last run and its rows, freshness against the schedule, next run from the cron, queue items waiting or dead, open alerts.',
+  },
+  'GET /api/v1/sync/agent/activity': {
+    operationId: 'getAgentActivity',
+    description:
+      'The tenant’s site agents as the server saw them: last call, version (X-Agent-Version or User-Agent), last upload and download.',
+  },
+  'POST /console/api/login': {
+    operationId: 'consoleLogin',
+    description:
+      'Console log in with an admin or viewer key: sets an httpOnly SameSite=Strict session cookie and returns the CSRF token to send as X-CSRF-Token on changes. Needs a same-origin Origin.',
+    example: { key: 'sk_live_…' },
+  },
+  'POST /console/api/logout': {
+    operationId: 'consoleLogout',
+    description: 'Console log out: deletes the session and clears its cookie (X-CSRF-Token needed).',
+  },
+  'GET /console/api/session': {
+    operationId: 'getConsoleSession',
+    description: 'Who the console is logged in as: tenant, its time zone, scopes and the session’s CSRF token.',
+  },
   'GET /api/v1/sync/dead': {
     operationId: 'listDeadItems',
     description:
