@@ -6,12 +6,17 @@
 import type { Kysely } from 'kysely';
 import type { PgBoss } from 'pg-boss';
 import type { Database } from '../db/schema.ts';
-import { emitWebhookEvents, type WebhookEvent } from '../webhooks/events.ts';
+import { emitOperatorEvents, emitWebhookEvents, type WebhookEvent } from '../webhooks/events.ts';
 import { currentConditions, thresholdsByTenant } from './conditions.ts';
 
 const keyOf = (a: { tenant_id: string; kind: string; entity_type: string }) => `${a.tenant_id}\u0000${a.kind}\u0000${a.entity_type}`;
 
-export async function evaluateAlerts(db: Kysely<Database>, boss: PgBoss): Promise<{ raised: number; resolved: number }> {
+/** With `operator`, each transition is also queued for the operator's receiver (ALERT_OPERATOR_URL). */
+export async function evaluateAlerts(
+  db: Kysely<Database>,
+  boss: PgBoss,
+  opts: { operator?: boolean } = {},
+): Promise<{ raised: number; resolved: number }> {
   const conditions = await currentConditions(db, await thresholdsByTenant(db));
   return db.transaction().execute(async (trx) => {
     const open = await trx.selectFrom('sync_alert').selectAll().where('resolved_at', 'is', null).execute();
@@ -67,6 +72,7 @@ export async function evaluateAlerts(db: Kysely<Database>, boss: PgBoss): Promis
       });
     }
     await emitWebhookEvents(trx, boss, events);
+    if (opts.operator) await emitOperatorEvents(trx, boss, events);
     return { raised, resolved: resolved.length };
   });
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isWebhookSecret } from './webhook-secret.ts';
 
 /** Raised when the environment is invalid; `message` names every bad variable. */
 export class ConfigError extends Error {
@@ -55,6 +56,13 @@ export const envSchema = z.object({
   METRICS_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
   /** How often the worker evaluates alerts (thresholds per tenant in sync_alert_threshold), seconds. */
   ALERT_EVALUATE_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
+  /** The operator's own receiver of every tenant's alert.raised / alert.resolved (Standard Webhooks); unset → tenants' webhooks only. */
+  ALERT_OPERATOR_URL: z.url({ protocol: /^https?$/, error: 'an http(s) URL' }).optional(),
+  /** Its signing secret, `whsec_` + base64 (at least 24 bytes); required with ALERT_OPERATOR_URL. */
+  ALERT_OPERATOR_SECRET: z
+    .string()
+    .refine(isWebhookSecret, 'whsec_ followed by at least 24 bytes in base64 (e.g. whsec_$(openssl rand -base64 32))')
+    .optional(),
   /** How often a worker writes its heartbeat row, seconds. */
   WORKER_HEARTBEAT_SECONDS: z.coerce.number().int().min(1).max(3600).default(10),
   /** Health answers 503 when no worker has beaten for this long, seconds (keep it a few heartbeats long). */
@@ -115,6 +123,13 @@ const checkedEnvSchema = envSchema.superRefine((env, ctx) => {
       code: 'custom',
       path: ['SYNC_SECRET_KEY'],
       message: 'required when DATABASE_URL is set (generate one with: openssl rand -base64 32)',
+    });
+  }
+  if (Boolean(env.ALERT_OPERATOR_URL) !== Boolean(env.ALERT_OPERATOR_SECRET)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: [env.ALERT_OPERATOR_URL ? 'ALERT_OPERATOR_SECRET' : 'ALERT_OPERATOR_URL'],
+      message: 'ALERT_OPERATOR_URL and ALERT_OPERATOR_SECRET go together',
     });
   }
   if (env.DATABASE_OWNER_URL && !env.DATABASE_URL) {

@@ -41,6 +41,8 @@ export interface WebhookJobData {
   body: string;
   /** 1-based delivery attempt. */
   attempt: number;
+  /** A copy for the operator's receiver (ALERT_OPERATOR_URL) instead of the tenant's webhook. */
+  operator?: true;
 }
 
 /** How often push workers look for new jobs, s (pg-boss's minimum): the most an outbound item waits before delivery starts. */

@@ -30,7 +30,15 @@ export interface WebhookDelivererOptions {
   timeoutMs: number;
   /** Which addresses a webhook URL may reach (checked on the resolved address of every attempt). */
   destinations: DestinationPolicy;
+  /** The operator's receiver of alert copies (ALERT_OPERATOR_URL / ALERT_OPERATOR_SECRET). */
+  operator?: { url: string; secret: string };
 }
+
+/**
+ * The operator's URL comes from the operator's own environment, not from a tenant, so it may be on a
+ * private network (an on-premise alert manager); link-local and metadata stay refused.
+ */
+const OPERATOR_DESTINATIONS: DestinationPolicy = { allowPrivate: true };
 
 /** The outcome of one attempt: `error` is shown to the tenant (no addresses), `detail` only to the operator log. */
 interface AttemptResult {
@@ -95,10 +103,16 @@ export async function attempt(
 export function createWebhookDeliverer(o: WebhookDelivererOptions) {
   async function deliver(jobs: Job<WebhookJobData>[]): Promise<void> {
     for (const { data } of jobs) {
-      const { url, secrets } = await readWebhookSecrets(o.db, o.keyring, data.tenantId);
+      const { url, secrets } = data.operator
+        ? { url: o.operator?.url ?? null, secrets: o.operator ? [o.operator.secret] : [] }
+        : await readWebhookSecrets(o.db, o.keyring, data.tenantId);
       const started = Date.now();
+      const policy = { timeoutMs: o.timeoutMs, destinations: data.operator ? OPERATOR_DESTINATIONS : o.destinations };
       const result =
-        url && secrets.length ? await attempt(url, data, secrets, o) : { ok: false, error: 'tenant has no webhook_url or secret' };
+        url && secrets.length
+          ? await attempt(url, data, secrets, policy)
+          : { ok: false, error: data.operator ? 'no ALERT_OPERATOR_URL is configured' : 'tenant has no webhook_url or secret' };
+      const receiver = data.operator ? 'operator webhook' : 'webhook';
       const outcome = result.status ? `HTTP ${result.status}` : result.error;
       const last = data.attempt > o.retryScheduleMs.length || !url;
       await o.db.transaction().execute(async (trx) => {
@@ -110,7 +124,7 @@ export function createWebhookDeliverer(o: WebhookDelivererOptions) {
         }
         if (!result.ok && last)
           await insertDeadLetters(o.boss, trx, [
-            { queueId: data.eventId, jobId: data.eventId, reason: `webhook ${data.type}: ${outcome}` },
+            { queueId: data.eventId, jobId: data.eventId, reason: `${receiver} ${data.type}: ${outcome}` },
           ]);
         await insertLogs(trx, [
           {
@@ -121,7 +135,7 @@ export function createWebhookDeliverer(o: WebhookDelivererOptions) {
             entity_id: data.eventId,
             status: result.ok ? 'SUCCESS' : last ? 'DEAD' : 'RETRY',
             duration_ms: Date.now() - started,
-            message: `webhook ${data.type} attempt ${data.attempt}: ${result.ok ? 'delivered' : outcome}${!result.ok && !last ? `; next in ${Math.round(o.retryScheduleMs[data.attempt - 1]! / 1000)} s` : ''}`,
+            message: `${receiver} ${data.type} attempt ${data.attempt}: ${result.ok ? 'delivered' : outcome}${!result.ok && !last ? `; next in ${Math.round(o.retryScheduleMs[data.attempt - 1]! / 1000)} s` : ''}`,
             response_data: result.status ? JSON.stringify({ status: result.status }) : null,
           },
         ]);
@@ -129,7 +143,7 @@ export function createWebhookDeliverer(o: WebhookDelivererOptions) {
       if (!result.ok)
         o.logger.warn(
           { event: data.eventId, type: data.type, attempt: data.attempt, outcome, detail: 'detail' in result ? result.detail : undefined },
-          'webhook delivery failed',
+          `${receiver} delivery failed`,
         );
     }
   }

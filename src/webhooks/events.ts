@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type { PgBoss } from 'pg-boss';
 import type { Executor } from '../db/connect.ts';
-import { insertWebhookJobs } from '../queue/jobs.ts';
+import { insertWebhookJobs, type WebhookJobData } from '../queue/jobs.ts';
 import type { SettledItem } from '../queue/push-worker.ts';
 import type { OnDeadLeases } from '../queue/lease.ts';
 
@@ -16,6 +16,20 @@ export interface WebhookEvent {
   data: Record<string, unknown>;
 }
 
+/** The first delivery job of an event. Its body is fixed now: every retry sends the same bytes under the same webhook-id. */
+function firstDelivery(e: WebhookEvent, timestamp: string, operator: boolean): { data: WebhookJobData } {
+  return {
+    data: {
+      eventId: `msg_${randomUUID().replaceAll('-', '')}`,
+      tenantId: e.tenantId,
+      type: e.type,
+      body: JSON.stringify({ type: e.type, timestamp, data: e.data }),
+      attempt: 1,
+      ...(operator ? { operator: true as const } : {}),
+    },
+  };
+}
+
 /** Queues one delivery per event for tenants that have a webhook_url; others are skipped. */
 export async function emitWebhookEvents(db: Executor, boss: PgBoss, events: WebhookEvent[]): Promise<number> {
   if (events.length === 0) return 0;
@@ -26,23 +40,19 @@ export async function emitWebhookEvents(db: Executor, boss: PgBoss, events: Webh
     ),
   );
   const now = new Date().toISOString();
-  const jobs = events
-    .filter((e) => withUrl.has(e.tenantId))
-    .map((e) => {
-      const eventId = `msg_${randomUUID().replaceAll('-', '')}`;
-      // The body is fixed now: every retry sends the same bytes under the same webhook-id.
-      return {
-        data: {
-          eventId,
-          tenantId: e.tenantId,
-          type: e.type,
-          body: JSON.stringify({ type: e.type, timestamp: now, data: e.data }),
-          attempt: 1,
-        },
-      };
-    });
+  const jobs = events.filter((e) => withUrl.has(e.tenantId)).map((e) => firstDelivery(e, now, false));
   await insertWebhookJobs(boss, db, jobs);
   return jobs.length;
+}
+
+/** Copies for the operator's receiver: every tenant's event (the data names the tenant), webhook or not. */
+export async function emitOperatorEvents(db: Executor, boss: PgBoss, events: WebhookEvent[]): Promise<void> {
+  const now = new Date().toISOString();
+  await insertWebhookJobs(
+    boss,
+    db,
+    events.map((e) => firstDelivery({ ...e, data: { tenant_id: e.tenantId, ...e.data } }, now, true)),
+  );
 }
 
 /** sync.completed / sync.failed for the settled items the Hub sent (worker batches and agent acknowledgements alike). */

@@ -4,16 +4,11 @@
  * as `v1,<base64>`; several space-separated signatures while a secret rotates.
  */
 import { createHmac, randomBytes } from 'node:crypto';
-
-const PREFIX = 'whsec_';
+import { WEBHOOK_SECRET_PREFIX as PREFIX } from '../config/webhook-secret.ts';
 
 /** A fresh secret: `whsec_` + 32 random bytes, base64. Shown once to the operator. */
 export function generateWebhookSecret(): string {
   return PREFIX + randomBytes(32).toString('base64');
-}
-
-export function isWebhookSecret(s: string): boolean {
-  return s.startsWith(PREFIX) && Buffer.from(s.slice(PREFIX.length), 'base64').length >= 24;
 }
 
 export type SignedHeaders = {

@@ -74,6 +74,9 @@ export async function startWorkerRuntime(opts: {
     retryScheduleMs: env.WEBHOOK_RETRY_SCHEDULE_MS,
     timeoutMs: env.WEBHOOK_TIMEOUT_MS,
     destinations,
+    ...(env.ALERT_OPERATOR_URL && env.ALERT_OPERATOR_SECRET
+      ? { operator: { url: env.ALERT_OPERATOR_URL, secret: env.ALERT_OPERATOR_SECRET } }
+      : {}),
   });
   await webhooks.start();
   await engine.start();
@@ -88,7 +91,7 @@ export async function startWorkerRuntime(opts: {
   const heartbeat = setInterval(beat, env.WORKER_HEARTBEAT_SECONDS * 1000);
   heartbeat.unref();
   const alerts = setInterval(() => {
-    evaluateAlerts(opts.db, boss).then(
+    evaluateAlerts(opts.db, boss, { operator: Boolean(env.ALERT_OPERATOR_URL) }).then(
       (r) => (r.raised || r.resolved ? logger.warn(r, 'alerts changed') : undefined),
       (err: unknown) => logger.warn({ err }, 'alert evaluation failed'),
     );
