@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Executor } from './connect.ts';
-import type { NewLogRow, QueueEndpoint } from './schema.ts';
+import type { LogRow, LogStatus, NewLogRow, QueueEndpoint } from './schema.ts';
 
 /** sync_log.direction of a queue item: towards the Hub is IN (seed 000's "inbound"), towards the ERP is OUT. */
 export function directionOf(destination: QueueEndpoint): 'IN' | 'OUT' {
@@ -52,4 +52,39 @@ export async function insertLogs(db: Executor, rows: NewLogRow[]): Promise<void>
   await sql`insert into sync_log (${cols}) select ${cols} from jsonb_to_recordset(${JSON.stringify(records)}::jsonb) as ${RECORD_TYPE}`.execute(
     db,
   );
+}
+
+/** The process line of an entity's latest pull (its metadata holds the run's counts). */
+export async function lastPullRun(db: Executor, tenantId: string, entityType: string): Promise<LogRow | undefined> {
+  return db
+    .selectFrom('sync_log')
+    .selectAll()
+    .where('tenant_id', '=', tenantId)
+    .where('entity_type', '=', entityType)
+    .where('action', '=', 'PULL')
+    .where('phase', '=', 'process')
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+}
+
+export interface LogFilter {
+  entityType?: string;
+  status?: LogStatus;
+  since?: Date;
+  until?: Date;
+  /** Keyset position: rows strictly older than this (created_at, id). */
+  before?: { createdAt: Date; id: string };
+  limit: number;
+}
+
+/** The tenant's audit log, newest first, keyset-paginated on (created_at, id). */
+export async function listLogs(db: Executor, tenantId: string, f: LogFilter): Promise<LogRow[]> {
+  let query = db.selectFrom('sync_log').selectAll().where('tenant_id', '=', tenantId);
+  if (f.entityType) query = query.where('entity_type', '=', f.entityType);
+  if (f.status) query = query.where('status', '=', f.status);
+  if (f.since) query = query.where('created_at', '>=', f.since);
+  if (f.until) query = query.where('created_at', '<', f.until);
+  if (f.before) query = query.where(sql<boolean>`(created_at, id) < (${f.before.createdAt}, ${f.before.id}::bigint)`);
+  return query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(f.limit).execute();
 }

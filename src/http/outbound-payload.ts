@@ -1,5 +1,6 @@
-import type { EntityConfigRow, QueueAction } from '../db/schema.ts';
-import type { FieldMapping, FieldType, Queries } from '../sync/entity-config-schema.ts';
+import type { QueueAction } from '../db/schema.ts';
+import type { FieldType } from '../sync/entity-config-schema.ts';
+import { missingStatements, type EntityConfig } from '../sync/entity-config.ts';
 
 export interface FieldIssue {
   path: string;
@@ -59,18 +60,20 @@ function checkTypes(obj: Record<string, unknown>, types: Partial<Record<string, 
  * Whether the entity's config can carry `action` out honestly: an UPDATE that finds the document
  * must be able to change it, a DELETE must have a statement. Refused on arrival, naming the key.
  */
-function actionIssues(action: QueueAction, payload: Record<string, unknown>, config: EntityConfigRow, path: string): FieldIssue[] {
-  const q = config.queries as Queries;
-  const m = config.field_mapping as FieldMapping;
-  const missing = (keys: string[], why: string) => {
-    const absent = keys.filter((k) => !(q as Record<string, unknown>)[k]);
-    return absent.length
-      ? [{ path, message: `${config.entity_type} cannot ${why}: the config has no ${absent.map((k) => `queries.${k}`).join(', ')}` }]
-      : [];
-  };
-  if (action === 'DELETE') return missing(['delete'], 'delete documents in the ERP');
-  if (action === 'CREATE') return missing(['insert'], 'create documents in the ERP');
-  const issues = missing(['insert', 'find_existing', 'update'], `apply ${action} to a document that already exists in the ERP`);
+function actionIssues(action: QueueAction, payload: Record<string, unknown>, config: EntityConfig, path: string): FieldIssue[] {
+  const q = config.queries;
+  const m = config.field_mapping;
+  const why =
+    action === 'DELETE'
+      ? 'delete documents in the ERP'
+      : action === 'CREATE'
+        ? 'create documents in the ERP'
+        : `apply ${action} to a document that already exists in the ERP`;
+  const absent = missingStatements(config, action);
+  const issues = absent.length
+    ? [{ path, message: `${config.entity_type} cannot ${why}: the config has no ${absent.map((k) => `queries.${k}`).join(', ')}` }]
+    : [];
+  if (action === 'DELETE' || action === 'CREATE') return issues;
   if (m.items && Array.isArray(payload[m.items.from]) && q.update_items !== 'replace') {
     issues.push({
       path,
@@ -88,12 +91,12 @@ function actionIssues(action: QueueAction, payload: Record<string, unknown>, con
  */
 export function checkOutboundPayload(
   body: { action: QueueAction; payload: Record<string, unknown> },
-  config: EntityConfigRow,
+  config: EntityConfig,
   paths: { payload: string; action: string } = { payload: 'payload', action: 'action' },
 ): FieldIssue[] {
   const { payload } = body;
   const path = paths.payload;
-  const m = config.field_mapping as FieldMapping;
+  const m = config.field_mapping;
   const issues = actionIssues(body.action, payload, config, paths.action);
   issues.push(...checkTypes(payload, m.types, path));
   const lines = m.items ? payload[m.items.from] : undefined;

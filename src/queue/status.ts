@@ -103,3 +103,42 @@ export async function retryItem(executor: Executor, deps: EnqueueDeps, tenantId:
   ]);
   return row;
 }
+
+/** Items of the tenant per entity type, destination and status (the admin overview). */
+export async function queueCounts(db: Executor, tenantId: string) {
+  const rows = await db
+    .selectFrom('sync_queue')
+    .select(['entity_type', 'destination', 'status', sql<string>`count(*)`.as('count')])
+    .where('tenant_id', '=', tenantId)
+    .groupBy(['entity_type', 'destination', 'status'])
+    .orderBy('entity_type')
+    .orderBy('destination')
+    .orderBy('status')
+    .execute();
+  return rows.map((c) => ({ ...c, count: Number(c.count) }));
+}
+
+/** Age in seconds of the tenant's oldest item still waiting (PENDING or RETRY); null when none waits. */
+export async function oldestWaitingAgeSeconds(db: Executor, tenantId: string): Promise<number | null> {
+  const r = await db
+    .selectFrom('sync_queue')
+    .select(sql<number | null>`extract(epoch from now() - min(created_at))::float8`.as('age'))
+    .where('tenant_id', '=', tenantId)
+    .where('status', 'in', ['PENDING', 'RETRY'])
+    .executeTakeFirst();
+  return r?.age ?? null;
+}
+
+/** Entity types with items PENDING for the Hub: how many and since when. */
+export async function pendingHubEntities(db: Executor, tenantId: string) {
+  const rows = await db
+    .selectFrom('sync_queue')
+    .select(['entity_type', sql<string>`count(*)`.as('count'), sql<Date>`min(created_at)`.as('oldest')])
+    .where('tenant_id', '=', tenantId)
+    .where('destination', '=', 'HUB')
+    .where('status', '=', 'PENDING')
+    .groupBy('entity_type')
+    .orderBy('entity_type')
+    .execute();
+  return rows.map((r) => ({ entityType: r.entity_type, count: Number(r.count), oldest: new Date(r.oldest) }));
+}

@@ -96,108 +96,109 @@ export const phaseSchema = z
         | { run_on: 'erp'; sql: string; operations?: undefined }
         | { run_on: 'hub'; sql?: undefined; operations: z.infer<typeof hubOperationSchema>[] },
   );
-const phase = phaseSchema;
 
 /** The cursor parameter: `@lastSync`, or seed 001's `@ultimaSync`. */
 export const CURSOR_PARAM = /@(lastSync|ultimaSync)\b/i;
 export const CURSOR_SQL_TYPES = ['datetime', 'datetime2', 'date', 'datetimeoffset', 'int', 'bigint'] as const;
 
-export const queriesSchema = z
-  .object({
-    select_all: sqlText,
-    select_since: sqlText,
-    find_existing: sqlText,
-    insert: sqlText,
-    insert_item: sqlText,
-    /** Header UPDATE of a document find_existing found; binds the mapped fields and @header_id (the ERP id). */
-    update: sqlText,
-    /** How the lines of an updated document are written: `replace` = delete_items then insert_item per line, in the same ERP transaction. */
-    update_items: z.enum(['replace']),
-    /** Deletes a document's lines (@header_id) before the header `delete` or a `replace` of the lines. */
-    delete_items: sqlText,
-    /** Hub DELETE: binds the mapped fields and @header_id (null when find_existing found nothing or is absent). */
-    delete: sqlText,
-    merge: sqlText,
-    /** Seed 001's phases: `run_on` is its `ejecutarEn` (erp = the SQL Server, hub = our PostgreSQL). A phase that is absent is disabled. */
-    pre_process: phase,
-    post_process: phase,
-    /** Seed 001 download tables: what to read on our side — parsed, never run as SQL (download-query.ts). */
-    process: z
-      .object({
-        query: z.union([sqlText, z.record(z.string(), z.unknown())]).superRefine((v, ctx) => {
-          const problem = downloadQueryProblem(v);
+/** Each field of `queries` (the stored-row reader of entity-config.ts reuses them); the checks across fields follow. */
+export const queriesShape = {
+  select_all: sqlText,
+  select_since: sqlText,
+  find_existing: sqlText,
+  insert: sqlText,
+  insert_item: sqlText,
+  /** Header UPDATE of a document find_existing found; binds the mapped fields and @header_id (the ERP id). */
+  update: sqlText,
+  /** How the lines of an updated document are written: `replace` = delete_items then insert_item per line, in the same ERP transaction. */
+  update_items: z.enum(['replace']),
+  /** Deletes a document's lines (@header_id) before the header `delete` or a `replace` of the lines. */
+  delete_items: sqlText,
+  /** Hub DELETE: binds the mapped fields and @header_id (null when find_existing found nothing or is absent). */
+  delete: sqlText,
+  merge: sqlText,
+  /** Seed 001's phases: `run_on` is its `ejecutarEn` (erp = the SQL Server, hub = our PostgreSQL). A phase that is absent is disabled. */
+  pre_process: phaseSchema,
+  post_process: phaseSchema,
+  /** Seed 001 download tables: what to read on our side — parsed, never run as SQL (download-query.ts). */
+  process: z
+    .object({
+      query: z.union([sqlText, z.record(z.string(), z.unknown())]).superRefine((v, ctx) => {
+        const problem = downloadQueryProblem(v);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      }),
+    })
+    .strict(),
+  cursor: z
+    .object({
+      field: identifier,
+      pk: identifier,
+      lookback_seconds: z
+        .number()
+        .int()
+        .min(0)
+        .max(31 * 86_400)
+        .default(0),
+      /** SQL type of the cursor column, which `@lastSync` is bound with; absent = taken from the first run's result metadata. */
+      sql_type: z.enum(CURSOR_SQL_TYPES).optional(),
+      /** Cron of the full key-set comparison that finds deletes (an incremental read never sees them); default nightly. */
+      reconcile_frequency: z
+        .string()
+        .max(100)
+        .superRefine((v, ctx) => {
+          const problem = cronProblem(v);
           if (problem) ctx.addIssue({ code: 'custom', message: problem });
-        }),
-      })
-      .strict(),
-    cursor: z
-      .object({
-        field: identifier,
-        pk: identifier,
-        lookback_seconds: z
-          .number()
-          .int()
-          .min(0)
-          .max(31 * 86_400)
-          .default(0),
-        /** SQL type of the cursor column, which `@lastSync` is bound with; absent = taken from the first run's result metadata. */
-        sql_type: z.enum(CURSOR_SQL_TYPES).optional(),
-        /** Cron of the full key-set comparison that finds deletes (an incremental read never sees them); default nightly. */
-        reconcile_frequency: z
-          .string()
-          .max(100)
-          .superRefine((v, ctx) => {
-            const problem = cronProblem(v);
-            if (problem) ctx.addIssue({ code: 'custom', message: problem });
-          })
-          .optional(),
-      })
-      .strict(),
-    /**
-     * Download tables on an ERP without MERGE (Babelfish, old compatibility levels): instead of the
-     * post_process MERGE, UPDATE … FROM … JOIN + INSERT … SELECT WHERE NOT EXISTS into `table` by
-     * `key` (default: the config's primary_key), and optionally `deactivate_missing` (MERGE's WHEN
-     * NOT MATCHED BY SOURCE THEN UPDATE SET column = value), in the download's ERP transaction.
-     */
-    merge_strategy: z
-      .object({
-        mode: z.literal('update_insert'),
-        table: z
-          .string()
-          .max(257)
-          .regex(/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/, 'table name, optionally schema.table'),
-        key: z.array(identifier).min(1).max(16).optional(),
-        deactivate_missing: z
-          .object({ column: identifier, value: z.union([z.number().int(), z.boolean(), z.string().max(200)]) })
-          .strict()
-          .optional(),
-      })
-      .strict(),
-    /** Mass-delete guard: a snapshot that would delete more than this share of the live records deletes nothing (default 0.5). */
-    max_delete_share: z.number().min(0).max(1),
-    schema: z
-      .object({
-        columns: z
-          .array(
-            z
-              .object({
-                name: identifier,
-                type: z
-                  .string()
-                  .max(40)
-                  .superRefine((v, ctx) => {
-                    const problem = sqlTypeProblem(v);
-                    if (problem) ctx.addIssue({ code: 'custom', message: problem });
-                  }),
-                nullable: z.boolean().default(true),
-              })
-              .strict(),
-          )
-          .min(1)
-          .max(1024),
-      })
-      .strict(),
-  })
+        })
+        .optional(),
+    })
+    .strict(),
+  /**
+   * Download tables on an ERP without MERGE (Babelfish, old compatibility levels): instead of the
+   * post_process MERGE, UPDATE … FROM … JOIN + INSERT … SELECT WHERE NOT EXISTS into `table` by
+   * `key` (default: the config's primary_key), and optionally `deactivate_missing` (MERGE's WHEN
+   * NOT MATCHED BY SOURCE THEN UPDATE SET column = value), in the download's ERP transaction.
+   */
+  merge_strategy: z
+    .object({
+      mode: z.literal('update_insert'),
+      table: z
+        .string()
+        .max(257)
+        .regex(/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/, 'table name, optionally schema.table'),
+      key: z.array(identifier).min(1).max(16).optional(),
+      deactivate_missing: z
+        .object({ column: identifier, value: z.union([z.number().int(), z.boolean(), z.string().max(200)]) })
+        .strict()
+        .optional(),
+    })
+    .strict(),
+  /** Mass-delete guard: a snapshot that would delete more than this share of the live records deletes nothing (default 0.5). */
+  max_delete_share: z.number().min(0).max(1),
+  schema: z
+    .object({
+      columns: z
+        .array(
+          z
+            .object({
+              name: identifier,
+              type: z
+                .string()
+                .max(40)
+                .superRefine((v, ctx) => {
+                  const problem = sqlTypeProblem(v);
+                  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+                }),
+              nullable: z.boolean().default(true),
+            })
+            .strict(),
+        )
+        .min(1)
+        .max(1024),
+    })
+    .strict(),
+};
+export const queriesSchema = z
+  .object(queriesShape)
   .partial()
   .strict()
   .superRefine((q, ctx) => {

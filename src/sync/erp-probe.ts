@@ -4,7 +4,7 @@
  * on the ERP: reads are wrapped so no row comes back, writes run in a transaction that is rolled back.
  */
 import { connect as tcpConnect } from 'node:net';
-import type { Queries } from './entity-config-schema.ts';
+import { acceptedPhase, type StoredQueries } from './entity-config.ts';
 import { createErpPool, type ErpConnectionOptions, type ErpPool } from '../erp/erp-pool.ts';
 import type { ErpParams } from '../erp/erp-params.ts';
 
@@ -29,7 +29,7 @@ export interface ProbeReport {
 /** A configured entity to dry-run: its name (for the titles) and its queries. */
 export interface ProbeEntity {
   entityType: string;
-  queries: Queries;
+  queries: StoredQueries;
 }
 
 const READS = ['select_all', 'select_since', 'find_existing'] as const;
@@ -302,7 +302,7 @@ export async function probeErpConnection(opts: {
         ...READS.filter((n) => q[n]).map((n) => ({ name: n, kind: 'read' as const, sql: q[n]! })),
         ...WRITES.filter((n) => q[n]).map((n) => ({ name: n, kind: 'write' as const, sql: q[n]! })),
         ...(['pre_process', 'post_process'] as const).flatMap((n) => {
-          const phase = q[n];
+          const phase = acceptedPhase(ent, n);
           return phase?.run_on === 'erp' ? [{ name: n, kind: 'write' as const, sql: phase.sql }] : [];
         }),
       ];

@@ -5,10 +5,10 @@
  */
 import { channel } from 'node:diagnostics_channel';
 import { sql, type Kysely, type Transaction } from 'kysely';
-import type { Database, EntityConfigRow } from '../db/schema.ts';
+import type { Database } from '../db/schema.ts';
 import type { SyncQueue } from '../queue/sync-queue.ts';
 import { payloadHash } from './canonical-json.ts';
-import type { FieldMapping, TransformRule } from './entity-config-schema.ts';
+import { primaryKeyColumn, type EntityConfig } from './entity-config.ts';
 import { applyTransforms, mapFields, type Row } from './transforms.ts';
 
 /**
@@ -39,7 +39,7 @@ export interface RecordError {
 }
 
 /** Maps and transforms one ERP row; the entity id comes from the ERP primary-key column. */
-export function prepareRecord(raw: Row, config: EntityConfigRow, timeZone: string): PreparedRecord {
+export function prepareRecord(raw: Row, config: EntityConfig, timeZone: string): PreparedRecord {
   if (!ingestStages.hasSubscribers) return prepare(raw, config, timeZone);
   const t0 = performance.now();
   try {
@@ -49,13 +49,12 @@ export function prepareRecord(raw: Row, config: EntityConfigRow, timeZone: strin
   }
 }
 
-function prepare(raw: Row, config: EntityConfigRow, timeZone: string): PreparedRecord {
-  const pk = config.primary_key ?? (config.queries as { cursor?: { pk?: string } }).cursor?.pk;
+function prepare(raw: Row, config: EntityConfig, timeZone: string): PreparedRecord {
+  const pk = primaryKeyColumn(config);
   const id = pk ? raw[pk] : undefined;
   if (id === undefined || id === null || id === '')
     throw new Error(`row has no value in its primary key column ${pk ?? '(primary_key not configured)'}`);
-  const mapping = (config.field_mapping as FieldMapping).erp_to_hub;
-  const payload = applyTransforms(mapFields(raw, mapping), config.transform_rules as TransformRule[], { timeZone });
+  const payload = applyTransforms(mapFields(raw, config.field_mapping.erp_to_hub), config.transform_rules, { timeZone });
   return { entityId: String(id), payload, hash: payloadHash(payload) };
 }
 
@@ -73,7 +72,7 @@ export async function writeBatch(
   deps: { queue: SyncQueue },
   o: {
     tenantId: string;
-    config: EntityConfigRow;
+    config: EntityConfig;
     records: PreparedRecord[];
     checkpoint?: { cursor?: string; lastEntityId?: string };
     readCount: number;
@@ -122,7 +121,7 @@ export async function writeBatch(
 /** sync_state advances in the transaction of the batch it describes — never ahead of committed rows. */
 async function checkpoint(
   trx: Transaction<Database>,
-  o: { tenantId: string; config: EntityConfigRow; changed: number; batchSize: number; cursor?: string; lastEntityId?: string },
+  o: { tenantId: string; config: EntityConfig; changed: number; batchSize: number; cursor?: string; lastEntityId?: string },
 ): Promise<void> {
   await sql`
     insert into sync_state (tenant_id, entity_type, erp_type, direction, last_sync_at, last_timestamp, last_entity_id, total_synced, last_batch_size, last_error)
@@ -176,7 +175,7 @@ export async function recordPullError(db: Kysely<Database>, k: StateKey, error: 
 /** How many live records the entity has, and how many of them a complete snapshot did not contain. */
 export async function countMissing(
   trx: Transaction<Database>,
-  o: { tenantId: string; config: EntityConfigRow; seen: Set<string> },
+  o: { tenantId: string; config: EntityConfig; seen: Set<string> },
 ): Promise<{ live: number; gone: number }> {
   const r = await sql<{ live: string; gone: string }>`
     select count(*) as live, count(*) filter (where not (entity_id = any(${[...o.seen]}::text[]))) as gone
@@ -190,7 +189,7 @@ export async function countMissing(
 export async function markMissingDeleted(
   trx: Transaction<Database>,
   deps: { queue: SyncQueue },
-  o: { tenantId: string; config: EntityConfigRow; seen: Set<string> },
+  o: { tenantId: string; config: EntityConfig; seen: Set<string> },
 ): Promise<number> {
   const gone = (
     await sql<{ id: string; entity_id: string; version: number }>`

@@ -6,7 +6,9 @@
 import { sql, type Kysely } from 'kysely';
 import type { PgBoss } from 'pg-boss';
 import type { Logger } from '../config/logger.ts';
-import type { Database, EntityConfigRow } from '../db/schema.ts';
+import { findEntityConfigById } from '../db/entity-configs.ts';
+import { findSyncState } from '../db/sync-state.ts';
+import type { Database } from '../db/schema.ts';
 import { insertLogs } from '../db/sync-log.ts';
 import { findTenant } from '../db/tenants.ts';
 import type { ErpParamType } from '../erp/erp-params.ts';
@@ -14,7 +16,7 @@ import type { ErpRegistry } from '../erp/erp-registry.ts';
 import type { SyncQueue } from '../queue/sync-queue.ts';
 import { emitWebhookEvents } from '../webhooks/events.ts';
 import { cursorParams, cursorSqlTypeOf, cursorText, lookBack, maxCursor } from './cursor.ts';
-import type { Queries } from './entity-config-schema.ts';
+import { flows, parseEntityConfig, primaryKeyColumn, StoredConfigError, type EntityConfig } from './entity-config.ts';
 import { runPhase } from './etl-phases.ts';
 import {
   beginSnapshot,
@@ -50,15 +52,17 @@ export interface PullResult {
 }
 
 export async function runPull(deps: PullDeps, o: PullOptions & { configId: string }): Promise<PullResult> {
-  const config = await deps.db
-    .selectFrom('sync_entity_config')
-    .selectAll()
-    .where('id', '=', o.configId)
-    .where('tenant_id', '=', o.tenantId)
-    .executeTakeFirst();
+  const row = await findEntityConfigById(deps.db, o.tenantId, o.configId);
   const empty = { read: 0, changed: 0, deleted: 0, errors: 0 };
-  if (!config || !config.enabled || config.direction === 'OUT')
+  if (!row || !row.enabled || !flows(row, 'IN'))
     return { status: 'skipped', mode: 'full', ...empty, error: 'configuration missing, disabled or outbound-only' };
+  let config: EntityConfig;
+  try {
+    config = parseEntityConfig(row);
+  } catch (err) {
+    if (err instanceof StoredConfigError) return { status: 'failed', mode: 'full', ...empty, error: err.message };
+    throw err;
+  }
   const lockKey = `pull:${o.tenantId}:${config.entity_type}:${config.erp_type}`;
   return deps.db.connection().execute(async (conn) => {
     const locked = (await sql<{ ok: boolean }>`select pg_try_advisory_lock(hashtextextended(${lockKey}, 0)) as ok`.execute(conn)).rows[0]
@@ -88,20 +92,13 @@ export interface PullOptions {
 /** Refused by the mass-delete guard: nothing was deleted and the run is FAILED until an operator confirms. */
 export class MassDeleteError extends Error {}
 
-async function pullLocked(deps: PullDeps, conn: Kysely<Database>, config: EntityConfigRow, o: PullOptions): Promise<PullResult> {
+async function pullLocked(deps: PullDeps, conn: Kysely<Database>, config: EntityConfig, o: PullOptions): Promise<PullResult> {
   const started = new Date();
-  const queries = config.queries as Queries;
+  const queries = config.queries;
   const tenant = await findTenant(conn, o.tenantId);
   const timeZone = tenant?.timezone ?? 'UTC';
   const key = { tenantId: o.tenantId, entityType: config.entity_type, erpType: config.erp_type };
-  const state = await conn
-    .selectFrom('sync_state')
-    .selectAll()
-    .where('tenant_id', '=', o.tenantId)
-    .where('entity_type', '=', config.entity_type)
-    .where('erp_type', '=', config.erp_type)
-    .where('direction', '=', 'IN')
-    .executeTakeFirst();
+  const state = await findSyncState(conn, { ...key, direction: 'IN' });
   // A snapshot left unfinished (dropped connection, crash) is read again whole: only a complete one commits the cursor.
   const incremental = Boolean(
     queries.select_since && queries.cursor && state?.last_timestamp && !state.snapshot_started_at && o.mode !== 'full',
@@ -110,7 +107,7 @@ async function pullLocked(deps: PullDeps, conn: Kysely<Database>, config: Entity
   const result: PullResult = { status: 'completed', mode, read: 0, changed: 0, deleted: 0, errors: 0 };
   const seen = new Set<string>();
   const logs: { entityId: string | null; message: string }[] = [];
-  const pkColumn = config.primary_key ?? queries.cursor?.pk ?? '';
+  const pkColumn = primaryKeyColumn(config) ?? '';
   try {
     await runPhase(deps, { config, tenantId: o.tenantId, phase: 'pre_process', runId: o.runId, direction: 'IN' });
     // A full read without select_all runs select_since with a NULL cursor (seed 001's `@ultimaSync IS NULL`).

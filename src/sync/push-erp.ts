@@ -24,7 +24,8 @@ import type { ErpPool } from '../erp/erp-pool.ts';
 import { PermanentError } from '../queue/errors.ts';
 import type { PushContext, PushResult } from '../queue/push-worker.ts';
 import { payloadHash } from './canonical-json.ts';
-import type { FieldMapping, FieldType, Queries, TransformRule } from './entity-config-schema.ts';
+import type { FieldType } from './entity-config-schema.ts';
+import { tryParseEntityConfig, StoredConfigError, type EntityConfig, type StoredQueries } from './entity-config.ts';
 import { applyTransforms, mapHubToErp, type Row } from './transforms.ts';
 
 const PARAM_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,100}$/;
@@ -66,7 +67,7 @@ const firstValue = (rows: Row[]) => {
   return v === undefined || v === null ? undefined : String(v);
 };
 
-type ErpQueries = Pick<Queries, 'find_existing' | 'insert' | 'insert_item' | 'update' | 'update_items' | 'delete' | 'delete_items'>;
+type ErpQueries = Pick<StoredQueries, 'find_existing' | 'insert' | 'insert_item' | 'update' | 'update_items' | 'delete' | 'delete_items'>;
 
 /** What one Hub document becomes for the ERP: the configured statements and the bound values (JSON-safe). */
 export interface ErpDocument {
@@ -88,19 +89,21 @@ export interface ErpWritten {
 }
 
 /** Maps and transforms a queued Hub document into what the ERP transaction binds (PermanentError when it cannot). */
-export async function prepareErpDocument(db: Executor, item: QueueRow): Promise<{ config: EntityConfigRow; document: ErpDocument }> {
-  const config = await findEntityConfig(db, item.tenant_id, item.entity_type, 'OUT');
-  if (!config) throw new PermanentError(`${item.entity_type} is not configured for outbound sync (tenant ${item.tenant_id})`);
-  const q = config.queries as Queries;
+export async function prepareErpDocument(db: Executor, item: QueueRow): Promise<{ config: EntityConfig; document: ErpDocument }> {
+  const row = await findEntityConfig(db, item.tenant_id, item.entity_type, 'OUT');
+  if (!row) throw new PermanentError(`${item.entity_type} is not configured for outbound sync (tenant ${item.tenant_id})`);
+  const config = tryParseEntityConfig(row);
+  if (config instanceof StoredConfigError) throw new PermanentError(config.message);
+  const q = config.queries;
   if (item.action === 'DELETE' && !q.delete)
     throw new PermanentError(`${item.entity_type}: the ERP does not accept deletions from the Hub (no delete statement configured)`);
   if (item.action !== 'DELETE' && !q.insert) throw new PermanentError(`${item.entity_type} has no insert statement configured`);
   const tz = (await findTenant(db, item.tenant_id))?.timezone ?? 'UTC';
-  const mapping = config.field_mapping as FieldMapping;
+  const mapping = config.field_mapping;
   const { header: mapped, items: lines } = mapHubToErp(item.payload as Row, mapping);
   // Every mapped parameter is bound, NULL when the Hub did not send it: SQL naming @x must find @x.
   const header = typed(
-    { ...nulls(mapping.hub_to_erp), ...applyTransforms(mapped, config.transform_rules as TransformRule[], { timeZone: tz }) },
+    { ...nulls(mapping.hub_to_erp), ...applyTransforms(mapped, config.transform_rules, { timeZone: tz }) },
     paramTypes(mapping.hub_to_erp, mapping.types),
   );
   const lineTypes = paramTypes(mapping.items?.mapping, mapping.items?.types);

@@ -6,16 +6,18 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Executor } from '../../db/connect.ts';
+import { findEntityConfigById, listEntityConfigs, updateEntityConfig } from '../../db/entity-configs.ts';
 import { findConfigHistory, listConfigHistory, recordConfigChange } from '../../db/config-history.ts';
 import { findErpConnection, findErpConnectionById, saveErpConnectionSettings } from '../../db/erp-connections.ts';
 import { sealErpPassword } from '../../security/erp-password.ts';
-import { ENCRYPT_MODES, type EntityConfigRow, type ErpConnectionRow } from '../../db/schema.ts';
+import { ENCRYPT_MODES, type ErpConnectionRow } from '../../db/schema.ts';
 import { findTenant } from '../../db/tenants.ts';
 import { erpOptionsFromRow } from '../../erp/erp-connection-options.ts';
 import { probeErpConnection, probeLang, type ProbeEntity } from '../../sync/erp-probe.ts';
 import { checkDestinationHost, DestinationRefusedError, type DestinationPolicy } from '../../security/destination-policy.ts';
 import type { Keyring } from '../../security/secret-box.ts';
-import { entityConfigInputSchema, type Queries } from '../../sync/entity-config-schema.ts';
+import { entityConfigInputSchema } from '../../sync/entity-config-schema.ts';
+import { configColumns, readableConfigs } from '../../sync/entity-config.ts';
 import { tenantOf } from '../auth.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
 import { protectedErrors, SECURITY } from '../schemas.ts';
@@ -229,18 +231,11 @@ export function registerErpConnectionRoutes(
     async (req) => {
       const tenantId = tenantOf(req);
       const row = await connectionOf(tenantId, req.query.erp_type);
-      const configs = await deps.db
-        .selectFrom('sync_entity_config')
-        .select(['entity_type', 'queries'])
-        .where('tenant_id', '=', tenantId)
-        .where('erp_type', '=', row.erp_type)
-        .where('enabled', '=', true)
-        .orderBy('entity_type')
-        .execute();
+      const configs = readableConfigs(await listEntityConfigs(deps.db, tenantId, { enabled: true, erpType: row.erp_type }));
       return probe(
         req,
         row,
-        configs.map((c) => ({ entityType: c.entity_type, queries: (c.queries ?? {}) as Queries })),
+        configs.map((c) => ({ entityType: c.entity_type, queries: c.queries })),
       );
     },
   );
@@ -307,12 +302,7 @@ export function registerErpConnectionRoutes(
       if (!h) throw new NotFoundError(`history entry ${req.params.id}`);
       const a = h.after as Record<string, unknown>;
       if (h.kind === 'entity_config') {
-        const before = await deps.db
-          .selectFrom('sync_entity_config')
-          .selectAll()
-          .where('tenant_id', '=', tenantId)
-          .where('id', '=', h.target_id)
-          .executeTakeFirst();
+        const before = await findEntityConfigById(deps.db, tenantId, h.target_id);
         if (!before) throw new NotFoundError(`configuration ${h.target_id}`);
         const input = entityConfigInputSchema.parse({
           entity_type: a.entity_type,
@@ -328,23 +318,7 @@ export function registerErpConnectionRoutes(
               .map((k) => [k, a[k]]),
           ),
         });
-        const after: EntityConfigRow = await deps.db
-          .updateTable('sync_entity_config')
-          .set({
-            ...input,
-            source_table: input.source_table ?? null,
-            primary_key: input.primary_key ?? null,
-            timestamp_field: input.timestamp_field ?? null,
-            sync_frequency: input.sync_frequency ?? null,
-            queries: JSON.stringify(input.queries),
-            field_mapping: JSON.stringify(input.field_mapping),
-            transform_rules: JSON.stringify(input.transform_rules),
-            updated_at: new Date(),
-          })
-          .where('tenant_id', '=', tenantId)
-          .where('id', '=', h.target_id)
-          .returningAll()
-          .executeTakeFirstOrThrow();
+        const after = await updateEntityConfig(deps.db, { tenantId, id: h.target_id }, configColumns(input));
         await recordConfigChange(deps.db, {
           tenantId,
           kind: 'entity_config',

@@ -1,6 +1,5 @@
-import { sql } from 'kysely';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import type { Executor } from '../../db/connect.ts';
+import { pingDatabase, type Executor } from '../../db/connect.ts';
 import { latestWorkerBeat } from '../../db/worker-heartbeat.ts';
 
 /** How long the health probe waits for PostgreSQL before calling the service degraded. */
@@ -18,11 +17,7 @@ const withTimeout = <T>(p: Promise<T>, fallback: T) =>
  */
 export function registerHealthRoutes(app: FastifyInstance, deps: { db: Executor; workerStaleSeconds?: number }): void {
   const staleSeconds = deps.workerStaleSeconds ?? WORKER_STALE_DEFAULT_SECONDS;
-  const dbUp = () =>
-    withTimeout(
-      sql`select 1`.execute(deps.db).then(() => true),
-      false,
-    );
+  const dbUp = () => withTimeout(pingDatabase(deps.db), false);
   const degraded = (reply: FastifyReply, code: string, message: string, extra: object = {}) =>
     reply.status(503).send({ success: false, status: 'degraded', ...extra, error: { code, message, details: null } });
 

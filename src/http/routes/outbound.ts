@@ -4,7 +4,8 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Executor } from '../../db/connect.ts';
 import { findEntityConfig } from '../../db/entity-configs.ts';
-import type { EntityConfigRow, QueueRow } from '../../db/schema.ts';
+import type { QueueRow } from '../../db/schema.ts';
+import { parseEntityConfig, type EntityConfig } from '../../sync/entity-config.ts';
 import type { EnqueueInput, SyncQueue } from '../../queue/sync-queue.ts';
 import { tenantOf } from '../auth.ts';
 import { IdempotencyKeyReusedError } from '../../queue/errors.ts';
@@ -47,7 +48,7 @@ export function registerOutboundRoutes(app: FastifyInstance, deps: { db: Executo
   const requireConfig = async (tenantId: string, entity: string) => {
     const config = await findEntityConfig(deps.db, tenantId, entity, 'OUT');
     if (!config) throw new NotFoundError(`outbound entity ${entity}`);
-    return config;
+    return parseEntityConfig(config);
   };
 
   r.post(
@@ -74,11 +75,14 @@ export function registerOutboundRoutes(app: FastifyInstance, deps: { db: Executo
     },
     async (req, reply) => {
       const tenantId = tenantOf(req);
-      const configs = new Map<string, EntityConfigRow | undefined>();
+      const configs = new Map<string, EntityConfig | undefined>();
       const errors: { index: number; errors: FieldIssue[] }[] = [];
       for (const [index, item] of req.body.items.entries()) {
         if (!configs.has(item.entity_type))
-          configs.set(item.entity_type, await findEntityConfig(deps.db, tenantId, item.entity_type, 'OUT'));
+          configs.set(
+            item.entity_type,
+            await findEntityConfig(deps.db, tenantId, item.entity_type, 'OUT').then((c) => c && parseEntityConfig(c)),
+          );
         const config = configs.get(item.entity_type);
         const issues = config
           ? checkOutboundPayload(item, config, { payload: `items.${index}.payload`, action: `items.${index}.action` })

@@ -4,10 +4,12 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.ts';
-import { findEntityConfig } from '../../db/entity-configs.ts';
+import { findEntityConfig, listEntityConfigs } from '../../db/entity-configs.ts';
+import { lastPullRun } from '../../db/sync-log.ts';
+import { findSyncState } from '../../db/sync-state.ts';
 import { listRecordErrors } from '../../db/record-errors.ts';
 import type { SyncQueue } from '../../queue/sync-queue.ts';
-import { isDownloadTable } from '../../sync/agent-config.ts';
+import { isDownloadTable, readableConfigs } from '../../sync/entity-config.ts';
 import { TenantBusyError, type TenantLimits } from '../../sync/tenant-limits.ts';
 import { tenantOf } from '../auth.ts';
 import { NotFoundError } from '../errors.ts';
@@ -69,15 +71,7 @@ export function registerRunRoutes(
       const tenantId = tenantOf(req);
       const config =
         (await findEntityConfig(deps.db, tenantId, req.query.entity, 'IN')) ??
-        (
-          await deps.db
-            .selectFrom('sync_entity_config')
-            .selectAll()
-            .where('tenant_id', '=', tenantId)
-            .where('entity_type', '=', req.query.entity)
-            .where('enabled', '=', true)
-            .execute()
-        ).find(isDownloadTable);
+        readableConfigs(await listEntityConfigs(deps.db, tenantId, { enabled: true, entityType: req.query.entity })).find(isDownloadTable);
       if (!config) throw new NotFoundError(`entity ${req.query.entity} (no enabled inbound or download configuration)`);
       const runId = await deps.queue.triggerPullCapped(
         deps.db,
@@ -112,33 +106,11 @@ export function registerRunRoutes(
     },
     async (req) => {
       const tenantId = tenantOf(req);
-      const configs = await deps.db
-        .selectFrom('sync_entity_config')
-        .selectAll()
-        .where('tenant_id', '=', tenantId)
-        .where('direction', 'in', ['IN', 'BOTH'])
-        .orderBy('entity_type')
-        .execute();
+      const configs = await listEntityConfigs(deps.db, tenantId, { flow: 'IN' });
       const entities = [];
       for (const c of configs) {
-        const state = await deps.db
-          .selectFrom('sync_state')
-          .selectAll()
-          .where('tenant_id', '=', tenantId)
-          .where('entity_type', '=', c.entity_type)
-          .where('erp_type', '=', c.erp_type)
-          .where('direction', '=', 'IN')
-          .executeTakeFirst();
-        const run = await deps.db
-          .selectFrom('sync_log')
-          .selectAll()
-          .where('tenant_id', '=', tenantId)
-          .where('entity_type', '=', c.entity_type)
-          .where('action', '=', 'PULL')
-          .where('phase', '=', 'process')
-          .orderBy('id', 'desc')
-          .limit(1)
-          .executeTakeFirst();
+        const state = await findSyncState(deps.db, { tenantId, entityType: c.entity_type, erpType: c.erp_type, direction: 'IN' });
+        const run = await lastPullRun(deps.db, tenantId, c.entity_type);
         const m = (run?.metadata ?? {}) as { run_id?: string; read?: number; changed?: number; deleted?: number };
         const next = c.enabled && c.sync_frequency ? await deps.queue.nextPullAt(c.id) : null;
         entities.push({
