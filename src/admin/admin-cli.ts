@@ -9,7 +9,8 @@ import type { Executor } from '../db/connect.ts';
 import { findErpConnection, upsertErpConnection } from '../db/erp-connections.ts';
 import { sealErpPassword } from '../security/erp-password.ts';
 import { API_SCOPES, ENCRYPT_MODES } from '../db/schema.ts';
-import { createTenant, findTenant, listTenants } from '../db/tenants.ts';
+import { createTenant, DEFAULT_TIME_ZONE, findTenant, listTenants } from '../db/tenants.ts';
+import { timeZoneSchema } from '../core/timezone.ts';
 import { generateApiKey } from '../security/api-key.ts';
 import { checkDestinationHost, DestinationRefusedError, type DestinationPolicy } from '../security/destination-policy.ts';
 import type { Keyring } from '../security/secret-box.ts';
@@ -33,15 +34,6 @@ export const USAGE = `usage:
   admin erp set <tenant> <erp_type> --host <h> --port <p> --database <db> --user <u> --password-stdin
                 [--encrypt off|on|strict] [--trust-server-certificate] [--instance-name <name>]
                 [--mode direct|agent]   (agent: the worker leaves this tenant's ERP writes to its on-site agent)`;
-
-const timezone = z.string().refine((tz) => {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-}, 'not an IANA time zone');
 
 export interface AdminDeps {
   db: Executor;
@@ -112,7 +104,7 @@ export async function runAdmin(argv: string[], deps: AdminDeps): Promise<void> {
         z.object({
           id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, 'letters, digits, _ . - (max 63)'),
           name: z.string().min(1, 'required'),
-          timezone: timezone.default('UTC'),
+          timezone: timeZoneSchema.default(DEFAULT_TIME_ZONE),
           webhookUrl: z.url({ protocol: /^https?$/ }).optional(),
         }),
         { id: p[2], name: o.name, timezone: o.timezone, webhookUrl: o['webhook-url'] },

@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql } from 'kysely';
 import type { PgBoss } from 'pg-boss';
-import type { Database, QueueAction, QueueEndpoint, QueueStatus } from '../db/schema.ts';
+import type { QueueAction, QueueEndpoint, QueueStatus } from '../db/schema.ts';
+import type { Executor } from '../db/connect.ts';
 import { IdempotencyKeyReusedError } from './errors.ts';
 import { cancelPushJobs, insertPushJobs, isPushDestination, type JobTiming, type NewPushJob } from './jobs.ts';
-
-type Executor = Kysely<Database> | Transaction<Database>;
 
 export interface EnqueueInput {
   tenantId: string;

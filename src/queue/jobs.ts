@@ -3,9 +3,10 @@
  * calls to `insert` / `cancel`. Every call runs on the caller's Kysely executor, so a job is
  * written in the same transaction as its sync_queue row.
  */
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { fromKysely, type PgBoss } from 'pg-boss';
 import type { Database, QueueEndpoint } from '../db/schema.ts';
+import type { Executor } from '../db/connect.ts';
 
 /** Destinations delivered by the worker (push). HUB items are pulled by the Hub through leases and have no job. */
 export const PUSH_DESTINATIONS = ['ERP', 'PARSE', 'AGENT'] as const satisfies readonly QueueEndpoint[];
@@ -80,8 +81,6 @@ export async function ensureQueues(boss: PgBoss): Promise<void> {
     await boss.createQueue(pushQueueName(d), { deadLetter: DEAD_LETTER_QUEUE, notify: true, retryDelay: 1 });
   }
 }
-
-type Executor = Kysely<Database> | Transaction<Database>;
 
 function bossDb(executor: Executor) {
   return fromKysely(executor.withoutPlugins());

@@ -2,13 +2,12 @@
  * Pull delivery (the Hub): items are leased straight from sync_queue with SKIP LOCKED, so
  * concurrent pullers never receive the same item; an un-acked item comes back after its lease.
  */
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import type { Database, QueueEndpoint, QueueRow } from '../db/schema.ts';
+import type { Executor } from '../db/connect.ts';
 import { directionOf, insertLogs } from '../db/sync-log.ts';
 
 import { isUuid } from './ids.ts';
-
-type Executor = Kysely<Database> | Transaction<Database>;
 
 /**
  * Returns expired leases to PENDING with retry_count + 1, or DEAD past max_retries.

@@ -1,14 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { sql, type Kysely, type Transaction } from 'kysely';
-import type { Database, QueueRow } from '../db/schema.ts';
+import { sql } from 'kysely';
+import type { QueueRow } from '../db/schema.ts';
+import type { Executor } from '../db/connect.ts';
 import { directionOf, insertLogs } from '../db/sync-log.ts';
 import type { EnqueueDeps } from './enqueue.ts';
 import { QueueItemNotFoundError, QueueItemNotRetryableError } from './errors.ts';
 import { insertPushJobs, isPushDestination, type PushDestination } from './jobs.ts';
 
 import { isUuid } from './ids.ts';
-
-type Executor = Kysely<Database> | Transaction<Database>;
 
 /** One item of one tenant; another tenant's id is indistinguishable from an unknown one. */
 export async function getStatus(db: Executor, tenantId: string, id: string): Promise<QueueRow | undefined> {

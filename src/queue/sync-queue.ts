@@ -5,14 +5,13 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { PgBoss } from 'pg-boss';
 import type { Database, QueueEndpoint } from '../db/schema.ts';
+import type { Executor } from '../db/connect.ts';
 import { BACKOFF_DEFAULT, type BackoffPolicy } from './backoff.ts';
 import { enqueue, enqueueMany, type EnqueueInput } from './enqueue.ts';
 import { insertPullJob, insertPullJobCapped, JOB_TIMING_DEFAULT, nextPullAt, type JobTiming, type PullJobData } from './jobs.ts';
 import { acknowledge, dequeue, reclaimExpiredLeases, type AckOutcome, type DequeueOptions, type OnDeadLeases } from './lease.ts';
 import { findOutboundItem, getStatus, listDead, retryItem, type DeadFilter } from './status.ts';
 import { settleOutcomes, type PushOutcome, type SettleOptions } from './push-worker.ts';
-
-type Executor = Kysely<Database> | Transaction<Database>;
 
 export type { AckOutcome, DequeueOptions, EnqueueInput };
 

@@ -8,53 +8,17 @@ import { z } from 'zod';
 import { downloadQueryProblem } from './download-query.ts';
 import { compileTenantPattern } from './tenant-pattern.ts';
 import { cronProblem } from './cron.ts';
-import { isTimeZone } from '../core/timezone.ts';
+import { timeZoneSchema } from '../core/timezone.ts';
+import { SQL_IDENTIFIER, SQL_IDENTIFIER_MAX, SQL_TABLE_NAME } from '../core/sql-identifier.ts';
+// The one table of column types: what the schema accepts is exactly what bulk load can carry.
+import { columnTypeProblem } from '../erp/erp-column-types.ts';
 
 /** A SQL Server identifier without brackets: it ends up as a column or `@parameter` name. */
-const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const identifier = z.string().max(128).regex(IDENTIFIER, 'must be an identifier (letters, digits, _; not starting with a digit)');
+const identifier = z
+  .string()
+  .max(SQL_IDENTIFIER_MAX)
+  .regex(SQL_IDENTIFIER, 'must be an identifier (letters, digits, _; not starting with a digit)');
 const sqlText = z.string().trim().min(1).max(100_000);
-
-/**
- * Allow-list of SQL Server column types for `schema.columns` (they are spliced into
- * `CREATE TABLE #temp_…`, so nothing else may pass): exact names, optional length/precision.
- */
-const SQL_SERVER_TYPE = new RegExp(
-  `^(?:${[
-    'BIT',
-    'TINYINT',
-    'SMALLINT',
-    'INT',
-    'BIGINT',
-    'MONEY',
-    'SMALLMONEY',
-    'REAL',
-    'DATE',
-    'DATETIME',
-    'SMALLDATETIME',
-    'UNIQUEIDENTIFIER',
-    'XML',
-    'SYSNAME',
-    'N?TEXT',
-    'IMAGE',
-    '(?:DECIMAL|NUMERIC)(?:\\(\\s*(?<p>\\d{1,2})\\s*(?:,\\s*(?<s>\\d{1,2})\\s*)?\\))?',
-    'FLOAT(?:\\(\\s*\\d{1,2}\\s*\\))?',
-    '(?:TIME|DATETIME2|DATETIMEOFFSET)(?:\\(\\s*[0-7]\\s*\\))?',
-    'N?(?:VAR)?CHAR(?:\\(\\s*(?:\\d{1,4}|MAX)\\s*\\))?',
-    '(?:VAR)?BINARY(?:\\(\\s*(?:\\d{1,4}|MAX)\\s*\\))?',
-  ].join('|')})$`,
-  'i',
-);
-
-/** Why `type` is not an accepted SQL Server column type, or undefined. */
-function sqlTypeProblem(type: string): string | undefined {
-  const m = SQL_SERVER_TYPE.exec(type.trim());
-  if (!m) return 'not a SQL Server column type (e.g. VARCHAR(20), INT, DECIMAL(18,2), BIT, DATETIME2, NVARCHAR(MAX))';
-  const p = Number(m.groups?.p ?? 18);
-  const s = Number(m.groups?.s ?? 0);
-  if (m.groups?.p !== undefined && (p < 1 || p > 38 || s > p)) return 'DECIMAL/NUMERIC precision is 1–38 and scale at most the precision';
-  return undefined;
-}
 
 /**
  * What a phase may do on our side (`run_on: "hub"`, seed 001's "destino" of an upload/pull): a
@@ -161,10 +125,7 @@ export const queriesShape = {
   merge_strategy: z
     .object({
       mode: z.literal('update_insert'),
-      table: z
-        .string()
-        .max(257)
-        .regex(/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/, 'table name, optionally schema.table'),
+      table: z.string().max(257).regex(SQL_TABLE_NAME, 'table name, optionally schema.table'),
       key: z.array(identifier).min(1).max(16).optional(),
       deactivate_missing: z
         .object({ column: identifier, value: z.union([z.number().int(), z.boolean(), z.string().max(200)]) })
@@ -185,7 +146,7 @@ export const queriesShape = {
                 .string()
                 .max(40)
                 .superRefine((v, ctx) => {
-                  const problem = sqlTypeProblem(v);
+                  const problem = columnTypeProblem(v);
                   if (problem) ctx.addIssue({ code: 'custom', message: problem });
                 }),
               nullable: z.boolean().default(true),
@@ -322,7 +283,7 @@ export const transformRuleSchema = z.discriminatedUnion('rule', [
     .object({
       rule: z.literal('date'),
       field,
-      timezone: z.string().refine(isTimeZone, 'not an IANA time zone').optional(),
+      timezone: timeZoneSchema.optional(),
       date_only: z.boolean().optional(),
     })
     .strict(),
@@ -338,11 +299,7 @@ export const entityConfigInputSchema = z
   .object({
     entity_type: z.string().regex(/^[A-Z][A-Z0-9_]{0,62}$/, 'upper-case identifier like PROVEEDOR'),
     erp_type: z.string().regex(/^[A-Z][A-Z0-9_]{0,31}$/, 'upper-case name like AXIOMA or SOFTLAND'),
-    source_table: z
-      .string()
-      .max(257)
-      .regex(/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/, 'table name, optionally schema.table')
-      .nullish(),
+    source_table: z.string().max(257).regex(SQL_TABLE_NAME, 'table name, optionally schema.table').nullish(),
     primary_key: identifier.nullish(),
     timestamp_field: identifier.nullish(),
     queries: queriesSchema.default({}),

@@ -10,7 +10,7 @@ import { findEntityConfigById } from '../db/entity-configs.ts';
 import { findSyncState } from '../db/sync-state.ts';
 import type { Database } from '../db/schema.ts';
 import { insertLogs } from '../db/sync-log.ts';
-import { findTenant } from '../db/tenants.ts';
+import { tenantTimeZone } from '../db/tenants.ts';
 import type { ErpParamType } from '../erp/erp-params.ts';
 import type { ErpRegistry } from '../erp/erp-registry.ts';
 import type { SyncQueue } from '../queue/sync-queue.ts';
@@ -95,8 +95,7 @@ export class MassDeleteError extends Error {}
 async function pullLocked(deps: PullDeps, conn: Kysely<Database>, config: EntityConfig, o: PullOptions): Promise<PullResult> {
   const started = new Date();
   const queries = config.queries;
-  const tenant = await findTenant(conn, o.tenantId);
-  const timeZone = tenant?.timezone ?? 'UTC';
+  const timeZone = await tenantTimeZone(conn, o.tenantId);
   const key = { tenantId: o.tenantId, entityType: config.entity_type, erpType: config.erp_type };
   const state = await findSyncState(conn, { ...key, direction: 'IN' });
   // A snapshot left unfinished (dropped connection, crash) is read again whole: only a complete one commits the cursor.

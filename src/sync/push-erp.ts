@@ -13,11 +13,12 @@
  * values prepareErpDocument hands it through its lease. Fields declared `date`/`datetime` are bound as date/datetime2 parameters: a string
  * would be parsed by the login's DATEFORMAT (a Spanish login reads '2026-03-01' as 3 January).
  */
+import { isSqlIdentifier } from '../core/sql-identifier.ts';
 import { sql } from 'kysely';
 import type { Executor } from '../db/connect.ts';
 import { findEntityConfig } from '../db/entity-configs.ts';
 import type { EntityConfigRow, QueueRow } from '../db/schema.ts';
-import { findTenant } from '../db/tenants.ts';
+import { tenantTimeZone } from '../db/tenants.ts';
 import type { ErpRegistry } from '../erp/erp-registry.ts';
 import type { ErpParams } from '../erp/erp-params.ts';
 import type { ErpPool } from '../erp/erp-pool.ts';
@@ -28,12 +29,10 @@ import type { FieldType } from './entity-config-schema.ts';
 import { tryParseEntityConfig, StoredConfigError, type EntityConfig, type StoredQueries } from './entity-config.ts';
 import { applyTransforms, mapHubToErp, type Row } from './transforms.ts';
 
-const PARAM_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,100}$/;
-
 function params(row: Row): ErpParams {
   const out: ErpParams = {};
   for (const [k, v] of Object.entries(row)) {
-    if (!PARAM_NAME.test(k)) throw new PermanentError(`mapped field '${k}' is not a valid SQL parameter name`);
+    if (!isSqlIdentifier(k)) throw new PermanentError(`mapped field '${k}' is not a valid SQL parameter name`);
     out[k] = v;
   }
   return out;
@@ -98,7 +97,7 @@ export async function prepareErpDocument(db: Executor, item: QueueRow): Promise<
   if (item.action === 'DELETE' && !q.delete)
     throw new PermanentError(`${item.entity_type}: the ERP does not accept deletions from the Hub (no delete statement configured)`);
   if (item.action !== 'DELETE' && !q.insert) throw new PermanentError(`${item.entity_type} has no insert statement configured`);
-  const tz = (await findTenant(db, item.tenant_id))?.timezone ?? 'UTC';
+  const tz = await tenantTimeZone(db, item.tenant_id);
   const mapping = config.field_mapping;
   const { header: mapped, items: lines } = mapHubToErp(item.payload as Row, mapping);
   // Every mapped parameter is bound, NULL when the Hub did not send it: SQL naming @x must find @x.

@@ -10,7 +10,7 @@ import type { Kysely } from 'kysely';
 import { listEntityConfigs } from '../../db/entity-configs.ts';
 import type { Database, EntityConfigRow } from '../../db/schema.ts';
 import { insertLogs } from '../../db/sync-log.ts';
-import { findTenant } from '../../db/tenants.ts';
+import { tenantTimeZone } from '../../db/tenants.ts';
 import { openErpPassword } from '../../security/erp-password.ts';
 import type { SyncQueue } from '../../queue/sync-queue.ts';
 import type { Keyring } from '../../security/secret-box.ts';
@@ -148,7 +148,7 @@ export function registerAgentRoutes(
         const row = findTable(await listEntityConfigs(deps.db, tenantId, { enabled: true, flow: 'IN' }), req.body.tabla);
         if (!row) throw new NotFoundError(`upload table ${req.body.tabla}`);
         const config = parseEntityConfig(row);
-        const timeZone = (await findTenant(deps.db, tenantId))?.timezone ?? 'UTC';
+        const timeZone = await tenantTimeZone(deps.db, tenantId);
         const records: PreparedRecord[] = [];
         const errors: { path: string; message: string }[] = [];
         req.body.data.forEach((row, i) => {

@@ -11,7 +11,7 @@ import { findConfigHistory, listConfigHistory, recordConfigChange } from '../../
 import { findErpConnection, findErpConnectionById, saveErpConnectionSettings } from '../../db/erp-connections.ts';
 import { sealErpPassword } from '../../security/erp-password.ts';
 import { ENCRYPT_MODES, type ErpConnectionRow } from '../../db/schema.ts';
-import { findTenant } from '../../db/tenants.ts';
+import { tenantTimeZone } from '../../db/tenants.ts';
 import { erpOptionsFromRow } from '../../erp/erp-connection-options.ts';
 import { probeErpConnection, probeLang, type ProbeEntity } from '../../sync/erp-probe.ts';
 import { checkDestinationHost, DestinationRefusedError, type DestinationPolicy } from '../../security/destination-policy.ts';
@@ -132,9 +132,8 @@ export function registerErpConnectionRoutes(
       });
     if (!row.password)
       throw new ValidationError('the ERP connection has no password: set it with PUT /api/v1/sync/erp-connection', { field: 'password' });
-    const tenant = await findTenant(deps.db, row.tenant_id);
     return probeErpConnection({
-      connection: erpOptionsFromRow(row, deps.keyring, tenant?.timezone ?? 'UTC'),
+      connection: erpOptionsFromRow(row, deps.keyring, await tenantTimeZone(deps.db, row.tenant_id)),
       entities,
       lang: probeLang(req.headers['accept-language']),
       onlyDryRun,
