@@ -108,6 +108,9 @@ export const envSchema = z.object({
 
 export type Env = z.infer<typeof envSchema>;
 
+/** Every setting at its default: what modules fall back to when a caller (a test) passes none. No module repeats a default. */
+export const CONFIG_DEFAULTS: Env = envSchema.parse({});
+
 // With an external database, server and worker may run on different hosts: the key must be shared, not generated.
 const checkedEnvSchema = envSchema.superRefine((env, ctx) => {
   if (env.DATABASE_URL && !env.SYNC_SECRET_KEY) {

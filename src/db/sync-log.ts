@@ -1,10 +1,29 @@
 import { sql } from 'kysely';
 import type { Executor } from './connect.ts';
-import type { LogRow, LogStatus, NewLogRow, QueueEndpoint } from './schema.ts';
+import type { LogRow, LogStatus, NewLogRow, QueueEndpoint, QueueRow } from './schema.ts';
 
 /** sync_log.direction of a queue item: towards the Hub is IN (seed 000's "inbound"), towards the ERP is OUT. */
 export function directionOf(destination: QueueEndpoint): 'IN' | 'OUT' {
   return destination === 'HUB' ? 'IN' : 'OUT';
+}
+
+/** The queue item a log line is about. */
+export type LoggedItem = Pick<QueueRow, 'id' | 'tenant_id' | 'entity_type' | 'entity_id' | 'action' | 'destination'>;
+
+/** A sync_log row about one queue item: who and what from the item, what happened from `line`. */
+export function queueItemLog(
+  item: LoggedItem,
+  line: Omit<NewLogRow, 'tenant_id' | 'sync_queue_id' | 'entity_type' | 'entity_id' | 'action' | 'direction'>,
+): NewLogRow {
+  return {
+    tenant_id: item.tenant_id,
+    sync_queue_id: item.id,
+    entity_type: item.entity_type,
+    entity_id: item.entity_id,
+    action: item.action,
+    direction: directionOf(item.destination),
+    ...line,
+  };
 }
 
 const COLUMNS = [

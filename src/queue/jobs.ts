@@ -3,6 +3,7 @@
  * calls to `insert` / `cancel`. Every call runs on the caller's Kysely executor, so a job is
  * written in the same transaction as its sync_queue row.
  */
+import { CONFIG_DEFAULTS } from '../config/config.ts';
 import { sql, type Kysely } from 'kysely';
 import { fromKysely, type PgBoss } from 'pg-boss';
 import type { Database, QueueEndpoint } from '../db/schema.ts';
@@ -70,7 +71,7 @@ export interface JobTiming {
   crashRetryLimit: number;
 }
 
-export const JOB_TIMING_DEFAULT: JobTiming = { expireInSeconds: 900, crashRetryLimit: 5 };
+export const JOB_TIMING_DEFAULT: JobTiming = { expireInSeconds: CONFIG_DEFAULTS.JOB_EXPIRE_SECONDS, crashRetryLimit: 5 };
 
 /** Creates the queues (pg-boss `send` to a queue that was never created returns null silently). */
 export async function ensureQueues(boss: PgBoss): Promise<void> {

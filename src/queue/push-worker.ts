@@ -10,9 +10,9 @@ import type { Job, PgBoss } from 'pg-boss';
 import type { Logger } from '../config/logger.ts';
 import { AGENT_MODE_TENANTS } from '../db/erp-connections.ts';
 import type { Database, NewLogRow, QueueRow } from '../db/schema.ts';
-import { directionOf, insertLogs } from '../db/sync-log.ts';
+import { insertLogs, queueItemLog } from '../db/sync-log.ts';
 import { backoffDelayMs, type BackoffPolicy } from './backoff.ts';
-import { PermanentError } from './errors.ts';
+import { isPermanent } from '../core/failure.ts';
 import { isUuid } from './ids.ts';
 import {
   DEAD_LETTER_QUEUE,
@@ -211,7 +211,7 @@ export async function settleOutcomes(trx: Transaction<Database>, outcomes: PushO
   }[] = [];
   for (const o of outcomes.filter((x) => x.error)) {
     const attempt = o.row.retry_count + 1;
-    const permanent = o.error instanceof PermanentError || (o.error as { retryable?: boolean })?.retryable === false;
+    const permanent = isPermanent(o.error);
     if (permanent || attempt > o.row.max_retries) {
       failed.push({
         id: o.row.id,
@@ -279,13 +279,7 @@ export async function settleOutcomes(trx: Transaction<Database>, outcomes: PushO
 }
 
 function logRow(o: PushOutcome, status: NewLogRow['status'], message: string): NewLogRow {
-  return {
-    tenant_id: o.row.tenant_id,
-    sync_queue_id: o.row.id,
-    entity_type: o.row.entity_type,
-    entity_id: o.row.entity_id,
-    action: o.row.action,
-    direction: directionOf(o.row.destination),
+  return queueItemLog(o.row, {
     status,
     message,
     duration_ms: o.ms,
@@ -294,7 +288,7 @@ function logRow(o: PushOutcome, status: NewLogRow['status'], message: string): N
     response_data: o.result?.response === undefined ? null : JSON.stringify(o.result.response),
     started_at: new Date(Date.now() - o.ms),
     completed_at: new Date(),
-  };
+  });
 }
 
 async function markProcessing(db: Kysely<Database>, pairs: { id: string; job: string }[]): Promise<void> {

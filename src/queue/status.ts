@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import type { QueueRow } from '../db/schema.ts';
 import type { Executor } from '../db/connect.ts';
-import { directionOf, insertLogs } from '../db/sync-log.ts';
+import { insertLogs, queueItemLog } from '../db/sync-log.ts';
 import type { EnqueueDeps } from './enqueue.ts';
 import { QueueItemNotFoundError, QueueItemNotRetryableError } from './errors.ts';
 import { insertPushJobs, isPushDestination, type PushDestination } from './jobs.ts';
@@ -88,18 +88,7 @@ export async function retryItem(executor: Executor, deps: EnqueueDeps, tenantId:
       deps.timing,
     );
   }
-  await insertLogs(executor, [
-    {
-      tenant_id: tenantId,
-      sync_queue_id: id,
-      entity_type: row.entity_type,
-      entity_id: row.entity_id,
-      action: row.action,
-      direction: directionOf(row.destination),
-      status: 'INFO',
-      message: `manual retry (was ${current.status})`,
-    },
-  ]);
+  await insertLogs(executor, [queueItemLog(row, { status: 'INFO', message: `manual retry (was ${current.status})` })]);
   return row;
 }
 

@@ -22,7 +22,7 @@ import { tenantTimeZone } from '../db/tenants.ts';
 import type { ErpRegistry } from '../erp/erp-registry.ts';
 import type { ErpParams } from '../erp/erp-params.ts';
 import type { ErpPool } from '../erp/erp-pool.ts';
-import { PermanentError } from '../queue/errors.ts';
+import { PermanentError } from '../core/failure.ts';
 import type { PushContext, PushResult } from '../queue/push-worker.ts';
 import { payloadHash } from './canonical-json.ts';
 import type { FieldType } from './entity-config-schema.ts';

@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage } from 'node:http';
 import { Webhook } from 'standardwebhooks';
 import { loadConfig } from '../../src/config/config.ts';
 import { createTenant } from '../../src/db/tenants.ts';
-import { PermanentError } from '../../src/queue/errors.ts';
+import { PermanentError } from '../../src/core/failure.ts';
 import { createSyncQueue } from '../../src/queue/sync-queue.ts';
 import { startWorkerRuntime } from '../../src/worker/worker-runtime.ts';
 import { createKeyring } from '../../src/security/secret-box.ts';

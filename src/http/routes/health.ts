@@ -1,10 +1,10 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import { CONFIG_DEFAULTS } from '../../config/config.ts';
 import { pingDatabase, type Executor } from '../../db/connect.ts';
 import { latestWorkerBeat } from '../../db/worker-heartbeat.ts';
 
 /** How long the health probe waits for PostgreSQL before calling the service degraded. */
 const PROBE_TIMEOUT_MS = 2000;
-const WORKER_STALE_DEFAULT_SECONDS = 45;
 
 const withTimeout = <T>(p: Promise<T>, fallback: T) =>
   Promise.race([p.catch(() => fallback), new Promise<T>((r) => setTimeout(() => r(fallback), PROBE_TIMEOUT_MS).unref())]);
@@ -16,7 +16,7 @@ const withTimeout = <T>(p: Promise<T>, fallback: T) =>
  * `GET /api/sync/health` (seed 001's agent path) keeps its shape: the agent only needs the server and its database.
  */
 export function registerHealthRoutes(app: FastifyInstance, deps: { db: Executor; workerStaleSeconds?: number }): void {
-  const staleSeconds = deps.workerStaleSeconds ?? WORKER_STALE_DEFAULT_SECONDS;
+  const staleSeconds = deps.workerStaleSeconds ?? CONFIG_DEFAULTS.WORKER_STALE_SECONDS;
   const dbUp = () => withTimeout(pingDatabase(deps.db), false);
   const degraded = (reply: FastifyReply, code: string, message: string, extra: object = {}) =>
     reply.status(503).send({ success: false, status: 'degraded', ...extra, error: { code, message, details: null } });
