@@ -9,7 +9,7 @@ export class ConfigError extends Error {
 const port = z.coerce.number().int().min(1).max(65535);
 
 /** One schema over the environment; defaults live beside their fields. */
-export const envSchema = z.object({
+const envSchema = z.object({
   /** PostgreSQL URL. Unset → embedded PostgreSQL under DATA_DIR/pg. */
   DATABASE_URL: z.string().url().startsWith('postgres').optional(),
   /** The owner role's URL (sql/roles.sql), used only to run migrations. Unset with DATABASE_URL → the schema must already be current. */

@@ -78,7 +78,7 @@ export function fromWallTime(wall: Date, timeZone: string): Date {
   return guess;
 }
 
-export function isTimeZone(tz: string): boolean {
+function isTimeZone(tz: string): boolean {
   try {
     new Intl.DateTimeFormat('en', { timeZone: tz });
     return true;

@@ -3,7 +3,7 @@ import type { Executor } from './connect.ts';
 import type { LogRow, LogStatus, NewLogRow, QueueEndpoint, QueueRow } from './schema.ts';
 
 /** sync_log.direction of a queue item: towards the Hub is IN (seed 000's "inbound"), towards the ERP is OUT. */
-export function directionOf(destination: QueueEndpoint): 'IN' | 'OUT' {
+function directionOf(destination: QueueEndpoint): 'IN' | 'OUT' {
   return destination === 'HUB' ? 'IN' : 'OUT';
 }
 

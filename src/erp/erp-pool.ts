@@ -38,7 +38,7 @@ export interface ErpConnectionOptions {
 }
 
 export const ERP_CONNECT_TIMEOUT_DEFAULT_MS = 15_000;
-export const ERP_REQUEST_TIMEOUT_DEFAULT_MS = 30 * 60_000;
+const ERP_REQUEST_TIMEOUT_DEFAULT_MS = 30 * 60_000;
 /** Rows buffered before the driver is paused (back-pressure towards the ERP). */
 const HIGH_WATER = 500;
 

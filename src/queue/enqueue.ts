@@ -4,12 +4,13 @@ import type { PgBoss } from 'pg-boss';
 import type { QueueAction, QueueEndpoint, QueueStatus } from '../db/schema.ts';
 import type { Executor } from '../db/connect.ts';
 import { IdempotencyKeyReusedError } from './errors.ts';
-import { cancelPushJobs, insertPushJobs, isPushDestination, type JobTiming, type NewPushJob } from './jobs.ts';
+import { cancelPushJobs, insertPushJobs, isPushDestination, type JobTiming, type NewPushJob, type PushDestination } from './jobs.ts';
 
 export interface EnqueueInput {
   tenantId: string;
   source: QueueEndpoint;
-  destination: QueueEndpoint;
+  /** HUB (leased by the Hub) or a destination the worker pushes to. */
+  destination: 'HUB' | PushDestination;
   entityType: string;
   entityId: string;
   action: QueueAction;

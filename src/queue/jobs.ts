@@ -9,8 +9,12 @@ import { fromKysely, type PgBoss } from 'pg-boss';
 import type { Database, QueueEndpoint } from '../db/schema.ts';
 import type { Executor } from '../db/connect.ts';
 
-/** Destinations delivered by the worker (push). HUB items are pulled by the Hub through leases and have no job. */
-export const PUSH_DESTINATIONS = ['ERP', 'PARSE', 'AGENT'] as const satisfies readonly QueueEndpoint[];
+/**
+ * Destinations delivered by the worker (push). HUB items are pulled by the Hub through leases and
+ * have no job; the site agent leases its ERP items too (routes/agent-outbound.ts). PARSE and AGENT
+ * stay valid sync_queue endpoints (the table's CHECK), but nothing delivers to them, so nothing may enqueue for them.
+ */
+export const PUSH_DESTINATIONS = ['ERP'] as const satisfies readonly QueueEndpoint[];
 export type PushDestination = (typeof PUSH_DESTINATIONS)[number];
 
 export const DEAD_LETTER_QUEUE = 'sync-dead-letter';

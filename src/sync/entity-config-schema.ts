@@ -63,7 +63,7 @@ export const phaseSchema = z
 
 /** The cursor parameter: `@lastSync`, or seed 001's `@ultimaSync`. */
 export const CURSOR_PARAM = /@(lastSync|ultimaSync)\b/i;
-export const CURSOR_SQL_TYPES = ['datetime', 'datetime2', 'date', 'datetimeoffset', 'int', 'bigint'] as const;
+const CURSOR_SQL_TYPES = ['datetime', 'datetime2', 'date', 'datetimeoffset', 'int', 'bigint'] as const;
 
 /** Each field of `queries` (the stored-row reader of entity-config.ts reuses them); the checks across fields follow. */
 export const queriesShape = {

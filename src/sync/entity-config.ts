@@ -134,7 +134,7 @@ export function updateInsertTarget(c: EntityConfig) {
 type Statement = 'insert' | 'find_existing' | 'update' | 'delete';
 
 /** The statements `queries` must hold for the ERP to carry out `action` on a Hub document. */
-export function statementsFor(action: QueueAction): Statement[] {
+function statementsFor(action: QueueAction): Statement[] {
   if (action === 'DELETE') return ['delete'];
   if (action === 'CREATE') return ['insert'];
   return ['insert', 'find_existing', 'update'];

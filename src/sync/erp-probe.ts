@@ -144,7 +144,7 @@ export function dryRunParams(sqlText: string): ErpParams {
 }
 
 /** `SELECT … ORDER BY …` as a derived table that returns no row (ORDER BY is not allowed there, and pointless). */
-export function noRowsWrapper(select: string): string {
+function noRowsWrapper(select: string): string {
   const body = select
     .trim()
     .replace(/;\s*$/, '')

@@ -74,7 +74,6 @@ export async function writeBatch(
     tenantId: string;
     config: EntityConfig;
     records: PreparedRecord[];
-    checkpoint?: { cursor?: string; lastEntityId?: string };
     readCount: number;
   },
 ): Promise<BatchResult> {
@@ -113,19 +112,22 @@ export async function writeBatch(
     ),
   );
   await timed('checkpoint', () =>
-    checkpoint(trx, { tenantId: o.tenantId, config: o.config, changed: changed.length, batchSize: o.readCount, ...o.checkpoint }),
+    checkpoint(trx, { tenantId: o.tenantId, config: o.config, changed: changed.length, batchSize: o.readCount }),
   );
   return { changed: changed.length, enqueued: enqueued.length };
 }
 
-/** sync_state advances in the transaction of the batch it describes — never ahead of committed rows. */
+/**
+ * sync_state advances in the transaction of the batch it describes — never ahead of committed rows.
+ * The cursor is not moved here: only a complete read commits it (commitCursor).
+ */
 async function checkpoint(
   trx: Transaction<Database>,
-  o: { tenantId: string; config: EntityConfig; changed: number; batchSize: number; cursor?: string; lastEntityId?: string },
+  o: { tenantId: string; config: EntityConfig; changed: number; batchSize: number },
 ): Promise<void> {
   await sql`
     insert into sync_state (tenant_id, entity_type, erp_type, direction, last_sync_at, last_timestamp, last_entity_id, total_synced, last_batch_size, last_error)
-    values (${o.tenantId}, ${o.config.entity_type}, ${o.config.erp_type}, 'IN', now(), ${o.cursor ?? null}, ${o.lastEntityId ?? null}, ${o.changed}, ${o.batchSize}, null)
+    values (${o.tenantId}, ${o.config.entity_type}, ${o.config.erp_type}, 'IN', now(), null, null, ${o.changed}, ${o.batchSize}, null)
     on conflict (tenant_id, entity_type, erp_type, direction) do update
        set last_sync_at = now(), last_timestamp = coalesce(excluded.last_timestamp, sync_state.last_timestamp),
            last_entity_id = coalesce(excluded.last_entity_id, sync_state.last_entity_id),

@@ -30,7 +30,7 @@ import {
 } from './ingest.ts';
 import { clearRecordErrors, clearRecordErrorsNotIn, keepRecordErrors } from '../db/record-errors.ts';
 
-export const PULL_BATCH_SIZE = 1000;
+const PULL_BATCH_SIZE = 1000;
 
 export interface PullDeps {
   db: Kysely<Database>;
@@ -78,7 +78,7 @@ export async function runPull(deps: PullDeps, o: PullOptions & { configId: strin
 }
 
 /** The share of live records a snapshot may delete without an operator's confirmation. */
-export const DEFAULT_MAX_DELETE_SHARE = 0.5;
+const DEFAULT_MAX_DELETE_SHARE = 0.5;
 
 export interface PullOptions {
   tenantId: string;
@@ -90,7 +90,7 @@ export interface PullOptions {
 }
 
 /** Refused by the mass-delete guard: nothing was deleted and the run is FAILED until an operator confirms. */
-export class MassDeleteError extends Error {}
+class MassDeleteError extends Error {}
 
 async function pullLocked(deps: PullDeps, conn: Kysely<Database>, config: EntityConfig, o: PullOptions): Promise<PullResult> {
   const started = new Date();

@@ -21,10 +21,10 @@ import { createErpPushHandler } from './push-erp.ts';
 import { createTenantDb, createTenantGate, TENANT_LIMITS_DEFAULT, type TenantLimits } from './tenant-limits.ts';
 
 /** Cron of the reconciliation (full read) of an entity with a cursor when its config sets none: nightly. */
-export const DEFAULT_RECONCILE_FREQUENCY = '30 2 * * *';
+const DEFAULT_RECONCILE_FREQUENCY = '30 2 * * *';
 
 /** How often schedules are compared with the configs, ms (config changes need no restart). */
-export const SCHEDULE_RECONCILE_MS = 30_000;
+const SCHEDULE_RECONCILE_MS = 30_000;
 
 export function createSyncEngine(o: {
   db: Kysely<Database>;

@@ -12,10 +12,6 @@ export function generateWebhookSecret(): string {
   return PREFIX + randomBytes(32).toString('base64');
 }
 
-export function isWebhookSecret(s: string): boolean {
-  return s.startsWith(PREFIX) && Buffer.from(s.slice(PREFIX.length), 'base64').length >= 24;
-}
-
 export type SignedHeaders = {
   'webhook-id': string;
   'webhook-timestamp': string;
