@@ -12,17 +12,15 @@ export const DIRECTIONS_OF: Record<'IN' | 'OUT', readonly Direction[]> = { IN: [
 /** The tenant's enabled config for an entity that flows `flow` (BOTH counts for either). */
 export async function findEntityConfig(
   db: Executor,
-  tenantId: string,
-  entityType: string,
-  flow: 'IN' | 'OUT',
+  k: { tenantId: string; entityType: string; flow: 'IN' | 'OUT' },
 ): Promise<EntityConfigRow | undefined> {
   return db
     .selectFrom('sync_entity_config')
     .selectAll()
-    .where('tenant_id', '=', tenantId)
-    .where('entity_type', '=', entityType)
+    .where('tenant_id', '=', k.tenantId)
+    .where('entity_type', '=', k.entityType)
     .where('enabled', '=', true)
-    .where('direction', 'in', DIRECTIONS_OF[flow])
+    .where('direction', 'in', DIRECTIONS_OF[k.flow])
     .orderBy('id')
     .executeTakeFirst();
 }

@@ -60,7 +60,11 @@ function checkTypes(obj: Record<string, unknown>, types: Partial<Record<string, 
  * Whether the entity's config can carry `action` out honestly: an UPDATE that finds the document
  * must be able to change it, a DELETE must have a statement. Refused on arrival, naming the key.
  */
-function actionIssues(action: QueueAction, payload: Record<string, unknown>, config: EntityConfig, path: string): FieldIssue[] {
+function actionIssues(
+  { action, payload }: { action: QueueAction; payload: Record<string, unknown> },
+  config: EntityConfig,
+  path: string,
+): FieldIssue[] {
   const q = config.queries;
   const m = config.field_mapping;
   const why =
@@ -97,7 +101,7 @@ export function checkOutboundPayload(
   const { payload } = body;
   const path = paths.payload;
   const m = config.field_mapping;
-  const issues = actionIssues(body.action, payload, config, paths.action);
+  const issues = actionIssues(body, config, paths.action);
   issues.push(...checkTypes(payload, m.types, path));
   const lines = m.items ? payload[m.items.from] : undefined;
   if (m.items && lines !== undefined && lines !== null) {

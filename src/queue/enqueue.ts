@@ -187,7 +187,7 @@ export async function enqueueMany(executor: Executor, deps: EnqueueDeps, inputs:
              data_id bigint, data_version integer, status text, priority integer, max_retries integer, idempotency_key text,
              job_id uuid, scheduled_at timestamptz, completed_at timestamptz)
       left join sync_data d on x.payload is null and d.id = x.data_id`.execute(trx);
-  await insertPushJobs(deps.boss, trx, jobs, deps.timing);
+  await insertPushJobs(trx, deps, jobs);
   const staleJobs = superseded.filter((r) => r.job_id && isPushDestination(r.destination));
   if (staleJobs.length)
     await cancelPushJobs(

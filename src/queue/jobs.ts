@@ -63,10 +63,23 @@ export interface PushJobData {
   jobId: string;
 }
 
-/** What ran out of attempts: a push item (queueId/jobId are UUIDs) or a webhook event (its msg_ id). */
-export interface DeadLetterJobData extends PushJobData {
+/** A push item that ran out of attempts: its row and the job the row must still carry (pg-boss copies a push job's own data here). */
+export interface PushDeadLetter extends PushJobData {
+  kind?: 'push';
   reason?: string;
 }
+
+/** A webhook event whose retry schedule ran out: no queue row, kept for inspection. */
+export interface WebhookDeadLetter {
+  kind: 'webhook';
+  tenantId: string;
+  eventId: string;
+  type: string;
+  reason: string;
+}
+
+/** What the dead-letter queue holds. */
+export type DeadLetterJobData = PushDeadLetter | WebhookDeadLetter;
 
 export interface JobTiming {
   /** How long a fetched job may stay active before pg-boss considers its worker dead, seconds. */
@@ -101,7 +114,11 @@ export interface NewPushJob {
 }
 
 /** Inserts push jobs (ids chosen by the caller and already stored on the rows). */
-export async function insertPushJobs(boss: PgBoss, executor: Executor, jobs: NewPushJob[], timing: JobTiming): Promise<void> {
+export async function insertPushJobs(
+  executor: Executor,
+  { boss, timing }: { boss: PgBoss; timing: JobTiming },
+  jobs: NewPushJob[],
+): Promise<void> {
   const byQueue = new Map<PushDestination, NewPushJob[]>();
   for (const j of jobs) byQueue.set(j.destination, [...(byQueue.get(j.destination) ?? []), j]);
   for (const [destination, list] of byQueue) {
@@ -157,7 +174,10 @@ export async function insertWebhookJobs(
 }
 
 /** Queues a pull now (or after `startAfterSeconds`); its job id is the run id the API returns. */
-export async function insertPullJob(boss: PgBoss, executor: Executor, data: PullJobData, startAfterSeconds?: number): Promise<string> {
+export async function insertPullJob(
+  executor: Executor,
+  { boss, data, startAfterSeconds }: { boss: PgBoss; data: PullJobData; startAfterSeconds?: number },
+): Promise<string> {
   const id = crypto.randomUUID();
   await boss.insert(PULL_QUEUE, [{ id, data, ...(startAfterSeconds ? { startAfter: startAfterSeconds } : {}) }], { db: bossDb(executor) });
   return id;
@@ -168,10 +188,8 @@ export async function insertPullJob(boss: PgBoss, executor: Executor, data: Pull
  * Counted and inserted under a per-tenant transaction lock, so concurrent requests cannot overshoot.
  */
 export async function insertPullJobCapped(
-  boss: PgBoss,
   db: Kysely<Database>,
-  data: PullJobData,
-  maxOpen: number,
+  { boss, data, maxOpen }: { boss: PgBoss; data: PullJobData; maxOpen: number },
 ): Promise<string | undefined> {
   return db.transaction().execute(async (trx) => {
     await sql`select pg_advisory_xact_lock(hashtextextended(${`pulls:${data.tenantId}`}, 0))`.execute(trx);
@@ -179,7 +197,7 @@ export async function insertPullJobCapped(
       select count(*) as n from pgboss.job
        where name = ${PULL_QUEUE} and state in ('created', 'retry', 'active') and data->>'tenantId' = ${data.tenantId}`.execute(trx);
     if (Number(open.rows[0]!.n) >= maxOpen) return undefined;
-    return insertPullJob(boss, trx, data);
+    return insertPullJob(trx, { boss, data });
   });
 }
 

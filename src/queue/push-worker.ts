@@ -21,6 +21,7 @@ import {
   PUSH_DESTINATIONS,
   pushQueueName,
   type DeadLetterJobData,
+  type PushDeadLetter,
   type JobTiming,
   type NewPushJob,
   type PushDestination,
@@ -121,7 +122,9 @@ export function createPushWorker(opts: PushWorkerOptions) {
   /** A job pg-boss itself gave up on (its worker kept dying): the row becomes DEAD unless it moved on. */
   async function processDeadLetters(all: Job<DeadLetterJobData>[]): Promise<void> {
     // Dead letters of webhooks (and anything else not naming a queue row) are kept for inspection only.
-    const jobs = all.filter((j) => isUuid(String(j.data?.queueId)) && isUuid(String(j.data?.jobId)));
+    const jobs = all
+      .map((j) => j.data)
+      .filter((d): d is PushDeadLetter => Boolean(d) && d.kind !== 'webhook' && isUuid(String(d.queueId)) && isUuid(String(d.jobId)));
     if (jobs.length === 0) return;
     const rows = await opts.db
       .updateTable('sync_queue')
@@ -132,7 +135,7 @@ export function createPushWorker(opts: PushWorkerOptions) {
         updated_at: sql`now()`,
       })
       .where(
-        sql<boolean>`(id, job_id) in (select (x->>'queueId')::uuid, (x->>'jobId')::uuid from jsonb_array_elements(${JSON.stringify(jobs.map((j) => j.data))}::jsonb) x)`,
+        sql<boolean>`(id, job_id) in (select (x->>'queueId')::uuid, (x->>'jobId')::uuid from jsonb_array_elements(${JSON.stringify(jobs)}::jsonb) x)`,
       )
       .where('status', 'in', ['PENDING', 'RETRY', 'PROCESSING'])
       .returningAll()
@@ -198,7 +201,7 @@ export async function settleOutcomes(trx: Transaction<Database>, outcomes: PushO
   }
   const logs: NewLogRow[] = done.map((o) => logRow(o, 'SUCCESS', 'delivered'));
   const retryJobs: NewPushJob[] = [];
-  const dead: DeadLetterJobData[] = [];
+  const dead: PushDeadLetter[] = [];
   // Failures are settled in one statement for the whole batch, like successes.
   const failed: {
     id: string;
@@ -258,7 +261,7 @@ export async function settleOutcomes(trx: Transaction<Database>, outcomes: PushO
              as f(id uuid, status text, retry_count integer, error text, job_id uuid, started_at timestamptz, scheduled_at timestamptz)
        where q.id = f.id`.execute(trx);
   }
-  await insertPushJobs(opts.boss, trx, retryJobs, opts.timing);
+  await insertPushJobs(trx, opts, retryJobs);
   await insertDeadLetters(opts.boss, trx, dead);
   await insertLogs(trx, logs);
   if (opts.afterSettle) {

@@ -48,8 +48,9 @@ export async function listDead(db: Executor, tenantId: string, f: DeadFilter): P
 }
 
 /** Moves a DEAD or FAILED item back to PENDING (retry_count reset) with a fresh job when it is pushed. */
-export async function retryItem(executor: Executor, deps: EnqueueDeps, tenantId: string, id: string): Promise<QueueRow> {
-  if (!executor.isTransaction) return executor.transaction().execute((trx) => retryItem(trx, deps, tenantId, id));
+export async function retryItem(executor: Executor, deps: EnqueueDeps, item: { tenantId: string; id: string }): Promise<QueueRow> {
+  if (!executor.isTransaction) return executor.transaction().execute((trx) => retryItem(trx, deps, item));
+  const { tenantId, id } = item;
   if (!isUuid(id)) throw new QueueItemNotFoundError(`sync item ${id} not found`);
   const current = await executor
     .selectFrom('sync_queue')
@@ -81,12 +82,9 @@ export async function retryItem(executor: Executor, deps: EnqueueDeps, tenantId:
     .returningAll()
     .executeTakeFirstOrThrow();
   if (push) {
-    await insertPushJobs(
-      deps.boss,
-      executor,
-      [{ id: jobId!, destination: row.destination as PushDestination, queueId: id, priority: row.priority }],
-      deps.timing,
-    );
+    await insertPushJobs(executor, deps, [
+      { id: jobId!, destination: row.destination as PushDestination, queueId: id, priority: row.priority },
+    ]);
   }
   await insertLogs(executor, [queueItemLog(row, { status: 'INFO', message: `manual retry (was ${current.status})` })]);
   return row;

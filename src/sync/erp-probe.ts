@@ -154,7 +154,8 @@ function noRowsWrapper(select: string): string {
 
 class Rollback extends Error {}
 
-async function dryRun(pool: ErpPool, kind: 'read' | 'write', sqlText: string, name: string): Promise<{ error?: unknown }> {
+async function dryRun(pool: ErpPool, run: { kind: 'read' | 'write'; sql: string; name: string }): Promise<{ error?: unknown }> {
+  const { kind, sql: sqlText, name } = run;
   let reached = false;
   try {
     await pool.transaction(async (tx) => {
@@ -309,7 +310,7 @@ export async function probeErpConnection(opts: {
       for (const run of runs) {
         const id = `dry_run:${ent.entityType}:${run.name}`;
         const title = `${t(run.kind === 'read' ? TEXT.dryRead : TEXT.dryWrite, lang)}: ${ent.entityType}.${run.name}`;
-        const { error } = await dryRun(pool, run.kind, run.sql, run.name);
+        const { error } = await dryRun(pool, run);
         const n = errNumber(error);
         if (!error) add(id, 'ok', title, '');
         else if (n !== undefined && DATA_ERRORS.has(n)) add(id, 'ok', title, `SQL Server ${n}: ${t(TEXT.dryData, lang)}`);

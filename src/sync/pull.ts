@@ -70,7 +70,7 @@ export async function runPull(deps: PullDeps, o: PullOptions & { configId: strin
     if (!locked)
       return { status: 'skipped' as const, mode: 'full' as const, ...empty, error: 'a run of this entity is already in progress' };
     try {
-      return await pullLocked(deps, conn, config, o);
+      return await pullLocked(deps, { conn, config, o });
     } finally {
       await sql`select pg_advisory_unlock(hashtextextended(${lockKey}, 0))`.execute(conn);
     }
@@ -92,7 +92,10 @@ export interface PullOptions {
 /** Refused by the mass-delete guard: nothing was deleted and the run is FAILED until an operator confirms. */
 class MassDeleteError extends Error {}
 
-async function pullLocked(deps: PullDeps, conn: Kysely<Database>, config: EntityConfig, o: PullOptions): Promise<PullResult> {
+async function pullLocked(
+  deps: PullDeps,
+  { conn, config, o }: { conn: Kysely<Database>; config: EntityConfig; o: PullOptions },
+): Promise<PullResult> {
   const started = new Date();
   const queries = config.queries;
   const timeZone = await tenantTimeZone(conn, o.tenantId);

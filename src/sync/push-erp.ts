@@ -89,7 +89,7 @@ export interface ErpWritten {
 
 /** Maps and transforms a queued Hub document into what the ERP transaction binds (PermanentError when it cannot). */
 export async function prepareErpDocument(db: Executor, item: QueueRow): Promise<{ config: EntityConfig; document: ErpDocument }> {
-  const row = await findEntityConfig(db, item.tenant_id, item.entity_type, 'OUT');
+  const row = await findEntityConfig(db, { tenantId: item.tenant_id, entityType: item.entity_type, flow: 'OUT' });
   if (!row) throw new PermanentError(`${item.entity_type} is not configured for outbound sync (tenant ${item.tenant_id})`);
   const config = tryParseEntityConfig(row);
   if (config instanceof StoredConfigError) throw new PermanentError(config.message);
@@ -169,9 +169,7 @@ export async function writeErpDocument(pool: Pick<ErpPool, 'transaction'>, doc: 
 /** Records a delivered document in sync_data (in the caller's transaction) and says what the queue stores. */
 export async function recordErpSync(
   db: Executor,
-  item: QueueRow,
-  config: Pick<EntityConfigRow, 'id' | 'erp_type'>,
-  written: ErpWritten,
+  { item, config, written }: { item: QueueRow; config: Pick<EntityConfigRow, 'id' | 'erp_type'>; written: ErpWritten },
 ): Promise<PushResult> {
   if (item.action === 'DELETE') {
     await sql`
@@ -201,6 +199,6 @@ export function createErpPushHandler(deps: { db: Executor; erp: ErpRegistry }) {
     const db = ctx.trx ?? deps.db;
     const { config, document } = await prepareErpDocument(db, item);
     const pool = await deps.erp.forTenant(item.tenant_id, config.erp_type);
-    return recordErpSync(db, item, config, await writeErpDocument(pool, document));
+    return recordErpSync(db, { item, config, written: await writeErpDocument(pool, document) });
   };
 }

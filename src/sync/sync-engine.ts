@@ -17,6 +17,7 @@ import { cronProblem, cronShortestGapSeconds } from './cron.ts';
 import { flows, isDownloadTable, StoredConfigError, tryParseEntityConfig } from './entity-config.ts';
 import { runDownload } from './download.ts';
 import { runPull } from './pull.ts';
+import { createPullScheduler } from './pull-scheduler.ts';
 import { createErpPushHandler } from './push-erp.ts';
 import { createTenantDb, createTenantGate, TENANT_LIMITS_DEFAULT, type TenantLimits } from './tenant-limits.ts';
 
@@ -43,6 +44,7 @@ export function createSyncEngine(o: {
   const tenantDb = o.databaseUrl
     ? createTenantDb(o.databaseUrl, limits, (err) => o.logger.warn({ err }, 'idle tenant-pool connection lost'))
     : undefined;
+  const pulls = createPullScheduler({ boss: o.boss });
   let timer: NodeJS.Timeout | undefined;
 
   async function reconcile(): Promise<void> {
@@ -95,7 +97,7 @@ export function createSyncEngine(o: {
           // A tenant beyond its share of pull slots does not hold one waiting: its job is queued again shortly.
           const release = gate.tryAcquire('pull', job!.data.tenantId);
           if (!release) {
-            await o.queue.deferPull(o.db, { ...job!.data, runId: job!.data.runId ?? job!.id }, limits.pullRetrySeconds);
+            await pulls.deferPull(o.db, { ...job!.data, runId: job!.data.runId ?? job!.id }, limits.pullRetrySeconds);
             o.logger.info(
               { tenant: job!.data.tenantId, config: job!.data.configId, retryInSeconds: limits.pullRetrySeconds },
               'pull deferred: tenant at TENANT_PULLS_IN_FLIGHT',

@@ -108,7 +108,13 @@ export function createWebhookDeliverer(o: WebhookDelivererOptions) {
         }
         if (!result.ok && last)
           await insertDeadLetters(o.boss, trx, [
-            { queueId: data.eventId, jobId: data.eventId, reason: `webhook ${data.type}: ${outcome}` },
+            {
+              kind: 'webhook',
+              tenantId: data.tenantId,
+              eventId: data.eventId,
+              type: data.type,
+              reason: `webhook ${data.type}: ${outcome}`,
+            },
           ]);
         await insertLogs(trx, [
           {

@@ -125,7 +125,8 @@ export function registerErpConnectionRoutes(
     if (!row) throw new NotFoundError(`ERP connection${type ? ` ${type}` : ''}`);
     return row;
   };
-  const probe = async (req: FastifyRequest, row: ErpConnectionRow, entities: ProbeEntity[], onlyDryRun = false) => {
+  const probe = async (req: FastifyRequest, row: ErpConnectionRow, o: { entities: ProbeEntity[]; onlyDryRun?: boolean }) => {
+    const { entities, onlyDryRun = false } = o;
     if (row.mode !== 'direct')
       throw new ValidationError('the ERP connection is in agent mode: the site agent runs the queries, the server cannot reach the ERP', {
         field: 'mode',
@@ -231,11 +232,7 @@ export function registerErpConnectionRoutes(
       const tenantId = tenantOf(req);
       const row = await connectionOf(tenantId, req.query.erp_type);
       const configs = readableConfigs(await listEntityConfigs(deps.db, tenantId, { enabled: true, erpType: row.erp_type }));
-      return probe(
-        req,
-        row,
-        configs.map((c) => ({ entityType: c.entity_type, queries: c.queries })),
-      );
+      return probe(req, row, { entities: configs.map((c) => ({ entityType: c.entity_type, queries: c.queries })) });
     },
   );
 
@@ -253,7 +250,7 @@ export function registerErpConnectionRoutes(
     },
     async (req) => {
       const row = await connectionOf(tenantOf(req), req.body.erp_type);
-      return probe(req, row, [{ entityType: req.body.entity_type, queries: req.body.queries }], true);
+      return probe(req, row, { entities: [{ entityType: req.body.entity_type, queries: req.body.queries }], onlyDryRun: true });
     },
   );
 

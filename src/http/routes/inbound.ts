@@ -15,7 +15,8 @@ export function registerInboundRoutes(app: FastifyInstance, deps: { db: Executor
   const r = app.withTypeProvider<ZodTypeProvider>();
   const hub = { scopes: ['hub' as const] };
   const requireInbound = async (tenantId: string, entity: string) => {
-    if (!(await findEntityConfig(deps.db, tenantId, entity, 'IN'))) throw new NotFoundError(`inbound entity ${entity}`);
+    if (!(await findEntityConfig(deps.db, { tenantId, entityType: entity, flow: 'IN' })))
+      throw new NotFoundError(`inbound entity ${entity}`);
   };
 
   r.get(

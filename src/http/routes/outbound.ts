@@ -17,7 +17,10 @@ import { entityParam, errorResponse, hubAction, payloadObject, protectedErrors, 
 const outboundBody = z.object({ entity_id: outboundEntityId, action: hubAction, payload: payloadObject }).strict();
 const accepted = acceptedResponse;
 
-function toEnqueue(tenantId: string, entityType: string, b: z.infer<typeof outboundBody>, idempotencyKey?: string): EnqueueInput {
+function toEnqueue(
+  { tenantId, entityType, idempotencyKey }: { tenantId: string; entityType: string; idempotencyKey?: string },
+  b: z.infer<typeof outboundBody>,
+): EnqueueInput {
   return {
     tenantId,
     source: 'HUB',
@@ -46,7 +49,7 @@ export function registerOutboundRoutes(app: FastifyInstance, deps: { db: Executo
   const r = app.withTypeProvider<ZodTypeProvider>();
   const hub = { scopes: ['hub' as const] };
   const requireConfig = async (tenantId: string, entity: string) => {
-    const config = await findEntityConfig(deps.db, tenantId, entity, 'OUT');
+    const config = await findEntityConfig(deps.db, { tenantId, entityType: entity, flow: 'OUT' });
     if (!config) throw new NotFoundError(`outbound entity ${entity}`);
     return parseEntityConfig(config);
   };
@@ -81,7 +84,7 @@ export function registerOutboundRoutes(app: FastifyInstance, deps: { db: Executo
         if (!configs.has(item.entity_type))
           configs.set(
             item.entity_type,
-            await findEntityConfig(deps.db, tenantId, item.entity_type, 'OUT').then((c) => c && parseEntityConfig(c)),
+            await findEntityConfig(deps.db, { tenantId, entityType: item.entity_type, flow: 'OUT' }).then((c) => c && parseEntityConfig(c)),
           );
         const config = configs.get(item.entity_type);
         const issues = config
@@ -93,7 +96,7 @@ export function registerOutboundRoutes(app: FastifyInstance, deps: { db: Executo
         throw new ValidationError(`${errors.length} of ${req.body.items.length} items are invalid; nothing was enqueued`, errors);
       const results = await deps.queue.enqueueMany(
         deps.db,
-        req.body.items.map((i) => toEnqueue(tenantId, i.entity_type, i)),
+        req.body.items.map((i) => toEnqueue({ tenantId, entityType: i.entity_type }, i)),
       );
       return reply.status(202).send({
         items: results.map((res, n) => ({
@@ -135,7 +138,10 @@ export function registerOutboundRoutes(app: FastifyInstance, deps: { db: Executo
       if (issues.length) throw new ValidationError(`invalid ${issues.map((i) => i.path).join(', ')}`, issues);
       let res;
       try {
-        res = await deps.queue.enqueue(deps.db, toEnqueue(tenantId, req.params.entity, req.body, req.headers['idempotency-key']));
+        res = await deps.queue.enqueue(
+          deps.db,
+          toEnqueue({ tenantId, entityType: req.params.entity, idempotencyKey: req.headers['idempotency-key'] }, req.body),
+        );
       } catch (err) {
         if (err instanceof IdempotencyKeyReusedError) throw new IdempotencyConflictError(err.message);
         throw err;

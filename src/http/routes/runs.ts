@@ -8,7 +8,7 @@ import { findEntityConfig, listEntityConfigs } from '../../db/entity-configs.ts'
 import { lastPullRun } from '../../db/sync-log.ts';
 import { findSyncState } from '../../db/sync-state.ts';
 import { listRecordErrors } from '../../db/record-errors.ts';
-import type { SyncQueue } from '../../queue/sync-queue.ts';
+import type { PullScheduler } from '../../sync/pull-scheduler.ts';
 import { isDownloadTable, readableConfigs } from '../../sync/entity-config.ts';
 import { TenantBusyError, type TenantLimits } from '../../sync/tenant-limits.ts';
 import { tenantOf } from '../auth.ts';
@@ -46,7 +46,7 @@ const RUN_RETRY_AFTER_SECONDS = 30;
 
 export function registerRunRoutes(
   app: FastifyInstance,
-  deps: { db: Kysely<Database>; queue: SyncQueue; limits: Pick<TenantLimits, 'runsInFlight'> },
+  deps: { db: Kysely<Database>; pulls: PullScheduler; limits: Pick<TenantLimits, 'runsInFlight'> },
 ): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const admin = { scopes: ['admin' as const] };
@@ -70,10 +70,10 @@ export function registerRunRoutes(
     async (req, reply) => {
       const tenantId = tenantOf(req);
       const config =
-        (await findEntityConfig(deps.db, tenantId, req.query.entity, 'IN')) ??
+        (await findEntityConfig(deps.db, { tenantId, entityType: req.query.entity, flow: 'IN' })) ??
         readableConfigs(await listEntityConfigs(deps.db, tenantId, { enabled: true, entityType: req.query.entity })).find(isDownloadTable);
       if (!config) throw new NotFoundError(`entity ${req.query.entity} (no enabled inbound or download configuration)`);
-      const runId = await deps.queue.triggerPullCapped(
+      const runId = await deps.pulls.triggerPullCapped(
         deps.db,
         {
           tenantId,
@@ -112,7 +112,7 @@ export function registerRunRoutes(
         const state = await findSyncState(deps.db, { tenantId, entityType: c.entity_type, erpType: c.erp_type, direction: 'IN' });
         const run = await lastPullRun(deps.db, tenantId, c.entity_type);
         const m = (run?.metadata ?? {}) as { run_id?: string; read?: number; changed?: number; deleted?: number };
-        const next = c.enabled && c.sync_frequency ? await deps.queue.nextPullAt(c.id) : null;
+        const next = c.enabled && c.sync_frequency ? await deps.pulls.nextPullAt(c.id) : null;
         entities.push({
           entity_type: c.entity_type,
           erp_type: c.erp_type,
