@@ -101,4 +101,22 @@ export default tseslint.config(
   // Tests read JSON answers of any shape: `any` is allowed there, not in src/.
   { files: ['test/**/*.ts', 'bench/**/*.ts'], rules: { '@typescript-eslint/no-explicit-any': 'off' } },
   ...boundaries,
+  // Routes validate, call and shape: their SQL lives in src/db (or the module that owns the table).
+  {
+    files: ['src/http/routes/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "ImportDeclaration[source.value='kysely'] ImportSpecifier[imported.name='sql']",
+          message: 'Routes do not write SQL: put the query in src/db/ (or the owning module) and call it.',
+        },
+        {
+          selector:
+            'CallExpression[callee.property.name=/^(selectFrom|selectNoFrom|insertInto|updateTable|deleteFrom|mergeInto|replaceInto)$/]',
+          message: 'Routes do not write SQL: put the query in src/db/ (or the owning module) and call it.',
+        },
+      ],
+    },
+  },
 );

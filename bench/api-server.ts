@@ -5,6 +5,7 @@ import { createDb } from '../src/db/connect.ts';
 import { buildApp } from '../src/http/app.ts';
 import { createBoss } from '../src/queue/boss.ts';
 import { createSyncQueue } from '../src/queue/sync-queue.ts';
+import { createPullScheduler } from '../src/sync/pull-scheduler.ts';
 import { createKeyring } from '../src/security/secret-box.ts';
 
 const env = loadConfig();
@@ -16,6 +17,7 @@ const app = await buildApp({
   db: dbh.db,
   logger,
   queue: createSyncQueue({ boss }),
+  pulls: createPullScheduler({ boss }),
   keyring: createKeyring(env.SYNC_SECRET_KEY!),
   bodyLimit: env.BODY_LIMIT_BYTES,
   rateLimitPerMinute: 10_000_000,

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import { findTenant } from '../db/tenants.ts';
-import type { SyncQueue } from '../queue/sync-queue.ts';
+import type { PullScheduler } from '../sync/pull-scheduler.ts';
 import { checkDestinationHost, DestinationRefusedError, type DestinationPolicy } from '../security/destination-policy.ts';
 import type { Keyring } from '../security/secret-box.ts';
 import type { Lang, Messages } from './messages.ts';
@@ -22,7 +22,7 @@ export class CommandFailedError extends Error {
 
 /** pg-boss for the commands that queue work (`run`); opened only by them, closed by the caller. */
 export interface AdminQueue {
-  queue: Pick<SyncQueue, 'triggerPullCapped'>;
+  pulls: Pick<PullScheduler, 'triggerPullCapped'>;
   /** pg-boss state of a run: created, retry, active, completed, cancelled, failed; undefined when unknown. */
   runState(runId: string): Promise<string | undefined>;
 }

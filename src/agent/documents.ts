@@ -7,7 +7,6 @@
  */
 import { classifyErpError } from '../erp/erp-errors.ts';
 import type { ErpPool } from '../erp/erp-pool.ts';
-import { PermanentError } from '../queue/errors.ts';
 import { writeErpDocument } from '../sync/push-erp.ts';
 import type { Backend, DocumentAck } from './backend.ts';
 
@@ -59,7 +58,7 @@ export async function deliverDocuments(deps: {
           deleted: w.deleted,
         });
       } catch (err) {
-        const e = err instanceof PermanentError ? { message: err.message, retryable: false } : classifyErpError(err);
+        const e = classifyErpError(err);
         out.failed++;
         out.errors.push(`${item.entity_type} ${item.entity_id}: ${e.message}`);
         acks.push({

@@ -1,6 +1,7 @@
 /** Issue 15 §3: what is wrong right now, per tenant and entity, from the database (the data layer of alerts). */
 import { sql } from 'kysely';
 import type { Executor } from '../db/connect.ts';
+import { inboundFreshness } from '../db/entity-configs.ts';
 import type { AlertKind } from '../db/schema.ts';
 import { schedulePeriodSeconds } from '../core/schedule.ts';
 
@@ -77,18 +78,8 @@ export async function currentConditions(db: Executor, thresholds: Map<string, Al
     }
   }
 
-  const fresh = await sql<{
-    tenant_id: string;
-    entity_type: string;
-    sync_frequency: string | null;
-    age: string | null;
-    config_age: string;
-  }>`
-    select c.tenant_id, c.entity_type, c.sync_frequency, extract(epoch from now() - c.created_at)::text config_age,
-           (select extract(epoch from now() - max(l.completed_at))::text from sync_log l where l.tenant_id = c.tenant_id and l.entity_type = c.entity_type
-               and l.action = 'PULL' and l.phase = 'process' and l.status in ('SUCCESS', 'PARTIAL')) age
-      from sync_entity_config c where c.enabled and c.direction in ('IN', 'BOTH') and c.sync_frequency is not null`.execute(db);
-  for (const r of fresh.rows) {
+  const fresh = await inboundFreshness(db);
+  for (const r of fresh) {
     const period = schedulePeriodSeconds(r.sync_frequency);
     if (period === undefined) continue;
     const limit = th(r.tenant_id).lateFactor * period;

@@ -35,11 +35,11 @@ runMain('admin', async () => {
       // Like the server's: it only enqueues, never supervises nor schedules (the worker does).
       openQueue: async () => {
         // Loaded here: only `run` needs pg-boss.
-        const [{ createLogger }, { createBoss }, { JOB_TIMING_DEFAULT, PULL_QUEUE }, { createSyncQueue }] = await Promise.all([
+        const [{ createLogger }, { createBoss }, { PULL_QUEUE }, { createPullScheduler }] = await Promise.all([
           import('../config/logger.ts'),
           import('../queue/boss.ts'),
           import('../queue/jobs.ts'),
-          import('../queue/sync-queue.ts'),
+          import('../sync/pull-scheduler.ts'),
         ]);
         boss = createBoss({
           url: runtime.databaseUrl,
@@ -51,7 +51,7 @@ runMain('admin', async () => {
         await boss.start();
         const b = boss;
         return {
-          queue: createSyncQueue({ boss: b, timing: { ...JOB_TIMING_DEFAULT, expireInSeconds: env.JOB_EXPIRE_SECONDS } }),
+          pulls: createPullScheduler({ boss: b }),
           runState: async (runId) => (await b.getJobById(PULL_QUEUE, runId))?.state,
         };
       },

@@ -7,6 +7,7 @@ import { createBoss } from '../queue/boss.ts';
 import { JOB_TIMING_DEFAULT } from '../queue/jobs.ts';
 import { createSyncQueue } from '../queue/sync-queue.ts';
 import { buildApp } from '../http/app.ts';
+import { createPullScheduler } from '../sync/pull-scheduler.ts';
 import { createTenantDb, tenantLimitsFrom } from '../sync/tenant-limits.ts';
 import { announceDeadLeases, emitHubOutcomeEvents, emitWebhookEvents } from '../webhooks/events.ts';
 import { onShutdownSignal, runMain, surviveLostDatabaseConnections } from './main.ts';
@@ -36,6 +37,7 @@ runMain('server', async () => {
     db: dbh.db,
     logger,
     queue,
+    pulls: createPullScheduler({ boss }),
     keyring: runtime.keyring,
     bodyLimit: env.BODY_LIMIT_BYTES,
     rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,

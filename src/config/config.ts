@@ -10,7 +10,7 @@ export class ConfigError extends Error {
 const port = z.coerce.number().int().min(1).max(65535);
 
 /** One schema over the environment; defaults live beside their fields. */
-export const envSchema = z.object({
+const envSchema = z.object({
   /** PostgreSQL URL. Unset → embedded PostgreSQL under DATA_DIR/pg. */
   DATABASE_URL: z.string().url().startsWith('postgres').optional(),
   /** The owner role's URL (sql/roles.sql), used only to run migrations. Unset with DATABASE_URL → the schema must already be current. */
@@ -115,6 +115,9 @@ export const envSchema = z.object({
 });
 
 export type Env = z.infer<typeof envSchema>;
+
+/** Every setting at its default: what modules fall back to when a caller (a test) passes none. No module repeats a default. */
+export const CONFIG_DEFAULTS: Env = envSchema.parse({});
 
 // With an external database, server and worker may run on different hosts: the key must be shared, not generated.
 const checkedEnvSchema = envSchema.superRefine((env, ctx) => {

@@ -4,7 +4,7 @@ import type { Env } from './config.ts';
 export type { Logger };
 
 /** Paths pino blanks out wherever they appear: keys, passwords, secrets never reach a log line. */
-export const REDACT_PATHS = [
+const REDACT_PATHS = [
   'req.headers["x-api-key"]',
   'req.headers.authorization',
   '*.password',

@@ -2,6 +2,7 @@
  * Wall-clock ↔ instant in an IANA time zone with Intl only. ERP `datetime` columns carry no zone:
  * they are read as the tenant's local time and emitted as ISO-8601 with that zone's offset.
  */
+import { z } from 'zod';
 import { wallTime } from './wall-clock.ts';
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
@@ -77,7 +78,7 @@ export function fromWallTime(wall: Date, timeZone: string): Date {
   return guess;
 }
 
-export function isTimeZone(tz: string): boolean {
+function isTimeZone(tz: string): boolean {
   try {
     new Intl.DateTimeFormat('en', { timeZone: tz });
     return true;
@@ -85,3 +86,6 @@ export function isTimeZone(tz: string): boolean {
     return false;
   }
 }
+
+/** The one check of a time-zone field (configs, the admin CLI). */
+export const timeZoneSchema = z.string().refine(isTimeZone, 'not an IANA time zone');

@@ -37,12 +37,7 @@ export async function revokeApiKey(db: Executor, prefix: string): Promise<number
   return Number(r.numUpdatedRows);
 }
 
-/** Records use at most once a minute per key, so hot keys do not write on every request. */
-export async function touchApiKey(db: Executor, id: string): Promise<void> {
-  await touchApiKeys(db, [id]);
-}
-
-/** Batched form of touchApiKey: one UPDATE for every key used since the last flush. */
+/** Records use at most once a minute per key (hot keys do not write on every request): one UPDATE for every key used since the last flush. */
 export async function touchApiKeys(db: Executor, ids: string[]): Promise<void> {
   if (ids.length === 0) return;
   await db

@@ -1,4 +1,4 @@
-import { Kysely, PostgresDialect, type Transaction } from 'kysely';
+import { Kysely, PostgresDialect, sql, type Transaction } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.ts';
 
@@ -67,4 +67,10 @@ export async function waitForDatabase(url: string, timeoutSeconds: number): Prom
 export class DatabaseUnreachableError extends Error {
   override readonly name = 'DatabaseUnreachableError';
   readonly code = 'DB_UNREACHABLE';
+}
+
+/** Whether the database answers a trivial query (readiness probes). */
+export async function pingDatabase(db: Executor): Promise<true> {
+  await sql`select 1`.execute(db);
+  return true;
 }

@@ -7,7 +7,7 @@ import pg from 'pg';
 import type { Database } from './schema.ts';
 
 /** db/migrations at the repository root. */
-export const MIGRATIONS_DIR = fileURLToPath(new URL('../../db/migrations/', import.meta.url));
+const MIGRATIONS_DIR = fileURLToPath(new URL('../../db/migrations/', import.meta.url));
 
 /** Serves numbered plain-SQL files (`0001_name.sql`) as Kysely migrations, in name order. */
 export class SqlFileMigrationProvider implements MigrationProvider {

@@ -5,7 +5,7 @@
 import { sql } from 'kysely';
 import type { Executor } from './connect.ts';
 import type { QueueRow, QueueStatus } from './schema.ts';
-import { directionOf, insertLogs } from './sync-log.ts';
+import { insertLogs, queueItemLog } from './sync-log.ts';
 
 /** The statuses the queue page lists. */
 export const BROWSE_STATUSES = ['PENDING', 'RETRY', 'DEAD'] as const;
@@ -87,16 +87,12 @@ export async function discardItems(trx: Executor, o: { tenantId: string; ids: st
     .execute();
   await insertLogs(
     trx,
-    found.map((r) => ({
-      tenant_id: o.tenantId,
-      sync_queue_id: r.id,
-      entity_type: r.entity_type,
-      entity_id: r.entity_id,
-      action: r.action,
-      direction: directionOf(r.destination),
-      status: 'INFO' as const,
-      message: `discarded by an operator (key ${o.by}; was ${r.status}): ${r.error_message ?? 'no error recorded'}`,
-    })),
+    found.map((r) =>
+      queueItemLog(r, {
+        status: 'INFO',
+        message: `discarded by an operator (key ${o.by}; was ${r.status}): ${r.error_message ?? 'no error recorded'}`,
+      }),
+    ),
   );
   return { ok: true, rows };
 }

@@ -325,3 +325,4 @@ export type NewQueueRow = Insertable<SyncQueueTable>;
 export type LogRow = Selectable<SyncLogTable>;
 export type NewLogRow = Insertable<SyncLogTable>;
 export type StateRow = Selectable<SyncStateTable>;
+export type AlertRow = Selectable<SyncAlertTable>;

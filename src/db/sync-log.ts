@@ -1,10 +1,29 @@
 import { sql } from 'kysely';
 import type { Executor } from './connect.ts';
-import type { NewLogRow, QueueEndpoint } from './schema.ts';
+import type { LogRow, LogStatus, NewLogRow, QueueEndpoint, QueueRow } from './schema.ts';
 
 /** sync_log.direction of a queue item: towards the Hub is IN (seed 000's "inbound"), towards the ERP is OUT. */
 export function directionOf(destination: QueueEndpoint): 'IN' | 'OUT' {
   return destination === 'HUB' ? 'IN' : 'OUT';
+}
+
+/** The queue item a log line is about. */
+export type LoggedItem = Pick<QueueRow, 'id' | 'tenant_id' | 'entity_type' | 'entity_id' | 'action' | 'destination'>;
+
+/** A sync_log row about one queue item: who and what from the item, what happened from `line`. */
+export function queueItemLog(
+  item: LoggedItem,
+  line: Omit<NewLogRow, 'tenant_id' | 'sync_queue_id' | 'entity_type' | 'entity_id' | 'action' | 'direction'>,
+): NewLogRow {
+  return {
+    tenant_id: item.tenant_id,
+    sync_queue_id: item.id,
+    entity_type: item.entity_type,
+    entity_id: item.entity_id,
+    action: item.action,
+    direction: directionOf(item.destination),
+    ...line,
+  };
 }
 
 const COLUMNS = [
@@ -68,4 +87,39 @@ export async function findRunLog(db: Executor, o: { tenantId: string; runId: str
     .orderBy('id', 'desc')
     .limit(1)
     .executeTakeFirst();
+}
+
+/** The process line of an entity's latest pull (its metadata holds the run's counts). */
+export async function lastPullRun(db: Executor, tenantId: string, entityType: string): Promise<LogRow | undefined> {
+  return db
+    .selectFrom('sync_log')
+    .selectAll()
+    .where('tenant_id', '=', tenantId)
+    .where('entity_type', '=', entityType)
+    .where('action', '=', 'PULL')
+    .where('phase', '=', 'process')
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+}
+
+export interface LogFilter {
+  entityType?: string;
+  status?: LogStatus;
+  since?: Date;
+  until?: Date;
+  /** Keyset position: rows strictly older than this (created_at, id). */
+  before?: { createdAt: Date; id: string };
+  limit: number;
+}
+
+/** The tenant's audit log, newest first, keyset-paginated on (created_at, id). */
+export async function listLogs(db: Executor, tenantId: string, f: LogFilter): Promise<LogRow[]> {
+  let query = db.selectFrom('sync_log').selectAll().where('tenant_id', '=', tenantId);
+  if (f.entityType) query = query.where('entity_type', '=', f.entityType);
+  if (f.status) query = query.where('status', '=', f.status);
+  if (f.since) query = query.where('created_at', '>=', f.since);
+  if (f.until) query = query.where('created_at', '<', f.until);
+  if (f.before) query = query.where(sql<boolean>`(created_at, id) < (${f.before.createdAt}, ${f.before.id}::bigint)`);
+  return query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(f.limit).execute();
 }

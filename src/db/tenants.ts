@@ -1,6 +1,9 @@
 import type { Executor } from './connect.ts';
 import type { Tenant } from './schema.ts';
 
+/** The zone a tenant's wall-clock times are in when it names none (also the column's default). */
+export const DEFAULT_TIME_ZONE = 'UTC';
+
 /** Inserts a tenant; throws the database's unique violation (23505) if the id exists. */
 export async function createTenant(
   db: Executor,
@@ -8,7 +11,7 @@ export async function createTenant(
 ): Promise<Tenant> {
   return db
     .insertInto('sync_tenant')
-    .values({ id: t.id, name: t.name, timezone: t.timezone ?? 'UTC', webhook_url: t.webhookUrl ?? null })
+    .values({ id: t.id, name: t.name, timezone: t.timezone ?? DEFAULT_TIME_ZONE, webhook_url: t.webhookUrl ?? null })
     .returningAll()
     .executeTakeFirstOrThrow();
 }
@@ -20,4 +23,9 @@ export async function listTenants(db: Executor): Promise<Tenant[]> {
 
 export async function findTenant(db: Executor, id: string): Promise<Tenant | undefined> {
   return db.selectFrom('sync_tenant').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** The tenant's IANA time zone (its ERP's wall clock); UTC for an unknown tenant. */
+export async function tenantTimeZone(db: Executor, tenantId: string): Promise<string> {
+  return (await findTenant(db, tenantId))?.timezone ?? DEFAULT_TIME_ZONE;
 }

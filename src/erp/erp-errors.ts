@@ -3,6 +3,7 @@
  * the SQL is wrong). Carries SQL Server's number, state and message and the statement's name —
  * never connection credentials.
  */
+import { PermanentError, RetryableError } from '../core/failure.ts';
 export interface ErpErrorDetails {
   /** SQL Server error number (e.g. 2627), or undefined for a connection-level failure. */
   number?: number;
@@ -13,9 +14,10 @@ export interface ErpErrorDetails {
   statement?: string;
 }
 
-abstract class ErpError extends Error {
-  abstract readonly code: string;
-  abstract readonly retryable: boolean;
+/** An ERP failure the ERP or the network will recover from: the one verdict of core/failure.ts, with SQL Server's details. */
+export class RetryableErpError extends RetryableError {
+  override readonly name = 'RetryableErpError';
+  override readonly code = 'ERP_TRANSIENT';
   readonly number?: number;
   readonly state?: number;
   readonly driverCode?: string;
@@ -26,16 +28,18 @@ abstract class ErpError extends Error {
   }
 }
 
-export class RetryableErpError extends ErpError {
-  override readonly name = 'RetryableErpError';
-  readonly code = 'ERP_TRANSIENT';
-  readonly retryable = true;
-}
-
-export class PermanentErpError extends ErpError {
+/** An ERP failure no retry fixes (the data or the SQL is wrong). */
+export class PermanentErpError extends PermanentError {
   override readonly name = 'PermanentErpError';
-  readonly code = 'ERP_PERMANENT';
-  readonly retryable = false;
+  override readonly code = 'ERP_PERMANENT';
+  readonly number?: number;
+  readonly state?: number;
+  readonly driverCode?: string;
+  readonly statement?: string;
+  constructor(message: string, details: ErpErrorDetails, options?: { cause?: unknown }) {
+    super(message, options);
+    Object.assign(this, details);
+  }
 }
 
 /** Deadlock victim, database unavailable during failover, Azure throttling, timeouts, transport errors. */
@@ -46,6 +50,8 @@ const TRANSIENT_DRIVER_CODES = new Set(['ESOCKET', 'ETIMEOUT', 'ECLOSE', 'ECONNR
 
 export function classifyErpError(err: unknown, statement?: string): RetryableErpError | PermanentErpError {
   if (err instanceof RetryableErpError || err instanceof PermanentErpError) return err;
+  // Our own verdict (e.g. a config that cannot carry the action) stands, with its message.
+  if (err instanceof PermanentError) return new PermanentErpError(err.message, { statement }, { cause: err });
   const e = (err ?? {}) as { message?: string; number?: number; state?: number; code?: string; cause?: unknown };
   const details: ErpErrorDetails = { number: e.number, state: e.state, driverCode: e.code, statement };
   const where = statement ? ` (statement ${statement})` : '';

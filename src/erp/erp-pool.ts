@@ -2,6 +2,7 @@
  * A pool of raw tedious connections per ERP connection (tarn). Reads stream with back-pressure;
  * writes run in transactions; download tables go #temp + bulk load + MERGE on one connection.
  */
+import { isSqlIdentifier } from '../core/sql-identifier.ts';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Pool } from 'tarn';
 import { Connection, Request } from 'tedious';
@@ -37,10 +38,9 @@ export interface ErpConnectionOptions {
 }
 
 export const ERP_CONNECT_TIMEOUT_DEFAULT_MS = 15_000;
-export const ERP_REQUEST_TIMEOUT_DEFAULT_MS = 30 * 60_000;
+const ERP_REQUEST_TIMEOUT_DEFAULT_MS = 30 * 60_000;
 /** Rows buffered before the driver is paused (back-pressure towards the ERP). */
 const HIGH_WATER = 500;
-const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,100}$/;
 
 export interface StatementOptions {
   /** The configured statement's name (`select_since`, `insert`), carried by errors. */
@@ -253,13 +253,15 @@ export function createErpPool(o: ErpConnectionOptions) {
      * equivalent) — one connection, one transaction. `merged` counts the rows each statement touched.
      */
     async bulkLoadAndMerge(input: BulkMergeInput): Promise<{ loaded: number; merged: number }> {
-      if (!IDENTIFIER.test(input.table)) throw new PermanentErpError(`invalid table name '${input.table}'`, { statement: 'bulk_load' });
+      // 101: `#temp_<table>_<n>` must stay within a temporary table's 116 characters.
+      if (!isSqlIdentifier(input.table, 101))
+        throw new PermanentErpError(`invalid table name '${input.table}'`, { statement: 'bulk_load' });
       if (!input.mergeSql === !input.updateInsert)
         throw new PermanentErpError('a download needs exactly one of a MERGE statement or the update_insert strategy', {
           statement: 'merge',
         });
       for (const c of input.columns)
-        if (!IDENTIFIER.test(c.name)) throw new PermanentErpError(`invalid column name '${c.name}'`, { statement: 'bulk_load' });
+        if (!isSqlIdentifier(c.name)) throw new PermanentErpError(`invalid column name '${c.name}'`, { statement: 'bulk_load' });
       const types = input.columns.map((c) => ({ ...c, bulk: bulkColumnType(c.type) }));
       const temp = `#temp_${input.table}_${++tempSeq}`;
       const statements = input.updateInsert

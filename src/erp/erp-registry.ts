@@ -4,7 +4,7 @@
  */
 import type { Executor } from '../db/connect.ts';
 import { findErpConnection } from '../db/erp-connections.ts';
-import { findTenant } from '../db/tenants.ts';
+import { tenantTimeZone } from '../db/tenants.ts';
 import type { Logger } from '../config/logger.ts';
 import { DestinationRefusedError, resolveDestination, type DestinationPolicy } from '../security/destination-policy.ts';
 import type { Keyring } from '../security/secret-box.ts';
@@ -43,8 +43,10 @@ export function createErpRegistry(deps: { db: Executor; keyring: Keyring; destin
         throw new RetryableErpError('ERP connection: the host name cannot be resolved', { statement: 'connect' });
       }
       const pinned = row.encrypt === 'off' || row.trust_server_certificate;
-      const tenant = await findTenant(deps.db, tenantId);
-      const pool = createErpPool({ ...erpOptionsFromRow(row, deps.keyring, tenant?.timezone ?? 'UTC'), host: pinned ? address : row.host });
+      const pool = createErpPool({
+        ...erpOptionsFromRow(row, deps.keyring, await tenantTimeZone(deps.db, tenantId)),
+        host: pinned ? address : row.host,
+      });
       pools.set(key, { version: row.version, pool });
       return pool;
     },

@@ -6,6 +6,7 @@
  * so another session never sees half of it. Names are validated identifiers (schema.columns and the
  * config's merge_strategy), never user data; the deactivation value is a bound parameter.
  */
+import { isSqlIdentifier, isSqlTableName } from '../core/sql-identifier.ts';
 import { PermanentErpError } from './erp-errors.ts';
 import type { ErpParams } from './erp-params.ts';
 
@@ -18,9 +19,6 @@ export interface UpdateInsertStrategy {
   deactivateMissing?: { column: string; value: number | boolean | string };
 }
 
-const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
-const TABLE = /^[A-Za-z_][A-Za-z0-9_]{0,127}(\.[A-Za-z_][A-Za-z0-9_]{0,127})?$/;
-
 /** The statements, in order, with `temp` as the loaded source table. */
 export function updateInsertStatements(
   s: UpdateInsertStrategy,
@@ -29,9 +27,9 @@ export function updateInsertStatements(
 ): { name: string; sql: string; params?: ErpParams }[] {
   if (s.key.length === 0)
     throw new PermanentErpError("merge_strategy needs key columns (or the config's primary_key)", { statement: 'merge' });
-  if (!TABLE.test(s.table)) throw new PermanentErpError(`invalid table name '${s.table}'`, { statement: 'merge' });
+  if (!isSqlTableName(s.table)) throw new PermanentErpError(`invalid table name '${s.table}'`, { statement: 'merge' });
   for (const c of [...s.key, ...columns, ...(s.deactivateMissing ? [s.deactivateMissing.column] : [])]) {
-    if (!IDENTIFIER.test(c)) throw new PermanentErpError(`invalid column name '${c}'`, { statement: 'merge' });
+    if (!isSqlIdentifier(c)) throw new PermanentErpError(`invalid column name '${c}'`, { statement: 'merge' });
   }
   const missing = s.key.filter((k) => !columns.includes(k));
   if (missing.length) throw new PermanentErpError(`key column(s) ${missing.join(', ')} not in schema.columns`, { statement: 'merge' });

@@ -11,9 +11,9 @@ import type { Executor } from '../db/connect.ts';
 import type { ApiKeyRow } from '../db/schema.ts';
 
 /** How long a key read from the database is trusted, ms: the revocation delay. */
-export const API_KEY_CACHE_TTL_MS = 5_000;
+const API_KEY_CACHE_TTL_MS = 5_000;
 /** How often used keys' last_used_at is written (the column is kept to the minute anyway), ms. */
-export const API_KEY_TOUCH_INTERVAL_MS = 10_000;
+const API_KEY_TOUCH_INTERVAL_MS = 10_000;
 /** Bound on cached keys; past it the oldest entries go first. */
 const MAX_ENTRIES = 10_000;
 

@@ -7,6 +7,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import type { Keyring } from '../security/secret-box.ts';
 import type { SyncQueue } from '../queue/sync-queue.ts';
+import type { PullScheduler } from '../sync/pull-scheduler.ts';
 import type { EmitWebhookEvents } from '../sync/hub-operations.ts';
 import { createTenantGate, TENANT_LIMITS_DEFAULT, type TenantLimits } from '../sync/tenant-limits.ts';
 import { hashApiKey } from '../security/api-key.ts';
@@ -41,6 +42,8 @@ export interface AppDeps {
   keyring: Keyring;
   logger: Logger;
   queue: SyncQueue;
+  /** Manual runs and next scheduled runs of pulls. */
+  pulls: PullScheduler;
   /** Request body limit, bytes. */
   bodyLimit: number;
   /** Requests per minute per API key (per address for requests without one). */

@@ -24,7 +24,7 @@ export function unstorableText(s: string): string | undefined {
 }
 
 /** The first problem in `value` (iterative, so a hostile body cannot exhaust the stack), as { path, message }. */
-export function findInputProblem(value: unknown, root: string, maxDepth = MAX_INPUT_DEPTH): { path: string; message: string } | undefined {
+function findInputProblem(value: unknown, root: string, maxDepth = MAX_INPUT_DEPTH): { path: string; message: string } | undefined {
   const stack: [unknown, string, number][] = [[value, root, 0]];
   while (stack.length) {
     const [node, path, depth] = stack.pop()!;

@@ -1,5 +1,7 @@
-import type { EntityConfigRow, QueueAction } from '../db/schema.ts';
-import type { FieldMapping, FieldType, Queries } from '../sync/entity-config-schema.ts';
+import { parseWallClock } from '../core/wall-clock.ts';
+import type { QueueAction } from '../db/schema.ts';
+import type { FieldType } from '../sync/entity-config-schema.ts';
+import { missingStatements, type EntityConfig } from '../sync/entity-config.ts';
 
 export interface FieldIssue {
   path: string;
@@ -8,15 +10,18 @@ export interface FieldIssue {
 
 const DECIMAL = /^-?\d{1,38}(?:\.\d{1,38})?$/;
 const INTEGER = /^-?\d{1,19}$/;
-const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
-const DATETIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,7})?)?(?:Z|[+-]\d{2}:\d{2})?$/;
+// The shapes the API accepts; whether the day and time exist is parseWallClock's one check.
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+const DATETIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,7})?)?(?:Z|[+-]\d{2}:\d{2})?$/;
 
-/** A real calendar day (2026-02-30 is not), years 0001–9999 as SQL Server's date. */
-function isDay(y: string, m: string, d: string): boolean {
-  const [yy, mm, dd] = [Number(y), Number(m), Number(d)];
-  if (yy < 1 || mm < 1 || mm > 12 || dd < 1) return false;
-  const days = [31, yy % 4 === 0 && (yy % 100 !== 0 || yy % 400 === 0) ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][mm - 1]!;
-  return dd <= days;
+/** A real calendar day and clock time (2026-02-30 and 24:00 are not), years 0001–9999 as SQL Server's. */
+function isRealWallClock(text: string): boolean {
+  try {
+    const c = parseWallClock(text);
+    return c !== undefined && c.wall.getUTCFullYear() >= 1;
+  } catch {
+    return false;
+  }
 }
 
 /** Why `v` is not a value of `type`, or undefined. null is always accepted (bound as NULL). */
@@ -35,16 +40,12 @@ function typeProblem(v: unknown, type: FieldType): string | undefined {
         : 'must be a decimal string like "1500.00" (dot as decimal separator, no thousands separator)';
     case 'boolean':
       return typeof v === 'boolean' ? undefined : 'must be true or false';
-    case 'date': {
-      const m = typeof v === 'string' ? DATE.exec(v) : null;
-      return m && isDay(m[1]!, m[2]!, m[3]!) ? undefined : 'must be an ISO date YYYY-MM-DD';
-    }
-    case 'datetime': {
-      const m = typeof v === 'string' ? DATETIME.exec(v) : null;
-      return m && isDay(m[1]!, m[2]!, m[3]!) && Number(m[4]) < 24 && Number(m[5]) < 60 && Number(m[6] ?? 0) < 60
+    case 'date':
+      return typeof v === 'string' && DATE.test(v) && isRealWallClock(v) ? undefined : 'must be an ISO date YYYY-MM-DD';
+    case 'datetime':
+      return typeof v === 'string' && DATETIME.test(v) && isRealWallClock(v)
         ? undefined
         : 'must be an ISO date-time YYYY-MM-DDTHH:MM[:SS[.fffffff]][Z|±HH:MM]';
-    }
   }
 }
 
@@ -59,18 +60,24 @@ function checkTypes(obj: Record<string, unknown>, types: Partial<Record<string, 
  * Whether the entity's config can carry `action` out honestly: an UPDATE that finds the document
  * must be able to change it, a DELETE must have a statement. Refused on arrival, naming the key.
  */
-function actionIssues(action: QueueAction, payload: Record<string, unknown>, config: EntityConfigRow, path: string): FieldIssue[] {
-  const q = config.queries as Queries;
-  const m = config.field_mapping as FieldMapping;
-  const missing = (keys: string[], why: string) => {
-    const absent = keys.filter((k) => !(q as Record<string, unknown>)[k]);
-    return absent.length
-      ? [{ path, message: `${config.entity_type} cannot ${why}: the config has no ${absent.map((k) => `queries.${k}`).join(', ')}` }]
-      : [];
-  };
-  if (action === 'DELETE') return missing(['delete'], 'delete documents in the ERP');
-  if (action === 'CREATE') return missing(['insert'], 'create documents in the ERP');
-  const issues = missing(['insert', 'find_existing', 'update'], `apply ${action} to a document that already exists in the ERP`);
+function actionIssues(
+  { action, payload }: { action: QueueAction; payload: Record<string, unknown> },
+  config: EntityConfig,
+  path: string,
+): FieldIssue[] {
+  const q = config.queries;
+  const m = config.field_mapping;
+  const why =
+    action === 'DELETE'
+      ? 'delete documents in the ERP'
+      : action === 'CREATE'
+        ? 'create documents in the ERP'
+        : `apply ${action} to a document that already exists in the ERP`;
+  const absent = missingStatements(config, action);
+  const issues = absent.length
+    ? [{ path, message: `${config.entity_type} cannot ${why}: the config has no ${absent.map((k) => `queries.${k}`).join(', ')}` }]
+    : [];
+  if (action === 'DELETE' || action === 'CREATE') return issues;
   if (m.items && Array.isArray(payload[m.items.from]) && q.update_items !== 'replace') {
     issues.push({
       path,
@@ -88,13 +95,13 @@ function actionIssues(action: QueueAction, payload: Record<string, unknown>, con
  */
 export function checkOutboundPayload(
   body: { action: QueueAction; payload: Record<string, unknown> },
-  config: EntityConfigRow,
+  config: EntityConfig,
   paths: { payload: string; action: string } = { payload: 'payload', action: 'action' },
 ): FieldIssue[] {
   const { payload } = body;
   const path = paths.payload;
-  const m = config.field_mapping as FieldMapping;
-  const issues = actionIssues(body.action, payload, config, paths.action);
+  const m = config.field_mapping;
+  const issues = actionIssues(body, config, paths.action);
   issues.push(...checkTypes(payload, m.types, path));
   const lines = m.items ? payload[m.items.from] : undefined;
   if (m.items && lines !== undefined && lines !== null) {

@@ -1,6 +1,5 @@
 /** zod schemas shared by routes: they validate requests and generate the OpenAPI document. */
 import { z } from 'zod';
-import { QUEUE_ACTIONS, QUEUE_STATUSES } from '../db/schema.ts';
 
 // The Hub-facing shapes are stated once, in the contract the typed client shares.
 import { entityParam, errorBody as errorResponse, hubAction } from '../contract/hub-api.ts';
@@ -20,11 +19,8 @@ export const protectedErrors = {
   429: errorResponse,
 };
 
-export const queueAction = z.enum(QUEUE_ACTIONS);
-export const queueStatus = z.enum(QUEUE_STATUSES);
-
 /** Payloads are JSON objects; nesting is bounded so a hostile body cannot exhaust the stack. */
-export const MAX_PAYLOAD_DEPTH = 16;
+const MAX_PAYLOAD_DEPTH = 16;
 /** True when `v` nests no deeper than `limit` (iterative: a hostile body must not exhaust the stack here either). */
 function withinDepth(v: unknown, limit: number): boolean {
   const stack: [unknown, number][] = [[v, 0]];
@@ -43,11 +39,11 @@ export const payloadObject = z
 /** An integer a PostgreSQL `integer` (int4) column stores. */
 export const int4 = z.number().int().min(-2_147_483_648).max(2_147_483_647);
 /** A PostgreSQL `bigint` id as a decimal string (ids beyond int8 are refused, not sent to the database). */
-export const BIGINT_MAX = 9_223_372_036_854_775_807n;
+const BIGINT_MAX = 9_223_372_036_854_775_807n;
 export const isInt8Id = (s: string) => /^\d{1,19}$/.test(s) && BigInt(s) <= BIGINT_MAX;
 
 /** True when `y-m-d` names a real calendar day in years 1…9999 (what a timestamp column accepts from us). */
-export function isStorableDate(y: number, m: number, d: number): boolean {
+function isStorableDate(y: number, m: number, d: number): boolean {
   if (y < 1 || y > 9999 || m < 1 || m > 12 || d < 1) return false;
   return d <= new Date(Date.UTC(2000, m, 0)).getUTCDate() - (m === 2 && !(y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0)) ? 1 : 0);
 }

@@ -5,6 +5,7 @@
  */
 import { sql } from 'kysely';
 import type { Executor } from '../db/connect.ts';
+import { inboundFreshness } from '../db/entity-configs.ts';
 import type { Family } from './exposition.ts';
 import { schedulePeriodSeconds } from '../core/schedule.ts';
 
@@ -43,11 +44,7 @@ export async function databaseFamilies(db: Executor): Promise<Family[]> {
      group by 1, 2, 3 order by 1, 2, 3`.execute(db);
   const webhooks = await sql<{ tenant_id: string; status: string; n: string }>`
     select tenant_id, status, count(*)::text n from sync_log where action = 'WEBHOOK' group by 1, 2 order by 1, 2`.execute(db);
-  const fresh = await sql<{ tenant_id: string; entity_type: string; sync_frequency: string | null; age: string | null }>`
-    select c.tenant_id, c.entity_type, c.sync_frequency,
-           (select extract(epoch from now() - max(l.completed_at))::text from sync_log l
-             where l.tenant_id = c.tenant_id and l.entity_type = c.entity_type and l.action = 'PULL' and l.phase = 'process' and l.status in ('SUCCESS', 'PARTIAL')) age
-      from sync_entity_config c where c.enabled and c.direction in ('IN', 'BOTH') order by 1, 2`.execute(db);
+  const fresh = await inboundFreshness(db);
   const alerts = await sql<{ tenant_id: string; kind: string; entity_type: string }>`
     select tenant_id, kind, entity_type from sync_alert where resolved_at is null order by 1, 2, 3`.execute(db);
   const alertTotals = await sql<{ tenant_id: string; kind: string; n: string }>`
@@ -124,7 +121,7 @@ export async function databaseFamilies(db: Executor): Promise<Family[]> {
       name: 'parse_sync_entity_freshness_seconds',
       help: 'Seconds since the last successful pull of an entity (absent when it never ran).',
       type: 'gauge',
-      samples: fresh.rows
+      samples: fresh
         .filter((r) => r.age !== null)
         .map((r) => ({ labels: { tenant: r.tenant_id, entity: r.entity_type, schedule: r.sync_frequency ?? '' }, value: sec(r.age!) })),
     },
@@ -132,7 +129,7 @@ export async function databaseFamilies(db: Executor): Promise<Family[]> {
       name: 'parse_sync_entity_schedule_period_seconds',
       help: 'Nominal period of the entity pull schedule, seconds (compare with freshness).',
       type: 'gauge',
-      samples: fresh.rows.flatMap((r) => {
+      samples: fresh.flatMap((r) => {
         const p = schedulePeriodSeconds(r.sync_frequency);
         return p === undefined
           ? []
@@ -143,7 +140,7 @@ export async function databaseFamilies(db: Executor): Promise<Family[]> {
       name: 'parse_sync_entity_never_run',
       help: '1 for an enabled pull entity that never completed a pull.',
       type: 'gauge',
-      samples: fresh.rows.map((r) => ({ labels: { tenant: r.tenant_id, entity: r.entity_type }, value: r.age === null ? 1 : 0 })),
+      samples: fresh.map((r) => ({ labels: { tenant: r.tenant_id, entity: r.entity_type }, value: r.age === null ? 1 : 0 })),
     },
     {
       name: 'parse_sync_alerts_open',

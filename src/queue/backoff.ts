@@ -1,3 +1,5 @@
+import { CONFIG_DEFAULTS } from '../config/config.ts';
+
 /** Exponential backoff with jitter for push retries. */
 export interface BackoffPolicy {
   /** Delay before the first retry, milliseconds. */
@@ -8,7 +10,12 @@ export interface BackoffPolicy {
   capMs: number;
 }
 
-export const BACKOFF_DEFAULT: BackoffPolicy = { baseMs: 5_000, factor: 2, capMs: 60 * 60_000 };
+/** RETRY_BASE_MS, RETRY_FACTOR and RETRY_CAP_MS at their defaults (config.ts). */
+export const BACKOFF_DEFAULT: BackoffPolicy = {
+  baseMs: CONFIG_DEFAULTS.RETRY_BASE_MS,
+  factor: CONFIG_DEFAULTS.RETRY_FACTOR,
+  capMs: CONFIG_DEFAULTS.RETRY_CAP_MS,
+};
 
 /**
  * Delay before retry number `attempt` (1-based): "equal jitter" — half the exponential delay is

@@ -1,5 +1,6 @@
 import { PgBoss } from 'pg-boss';
 import { ensureQueues } from './jobs.ts';
+import { CONFIG_DEFAULTS } from '../config/config.ts';
 import type { Logger } from '../config/logger.ts';
 
 /** Creates the pg-boss instance of a process (not started). Its schema lives in the same database as ours. */
@@ -23,8 +24,8 @@ export function createBoss(opts: {
     createSchema: false,
     // Expired jobs (their worker died) are found by the per-queue monitor, which runs at most
     // every monitorIntervalSeconds: keep both intervals equal so the setting means what it says.
-    superviseIntervalSeconds: opts.superviseIntervalSeconds ?? 30,
-    monitorIntervalSeconds: opts.superviseIntervalSeconds ?? 30,
+    superviseIntervalSeconds: opts.superviseIntervalSeconds ?? CONFIG_DEFAULTS.QUEUE_SUPERVISE_SECONDS,
+    monitorIntervalSeconds: opts.superviseIntervalSeconds ?? CONFIG_DEFAULTS.QUEUE_SUPERVISE_SECONDS,
   });
   // Without a listener pg-boss errors would crash the process; they are transient and logged.
   boss.on('error', (err) => opts.logger.error({ err }, 'pg-boss error'));

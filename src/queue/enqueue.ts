@@ -1,17 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql } from 'kysely';
 import type { PgBoss } from 'pg-boss';
 import { timed } from '../core/stage-timing.ts';
-import type { Database, QueueAction, QueueEndpoint, QueueStatus } from '../db/schema.ts';
+import type { QueueAction, QueueEndpoint, QueueStatus } from '../db/schema.ts';
+import type { Executor } from '../db/connect.ts';
 import { IdempotencyKeyReusedError } from './errors.ts';
-import { cancelPushJobs, insertPushJobs, isPushDestination, type JobTiming, type NewPushJob } from './jobs.ts';
-
-type Executor = Kysely<Database> | Transaction<Database>;
+import { cancelPushJobs, insertPushJobs, isPushDestination, type JobTiming, type NewPushJob, type PushDestination } from './jobs.ts';
 
 export interface EnqueueInput {
   tenantId: string;
   source: QueueEndpoint;
-  destination: QueueEndpoint;
+  /** HUB (leased by the Hub) or a destination the worker pushes to. */
+  destination: 'HUB' | PushDestination;
   entityType: string;
   entityId: string;
   action: QueueAction;
@@ -214,7 +214,7 @@ export async function enqueueMany(executor: Executor, deps: EnqueueDeps, inputs:
              data_id bigint, data_version integer, status text, priority integer, max_retries integer, idempotency_key text,
              job_id uuid, scheduled_at timestamptz, completed_at timestamptz)`.execute(trx),
   );
-  await insertPushJobs(deps.boss, trx, jobs, deps.timing);
+  await insertPushJobs(trx, deps, jobs);
   const staleJobs = superseded.filter((r) => r.job_id && isPushDestination(r.destination));
   if (staleJobs.length)
     await cancelPushJobs(

@@ -1,18 +1,4 @@
-/**
- * What a push handler throws to say what should happen next (the River idea of a worker
- * *returning* its verdict): RetryableError → RETRY after backoff; PermanentError → DEAD now.
- * Any other error is treated as retryable: an unknown failure deserves another try, and
- * max_retries bounds the cost.
- */
-export class RetryableError extends Error {
-  override readonly name = 'RetryableError';
-  readonly code: string = 'RETRYABLE';
-}
-
-export class PermanentError extends Error {
-  override readonly name = 'PermanentError';
-  readonly code: string = 'PERMANENT';
-}
+// What a push handler throws to say what happens next (RETRY or DEAD) is in src/core/failure.ts.
 
 /** No queue item with that id for that tenant (another tenant's id looks exactly the same). */
 export class QueueItemNotFoundError extends Error {

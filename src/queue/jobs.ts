@@ -3,12 +3,18 @@
  * calls to `insert` / `cancel`. Every call runs on the caller's Kysely executor, so a job is
  * written in the same transaction as its sync_queue row.
  */
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { CONFIG_DEFAULTS } from '../config/config.ts';
+import { sql, type Kysely } from 'kysely';
 import { fromKysely, type PgBoss } from 'pg-boss';
 import type { Database, QueueEndpoint } from '../db/schema.ts';
+import type { Executor } from '../db/connect.ts';
 
-/** Destinations delivered by the worker (push). HUB items are pulled by the Hub through leases and have no job. */
-export const PUSH_DESTINATIONS = ['ERP', 'PARSE', 'AGENT'] as const satisfies readonly QueueEndpoint[];
+/**
+ * Destinations delivered by the worker (push). HUB items are pulled by the Hub through leases and
+ * have no job; the site agent leases its ERP items too (routes/agent-outbound.ts). PARSE and AGENT
+ * stay valid sync_queue endpoints (the table's CHECK), but nothing delivers to them, so nothing may enqueue for them.
+ */
+export const PUSH_DESTINATIONS = ['ERP'] as const satisfies readonly QueueEndpoint[];
 export type PushDestination = (typeof PUSH_DESTINATIONS)[number];
 
 export const DEAD_LETTER_QUEUE = 'sync-dead-letter';
@@ -62,10 +68,23 @@ export interface PushJobData {
   jobId: string;
 }
 
-/** What ran out of attempts: a push item (queueId/jobId are UUIDs) or a webhook event (its msg_ id). */
-export interface DeadLetterJobData extends PushJobData {
+/** A push item that ran out of attempts: its row and the job the row must still carry (pg-boss copies a push job's own data here). */
+export interface PushDeadLetter extends PushJobData {
+  kind?: 'push';
   reason?: string;
 }
+
+/** A webhook event whose retry schedule ran out: no queue row, kept for inspection. */
+export interface WebhookDeadLetter {
+  kind: 'webhook';
+  tenantId: string;
+  eventId: string;
+  type: string;
+  reason: string;
+}
+
+/** What the dead-letter queue holds. */
+export type DeadLetterJobData = PushDeadLetter | WebhookDeadLetter;
 
 export interface JobTiming {
   /** How long a fetched job may stay active before pg-boss considers its worker dead, seconds. */
@@ -74,7 +93,7 @@ export interface JobTiming {
   crashRetryLimit: number;
 }
 
-export const JOB_TIMING_DEFAULT: JobTiming = { expireInSeconds: 900, crashRetryLimit: 5 };
+export const JOB_TIMING_DEFAULT: JobTiming = { expireInSeconds: CONFIG_DEFAULTS.JOB_EXPIRE_SECONDS, crashRetryLimit: 5 };
 
 /** Creates the queues (pg-boss `send` to a queue that was never created returns null silently). */
 export async function ensureQueues(boss: PgBoss): Promise<void> {
@@ -91,8 +110,6 @@ export async function ensureQueues(boss: PgBoss): Promise<void> {
   }
 }
 
-type Executor = Kysely<Database> | Transaction<Database>;
-
 function bossDb(executor: Executor) {
   return fromKysely(executor.withoutPlugins());
 }
@@ -107,7 +124,11 @@ export interface NewPushJob {
 }
 
 /** Inserts push jobs (ids chosen by the caller and already stored on the rows). */
-export async function insertPushJobs(boss: PgBoss, executor: Executor, jobs: NewPushJob[], timing: JobTiming): Promise<void> {
+export async function insertPushJobs(
+  executor: Executor,
+  { boss, timing }: { boss: PgBoss; timing: JobTiming },
+  jobs: NewPushJob[],
+): Promise<void> {
   const byQueue = new Map<PushDestination, NewPushJob[]>();
   for (const j of jobs) byQueue.set(j.destination, [...(byQueue.get(j.destination) ?? []), j]);
   for (const [destination, list] of byQueue) {
@@ -163,7 +184,10 @@ export async function insertWebhookJobs(
 }
 
 /** Queues a pull now (or after `startAfterSeconds`); its job id is the run id the API returns. */
-export async function insertPullJob(boss: PgBoss, executor: Executor, data: PullJobData, startAfterSeconds?: number): Promise<string> {
+export async function insertPullJob(
+  executor: Executor,
+  { boss, data, startAfterSeconds }: { boss: PgBoss; data: PullJobData; startAfterSeconds?: number },
+): Promise<string> {
   const id = crypto.randomUUID();
   await boss.insert(PULL_QUEUE, [{ id, data, ...(startAfterSeconds ? { startAfter: startAfterSeconds } : {}) }], { db: bossDb(executor) });
   return id;
@@ -174,10 +198,8 @@ export async function insertPullJob(boss: PgBoss, executor: Executor, data: Pull
  * Counted and inserted under a per-tenant transaction lock, so concurrent requests cannot overshoot.
  */
 export async function insertPullJobCapped(
-  boss: PgBoss,
   db: Kysely<Database>,
-  data: PullJobData,
-  maxOpen: number,
+  { boss, data, maxOpen }: { boss: PgBoss; data: PullJobData; maxOpen: number },
 ): Promise<string | undefined> {
   return db.transaction().execute(async (trx) => {
     await sql`select pg_advisory_xact_lock(hashtextextended(${`pulls:${data.tenantId}`}, 0))`.execute(trx);
@@ -185,7 +207,7 @@ export async function insertPullJobCapped(
       select count(*) as n from pgboss.job
        where name = ${PULL_QUEUE} and state in ('created', 'retry', 'active') and data->>'tenantId' = ${data.tenantId}`.execute(trx);
     if (Number(open.rows[0]!.n) >= maxOpen) return undefined;
-    return insertPullJob(boss, trx, data);
+    return insertPullJob(trx, { boss, data });
   });
 }
 

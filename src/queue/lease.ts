@@ -2,13 +2,12 @@
  * Pull delivery (the Hub): items are leased straight from sync_queue with SKIP LOCKED, so
  * concurrent pullers never receive the same item; an un-acked item comes back after its lease.
  */
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import type { Database, QueueEndpoint, QueueRow } from '../db/schema.ts';
-import { directionOf, insertLogs } from '../db/sync-log.ts';
+import type { Executor } from '../db/connect.ts';
+import { insertLogs, queueItemLog } from '../db/sync-log.ts';
 
 import { isUuid } from './ids.ts';
-
-type Executor = Kysely<Database> | Transaction<Database>;
 
 /**
  * Returns expired leases to PENDING with retry_count + 1, or DEAD past max_retries.
@@ -43,16 +42,7 @@ export async function reclaimExpiredLeases(
   if (opts.onDead && dead.length) await opts.onDead(db, dead);
   await insertLogs(
     db,
-    rows.map((r) => ({
-      tenant_id: r.tenant_id,
-      sync_queue_id: r.id,
-      entity_type: r.entity_type,
-      entity_id: r.entity_id,
-      action: r.action,
-      direction: directionOf(r.destination),
-      status: r.status === 'DEAD' ? 'DEAD' : 'RETRY',
-      message: 'lease expired',
-    })),
+    rows.map((r) => queueItemLog(r, { status: r.status === 'DEAD' ? 'DEAD' : 'RETRY', message: 'lease expired' })),
   );
   return rows.length;
 }
@@ -153,17 +143,16 @@ export async function acknowledge(
     : [];
   await insertLogs(
     db,
-    updated.map((r) => ({
-      tenant_id: tenantId,
-      sync_queue_id: r.id,
-      entity_type: r.entity_type,
-      entity_id: r.entity_id,
-      action: r.action,
-      direction: directionOf(r.destination),
-      status: r.status === 'COMPLETED' ? 'SUCCESS' : 'FAILED',
-      message: r.status === 'COMPLETED' ? 'acknowledged by consumer' : (r.error_message ?? 'consumer reported failure'),
-      duration_ms: r.started_at ? Date.now() - r.started_at.getTime() : null,
-    })),
+    updated.map((r) =>
+      queueItemLog(
+        { ...r, tenant_id: tenantId },
+        {
+          status: r.status === 'COMPLETED' ? 'SUCCESS' : 'FAILED',
+          message: r.status === 'COMPLETED' ? 'acknowledged by consumer' : (r.error_message ?? 'consumer reported failure'),
+          duration_ms: r.started_at ? Date.now() - r.started_at.getTime() : null,
+        },
+      ),
+    ),
   );
   const done = new Set(updated.map((r) => r.id));
   return {

@@ -11,9 +11,9 @@ import type { Logger } from '../config/logger.ts';
 import { timed } from '../core/stage-timing.ts';
 import { AGENT_MODE_TENANTS } from '../db/erp-connections.ts';
 import type { Database, NewLogRow, QueueRow } from '../db/schema.ts';
-import { directionOf, insertLogs } from '../db/sync-log.ts';
+import { insertLogs, queueItemLog } from '../db/sync-log.ts';
 import { backoffDelayMs, type BackoffPolicy } from './backoff.ts';
-import { PermanentError } from './errors.ts';
+import { isPermanent } from '../core/failure.ts';
 import { isUuid } from './ids.ts';
 import {
   DEAD_LETTER_QUEUE,
@@ -23,6 +23,7 @@ import {
   PUSH_POLL_SECONDS,
   pushQueueName,
   type DeadLetterJobData,
+  type PushDeadLetter,
   type JobTiming,
   type NewPushJob,
   type PushDestination,
@@ -125,7 +126,9 @@ export function createPushWorker(opts: PushWorkerOptions) {
   /** A job pg-boss itself gave up on (its worker kept dying): the row becomes DEAD unless it moved on. */
   async function processDeadLetters(all: Job<DeadLetterJobData>[]): Promise<void> {
     // Dead letters of webhooks (and anything else not naming a queue row) are kept for inspection only.
-    const jobs = all.filter((j) => isUuid(String(j.data?.queueId)) && isUuid(String(j.data?.jobId)));
+    const jobs = all
+      .map((j) => j.data)
+      .filter((d): d is PushDeadLetter => Boolean(d) && d.kind !== 'webhook' && isUuid(String(d.queueId)) && isUuid(String(d.jobId)));
     if (jobs.length === 0) return;
     const rows = await opts.db
       .updateTable('sync_queue')
@@ -136,7 +139,7 @@ export function createPushWorker(opts: PushWorkerOptions) {
         updated_at: sql`now()`,
       })
       .where(
-        sql<boolean>`(id, job_id) in (select (x->>'queueId')::uuid, (x->>'jobId')::uuid from jsonb_array_elements(${JSON.stringify(jobs.map((j) => j.data))}::jsonb) x)`,
+        sql<boolean>`(id, job_id) in (select (x->>'queueId')::uuid, (x->>'jobId')::uuid from jsonb_array_elements(${JSON.stringify(jobs)}::jsonb) x)`,
       )
       .where('status', 'in', ['PENDING', 'RETRY', 'PROCESSING'])
       .returningAll()
@@ -202,7 +205,7 @@ export async function settleOutcomes(trx: Transaction<Database>, outcomes: PushO
   }
   const logs: NewLogRow[] = done.map((o) => logRow(o, 'SUCCESS', 'delivered'));
   const retryJobs: NewPushJob[] = [];
-  const dead: DeadLetterJobData[] = [];
+  const dead: PushDeadLetter[] = [];
   // Failures are settled in one statement for the whole batch, like successes.
   const failed: {
     id: string;
@@ -215,7 +218,7 @@ export async function settleOutcomes(trx: Transaction<Database>, outcomes: PushO
   }[] = [];
   for (const o of outcomes.filter((x) => x.error)) {
     const attempt = o.row.retry_count + 1;
-    const permanent = o.error instanceof PermanentError || (o.error as { retryable?: boolean })?.retryable === false;
+    const permanent = isPermanent(o.error);
     if (permanent || attempt > o.row.max_retries) {
       failed.push({
         id: o.row.id,
@@ -262,7 +265,7 @@ export async function settleOutcomes(trx: Transaction<Database>, outcomes: PushO
              as f(id uuid, status text, retry_count integer, error text, job_id uuid, started_at timestamptz, scheduled_at timestamptz)
        where q.id = f.id`.execute(trx);
   }
-  await insertPushJobs(opts.boss, trx, retryJobs, opts.timing);
+  await insertPushJobs(trx, opts, retryJobs);
   await insertDeadLetters(opts.boss, trx, dead);
   await timed('push.settle.logs', () => insertLogs(trx, logs));
   if (opts.afterSettle) {
@@ -283,13 +286,7 @@ export async function settleOutcomes(trx: Transaction<Database>, outcomes: PushO
 }
 
 function logRow(o: PushOutcome, status: NewLogRow['status'], message: string): NewLogRow {
-  return {
-    tenant_id: o.row.tenant_id,
-    sync_queue_id: o.row.id,
-    entity_type: o.row.entity_type,
-    entity_id: o.row.entity_id,
-    action: o.row.action,
-    direction: directionOf(o.row.destination),
+  return queueItemLog(o.row, {
     status,
     message,
     duration_ms: o.ms,
@@ -298,7 +295,7 @@ function logRow(o: PushOutcome, status: NewLogRow['status'], message: string): N
     response_data: o.result?.response === undefined ? null : JSON.stringify(o.result.response),
     started_at: new Date(Date.now() - o.ms),
     completed_at: new Date(),
-  };
+  });
 }
 
 async function markProcessing(db: Kysely<Database>, pairs: { id: string; job: string }[]): Promise<void> {

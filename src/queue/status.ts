@@ -1,14 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { sql, type Kysely, type Transaction } from 'kysely';
-import type { Database, QueueRow } from '../db/schema.ts';
-import { directionOf, insertLogs } from '../db/sync-log.ts';
+import { sql } from 'kysely';
+import type { QueueRow } from '../db/schema.ts';
+import type { Executor } from '../db/connect.ts';
+import { insertLogs, queueItemLog } from '../db/sync-log.ts';
 import type { EnqueueDeps } from './enqueue.ts';
 import { QueueItemNotFoundError, QueueItemNotRetryableError } from './errors.ts';
 import { insertPushJobs, isPushDestination, type PushDestination } from './jobs.ts';
 
 import { isUuid } from './ids.ts';
-
-type Executor = Kysely<Database> | Transaction<Database>;
 
 /** One item of one tenant; another tenant's id is indistinguishable from an unknown one. */
 export async function getStatus(db: Executor, tenantId: string, id: string): Promise<QueueRow | undefined> {
@@ -49,8 +48,9 @@ export async function listDead(db: Executor, tenantId: string, f: DeadFilter): P
 }
 
 /** Moves a DEAD or FAILED item back to PENDING (retry_count reset) with a fresh job when it is pushed. */
-export async function retryItem(executor: Executor, deps: EnqueueDeps, tenantId: string, id: string): Promise<QueueRow> {
-  if (!executor.isTransaction) return executor.transaction().execute((trx) => retryItem(trx, deps, tenantId, id));
+export async function retryItem(executor: Executor, deps: EnqueueDeps, item: { tenantId: string; id: string }): Promise<QueueRow> {
+  if (!executor.isTransaction) return executor.transaction().execute((trx) => retryItem(trx, deps, item));
+  const { tenantId, id } = item;
   if (!isUuid(id)) throw new QueueItemNotFoundError(`sync item ${id} not found`);
   const current = await executor
     .selectFrom('sync_queue')
@@ -82,24 +82,49 @@ export async function retryItem(executor: Executor, deps: EnqueueDeps, tenantId:
     .returningAll()
     .executeTakeFirstOrThrow();
   if (push) {
-    await insertPushJobs(
-      deps.boss,
-      executor,
-      [{ id: jobId!, destination: row.destination as PushDestination, queueId: id, priority: row.priority }],
-      deps.timing,
-    );
+    await insertPushJobs(executor, deps, [
+      { id: jobId!, destination: row.destination as PushDestination, queueId: id, priority: row.priority },
+    ]);
   }
-  await insertLogs(executor, [
-    {
-      tenant_id: tenantId,
-      sync_queue_id: id,
-      entity_type: row.entity_type,
-      entity_id: row.entity_id,
-      action: row.action,
-      direction: directionOf(row.destination),
-      status: 'INFO',
-      message: `manual retry (was ${current.status})`,
-    },
-  ]);
+  await insertLogs(executor, [queueItemLog(row, { status: 'INFO', message: `manual retry (was ${current.status})` })]);
   return row;
+}
+
+/** Items of the tenant per entity type, destination and status (the admin overview). */
+export async function queueCounts(db: Executor, tenantId: string) {
+  const rows = await db
+    .selectFrom('sync_queue')
+    .select(['entity_type', 'destination', 'status', sql<string>`count(*)`.as('count')])
+    .where('tenant_id', '=', tenantId)
+    .groupBy(['entity_type', 'destination', 'status'])
+    .orderBy('entity_type')
+    .orderBy('destination')
+    .orderBy('status')
+    .execute();
+  return rows.map((c) => ({ ...c, count: Number(c.count) }));
+}
+
+/** Age in seconds of the tenant's oldest item still waiting (PENDING or RETRY); null when none waits. */
+export async function oldestWaitingAgeSeconds(db: Executor, tenantId: string): Promise<number | null> {
+  const r = await db
+    .selectFrom('sync_queue')
+    .select(sql<number | null>`extract(epoch from now() - min(created_at))::float8`.as('age'))
+    .where('tenant_id', '=', tenantId)
+    .where('status', 'in', ['PENDING', 'RETRY'])
+    .executeTakeFirst();
+  return r?.age ?? null;
+}
+
+/** Entity types with items PENDING for the Hub: how many and since when. */
+export async function pendingHubEntities(db: Executor, tenantId: string) {
+  const rows = await db
+    .selectFrom('sync_queue')
+    .select(['entity_type', sql<string>`count(*)`.as('count'), sql<Date>`min(created_at)`.as('oldest')])
+    .where('tenant_id', '=', tenantId)
+    .where('destination', '=', 'HUB')
+    .where('status', '=', 'PENDING')
+    .groupBy('entity_type')
+    .orderBy('entity_type')
+    .execute();
+  return rows.map((r) => ({ entityType: r.entity_type, count: Number(r.count), oldest: new Date(r.oldest) }));
 }

@@ -2,17 +2,16 @@
  * SyncQueueService (seed 000 §2.1): the durable sync_queue plus pg-boss delivery, behind one
  * object. Every method takes the executor first, so it can join the caller's transaction.
  */
-import type { Kysely, Transaction } from 'kysely';
+import type { Transaction } from 'kysely';
 import type { PgBoss } from 'pg-boss';
 import type { Database, QueueEndpoint } from '../db/schema.ts';
+import type { Executor } from '../db/connect.ts';
 import { BACKOFF_DEFAULT, type BackoffPolicy } from './backoff.ts';
 import { enqueue, enqueueMany, type EnqueueInput } from './enqueue.ts';
-import { insertPullJob, insertPullJobCapped, JOB_TIMING_DEFAULT, nextPullAt, type JobTiming, type PullJobData } from './jobs.ts';
+import { JOB_TIMING_DEFAULT, type JobTiming } from './jobs.ts';
 import { acknowledge, dequeue, reclaimExpiredLeases, type AckOutcome, type DequeueOptions, type OnDeadLeases } from './lease.ts';
 import { findOutboundItem, getStatus, listDead, retryItem, type DeadFilter } from './status.ts';
 import { settleOutcomes, type PushOutcome, type SettleOptions } from './push-worker.ts';
-
-type Executor = Kysely<Database> | Transaction<Database>;
 
 export type { AckOutcome, DequeueOptions, EnqueueInput };
 
@@ -38,17 +37,10 @@ export function createSyncQueue(opts: {
       acknowledge(db, tenantId, outcomes, stream),
     getStatus: (db: Executor, tenantId: string, id: string) => getStatus(db, tenantId, id),
     findOutboundItem: (db: Executor, o: { tenantId: string; entityType: string; id: string }) => findOutboundItem(db, o),
-    retry: (db: Executor, tenantId: string, id: string) => retryItem(db, deps, tenantId, id),
+    retry: (db: Executor, tenantId: string, id: string) => retryItem(db, deps, { tenantId, id }),
     reclaimExpiredLeases: (db: Executor) => reclaimExpiredLeases(db, { onDead: opts.onDeadLeases }),
     /** DEAD items of one tenant, newest first (operators retry them with `retry`). */
     listDead: (db: Executor, tenantId: string, filter: DeadFilter) => listDead(db, tenantId, filter),
-    /** Queues a pull of one config now; returns the run id. */
-    triggerPull: (db: Executor, data: PullJobData) => insertPullJob(opts.boss, db, data),
-    /** A manual run: queued unless the tenant has `maxOpen` pulls queued or running already (then undefined). */
-    triggerPullCapped: (db: Kysely<Database>, data: PullJobData, maxOpen: number) => insertPullJobCapped(opts.boss, db, data, maxOpen),
-    /** A pull the worker could not start now (tenant at its share): queued again after `seconds`. */
-    deferPull: (db: Executor, data: PullJobData, seconds: number) => insertPullJob(opts.boss, db, data, seconds),
-    nextPullAt: (configId: string) => nextPullAt(opts.boss, configId),
   };
 }
 

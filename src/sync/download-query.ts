@@ -12,6 +12,7 @@
  * Anything else (comments, quoted identifiers, functions, sub-queries, other tables, a second
  * statement) is refused with the position of the first thing that is not in the grammar.
  */
+import { SQL_IDENTIFIER } from '../core/sql-identifier.ts';
 import { z } from 'zod';
 
 /** Columns of the parametros_maestros view a tenant may read (its tenant column is ours to set). */
@@ -20,7 +21,8 @@ export type ViewColumn = (typeof VIEW_COLUMNS)[number];
 /** What the shorthand and `SELECT *` return. */
 export const DEFAULT_COLUMNS: readonly ViewColumn[] = ['codigo', 'nombre', 'parametros_json', 'activo'];
 
-const identifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, 'must be an identifier (letters, digits, _)');
+// At most 63 characters: these name PostgreSQL columns and JSON keys on our side.
+const identifier = z.string().max(63).regex(SQL_IDENTIFIER, 'must be an identifier (letters, digits, _)');
 const column = z.enum(VIEW_COLUMNS, { error: `must be a column of parametros_maestros (${VIEW_COLUMNS.join(', ')})` });
 const jsonKey = z.string().min(1).max(128);
 const literal = z.union([z.string().max(1000), z.number().finite(), z.boolean()]);

@@ -11,7 +11,7 @@ import type { ErpRegistry } from '../erp/erp-registry.ts';
 import type { PgBoss } from 'pg-boss';
 import { parseDownloadQuery } from './download-query.ts';
 import { readDownloadRows } from './download-source.ts';
-import type { Queries } from './entity-config-schema.ts';
+import { downloadMergeSql, StoredConfigError, tryParseEntityConfig, updateInsertTarget, type EntityConfig } from './entity-config.ts';
 import { logPhase, runPhase } from './etl-phases.ts';
 
 const PAGE = 5000;
@@ -48,10 +48,10 @@ export interface DownloadDeps {
 /** A process.query outside the grammar fails the run before anything touches the ERP (a row planted with psql skipped the API's check). */
 async function refuseProcessQuery(
   deps: DownloadDeps,
-  config: EntityConfigRow,
+  config: EntityConfig,
   o: { tenantId: string; runId: string },
 ): Promise<DownloadResult | undefined> {
-  const query = (config.queries as Queries).process?.query;
+  const query = config.queries.process?.query;
   if (query === undefined) return undefined;
   try {
     parseDownloadQuery(query);
@@ -75,30 +75,18 @@ async function refuseProcessQuery(
 
 export async function runDownload(
   deps: DownloadDeps,
-  config: EntityConfigRow,
+  row: EntityConfigRow,
   o: { tenantId: string; runId: string },
 ): Promise<DownloadResult> {
-  const q = config.queries as Queries;
+  const config = tryParseEntityConfig(row);
+  if (config instanceof StoredConfigError) return { status: 'failed', loaded: 0, merged: 0, error: config.message };
+  const q = config.queries;
   const refused = await refuseProcessQuery(deps, config, o);
   if (refused) return refused;
   const log = { config, tenantId: o.tenantId, runId: o.runId, direction: 'OUT' as const };
-  const strategy = q.merge_strategy;
-  const mergeSql = strategy
-    ? undefined
-    : q.post_process?.run_on === 'erp' && q.post_process.sql.includes('{temp_table}')
-      ? q.post_process.sql
-      : q.merge;
-  const updateInsert = strategy && {
-    table: strategy.table,
-    key:
-      strategy.key ??
-      (config.primary_key ?? '')
-        .split(',')
-        .map((k) => k.trim())
-        .filter(Boolean),
-    deactivateMissing: strategy.deactivate_missing,
-  };
-  const verb = strategy ? 'UPDATE + INSERT' : 'MERGE';
+  const mergeSql = downloadMergeSql(config);
+  const updateInsert = updateInsertTarget(config);
+  const verb = updateInsert ? 'UPDATE + INSERT' : 'MERGE';
   try {
     if (!q.schema || !q.process?.query || !(mergeSql || updateInsert)) {
       throw new Error(

@@ -8,53 +8,17 @@ import { z } from 'zod';
 import { downloadQueryProblem } from './download-query.ts';
 import { compileTenantPattern } from './tenant-pattern.ts';
 import { cronProblem } from './cron.ts';
-import { isTimeZone } from '../core/timezone.ts';
+import { timeZoneSchema } from '../core/timezone.ts';
+import { SQL_IDENTIFIER, SQL_IDENTIFIER_MAX, SQL_TABLE_NAME } from '../core/sql-identifier.ts';
+// The one table of column types: what the schema accepts is exactly what bulk load can carry.
+import { columnTypeProblem } from '../erp/erp-column-types.ts';
 
 /** A SQL Server identifier without brackets: it ends up as a column or `@parameter` name. */
-const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const identifier = z.string().max(128).regex(IDENTIFIER, 'must be an identifier (letters, digits, _; not starting with a digit)');
+const identifier = z
+  .string()
+  .max(SQL_IDENTIFIER_MAX)
+  .regex(SQL_IDENTIFIER, 'must be an identifier (letters, digits, _; not starting with a digit)');
 const sqlText = z.string().trim().min(1).max(100_000);
-
-/**
- * Allow-list of SQL Server column types for `schema.columns` (they are spliced into
- * `CREATE TABLE #temp_…`, so nothing else may pass): exact names, optional length/precision.
- */
-const SQL_SERVER_TYPE = new RegExp(
-  `^(?:${[
-    'BIT',
-    'TINYINT',
-    'SMALLINT',
-    'INT',
-    'BIGINT',
-    'MONEY',
-    'SMALLMONEY',
-    'REAL',
-    'DATE',
-    'DATETIME',
-    'SMALLDATETIME',
-    'UNIQUEIDENTIFIER',
-    'XML',
-    'SYSNAME',
-    'N?TEXT',
-    'IMAGE',
-    '(?:DECIMAL|NUMERIC)(?:\\(\\s*(?<p>\\d{1,2})\\s*(?:,\\s*(?<s>\\d{1,2})\\s*)?\\))?',
-    'FLOAT(?:\\(\\s*\\d{1,2}\\s*\\))?',
-    '(?:TIME|DATETIME2|DATETIMEOFFSET)(?:\\(\\s*[0-7]\\s*\\))?',
-    'N?(?:VAR)?CHAR(?:\\(\\s*(?:\\d{1,4}|MAX)\\s*\\))?',
-    '(?:VAR)?BINARY(?:\\(\\s*(?:\\d{1,4}|MAX)\\s*\\))?',
-  ].join('|')})$`,
-  'i',
-);
-
-/** Why `type` is not an accepted SQL Server column type, or undefined. */
-function sqlTypeProblem(type: string): string | undefined {
-  const m = SQL_SERVER_TYPE.exec(type.trim());
-  if (!m) return 'not a SQL Server column type (e.g. VARCHAR(20), INT, DECIMAL(18,2), BIT, DATETIME2, NVARCHAR(MAX))';
-  const p = Number(m.groups?.p ?? 18);
-  const s = Number(m.groups?.s ?? 0);
-  if (m.groups?.p !== undefined && (p < 1 || p > 38 || s > p)) return 'DECIMAL/NUMERIC precision is 1–38 and scale at most the precision';
-  return undefined;
-}
 
 /**
  * What a phase may do on our side (`run_on: "hub"`, seed 001's "destino" of an upload/pull): a
@@ -96,108 +60,106 @@ export const phaseSchema = z
         | { run_on: 'erp'; sql: string; operations?: undefined }
         | { run_on: 'hub'; sql?: undefined; operations: z.infer<typeof hubOperationSchema>[] },
   );
-const phase = phaseSchema;
 
 /** The cursor parameter: `@lastSync`, or seed 001's `@ultimaSync`. */
 export const CURSOR_PARAM = /@(lastSync|ultimaSync)\b/i;
-export const CURSOR_SQL_TYPES = ['datetime', 'datetime2', 'date', 'datetimeoffset', 'int', 'bigint'] as const;
+const CURSOR_SQL_TYPES = ['datetime', 'datetime2', 'date', 'datetimeoffset', 'int', 'bigint'] as const;
 
-export const queriesSchema = z
-  .object({
-    select_all: sqlText,
-    select_since: sqlText,
-    find_existing: sqlText,
-    insert: sqlText,
-    insert_item: sqlText,
-    /** Header UPDATE of a document find_existing found; binds the mapped fields and @header_id (the ERP id). */
-    update: sqlText,
-    /** How the lines of an updated document are written: `replace` = delete_items then insert_item per line, in the same ERP transaction. */
-    update_items: z.enum(['replace']),
-    /** Deletes a document's lines (@header_id) before the header `delete` or a `replace` of the lines. */
-    delete_items: sqlText,
-    /** Hub DELETE: binds the mapped fields and @header_id (null when find_existing found nothing or is absent). */
-    delete: sqlText,
-    merge: sqlText,
-    /** Seed 001's phases: `run_on` is its `ejecutarEn` (erp = the SQL Server, hub = our PostgreSQL). A phase that is absent is disabled. */
-    pre_process: phase,
-    post_process: phase,
-    /** Seed 001 download tables: what to read on our side — parsed, never run as SQL (download-query.ts). */
-    process: z
-      .object({
-        query: z.union([sqlText, z.record(z.string(), z.unknown())]).superRefine((v, ctx) => {
-          const problem = downloadQueryProblem(v);
+/** Each field of `queries` (the stored-row reader of entity-config.ts reuses them); the checks across fields follow. */
+export const queriesShape = {
+  select_all: sqlText,
+  select_since: sqlText,
+  find_existing: sqlText,
+  insert: sqlText,
+  insert_item: sqlText,
+  /** Header UPDATE of a document find_existing found; binds the mapped fields and @header_id (the ERP id). */
+  update: sqlText,
+  /** How the lines of an updated document are written: `replace` = delete_items then insert_item per line, in the same ERP transaction. */
+  update_items: z.enum(['replace']),
+  /** Deletes a document's lines (@header_id) before the header `delete` or a `replace` of the lines. */
+  delete_items: sqlText,
+  /** Hub DELETE: binds the mapped fields and @header_id (null when find_existing found nothing or is absent). */
+  delete: sqlText,
+  merge: sqlText,
+  /** Seed 001's phases: `run_on` is its `ejecutarEn` (erp = the SQL Server, hub = our PostgreSQL). A phase that is absent is disabled. */
+  pre_process: phaseSchema,
+  post_process: phaseSchema,
+  /** Seed 001 download tables: what to read on our side — parsed, never run as SQL (download-query.ts). */
+  process: z
+    .object({
+      query: z.union([sqlText, z.record(z.string(), z.unknown())]).superRefine((v, ctx) => {
+        const problem = downloadQueryProblem(v);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      }),
+    })
+    .strict(),
+  cursor: z
+    .object({
+      field: identifier,
+      pk: identifier,
+      lookback_seconds: z
+        .number()
+        .int()
+        .min(0)
+        .max(31 * 86_400)
+        .default(0),
+      /** SQL type of the cursor column, which `@lastSync` is bound with; absent = taken from the first run's result metadata. */
+      sql_type: z.enum(CURSOR_SQL_TYPES).optional(),
+      /** Cron of the full key-set comparison that finds deletes (an incremental read never sees them); default nightly. */
+      reconcile_frequency: z
+        .string()
+        .max(100)
+        .superRefine((v, ctx) => {
+          const problem = cronProblem(v);
           if (problem) ctx.addIssue({ code: 'custom', message: problem });
-        }),
-      })
-      .strict(),
-    cursor: z
-      .object({
-        field: identifier,
-        pk: identifier,
-        lookback_seconds: z
-          .number()
-          .int()
-          .min(0)
-          .max(31 * 86_400)
-          .default(0),
-        /** SQL type of the cursor column, which `@lastSync` is bound with; absent = taken from the first run's result metadata. */
-        sql_type: z.enum(CURSOR_SQL_TYPES).optional(),
-        /** Cron of the full key-set comparison that finds deletes (an incremental read never sees them); default nightly. */
-        reconcile_frequency: z
-          .string()
-          .max(100)
-          .superRefine((v, ctx) => {
-            const problem = cronProblem(v);
-            if (problem) ctx.addIssue({ code: 'custom', message: problem });
-          })
-          .optional(),
-      })
-      .strict(),
-    /**
-     * Download tables on an ERP without MERGE (Babelfish, old compatibility levels): instead of the
-     * post_process MERGE, UPDATE … FROM … JOIN + INSERT … SELECT WHERE NOT EXISTS into `table` by
-     * `key` (default: the config's primary_key), and optionally `deactivate_missing` (MERGE's WHEN
-     * NOT MATCHED BY SOURCE THEN UPDATE SET column = value), in the download's ERP transaction.
-     */
-    merge_strategy: z
-      .object({
-        mode: z.literal('update_insert'),
-        table: z
-          .string()
-          .max(257)
-          .regex(/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/, 'table name, optionally schema.table'),
-        key: z.array(identifier).min(1).max(16).optional(),
-        deactivate_missing: z
-          .object({ column: identifier, value: z.union([z.number().int(), z.boolean(), z.string().max(200)]) })
-          .strict()
-          .optional(),
-      })
-      .strict(),
-    /** Mass-delete guard: a snapshot that would delete more than this share of the live records deletes nothing (default 0.5). */
-    max_delete_share: z.number().min(0).max(1),
-    schema: z
-      .object({
-        columns: z
-          .array(
-            z
-              .object({
-                name: identifier,
-                type: z
-                  .string()
-                  .max(40)
-                  .superRefine((v, ctx) => {
-                    const problem = sqlTypeProblem(v);
-                    if (problem) ctx.addIssue({ code: 'custom', message: problem });
-                  }),
-                nullable: z.boolean().default(true),
-              })
-              .strict(),
-          )
-          .min(1)
-          .max(1024),
-      })
-      .strict(),
-  })
+        })
+        .optional(),
+    })
+    .strict(),
+  /**
+   * Download tables on an ERP without MERGE (Babelfish, old compatibility levels): instead of the
+   * post_process MERGE, UPDATE … FROM … JOIN + INSERT … SELECT WHERE NOT EXISTS into `table` by
+   * `key` (default: the config's primary_key), and optionally `deactivate_missing` (MERGE's WHEN
+   * NOT MATCHED BY SOURCE THEN UPDATE SET column = value), in the download's ERP transaction.
+   */
+  merge_strategy: z
+    .object({
+      mode: z.literal('update_insert'),
+      table: z.string().max(257).regex(SQL_TABLE_NAME, 'table name, optionally schema.table'),
+      key: z.array(identifier).min(1).max(16).optional(),
+      deactivate_missing: z
+        .object({ column: identifier, value: z.union([z.number().int(), z.boolean(), z.string().max(200)]) })
+        .strict()
+        .optional(),
+    })
+    .strict(),
+  /** Mass-delete guard: a snapshot that would delete more than this share of the live records deletes nothing (default 0.5). */
+  max_delete_share: z.number().min(0).max(1),
+  schema: z
+    .object({
+      columns: z
+        .array(
+          z
+            .object({
+              name: identifier,
+              type: z
+                .string()
+                .max(40)
+                .superRefine((v, ctx) => {
+                  const problem = columnTypeProblem(v);
+                  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+                }),
+              nullable: z.boolean().default(true),
+            })
+            .strict(),
+        )
+        .min(1)
+        .max(1024),
+    })
+    .strict(),
+};
+export const queriesSchema = z
+  .object(queriesShape)
   .partial()
   .strict()
   .superRefine((q, ctx) => {
@@ -321,7 +283,7 @@ export const transformRuleSchema = z.discriminatedUnion('rule', [
     .object({
       rule: z.literal('date'),
       field,
-      timezone: z.string().refine(isTimeZone, 'not an IANA time zone').optional(),
+      timezone: timeZoneSchema.optional(),
       date_only: z.boolean().optional(),
     })
     .strict(),
@@ -337,11 +299,7 @@ export const entityConfigInputSchema = z
   .object({
     entity_type: z.string().regex(/^[A-Z][A-Z0-9_]{0,62}$/, 'upper-case identifier like PROVEEDOR'),
     erp_type: z.string().regex(/^[A-Z][A-Z0-9_]{0,31}$/, 'upper-case name like AXIOMA or SOFTLAND'),
-    source_table: z
-      .string()
-      .max(257)
-      .regex(/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/, 'table name, optionally schema.table')
-      .nullish(),
+    source_table: z.string().max(257).regex(SQL_TABLE_NAME, 'table name, optionally schema.table').nullish(),
     primary_key: identifier.nullish(),
     timestamp_field: identifier.nullish(),
     queries: queriesSchema.default({}),

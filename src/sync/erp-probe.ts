@@ -4,7 +4,7 @@
  * on the ERP: reads are wrapped so no row comes back, writes run in a transaction that is rolled back.
  */
 import { connect as tcpConnect } from 'node:net';
-import type { Queries } from './entity-config-schema.ts';
+import { acceptedPhase, type StoredQueries } from './entity-config.ts';
 import { createErpPool, type ErpConnectionOptions, type ErpPool } from '../erp/erp-pool.ts';
 import type { ErpParams } from '../erp/erp-params.ts';
 
@@ -29,7 +29,7 @@ export interface ProbeReport {
 /** A configured entity to dry-run: its name (for the titles) and its queries. */
 export interface ProbeEntity {
   entityType: string;
-  queries: Queries;
+  queries: StoredQueries;
 }
 
 const READS = ['select_all', 'select_since', 'find_existing'] as const;
@@ -144,7 +144,7 @@ export function dryRunParams(sqlText: string): ErpParams {
 }
 
 /** `SELECT … ORDER BY …` as a derived table that returns no row (ORDER BY is not allowed there, and pointless). */
-export function noRowsWrapper(select: string): string {
+function noRowsWrapper(select: string): string {
   const body = select
     .trim()
     .replace(/;\s*$/, '')
@@ -154,7 +154,8 @@ export function noRowsWrapper(select: string): string {
 
 class Rollback extends Error {}
 
-async function dryRun(pool: ErpPool, kind: 'read' | 'write', sqlText: string, name: string): Promise<{ error?: unknown }> {
+async function dryRun(pool: ErpPool, run: { kind: 'read' | 'write'; sql: string; name: string }): Promise<{ error?: unknown }> {
+  const { kind, sql: sqlText, name } = run;
   let reached = false;
   try {
     await pool.transaction(async (tx) => {
@@ -302,14 +303,14 @@ export async function probeErpConnection(opts: {
         ...READS.filter((n) => q[n]).map((n) => ({ name: n, kind: 'read' as const, sql: q[n]! })),
         ...WRITES.filter((n) => q[n]).map((n) => ({ name: n, kind: 'write' as const, sql: q[n]! })),
         ...(['pre_process', 'post_process'] as const).flatMap((n) => {
-          const phase = q[n];
+          const phase = acceptedPhase(ent, n);
           return phase?.run_on === 'erp' ? [{ name: n, kind: 'write' as const, sql: phase.sql }] : [];
         }),
       ];
       for (const run of runs) {
         const id = `dry_run:${ent.entityType}:${run.name}`;
         const title = `${t(run.kind === 'read' ? TEXT.dryRead : TEXT.dryWrite, lang)}: ${ent.entityType}.${run.name}`;
-        const { error } = await dryRun(pool, run.kind, run.sql, run.name);
+        const { error } = await dryRun(pool, run);
         const n = errNumber(error);
         if (!error) add(id, 'ok', title, '');
         else if (n !== undefined && DATA_ERRORS.has(n)) add(id, 'ok', title, `SQL Server ${n}: ${t(TEXT.dryData, lang)}`);

@@ -5,12 +5,12 @@
  * executed_on, status, rows affected and duration. A failing phase throws: later phases do not run.
  */
 import type { Kysely } from 'kysely';
-import type { Database, EntityConfigRow } from '../db/schema.ts';
+import type { Database } from '../db/schema.ts';
 import { insertLogs } from '../db/sync-log.ts';
 import type { ErpRegistry } from '../erp/erp-registry.ts';
 import type { PgBoss } from 'pg-boss';
 import { emitWebhookEvents } from '../webhooks/events.ts';
-import { phaseSchema } from './entity-config-schema.ts';
+import { configPhase, phaseSide, type EntityConfig } from './entity-config.ts';
 import { runHubOperation, type EmitWebhookEvents } from './hub-operations.ts';
 
 export interface PhaseDeps {
@@ -23,7 +23,7 @@ export interface PhaseDeps {
 }
 
 export interface PhaseLog {
-  config: EntityConfigRow;
+  config: EntityConfig;
   tenantId: string;
   runId: string;
   direction: 'IN' | 'OUT';
@@ -65,18 +65,12 @@ export async function logPhase(
 }
 
 export async function runPhase(deps: PhaseDeps, o: PhaseLog & { phase: 'pre_process' | 'post_process' }): Promise<void> {
-  const raw = (o.config.queries as Record<string, unknown> | null)?.[o.phase];
-  if (raw === undefined || raw === null) return;
+  if (o.config.queries[o.phase] === undefined || o.config.queries[o.phase] === null) return;
   const started = new Date();
-  const executedOn = (raw as { run_on?: unknown }).run_on === 'erp' ? 'erp' : 'hub';
+  const executedOn = phaseSide(o.config, o.phase) === 'erp' ? 'erp' : 'hub';
   try {
     // Validated again here: a row written with psql never went through the API's schema.
-    const parsed = phaseSchema.safeParse(raw);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      throw new PhaseRefusedError(`queries.${o.phase}${issue.path.length ? '.' + issue.path.join('.') : ''}: ${issue.message}`);
-    }
-    const step = parsed.data;
+    const step = configPhase(o.config, o.phase)!;
     let rows = 0;
     if (step.run_on === 'erp') {
       if (!deps.erp) throw new Error(`${o.phase} runs on the ERP, which this path does not reach`);
@@ -94,12 +88,6 @@ export async function runPhase(deps: PhaseDeps, o: PhaseLog & { phase: 'pre_proc
   }
 }
 
-/** A phase the configuration schema refuses (free SQL with run_on "hub", an unknown operation): nothing ran. */
-export class PhaseRefusedError extends Error {
-  override readonly name = 'PhaseRefusedError';
-  readonly code = 'PHASE_REFUSED';
-}
-
 /**
  * After an agent upload is stored: its `post_process` if it runs on our side (`run_on: "hub"`,
  * seed 001's "destino"). The rows are already committed, so a failure is reported beside them
@@ -109,8 +97,7 @@ export async function runUploadPostProcess(
   deps: PhaseDeps,
   o: Omit<PhaseLog, 'direction'>,
 ): Promise<{ post_process?: { estado: 'exitoso' | 'error'; mensaje?: string } }> {
-  const step = (o.config.queries as { post_process?: { run_on?: unknown } } | null)?.post_process;
-  if (!step || step.run_on !== 'hub') return {};
+  if (phaseSide(o.config, 'post_process') !== 'hub') return {};
   try {
     await runPhase(deps, { ...o, direction: 'IN', action: 'UPLOAD', phase: 'post_process' });
     return { post_process: { estado: 'exitoso' } };

@@ -5,11 +5,11 @@
  */
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { stageTimings, timed } from '../core/stage-timing.ts';
-import type { Database, EntityConfigRow } from '../db/schema.ts';
+import type { Database } from '../db/schema.ts';
 import type { SnapshotKeys } from '../db/snapshot-keys.ts';
 import type { SyncQueue } from '../queue/sync-queue.ts';
 import { payloadHash } from './canonical-json.ts';
-import type { FieldMapping, TransformRule } from './entity-config-schema.ts';
+import { primaryKeyColumn, type EntityConfig } from './entity-config.ts';
 import { applyTransforms, mapFields, type Row } from './transforms.ts';
 
 /** Per-stage timings of the write path, for bench/ingest.ts (see core/stage-timing.ts). */
@@ -27,7 +27,7 @@ export interface RecordError {
 }
 
 /** Maps and transforms one ERP row; the entity id comes from the ERP primary-key column. */
-export function prepareRecord(raw: Row, config: EntityConfigRow, timeZone: string): PreparedRecord {
+export function prepareRecord(raw: Row, config: EntityConfig, timeZone: string): PreparedRecord {
   if (!ingestStages.hasSubscribers) return prepare(raw, config, timeZone);
   const t0 = performance.now();
   try {
@@ -37,13 +37,12 @@ export function prepareRecord(raw: Row, config: EntityConfigRow, timeZone: strin
   }
 }
 
-function prepare(raw: Row, config: EntityConfigRow, timeZone: string): PreparedRecord {
-  const pk = config.primary_key ?? (config.queries as { cursor?: { pk?: string } }).cursor?.pk;
+function prepare(raw: Row, config: EntityConfig, timeZone: string): PreparedRecord {
+  const pk = primaryKeyColumn(config);
   const id = pk ? raw[pk] : undefined;
   if (id === undefined || id === null || id === '')
     throw new Error(`row has no value in its primary key column ${pk ?? '(primary_key not configured)'}`);
-  const mapping = (config.field_mapping as FieldMapping).erp_to_hub;
-  const payload = applyTransforms(mapFields(raw, mapping), config.transform_rules as TransformRule[], { timeZone });
+  const payload = applyTransforms(mapFields(raw, config.field_mapping.erp_to_hub), config.transform_rules, { timeZone });
   return { entityId: String(id), payload, hash: payloadHash(payload) };
 }
 
@@ -61,9 +60,8 @@ export async function writeBatch(
   deps: { queue: SyncQueue },
   o: {
     tenantId: string;
-    config: EntityConfigRow;
+    config: EntityConfig;
     records: PreparedRecord[];
-    checkpoint?: { cursor?: string; lastEntityId?: string };
     readCount: number;
   },
 ): Promise<BatchResult> {
@@ -102,19 +100,22 @@ export async function writeBatch(
     ),
   );
   await timed('checkpoint', () =>
-    checkpoint(trx, { tenantId: o.tenantId, config: o.config, changed: changed.length, batchSize: o.readCount, ...o.checkpoint }),
+    checkpoint(trx, { tenantId: o.tenantId, config: o.config, changed: changed.length, batchSize: o.readCount }),
   );
   return { changed: changed.length, enqueued: enqueued.length };
 }
 
-/** sync_state advances in the transaction of the batch it describes — never ahead of committed rows. */
+/**
+ * sync_state advances in the transaction of the batch it describes — never ahead of committed rows.
+ * The cursor is not moved here: only a complete read commits it (commitCursor).
+ */
 async function checkpoint(
   trx: Transaction<Database>,
-  o: { tenantId: string; config: EntityConfigRow; changed: number; batchSize: number; cursor?: string; lastEntityId?: string },
+  o: { tenantId: string; config: EntityConfig; changed: number; batchSize: number },
 ): Promise<void> {
   await sql`
     insert into sync_state (tenant_id, entity_type, erp_type, direction, last_sync_at, last_timestamp, last_entity_id, total_synced, last_batch_size, last_error)
-    values (${o.tenantId}, ${o.config.entity_type}, ${o.config.erp_type}, 'IN', now(), ${o.cursor ?? null}, ${o.lastEntityId ?? null}, ${o.changed}, ${o.batchSize}, null)
+    values (${o.tenantId}, ${o.config.entity_type}, ${o.config.erp_type}, 'IN', now(), null, null, ${o.changed}, ${o.batchSize}, null)
     on conflict (tenant_id, entity_type, erp_type, direction) do update
        set last_sync_at = now(), last_timestamp = coalesce(excluded.last_timestamp, sync_state.last_timestamp),
            last_entity_id = coalesce(excluded.last_entity_id, sync_state.last_entity_id),
@@ -164,7 +165,7 @@ export async function recordPullError(db: Kysely<Database>, k: StateKey, error: 
 /** How many live records the entity has, and how many of them a complete snapshot did not contain. */
 export async function countMissing(
   trx: Transaction<Database>,
-  o: { tenantId: string; config: EntityConfigRow; seen: SnapshotKeys },
+  o: { tenantId: string; config: EntityConfig; seen: SnapshotKeys },
 ): Promise<{ live: number; gone: number }> {
   const r = await sql<{ live: string; gone: string }>`
     select count(*) as live, count(*) filter (where ${o.seen.notSeen(sql.ref('sync_data.entity_id'))}) as gone
@@ -178,7 +179,7 @@ export async function countMissing(
 export async function markMissingDeleted(
   trx: Transaction<Database>,
   deps: { queue: SyncQueue },
-  o: { tenantId: string; config: EntityConfigRow; seen: SnapshotKeys },
+  o: { tenantId: string; config: EntityConfig; seen: SnapshotKeys },
 ): Promise<number> {
   const gone = (
     await sql<{ id: string; entity_id: string; version: number }>`

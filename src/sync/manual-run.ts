@@ -3,10 +3,10 @@
  * both call this, so "run now" means the same thing everywhere.
  */
 import type { Kysely } from 'kysely';
-import { findEntityConfig, listEnabledEntityConfigs } from '../db/entity-configs.ts';
+import { findEntityConfig, listEntityConfigs } from '../db/entity-configs.ts';
 import type { Database } from '../db/schema.ts';
-import type { SyncQueue } from '../queue/sync-queue.ts';
-import { isDownloadTable } from './agent-config.ts';
+import { isDownloadTable, readableConfigs } from './entity-config.ts';
+import type { PullScheduler } from './pull-scheduler.ts';
 import { TenantBusyError } from './tenant-limits.ts';
 
 /** Seconds a refused manual run is told to wait (a pull usually finishes within this). */
@@ -19,14 +19,14 @@ export const RUN_RETRY_AFTER_SECONDS = 30;
  */
 export async function startManualRun(
   db: Kysely<Database>,
-  queue: Pick<SyncQueue, 'triggerPullCapped'>,
+  pulls: Pick<PullScheduler, 'triggerPullCapped'>,
   o: { tenantId: string; entityType: string; mode?: 'full'; confirmDeletes?: boolean; runsInFlight: number },
 ): Promise<{ runId: string; entityType: string } | undefined> {
   const config =
-    (await findEntityConfig(db, o.tenantId, o.entityType, 'IN')) ??
-    (await listEnabledEntityConfigs(db, o.tenantId, o.entityType)).find(isDownloadTable);
+    (await findEntityConfig(db, { tenantId: o.tenantId, entityType: o.entityType, flow: 'IN' })) ??
+    readableConfigs(await listEntityConfigs(db, o.tenantId, { enabled: true, entityType: o.entityType })).find(isDownloadTable);
   if (!config) return undefined;
-  const runId = await queue.triggerPullCapped(
+  const runId = await pulls.triggerPullCapped(
     db,
     {
       tenantId: o.tenantId,

@@ -6,15 +6,17 @@
 import { sql, type Kysely } from 'kysely';
 import type { PgBoss } from 'pg-boss';
 import type { Logger } from '../config/logger.ts';
-import type { Database, EntityConfigRow } from '../db/schema.ts';
+import { findEntityConfigById } from '../db/entity-configs.ts';
+import { findSyncState } from '../db/sync-state.ts';
+import type { Database } from '../db/schema.ts';
 import { insertLogs } from '../db/sync-log.ts';
-import { findTenant } from '../db/tenants.ts';
+import { tenantTimeZone } from '../db/tenants.ts';
 import type { ErpParamType } from '../erp/erp-params.ts';
 import type { ErpRegistry } from '../erp/erp-registry.ts';
 import type { SyncQueue } from '../queue/sync-queue.ts';
 import { emitWebhookEvents } from '../webhooks/events.ts';
 import { cursorParams, cursorSqlTypeOf, cursorText, lookBack, maxCursor } from './cursor.ts';
-import type { Queries } from './entity-config-schema.ts';
+import { flows, parseEntityConfig, primaryKeyColumn, StoredConfigError, type EntityConfig } from './entity-config.ts';
 import { runPhase } from './etl-phases.ts';
 import {
   beginSnapshot,
@@ -30,7 +32,7 @@ import { openSnapshotKeys, type SnapshotKeys } from '../db/snapshot-keys.ts';
 import { timed } from '../core/stage-timing.ts';
 import { clearRecordErrors, clearRecordErrorsNotIn, keepRecordErrors } from '../db/record-errors.ts';
 
-export const PULL_BATCH_SIZE = 1000;
+const PULL_BATCH_SIZE = 1000;
 
 export interface PullDeps {
   db: Kysely<Database>;
@@ -52,15 +54,17 @@ export interface PullResult {
 }
 
 export async function runPull(deps: PullDeps, o: PullOptions & { configId: string }): Promise<PullResult> {
-  const config = await deps.db
-    .selectFrom('sync_entity_config')
-    .selectAll()
-    .where('id', '=', o.configId)
-    .where('tenant_id', '=', o.tenantId)
-    .executeTakeFirst();
+  const row = await findEntityConfigById(deps.db, o.tenantId, o.configId);
   const empty = { read: 0, changed: 0, deleted: 0, errors: 0 };
-  if (!config || !config.enabled || config.direction === 'OUT')
+  if (!row || !row.enabled || !flows(row, 'IN'))
     return { status: 'skipped', mode: 'full', ...empty, error: 'configuration missing, disabled or outbound-only' };
+  let config: EntityConfig;
+  try {
+    config = parseEntityConfig(row);
+  } catch (err) {
+    if (err instanceof StoredConfigError) return { status: 'failed', mode: 'full', ...empty, error: err.message };
+    throw err;
+  }
   const lockKey = `pull:${o.tenantId}:${config.entity_type}:${config.erp_type}`;
   return deps.db.connection().execute(async (conn) => {
     const locked = (await sql<{ ok: boolean }>`select pg_try_advisory_lock(hashtextextended(${lockKey}, 0)) as ok`.execute(conn)).rows[0]
@@ -68,7 +72,7 @@ export async function runPull(deps: PullDeps, o: PullOptions & { configId: strin
     if (!locked)
       return { status: 'skipped' as const, mode: 'full' as const, ...empty, error: 'a run of this entity is already in progress' };
     try {
-      return await pullLocked(deps, conn, config, o);
+      return await pullLocked(deps, { conn, config, o });
     } finally {
       await sql`select pg_advisory_unlock(hashtextextended(${lockKey}, 0))`.execute(conn);
     }
@@ -76,7 +80,7 @@ export async function runPull(deps: PullDeps, o: PullOptions & { configId: strin
 }
 
 /** The share of live records a snapshot may delete without an operator's confirmation. */
-export const DEFAULT_MAX_DELETE_SHARE = 0.5;
+const DEFAULT_MAX_DELETE_SHARE = 0.5;
 
 export interface PullOptions {
   tenantId: string;
@@ -88,22 +92,17 @@ export interface PullOptions {
 }
 
 /** Refused by the mass-delete guard: nothing was deleted and the run is FAILED until an operator confirms. */
-export class MassDeleteError extends Error {}
+class MassDeleteError extends Error {}
 
-async function pullLocked(deps: PullDeps, conn: Kysely<Database>, config: EntityConfigRow, o: PullOptions): Promise<PullResult> {
+async function pullLocked(
+  deps: PullDeps,
+  { conn, config, o }: { conn: Kysely<Database>; config: EntityConfig; o: PullOptions },
+): Promise<PullResult> {
   const started = new Date();
-  const queries = config.queries as Queries;
-  const tenant = await findTenant(conn, o.tenantId);
-  const timeZone = tenant?.timezone ?? 'UTC';
+  const queries = config.queries;
+  const timeZone = await tenantTimeZone(conn, o.tenantId);
   const key = { tenantId: o.tenantId, entityType: config.entity_type, erpType: config.erp_type };
-  const state = await conn
-    .selectFrom('sync_state')
-    .selectAll()
-    .where('tenant_id', '=', o.tenantId)
-    .where('entity_type', '=', config.entity_type)
-    .where('erp_type', '=', config.erp_type)
-    .where('direction', '=', 'IN')
-    .executeTakeFirst();
+  const state = await findSyncState(conn, { ...key, direction: 'IN' });
   // A snapshot left unfinished (dropped connection, crash) is read again whole: only a complete one commits the cursor.
   const incremental = Boolean(
     queries.select_since && queries.cursor && state?.last_timestamp && !state.snapshot_started_at && o.mode !== 'full',
@@ -111,7 +110,7 @@ async function pullLocked(deps: PullDeps, conn: Kysely<Database>, config: Entity
   const mode: PullResult['mode'] = incremental ? 'incremental' : 'full';
   const result: PullResult = { status: 'completed', mode, read: 0, changed: 0, deleted: 0, errors: 0 };
   const logs: { entityId: string | null; message: string }[] = [];
-  const pkColumn = config.primary_key ?? queries.cursor?.pk ?? '';
+  const pkColumn = primaryKeyColumn(config) ?? '';
   let seen: SnapshotKeys | undefined;
   try {
     await runPhase(deps, { config, tenantId: o.tenantId, phase: 'pre_process', runId: o.runId, direction: 'IN' });

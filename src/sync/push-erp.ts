@@ -13,26 +13,26 @@
  * values prepareErpDocument hands it through its lease. Fields declared `date`/`datetime` are bound as date/datetime2 parameters: a string
  * would be parsed by the login's DATEFORMAT (a Spanish login reads '2026-03-01' as 3 January).
  */
+import { isSqlIdentifier } from '../core/sql-identifier.ts';
 import { sql } from 'kysely';
 import type { Executor } from '../db/connect.ts';
 import { findEntityConfig } from '../db/entity-configs.ts';
 import type { EntityConfigRow, QueueRow } from '../db/schema.ts';
-import { findTenant } from '../db/tenants.ts';
+import { tenantTimeZone } from '../db/tenants.ts';
 import type { ErpRegistry } from '../erp/erp-registry.ts';
 import type { ErpParams } from '../erp/erp-params.ts';
 import type { ErpPool } from '../erp/erp-pool.ts';
-import { PermanentError } from '../queue/errors.ts';
+import { PermanentError } from '../core/failure.ts';
 import type { PushContext, PushResult } from '../queue/push-worker.ts';
 import { payloadHash } from './canonical-json.ts';
-import type { FieldMapping, FieldType, Queries, TransformRule } from './entity-config-schema.ts';
+import type { FieldType } from './entity-config-schema.ts';
+import { tryParseEntityConfig, StoredConfigError, type EntityConfig, type StoredQueries } from './entity-config.ts';
 import { applyTransforms, mapHubToErp, type Row } from './transforms.ts';
-
-const PARAM_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,100}$/;
 
 function params(row: Row): ErpParams {
   const out: ErpParams = {};
   for (const [k, v] of Object.entries(row)) {
-    if (!PARAM_NAME.test(k)) throw new PermanentError(`mapped field '${k}' is not a valid SQL parameter name`);
+    if (!isSqlIdentifier(k)) throw new PermanentError(`mapped field '${k}' is not a valid SQL parameter name`);
     out[k] = v;
   }
   return out;
@@ -66,7 +66,7 @@ const firstValue = (rows: Row[]) => {
   return v === undefined || v === null ? undefined : String(v);
 };
 
-type ErpQueries = Pick<Queries, 'find_existing' | 'insert' | 'insert_item' | 'update' | 'update_items' | 'delete' | 'delete_items'>;
+type ErpQueries = Pick<StoredQueries, 'find_existing' | 'insert' | 'insert_item' | 'update' | 'update_items' | 'delete' | 'delete_items'>;
 
 /** What one Hub document becomes for the ERP: the configured statements and the bound values (JSON-safe). */
 export interface ErpDocument {
@@ -88,19 +88,21 @@ export interface ErpWritten {
 }
 
 /** Maps and transforms a queued Hub document into what the ERP transaction binds (PermanentError when it cannot). */
-export async function prepareErpDocument(db: Executor, item: QueueRow): Promise<{ config: EntityConfigRow; document: ErpDocument }> {
-  const config = await findEntityConfig(db, item.tenant_id, item.entity_type, 'OUT');
-  if (!config) throw new PermanentError(`${item.entity_type} is not configured for outbound sync (tenant ${item.tenant_id})`);
-  const q = config.queries as Queries;
+export async function prepareErpDocument(db: Executor, item: QueueRow): Promise<{ config: EntityConfig; document: ErpDocument }> {
+  const row = await findEntityConfig(db, { tenantId: item.tenant_id, entityType: item.entity_type, flow: 'OUT' });
+  if (!row) throw new PermanentError(`${item.entity_type} is not configured for outbound sync (tenant ${item.tenant_id})`);
+  const config = tryParseEntityConfig(row);
+  if (config instanceof StoredConfigError) throw new PermanentError(config.message);
+  const q = config.queries;
   if (item.action === 'DELETE' && !q.delete)
     throw new PermanentError(`${item.entity_type}: the ERP does not accept deletions from the Hub (no delete statement configured)`);
   if (item.action !== 'DELETE' && !q.insert) throw new PermanentError(`${item.entity_type} has no insert statement configured`);
-  const tz = (await findTenant(db, item.tenant_id))?.timezone ?? 'UTC';
-  const mapping = config.field_mapping as FieldMapping;
+  const tz = await tenantTimeZone(db, item.tenant_id);
+  const mapping = config.field_mapping;
   const { header: mapped, items: lines } = mapHubToErp(item.payload as Row, mapping);
   // Every mapped parameter is bound, NULL when the Hub did not send it: SQL naming @x must find @x.
   const header = typed(
-    { ...nulls(mapping.hub_to_erp), ...applyTransforms(mapped, config.transform_rules as TransformRule[], { timeZone: tz }) },
+    { ...nulls(mapping.hub_to_erp), ...applyTransforms(mapped, config.transform_rules, { timeZone: tz }) },
     paramTypes(mapping.hub_to_erp, mapping.types),
   );
   const lineTypes = paramTypes(mapping.items?.mapping, mapping.items?.types);
@@ -167,9 +169,7 @@ export async function writeErpDocument(pool: Pick<ErpPool, 'transaction'>, doc: 
 /** Records a delivered document in sync_data (in the caller's transaction) and says what the queue stores. */
 export async function recordErpSync(
   db: Executor,
-  item: QueueRow,
-  config: Pick<EntityConfigRow, 'id' | 'erp_type'>,
-  written: ErpWritten,
+  { item, config, written }: { item: QueueRow; config: Pick<EntityConfigRow, 'id' | 'erp_type'>; written: ErpWritten },
 ): Promise<PushResult> {
   if (item.action === 'DELETE') {
     await sql`
@@ -199,6 +199,6 @@ export function createErpPushHandler(deps: { db: Executor; erp: ErpRegistry }) {
     const db = ctx.trx ?? deps.db;
     const { config, document } = await prepareErpDocument(db, item);
     const pool = await deps.erp.forTenant(item.tenant_id, config.erp_type);
-    return recordErpSync(db, item, config, await writeErpDocument(pool, document));
+    return recordErpSync(db, { item, config, written: await writeErpDocument(pool, document) });
   };
 }

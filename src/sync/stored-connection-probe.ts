@@ -3,12 +3,12 @@
  * share it (same checks, same dry runs), each wording the refusals for its own audience.
  */
 import type { Executor } from '../db/connect.ts';
-import { listEnabledQueries } from '../db/entity-configs.ts';
+import { listEntityConfigs } from '../db/entity-configs.ts';
 import type { ErpConnectionRow } from '../db/schema.ts';
-import { findTenant } from '../db/tenants.ts';
+import { tenantTimeZone } from '../db/tenants.ts';
 import { erpOptionsFromRow } from '../erp/erp-connection-options.ts';
 import type { Keyring } from '../security/secret-box.ts';
-import type { Queries } from './entity-config-schema.ts';
+import { readableConfigs } from './entity-config.ts';
 import { probeErpConnection, type ProbeEntity, type ProbeLang, type ProbeReport } from './erp-probe.ts';
 
 /** Why the server cannot probe this connection: the site agent runs its queries, or it has no password yet. */
@@ -31,13 +31,12 @@ export async function probeStoredConnection(
 ): Promise<ProbeReport> {
   const entities =
     o.entities ??
-    (await listEnabledQueries(db, o.row.tenant_id, o.row.erp_type)).map((c) => ({
+    readableConfigs(await listEntityConfigs(db, o.row.tenant_id, { enabled: true, erpType: o.row.erp_type })).map((c) => ({
       entityType: c.entity_type,
-      queries: (c.queries ?? {}) as Queries,
+      queries: c.queries,
     }));
-  const tenant = await findTenant(db, o.row.tenant_id);
   return probeErpConnection({
-    connection: erpOptionsFromRow(o.row, keyring, tenant?.timezone ?? 'UTC'),
+    connection: erpOptionsFromRow(o.row, keyring, await tenantTimeZone(db, o.row.tenant_id)),
     entities,
     lang: o.lang,
     onlyDryRun: o.onlyDryRun,

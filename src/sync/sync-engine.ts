@@ -5,6 +5,7 @@
 import type { Kysely } from 'kysely';
 import type { PgBoss } from 'pg-boss';
 import type { Logger } from '../config/logger.ts';
+import { findEntityConfigById, listScheduledEntityConfigs } from '../db/entity-configs.ts';
 import type { Database } from '../db/schema.ts';
 import { createErpRegistry } from '../erp/erp-registry.ts';
 import type { DestinationPolicy } from '../security/destination-policy.ts';
@@ -12,19 +13,19 @@ import { PULL_QUEUE, reconcilePullSchedules, type PullJobData } from '../queue/j
 import type { PushHandlerRegistration } from '../queue/push-worker.ts';
 import type { SyncQueue } from '../queue/sync-queue.ts';
 import type { Keyring } from '../security/secret-box.ts';
-import { isDownloadTable } from './agent-config.ts';
 import { cronProblem, cronShortestGapSeconds } from './cron.ts';
-import type { Queries } from './entity-config-schema.ts';
+import { flows, isDownloadTable, StoredConfigError, tryParseEntityConfig } from './entity-config.ts';
 import { runDownload } from './download.ts';
 import { runPull } from './pull.ts';
+import { createPullScheduler } from './pull-scheduler.ts';
 import { createErpPushHandler } from './push-erp.ts';
 import { createTenantDb, createTenantGate, TENANT_LIMITS_DEFAULT, type TenantLimits } from './tenant-limits.ts';
 
 /** Cron of the reconciliation (full read) of an entity with a cursor when its config sets none: nightly. */
-export const DEFAULT_RECONCILE_FREQUENCY = '30 2 * * *';
+const DEFAULT_RECONCILE_FREQUENCY = '30 2 * * *';
 
 /** How often schedules are compared with the configs, ms (config changes need no restart). */
-export const SCHEDULE_RECONCILE_MS = 30_000;
+const SCHEDULE_RECONCILE_MS = 30_000;
 
 export function createSyncEngine(o: {
   db: Kysely<Database>;
@@ -43,51 +44,31 @@ export function createSyncEngine(o: {
   const tenantDb = o.databaseUrl
     ? createTenantDb(o.databaseUrl, limits, (err) => o.logger.warn({ err }, 'idle tenant-pool connection lost'))
     : undefined;
+  const pulls = createPullScheduler({ boss: o.boss });
   let timer: NodeJS.Timeout | undefined;
 
   async function reconcile(): Promise<void> {
-    const configs = await o.db
-      .selectFrom('sync_entity_config as c')
-      .innerJoin('sync_tenant as t', 't.id', 'c.tenant_id')
-      .select(['c.id', 'c.tenant_id', 'c.sync_frequency', 't.timezone'])
-      .where('c.enabled', '=', true)
-      .select([
-        'c.direction',
-        'c.queries',
-        'c.enabled',
-        'c.entity_type',
-        'c.erp_type',
-        'c.primary_key',
-        'c.source_table',
-        'c.timestamp_field',
-        'c.field_mapping',
-        'c.transform_rules',
-        'c.created_at',
-        'c.updated_at',
-      ])
-      .where('c.sync_frequency', 'is not', null)
-      .execute()
-      .then((rows) =>
-        rows.filter((c) => c.direction !== 'OUT' || isDownloadTable({ ...c, tenant_id: c.tenant_id, sync_frequency: c.sync_frequency })),
-      )
+    const configs = (await listScheduledEntityConfigs(o.db)).flatMap((row) => {
+      const c = tryParseEntityConfig(row);
+      const cron = row.sync_frequency!;
       // The API refuses these at write time; a row written with psql is not scheduled either.
-      .then((rows) =>
-        rows.filter((c) => {
-          const ok = !cronProblem(c.sync_frequency!) && cronShortestGapSeconds(c.sync_frequency!) >= limits.minScheduleSeconds;
-          if (!ok)
-            o.logger.warn(
-              { tenant: c.tenant_id, config: c.id, cron: c.sync_frequency },
-              'not scheduled: invalid cron or more often than MIN_SCHEDULE_SECONDS',
-            );
-          return ok;
-        }),
-      );
+      if (c instanceof StoredConfigError) {
+        o.logger.warn({ tenant: row.tenant_id, config: row.id, err: c.message }, 'not scheduled: the configuration cannot be read');
+        return [];
+      }
+      if (!flows(c, 'IN') && !isDownloadTable(c)) return [];
+      if (cronProblem(cron) || cronShortestGapSeconds(cron) < limits.minScheduleSeconds) {
+        o.logger.warn({ tenant: c.tenant_id, config: c.id, cron }, 'not scheduled: invalid cron or more often than MIN_SCHEDULE_SECONDS');
+        return [];
+      }
+      return [{ ...c, timezone: row.timezone }];
+    });
     const wanted = configs.flatMap((c) => {
       const pull = { configId: c.id, tenantId: c.tenant_id, cron: c.sync_frequency!, timeZone: c.timezone };
-      const q = c.queries as Queries;
+      const q = c.queries;
       // An incremental read never sees a deleted row: entities with a cursor also get a full key-set comparison.
       const reconcileRun =
-        q.cursor && q.select_all && c.direction !== 'OUT'
+        q.cursor && q.select_all && flows(c, 'IN')
           ? [
               {
                 ...pull,
@@ -116,7 +97,7 @@ export function createSyncEngine(o: {
           // A tenant beyond its share of pull slots does not hold one waiting: its job is queued again shortly.
           const release = gate.tryAcquire('pull', job!.data.tenantId);
           if (!release) {
-            await o.queue.deferPull(o.db, { ...job!.data, runId: job!.data.runId ?? job!.id }, limits.pullRetrySeconds);
+            await pulls.deferPull(o.db, { ...job!.data, runId: job!.data.runId ?? job!.id }, limits.pullRetrySeconds);
             o.logger.info(
               { tenant: job!.data.tenantId, config: job!.data.configId, retryInSeconds: limits.pullRetrySeconds },
               'pull deferred: tenant at TENANT_PULLS_IN_FLIGHT',
@@ -125,15 +106,12 @@ export function createSyncEngine(o: {
           }
           let failure: string | undefined;
           try {
-            const config = await o.db
-              .selectFrom('sync_entity_config')
-              .selectAll()
-              .where('id', '=', job!.data.configId)
-              .where('tenant_id', '=', job!.data.tenantId)
-              .executeTakeFirst();
+            const row = await findEntityConfigById(o.db, job!.data.tenantId, job!.data.configId);
+            // An unreadable row goes to runPull, which reports it as a failed run.
+            const config = row && tryParseEntityConfig(row);
             const runId = job!.data.runId ?? job!.id;
-            if (config && isDownloadTable(config))
-              await runDownload({ db: o.db, tenantDb: tenantDb?.db, erp, logger: o.logger, boss: o.boss }, config, {
+            if (config && !(config instanceof StoredConfigError) && isDownloadTable(config))
+              await runDownload({ db: o.db, tenantDb: tenantDb?.db, erp, logger: o.logger, boss: o.boss }, row, {
                 tenantId: config.tenant_id,
                 runId,
               });

@@ -4,7 +4,7 @@
  * uploads in the server, pulls in the worker); the caps (rows per upload, configs, runs in flight,
  * shortest schedule) are checked where those things are written.
  */
-import { envSchema, type Env } from '../config/config.ts';
+import { CONFIG_DEFAULTS, type Env } from '../config/config.ts';
 import { createDb, type DbHandle } from '../db/connect.ts';
 
 export interface TenantLimits {
@@ -48,7 +48,7 @@ export function tenantLimitsFrom(env: Env): TenantLimits {
 }
 
 /** The defaults of config.ts, for callers (tests) that build an app without an environment. */
-export const TENANT_LIMITS_DEFAULT: TenantLimits = tenantLimitsFrom(envSchema.parse({}));
+export const TENANT_LIMITS_DEFAULT: TenantLimits = tenantLimitsFrom(CONFIG_DEFAULTS);
 
 /** A tenant is at one of its limits; the HTTP layer answers 429 with Retry-After. */
 export class TenantBusyError extends Error {

@@ -47,7 +47,8 @@ export function mapHubToErp(payload: Row, mapping: FieldMapping): { header: Row;
   return { header, items };
 }
 
-function toDate(v: unknown, timeZone: string, dateOnly: boolean | undefined, field: string): string {
+function toDate(v: unknown, o: { timeZone: string; dateOnly: boolean | undefined; field: string }): string {
+  const { timeZone, dateOnly, field } = o;
   let iso: string;
   if (v instanceof Date && !Number.isNaN(v.getTime())) iso = toZonedIso(v, timeZone);
   else {
@@ -130,7 +131,7 @@ function applyRule(out: Row, r: TransformRule, timeZone: string): void {
       if (!isEmpty && typeof v !== 'boolean') put(out, r.field, toBoolean(v, r.true_values, r.field));
       return;
     case 'date':
-      if (!isEmpty) put(out, r.field, toDate(v, r.timezone ?? timeZone, r.date_only, r.field));
+      if (!isEmpty) put(out, r.field, toDate(v, { timeZone: r.timezone ?? timeZone, dateOnly: r.date_only, field: r.field }));
       return;
     case 'map': {
       const key = String(v);

@@ -17,8 +17,6 @@ import type { Keyring } from '../security/secret-box.ts';
 import { signWebhook } from './signature.ts';
 import { readWebhookSecrets } from './webhook-secrets.ts';
 
-export const WEBHOOK_RETRY_SCHEDULE_DEFAULT_MS = [5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000];
-
 export interface WebhookDelivererOptions {
   db: Kysely<Database>;
   boss: PgBoss;
@@ -124,7 +122,13 @@ export function createWebhookDeliverer(o: WebhookDelivererOptions) {
         }
         if (!result.ok && last)
           await insertDeadLetters(o.boss, trx, [
-            { queueId: data.eventId, jobId: data.eventId, reason: `${receiver} ${data.type}: ${outcome}` },
+            {
+              kind: 'webhook',
+              tenantId: data.tenantId,
+              eventId: data.eventId,
+              type: data.type,
+              reason: `${receiver} ${data.type}: ${outcome}`,
+            },
           ]);
         await insertLogs(trx, [
           {

@@ -5,6 +5,7 @@
 import t from 'tap';
 import { sql } from 'kysely';
 import { createSyncQueue } from '../../src/queue/sync-queue.ts';
+import { createPullScheduler } from '../../src/sync/pull-scheduler.ts';
 import { AXIOMA_SCHEMA } from '../erp-sim/axioma-demo.ts';
 import { eventually, startTestBoss } from '../helpers/boss.ts';
 import { createTestDatabase } from '../helpers/db.ts';
@@ -41,7 +42,9 @@ t.test('worker SIGKILLed mid-push and mid-pull', async (t) => {
     field_mapping: JSON.stringify({ erp_to_hub: { CodProv: 'id', RazonSocial: 'nombre' } }),
   };
   await db.db.insertInto('sync_entity_config').values([ocConfig, provConfig]).execute();
-  const queue = createSyncQueue({ boss: await startTestBoss(t, db.url), timing: { expireInSeconds: 3, crashRetryLimit: 20 } });
+  const boss = await startTestBoss(t, db.url);
+  const queue = createSyncQueue({ boss, timing: { expireInSeconds: 3, crashRetryLimit: 20 } });
+  const pulls = createPullScheduler({ boss });
   const env = {
     DATABASE_URL: db.url,
     SYNC_SECRET_KEY: TEST_SECRET_KEY,
@@ -107,7 +110,7 @@ t.test('worker SIGKILLed mid-push and mid-pull', async (t) => {
       .select('id')
       .where('entity_type', '=', 'PROVEEDOR')
       .executeTakeFirstOrThrow();
-    await queue.triggerPull(db.db, { tenantId: 'acme', configId: config.id });
+    await pulls.triggerPull(db.db, { tenantId: 'acme', configId: config.id });
     await eventually(
       async () =>
         Number((await sql<{ n: string }>`select count(*) n from sync_data where entity_type = 'PROVEEDOR'`.execute(db.db)).rows[0]!.n) >=
@@ -121,7 +124,7 @@ t.test('worker SIGKILLed mid-push and mid-pull', async (t) => {
       (await sql<{ n: string }>`select count(*) n from sync_data where entity_type = 'PROVEEDOR'`.execute(db.db)).rows[0]!.n,
     );
     const w2 = await startWorker();
-    await queue.triggerPull(db.db, { tenantId: 'acme', configId: config.id });
+    await pulls.triggerPull(db.db, { tenantId: 'acme', configId: config.id });
     await eventually(
       async () =>
         (

@@ -12,6 +12,7 @@ import { createTenantDb, TENANT_LIMITS_DEFAULT, type TenantLimits } from '../../
 import { createKeyring } from '../../src/security/secret-box.ts';
 import { TEST_SECRET_KEY } from './processes.ts';
 import { createTestDatabase, type TestDatabase } from './db.ts';
+import { createPullScheduler } from '../../src/sync/pull-scheduler.ts';
 import { silentLogger, startTestBoss } from './boss.ts';
 
 export interface TestApi {
@@ -94,6 +95,7 @@ export async function startTestApi(
     db: db.db,
     logger: silentLogger,
     queue,
+    pulls: createPullScheduler({ boss }),
     keyring: createKeyring(TEST_SECRET_KEY),
     bodyLimit: opts.bodyLimit ?? 5 * 1024 * 1024,
     rateLimitPerMinute: opts.rateLimitPerMinute ?? 100_000,

@@ -4,7 +4,7 @@ import { createTenant } from '../../src/db/tenants.ts';
 import { upsertErpConnection } from '../../src/db/erp-connections.ts';
 import type { SecretEnvelope } from '../../src/db/schema.ts';
 import { backoffDelayMs } from '../../src/queue/backoff.ts';
-import { PermanentError, RetryableError } from '../../src/queue/errors.ts';
+import { PermanentError, RetryableError } from '../../src/core/failure.ts';
 import { JOB_TIMING_DEFAULT } from '../../src/queue/jobs.ts';
 import { createPushWorker, type PushHandler } from '../../src/queue/push-worker.ts';
 import { createSyncQueue, type EnqueueInput } from '../../src/queue/sync-queue.ts';

@@ -9,6 +9,7 @@ import pg from 'pg';
 import { sql } from 'kysely';
 import { insertApiKey } from '../../src/db/api-keys.ts';
 import { createSyncQueue } from '../../src/queue/sync-queue.ts';
+import { createPullScheduler } from '../../src/sync/pull-scheduler.ts';
 import { generateApiKey } from '../../src/security/api-key.ts';
 import { createSyncEngine } from '../../src/sync/sync-engine.ts';
 import { TENANT_LIMITS_DEFAULT, type TenantLimits } from '../../src/sync/tenant-limits.ts';
@@ -248,8 +249,8 @@ t.test("worker: a tenant's pull beyond its share is re-queued with a delay, not 
   // acme already runs as many pulls as its share allows in this worker.
   const slot = engine.gate.tryAcquire('pull', 'acme')!;
   t.teardown(slot);
-  const acmeRun = await queue.triggerPull(db, { tenantId: 'acme', configId: await config('acme') });
-  const otherRun = await queue.triggerPull(db, { tenantId: 'other', configId: await config('other') });
+  const acmeRun = await createPullScheduler({ boss }).triggerPull(db, { tenantId: 'acme', configId: await config('acme') });
+  const otherRun = await createPullScheduler({ boss }).triggerPull(db, { tenantId: 'other', configId: await config('other') });
   const ran = (s: string | undefined) => s === 'completed' || s === 'failed';
   const state = async (id: string) =>
     (await sql<{ state: string }>`select state::text from pgboss.job where id = ${id}`.execute(db)).rows[0]?.state;

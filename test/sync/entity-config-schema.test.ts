@@ -215,11 +215,10 @@ t.test('SQL Server column types: an allow-list', async (t) => {
     'DATETIME2',
     'DATETIME2(7)',
     'DATETIMEOFFSET',
-    'TIME(3)',
     'UNIQUEIDENTIFIER',
     'VARBINARY(MAX)',
-    'XML',
     'NTEXT',
+    'SYSNAME',
   ]) {
     t.equal(type(ok), 'valid', ok);
   }
@@ -232,6 +231,10 @@ t.test('SQL Server column types: an allow-list', async (t) => {
     'STRING',
     'VARCHAR(99999)',
     'INT)',
+    // Bulk load cannot carry these (erp-column-types.ts): refused when the config is written, not at run time.
+    'XML',
+    'IMAGE',
+    'TIME(3)',
   ]) {
     t.match(type(bad), /^schema\.columns\.0\.type: /, bad);
   }

@@ -1,9 +1,10 @@
 import t from 'tap';
+import { sql } from 'kysely';
 import { createServer, type IncomingMessage } from 'node:http';
 import { Webhook } from 'standardwebhooks';
 import { loadConfig } from '../../src/config/config.ts';
 import { createTenant } from '../../src/db/tenants.ts';
-import { PermanentError } from '../../src/queue/errors.ts';
+import { PermanentError } from '../../src/core/failure.ts';
 import { createSyncQueue } from '../../src/queue/sync-queue.ts';
 import { startWorkerRuntime } from '../../src/worker/worker-runtime.ts';
 import { createKeyring } from '../../src/security/secret-box.ts';
@@ -127,4 +128,15 @@ t.test('delivery: sync.completed and sync.failed to the Hub, retried on the sche
   const failed = received.slice(3).map((r) => JSON.parse(r.body) as { type: string; data: { error: string } });
   t.equal(failed.length, 3, 'three attempts (schedule of two retries), then dead letter');
   t.match(failed[0], { type: 'sync.failed', data: { entity_id: 'OC-BAD', error: /547/ } });
+  // A webhook dead letter is its own kind (no queue row to name), not a push item's shape.
+  const letters = await sql<{
+    data: object;
+  }>`select data from pgboss.job where name = 'sync-dead-letter' and data->>'kind' = 'webhook'`.execute(db.db);
+  t.match(letters.rows, [
+    { data: { kind: 'webhook', type: 'sync.failed', tenantId: 'acme', reason: /^webhook sync\.failed: HTTP 5\d\d/ } },
+  ]);
+  t.notOk(
+    letters.rows.some((r) => 'queueId' in r.data),
+    'no made-up queueId',
+  );
 });

@@ -20,7 +20,7 @@ export async function run(c: CommandContext): Promise<void> {
   const runsInFlight = c.deps.runsInFlight ?? TENANT_LIMITS_DEFAULT.runsInFlight;
   let started;
   try {
-    started = await startManualRun(c.deps.db, q.queue, {
+    started = await startManualRun(c.deps.db, q.pulls, {
       tenantId: tenant,
       entityType: entity,
       mode: c.opts.full ? 'full' : undefined,

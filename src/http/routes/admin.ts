@@ -1,10 +1,12 @@
 /** Seed 000 §2.5 — operators: stats, logs, manual retry. Scope `admin`, always within the key's tenant. */
 import type { FastifyInstance } from 'fastify';
-import { sql } from 'kysely';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Executor } from '../../db/connect.ts';
 import { LOG_STATUSES } from '../../db/schema.ts';
+import { listLogs } from '../../db/sync-log.ts';
+import { listSyncStates } from '../../db/sync-state.ts';
+import { oldestWaitingAgeSeconds, queueCounts } from '../../queue/status.ts';
 import type { SyncQueue } from '../../queue/sync-queue.ts';
 import { tenantOf } from '../auth.ts';
 import { statusResponse } from '../../contract/hub-api.ts';
@@ -79,26 +81,12 @@ export function registerAdminRoutes(app: FastifyInstance, deps: { db: Executor; 
     },
     async (req) => {
       const tenantId = tenantOf(req);
-      const counts = await deps.db
-        .selectFrom('sync_queue')
-        .select(['entity_type', 'destination', 'status', sql<string>`count(*)`.as('count')])
-        .where('tenant_id', '=', tenantId)
-        .groupBy(['entity_type', 'destination', 'status'])
-        .orderBy('entity_type')
-        .orderBy('destination')
-        .orderBy('status')
-        .execute();
-      const oldest = await deps.db
-        .selectFrom('sync_queue')
-        .select(sql<number | null>`extract(epoch from now() - min(created_at))::float8`.as('age'))
-        .where('tenant_id', '=', tenantId)
-        .where('status', 'in', ['PENDING', 'RETRY'])
-        .executeTakeFirst();
-      const states = await deps.db.selectFrom('sync_state').selectAll().where('tenant_id', '=', tenantId).orderBy('entity_type').execute();
-      const queue = counts.map((c) => ({ ...c, count: Number(c.count) }));
+      const queue = await queueCounts(deps.db, tenantId);
+      const oldest = await oldestWaitingAgeSeconds(deps.db, tenantId);
+      const states = await listSyncStates(deps.db, tenantId);
       return {
         queue,
-        oldest_pending_age_seconds: oldest?.age ?? null,
+        oldest_pending_age_seconds: oldest,
         dead: queue.filter((c) => c.status === 'DEAD').reduce((n, c) => n + c.count, 0),
         last_sync: states.map((s) => ({
           entity_type: s.entity_type,
@@ -134,20 +122,14 @@ export function registerAdminRoutes(app: FastifyInstance, deps: { db: Executor; 
     },
     async (req) => {
       const q = req.query;
-      let query = deps.db.selectFrom('sync_log').selectAll().where('tenant_id', '=', tenantOf(req));
-      if (q.entity_type) query = query.where('entity_type', '=', q.entity_type);
-      if (q.status) query = query.where('status', '=', q.status);
-      if (q.since) query = query.where('created_at', '>=', new Date(q.since));
-      if (q.until) query = query.where('created_at', '<', new Date(q.until));
-      if (q.cursor) {
-        const c = decodeCursor(q.cursor);
-        query = query.where(sql<boolean>`(created_at, id) < (${c.createdAt}, ${c.id}::bigint)`);
-      }
-      const rows = await query
-        .orderBy('created_at', 'desc')
-        .orderBy('id', 'desc')
-        .limit(q.limit + 1)
-        .execute();
+      const rows = await listLogs(deps.db, tenantOf(req), {
+        entityType: q.entity_type,
+        status: q.status,
+        since: q.since ? new Date(q.since) : undefined,
+        until: q.until ? new Date(q.until) : undefined,
+        before: q.cursor ? decodeCursor(q.cursor) : undefined,
+        limit: q.limit + 1,
+      });
       const page = rows.slice(0, q.limit);
       const last = page.at(-1);
       return {

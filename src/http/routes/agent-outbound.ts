@@ -174,9 +174,9 @@ export function registerAgentOutboundRoutes(app: FastifyInstance, deps: { db: Ky
               updated: result.updated,
               deleted: result.deleted,
             };
-            const config = await findEntityConfig(trx, tenantId, row.entity_type, 'OUT');
+            const config = await findEntityConfig(trx, { tenantId, entityType: row.entity_type, flow: 'OUT' });
             const recorded = config
-              ? await recordErpSync(trx, row, config, written)
+              ? await recordErpSync(trx, { item: row, config, written })
               : { externalId: written.id, response: { erp_id: written.id, already_existed: written.existed } };
             outcomes.push({ row, startedAt, ms, result: { ...recorded, response: { ...(recorded.response as object), via: 'agent' } } });
           } else {

@@ -7,16 +7,17 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Kysely } from 'kysely';
+import { listEntityConfigs } from '../../db/entity-configs.ts';
 import type { Database, EntityConfigRow } from '../../db/schema.ts';
 import { insertLogs } from '../../db/sync-log.ts';
-import { findTenant } from '../../db/tenants.ts';
+import { tenantTimeZone } from '../../db/tenants.ts';
 import { openErpPassword } from '../../security/erp-password.ts';
 import type { SyncQueue } from '../../queue/sync-queue.ts';
 import type { Keyring } from '../../security/secret-box.ts';
 import { sealForAgent } from '../../security/agent-envelope.ts';
-import { agentConfigState, isDownloadTable } from '../../sync/agent-config.ts';
+import { agentConfigState } from '../../sync/agent-config.ts';
 import { DownloadQueryError, DownloadTimeoutError, readDownloadRows } from '../../sync/download-source.ts';
-import type { Queries } from '../../sync/entity-config-schema.ts';
+import { isDownloadTable, parseEntityConfig, readableConfigs } from '../../sync/entity-config.ts';
 import { runUploadPostProcess } from '../../sync/etl-phases.ts';
 import type { EmitWebhookEvents } from '../../sync/hub-operations.ts';
 import { prepareRecord, writeBatch, type PreparedRecord } from '../../sync/ingest.ts';
@@ -36,7 +37,7 @@ export function agentTenant(req: Pick<FastifyRequest, 'auth' | 'headers'> & { pa
   return tenantId;
 }
 
-const findTable = (configs: EntityConfigRow[], tabla: string) =>
+const findTable = <C extends Pick<EntityConfigRow, 'entity_type' | 'source_table'>>(configs: C[], tabla: string) =>
   configs.find((c) => c.entity_type.toLowerCase() === tabla.toLowerCase() || c.source_table?.toLowerCase() === tabla.toLowerCase());
 
 const logEntry = z.object({
@@ -144,16 +145,10 @@ export function registerAgentRoutes(
         );
       }
       return deps.tenant.gate.run('upload', tenantId, async () => {
-        const configs = await deps.db
-          .selectFrom('sync_entity_config')
-          .selectAll()
-          .where('tenant_id', '=', tenantId)
-          .where('enabled', '=', true)
-          .where('direction', 'in', ['IN', 'BOTH'])
-          .execute();
-        const config = findTable(configs, req.body.tabla);
-        if (!config) throw new NotFoundError(`upload table ${req.body.tabla}`);
-        const timeZone = (await findTenant(deps.db, tenantId))?.timezone ?? 'UTC';
+        const row = findTable(await listEntityConfigs(deps.db, tenantId, { enabled: true, flow: 'IN' }), req.body.tabla);
+        if (!row) throw new NotFoundError(`upload table ${req.body.tabla}`);
+        const config = parseEntityConfig(row);
+        const timeZone = await tenantTimeZone(deps.db, tenantId);
         const records: PreparedRecord[] = [];
         const errors: { path: string; message: string }[] = [];
         req.body.data.forEach((row, i) => {
@@ -216,15 +211,10 @@ export function registerAgentRoutes(
     },
     async (req) => {
       const tenantId = agentTenant(req);
-      const configs = await deps.db
-        .selectFrom('sync_entity_config')
-        .selectAll()
-        .where('tenant_id', '=', tenantId)
-        .where('enabled', '=', true)
-        .execute();
+      const configs = readableConfigs(await listEntityConfigs(deps.db, tenantId, { enabled: true }));
       const config = findTable(configs.filter(isDownloadTable), req.query.tabla);
       if (!config) throw new NotFoundError(`download table ${req.query.tabla}`);
-      const q = config.queries as Queries;
+      const q = config.queries;
       const offset = Number(req.query.cursor ?? 0);
       let data: Record<string, unknown>[];
       try {
@@ -266,7 +256,7 @@ export function registerAgentRoutes(
     async (req) => {
       const tenantId = agentTenant(req);
       const status = { exitoso: 'SUCCESS', error: 'FAILED', parcial: 'PARTIAL' } as const;
-      const configs = await deps.db.selectFrom('sync_entity_config').selectAll().where('tenant_id', '=', tenantId).execute();
+      const configs = await listEntityConfigs(deps.db, tenantId);
       // The agent's table name is stored as the entity it is configured as, so /api/v1/sync/logs filters find it.
       const entityOf = (tabla: string) => findTable(configs, tabla)?.entity_type ?? tabla.toUpperCase();
       await insertLogs(

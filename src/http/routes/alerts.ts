@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Executor } from '../../db/connect.ts';
+import { listAlerts } from '../../db/alerts.ts';
 import { ALERT_KINDS } from '../../db/schema.ts';
 import { tenantOf } from '../auth.ts';
 import { protectedErrors, SECURITY } from '../schemas.ts';
@@ -33,13 +34,7 @@ export function registerAlertRoutes(app: FastifyInstance, deps: { db: Executor }
       },
     },
     async (req) => {
-      let q = deps.db.selectFrom('sync_alert').selectAll().where('tenant_id', '=', tenantOf(req));
-      if (req.query.state === 'open') q = q.where('resolved_at', 'is', null);
-      const rows = await q
-        .orderBy((eb) => eb('resolved_at', 'is', null), 'desc')
-        .orderBy('id', 'desc')
-        .limit(req.query.limit)
-        .execute();
+      const rows = await listAlerts(deps.db, tenantOf(req), { openOnly: req.query.state === 'open', limit: req.query.limit });
       return {
         items: rows.map((a) => ({
           id: a.id,

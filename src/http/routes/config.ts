@@ -3,12 +3,19 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Kysely } from 'kysely';
-import { countEnabledConfigsLocked } from '../../db/entity-configs.ts';
+import {
+  countEnabledConfigsLocked,
+  findEntityConfigById,
+  insertEntityConfig,
+  listEntityConfigs,
+  updateEntityConfig,
+} from '../../db/entity-configs.ts';
 import type { Database } from '../../db/schema.ts';
 import { recordConfigChange } from '../../db/config-history.ts';
 import type { EntityConfigRow } from '../../db/schema.ts';
 import { cronShortestGapSeconds } from '../../sync/cron.ts';
 import { configWarnings, entityConfigInputSchema, type EntityConfigInput } from '../../sync/entity-config-schema.ts';
+import { configColumns } from '../../sync/entity-config.ts';
 import type { TenantLimits } from '../../sync/tenant-limits.ts';
 import { tenantOf } from '../auth.ts';
 import { ConflictError, LimitExceededError, NotFoundError } from '../errors.ts';
@@ -37,19 +44,6 @@ const idParam = z.object({ id: z.string().regex(/^\d{1,18}$/, 'a configuration i
 function view(r: EntityConfigRow): z.infer<typeof configView> {
   const { tenant_id: _tenant, ...rest } = r;
   return { ...rest, created_at: r.created_at.toISOString(), updated_at: r.updated_at.toISOString(), warnings: configWarnings(r.queries) };
-}
-
-function columns(c: EntityConfigInput) {
-  return {
-    ...c,
-    source_table: c.source_table ?? null,
-    primary_key: c.primary_key ?? null,
-    timestamp_field: c.timestamp_field ?? null,
-    sync_frequency: c.sync_frequency ?? null,
-    queries: JSON.stringify(c.queries),
-    field_mapping: JSON.stringify(c.field_mapping),
-    transform_rules: JSON.stringify(c.transform_rules),
-  };
 }
 
 const isUniqueViolation = (e: unknown) => (e as { code?: string }).code === '23505';
@@ -84,12 +78,7 @@ export function registerConfigRoutes(app: FastifyInstance, deps: { db: Kysely<Da
   const r = app.withTypeProvider<ZodTypeProvider>();
   const admin = { scopes: ['admin' as const] };
   const find = async (tenantId: string, id: string) => {
-    const row = await deps.db
-      .selectFrom('sync_entity_config')
-      .selectAll()
-      .where('tenant_id', '=', tenantId)
-      .where('id', '=', id)
-      .executeTakeFirst();
+    const row = await findEntityConfigById(deps.db, tenantId, id);
     if (!row) throw new NotFoundError(`configuration ${id}`);
     return row;
   };
@@ -106,15 +95,7 @@ export function registerConfigRoutes(app: FastifyInstance, deps: { db: Kysely<Da
       },
     },
     async (req) => ({
-      items: (
-        await deps.db
-          .selectFrom('sync_entity_config')
-          .selectAll()
-          .where('tenant_id', '=', tenantOf(req))
-          .orderBy('entity_type')
-          .orderBy('erp_type')
-          .execute()
-      ).map(view),
+      items: (await listEntityConfigs(deps.db, tenantOf(req))).map(view),
     }),
   );
 
@@ -151,11 +132,7 @@ export function registerConfigRoutes(app: FastifyInstance, deps: { db: Kysely<Da
         const tenantId = tenantOf(req);
         const row = await deps.db.transaction().execute(async (trx) => {
           await checkConfigCount(trx, { tenantId, enabled: req.body.enabled, caps: deps.limits });
-          const inserted = await trx
-            .insertInto('sync_entity_config')
-            .values({ tenant_id: tenantId, ...columns(req.body) })
-            .returningAll()
-            .executeTakeFirstOrThrow();
+          const inserted = await insertEntityConfig(trx, tenantId, configColumns(req.body));
           await recordConfigChange(trx, {
             tenantId,
             kind: 'entity_config',
@@ -195,13 +172,7 @@ export function registerConfigRoutes(app: FastifyInstance, deps: { db: Kysely<Da
       try {
         const row = await deps.db.transaction().execute(async (trx) => {
           await checkConfigCount(trx, { tenantId, enabled: req.body.enabled, caps: deps.limits, exceptId: req.params.id });
-          const updated = await trx
-            .updateTable('sync_entity_config')
-            .set({ ...columns(req.body), updated_at: new Date() })
-            .where('tenant_id', '=', tenantId)
-            .where('id', '=', req.params.id)
-            .returningAll()
-            .executeTakeFirstOrThrow();
+          const updated = await updateEntityConfig(trx, { tenantId, id: req.params.id }, configColumns(req.body));
           await recordConfigChange(trx, {
             tenantId,
             kind: 'entity_config',
@@ -236,13 +207,7 @@ export function registerConfigRoutes(app: FastifyInstance, deps: { db: Kysely<Da
     async (req) => {
       const tenantId = tenantOf(req);
       const before = await find(tenantId, req.params.id);
-      const row = await deps.db
-        .updateTable('sync_entity_config')
-        .set({ enabled: false, updated_at: new Date() })
-        .where('tenant_id', '=', tenantId)
-        .where('id', '=', req.params.id)
-        .returningAll()
-        .executeTakeFirstOrThrow();
+      const row = await updateEntityConfig(deps.db, { tenantId, id: req.params.id }, { enabled: false });
       await recordConfigChange(deps.db, {
         tenantId,
         kind: 'entity_config',

@@ -14,6 +14,7 @@ import type { Database, QueueRow } from '../../db/schema.ts';
 import { directionOf } from '../../db/sync-log.ts';
 import { schedulePeriodSeconds } from '../../core/schedule.ts';
 import type { SyncQueue } from '../../queue/sync-queue.ts';
+import type { PullScheduler } from '../../sync/pull-scheduler.ts';
 import { tenantOf } from '../auth.ts';
 import { ConflictError, NotFoundError } from '../errors.ts';
 import { entityParam, protectedErrors, SECURITY, syncId } from '../schemas.ts';
@@ -50,7 +51,10 @@ const idsBody = z.object({ ids: z.array(syncId).min(1).max(500) }).strict();
 const alertItem = z.object({ kind: z.string(), detail: z.string(), raised_at: z.string() });
 const iso = (d: Date | string | null) => (d === null ? null : new Date(d).toISOString());
 
-export function registerConsoleApiRoutes(app: FastifyInstance, deps: { db: Kysely<Database>; queue: SyncQueue }): void {
+export function registerConsoleApiRoutes(
+  app: FastifyInstance,
+  deps: { db: Kysely<Database>; queue: SyncQueue; pulls: PullScheduler },
+): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const admin = { scopes: ['admin' as const] };
 
@@ -209,7 +213,7 @@ export function registerConsoleApiRoutes(app: FastifyInstance, deps: { db: Kysel
               : e.run_status === 'PARTIAL'
                 ? ('partial' as const)
                 : ('failed' as const);
-        const next = e.enabled && e.sync_frequency ? await deps.queue.nextPullAt(e.config_id) : null;
+        const next = e.enabled && e.sync_frequency ? await deps.pulls.nextPullAt(e.config_id) : null;
         entities.push({
           entity_type: e.entity_type,
           erp_type: e.erp_type,

@@ -6,15 +6,17 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Executor } from '../../db/connect.ts';
+import { findEntityConfigById, updateEntityConfig } from '../../db/entity-configs.ts';
 import { findConfigHistory, listConfigHistory, recordConfigChange } from '../../db/config-history.ts';
 import { findErpConnection, findErpConnectionById, saveErpConnectionSettings } from '../../db/erp-connections.ts';
 import { sealErpPassword } from '../../security/erp-password.ts';
-import { ENCRYPT_MODES, type EntityConfigRow, type ErpConnectionRow } from '../../db/schema.ts';
+import { ENCRYPT_MODES, type ErpConnectionRow } from '../../db/schema.ts';
 import { probeLang, type ProbeEntity } from '../../sync/erp-probe.ts';
 import { probeRefusal, probeStoredConnection } from '../../sync/stored-connection-probe.ts';
 import { checkDestinationHost, DestinationRefusedError, type DestinationPolicy } from '../../security/destination-policy.ts';
 import type { Keyring } from '../../security/secret-box.ts';
 import { entityConfigInputSchema } from '../../sync/entity-config-schema.ts';
+import { configColumns } from '../../sync/entity-config.ts';
 import { tenantOf } from '../auth.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
 import { protectedErrors, SECURITY } from '../schemas.ts';
@@ -122,7 +124,7 @@ export function registerErpConnectionRoutes(
     if (!row) throw new NotFoundError(`ERP connection${type ? ` ${type}` : ''}`);
     return row;
   };
-  const probe = async (req: FastifyRequest, row: ErpConnectionRow, entities?: ProbeEntity[], onlyDryRun = false) => {
+  const probe = async (req: FastifyRequest, row: ErpConnectionRow, o: { entities?: ProbeEntity[]; onlyDryRun?: boolean } = {}) => {
     const refusal = probeRefusal(row);
     if (refusal === 'agent_mode')
       throw new ValidationError('the ERP connection is in agent mode: the site agent runs the queries, the server cannot reach the ERP', {
@@ -130,7 +132,7 @@ export function registerErpConnectionRoutes(
       });
     if (refusal === 'no_password')
       throw new ValidationError('the ERP connection has no password: set it with PUT /api/v1/sync/erp-connection', { field: 'password' });
-    return probeStoredConnection(deps.db, deps.keyring, { row, entities, lang: probeLang(req.headers['accept-language']), onlyDryRun });
+    return probeStoredConnection(deps.db, deps.keyring, { row, ...o, lang: probeLang(req.headers['accept-language']) });
   };
 
   r.get(
@@ -239,7 +241,7 @@ export function registerErpConnectionRoutes(
     },
     async (req) => {
       const row = await connectionOf(tenantOf(req), req.body.erp_type);
-      return probe(req, row, [{ entityType: req.body.entity_type, queries: req.body.queries }], true);
+      return probe(req, row, { entities: [{ entityType: req.body.entity_type, queries: req.body.queries }], onlyDryRun: true });
     },
   );
 
@@ -287,12 +289,7 @@ export function registerErpConnectionRoutes(
       if (!h) throw new NotFoundError(`history entry ${req.params.id}`);
       const a = h.after as Record<string, unknown>;
       if (h.kind === 'entity_config') {
-        const before = await deps.db
-          .selectFrom('sync_entity_config')
-          .selectAll()
-          .where('tenant_id', '=', tenantId)
-          .where('id', '=', h.target_id)
-          .executeTakeFirst();
+        const before = await findEntityConfigById(deps.db, tenantId, h.target_id);
         if (!before) throw new NotFoundError(`configuration ${h.target_id}`);
         const input = entityConfigInputSchema.parse({
           entity_type: a.entity_type,
@@ -308,23 +305,7 @@ export function registerErpConnectionRoutes(
               .map((k) => [k, a[k]]),
           ),
         });
-        const after: EntityConfigRow = await deps.db
-          .updateTable('sync_entity_config')
-          .set({
-            ...input,
-            source_table: input.source_table ?? null,
-            primary_key: input.primary_key ?? null,
-            timestamp_field: input.timestamp_field ?? null,
-            sync_frequency: input.sync_frequency ?? null,
-            queries: JSON.stringify(input.queries),
-            field_mapping: JSON.stringify(input.field_mapping),
-            transform_rules: JSON.stringify(input.transform_rules),
-            updated_at: new Date(),
-          })
-          .where('tenant_id', '=', tenantId)
-          .where('id', '=', h.target_id)
-          .returningAll()
-          .executeTakeFirstOrThrow();
+        const after = await updateEntityConfig(deps.db, { tenantId, id: h.target_id }, configColumns(input));
         await recordConfigChange(deps.db, {
           tenantId,
           kind: 'entity_config',

@@ -1,11 +1,10 @@
-import { sql } from 'kysely';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import type { Executor } from '../../db/connect.ts';
+import { CONFIG_DEFAULTS } from '../../config/config.ts';
+import { pingDatabase, type Executor } from '../../db/connect.ts';
 import { latestWorkerBeat } from '../../db/worker-heartbeat.ts';
 
 /** How long the health probe waits for PostgreSQL before calling the service degraded. */
 const PROBE_TIMEOUT_MS = 2000;
-const WORKER_STALE_DEFAULT_SECONDS = 45;
 
 const withTimeout = <T>(p: Promise<T>, fallback: T) =>
   Promise.race([p.catch(() => fallback), new Promise<T>((r) => setTimeout(() => r(fallback), PROBE_TIMEOUT_MS).unref())]);
@@ -17,26 +16,26 @@ const withTimeout = <T>(p: Promise<T>, fallback: T) =>
  * `GET /api/sync/health` (seed 001's agent path) keeps its shape: the agent only needs the server and its database.
  */
 export function registerHealthRoutes(app: FastifyInstance, deps: { db: Executor; workerStaleSeconds?: number }): void {
-  const staleSeconds = deps.workerStaleSeconds ?? WORKER_STALE_DEFAULT_SECONDS;
-  const dbUp = () =>
-    withTimeout(
-      sql`select 1`.execute(deps.db).then(() => true),
-      false,
-    );
-  const degraded = (reply: FastifyReply, code: string, message: string, extra: object = {}) =>
-    reply.status(503).send({ success: false, status: 'degraded', ...extra, error: { code, message, details: null } });
+  const staleSeconds = deps.workerStaleSeconds ?? CONFIG_DEFAULTS.WORKER_STALE_SECONDS;
+  const dbUp = () => withTimeout(pingDatabase(deps.db), false);
+  const degraded = (reply: FastifyReply, e: { code: string; message: string; extra?: object }) =>
+    reply.status(503).send({ success: false, status: 'degraded', ...e.extra, error: { code: e.code, message: e.message, details: null } });
 
   const agentHandler = async (_req: unknown, reply: FastifyReply) =>
     (await dbUp())
       ? reply.status(200).send({ success: true, status: 'ok' })
-      : degraded(reply, 'DATABASE_UNAVAILABLE', 'PostgreSQL does not answer');
+      : degraded(reply, { code: 'DATABASE_UNAVAILABLE', message: 'PostgreSQL does not answer' });
 
   app.get(
     '/api/v1/sync/health',
     { schema: { summary: 'Readiness: database and worker heartbeat (503 when either is gone)', tags: ['health'] } },
     async (_req, reply) => {
       if (!(await dbUp()))
-        return degraded(reply, 'DATABASE_UNAVAILABLE', 'PostgreSQL does not answer', { database: 'unavailable', worker: null });
+        return degraded(reply, {
+          code: 'DATABASE_UNAVAILABLE',
+          message: 'PostgreSQL does not answer',
+          extra: { database: 'unavailable', worker: null },
+        });
       const beat = await withTimeout(latestWorkerBeat(deps.db), undefined);
       const worker = beat
         ? {
@@ -47,14 +46,13 @@ export function registerHealthRoutes(app: FastifyInstance, deps: { db: Executor;
           }
         : { status: 'gone', last_heartbeat: null, age_seconds: null, stale_after_seconds: staleSeconds };
       if (worker.status !== 'ok') {
-        return degraded(
-          reply,
-          'WORKER_GONE',
-          beat
+        return degraded(reply, {
+          code: 'WORKER_GONE',
+          message: beat
             ? `no worker heartbeat for ${worker.age_seconds} s (limit ${staleSeconds} s): start or restart the worker`
             : 'no worker is running: start the worker',
-          { database: 'ok', worker },
-        );
+          extra: { database: 'ok', worker },
+        });
       }
       return reply.status(200).send({ success: true, status: 'ok', database: 'ok', worker });
     },

@@ -1,9 +1,9 @@
 /** Seed 000 §2.2 — the Hub pulls ERP data: pending counts, leases, acknowledgements. */
 import type { FastifyInstance } from 'fastify';
-import { sql } from 'kysely';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Executor } from '../../db/connect.ts';
+import { pendingHubEntities } from '../../queue/status.ts';
 import type { SyncQueue } from '../../queue/sync-queue.ts';
 import { tenantOf } from '../auth.ts';
 import { createEntityConfigCache } from '../entity-config-cache.ts';
@@ -31,21 +31,9 @@ export function registerInboundRoutes(app: FastifyInstance, deps: { db: Executor
       },
     },
     async (req) => {
-      const rows = await deps.db
-        .selectFrom('sync_queue')
-        .select(['entity_type', sql<string>`count(*)`.as('count'), sql<Date>`min(created_at)`.as('oldest')])
-        .where('tenant_id', '=', tenantOf(req))
-        .where('destination', '=', 'HUB')
-        .where('status', '=', 'PENDING')
-        .groupBy('entity_type')
-        .orderBy('entity_type')
-        .execute();
+      const rows = await pendingHubEntities(deps.db, tenantOf(req));
       return {
-        entities: rows.map((r) => ({
-          entity_type: r.entity_type,
-          count: Number(r.count),
-          oldest_created_at: new Date(r.oldest).toISOString(),
-        })),
+        entities: rows.map((r) => ({ entity_type: r.entityType, count: r.count, oldest_created_at: r.oldest.toISOString() })),
       };
     },
   );

@@ -3,7 +3,8 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Executor } from '../../db/connect.ts';
-import type { EntityConfigRow, QueueRow } from '../../db/schema.ts';
+import type { QueueRow } from '../../db/schema.ts';
+import type { EntityConfig } from '../../sync/entity-config.ts';
 import type { EnqueueInput, SyncQueue } from '../../queue/sync-queue.ts';
 import { tenantOf } from '../auth.ts';
 import { createEntityConfigCache } from '../entity-config-cache.ts';
@@ -16,7 +17,10 @@ import { entityParam, errorResponse, hubAction, payloadObject, protectedErrors, 
 const outboundBody = z.object({ entity_id: outboundEntityId, action: hubAction, payload: payloadObject }).strict();
 const accepted = acceptedResponse;
 
-function toEnqueue(tenantId: string, entityType: string, b: z.infer<typeof outboundBody>, idempotencyKey?: string): EnqueueInput {
+function toEnqueue(
+  { tenantId, entityType, idempotencyKey }: { tenantId: string; entityType: string; idempotencyKey?: string },
+  b: z.infer<typeof outboundBody>,
+): EnqueueInput {
   return {
     tenantId,
     source: 'HUB',
@@ -75,7 +79,7 @@ export function registerOutboundRoutes(app: FastifyInstance, deps: { db: Executo
     },
     async (req, reply) => {
       const tenantId = tenantOf(req);
-      const found = new Map<string, EntityConfigRow | undefined>();
+      const found = new Map<string, EntityConfig | undefined>();
       const errors: { index: number; errors: FieldIssue[] }[] = [];
       for (const [index, item] of req.body.items.entries()) {
         if (!found.has(item.entity_type)) found.set(item.entity_type, await configs.find(tenantId, item.entity_type, 'OUT'));
@@ -89,7 +93,7 @@ export function registerOutboundRoutes(app: FastifyInstance, deps: { db: Executo
         throw new ValidationError(`${errors.length} of ${req.body.items.length} items are invalid; nothing was enqueued`, errors);
       const results = await deps.queue.enqueueMany(
         deps.db,
-        req.body.items.map((i) => toEnqueue(tenantId, i.entity_type, i)),
+        req.body.items.map((i) => toEnqueue({ tenantId, entityType: i.entity_type }, i)),
       );
       return reply.status(202).send({
         items: results.map((res, n) => ({
@@ -131,7 +135,10 @@ export function registerOutboundRoutes(app: FastifyInstance, deps: { db: Executo
       if (issues.length) throw new ValidationError(`invalid ${issues.map((i) => i.path).join(', ')}`, issues);
       let res;
       try {
-        res = await deps.queue.enqueue(deps.db, toEnqueue(tenantId, req.params.entity, req.body, req.headers['idempotency-key']));
+        res = await deps.queue.enqueue(
+          deps.db,
+          toEnqueue({ tenantId, entityType: req.params.entity, idempotencyKey: req.headers['idempotency-key'] }, req.body),
+        );
       } catch (err) {
         if (err instanceof IdempotencyKeyReusedError) throw new IdempotencyConflictError(err.message);
         throw err;

@@ -4,8 +4,11 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.ts';
+import { listEntityConfigs } from '../../db/entity-configs.ts';
+import { lastPullRun } from '../../db/sync-log.ts';
+import { findSyncState } from '../../db/sync-state.ts';
 import { listRecordErrors } from '../../db/record-errors.ts';
-import type { SyncQueue } from '../../queue/sync-queue.ts';
+import type { PullScheduler } from '../../sync/pull-scheduler.ts';
 import { startManualRun } from '../../sync/manual-run.ts';
 import type { TenantLimits } from '../../sync/tenant-limits.ts';
 import { tenantOf } from '../auth.ts';
@@ -40,7 +43,7 @@ const entityStatus = z.object({
 
 export function registerRunRoutes(
   app: FastifyInstance,
-  deps: { db: Kysely<Database>; queue: SyncQueue; limits: Pick<TenantLimits, 'runsInFlight'> },
+  deps: { db: Kysely<Database>; pulls: PullScheduler; limits: Pick<TenantLimits, 'runsInFlight'> },
 ): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const admin = { scopes: ['admin' as const] };
@@ -62,7 +65,7 @@ export function registerRunRoutes(
       },
     },
     async (req, reply) => {
-      const run = await startManualRun(deps.db, deps.queue, {
+      const run = await startManualRun(deps.db, deps.pulls, {
         tenantId: tenantOf(req),
         entityType: req.query.entity,
         mode: req.query.mode,
@@ -87,35 +90,13 @@ export function registerRunRoutes(
     },
     async (req) => {
       const tenantId = tenantOf(req);
-      const configs = await deps.db
-        .selectFrom('sync_entity_config')
-        .selectAll()
-        .where('tenant_id', '=', tenantId)
-        .where('direction', 'in', ['IN', 'BOTH'])
-        .orderBy('entity_type')
-        .execute();
+      const configs = await listEntityConfigs(deps.db, tenantId, { flow: 'IN' });
       const entities = [];
       for (const c of configs) {
-        const state = await deps.db
-          .selectFrom('sync_state')
-          .selectAll()
-          .where('tenant_id', '=', tenantId)
-          .where('entity_type', '=', c.entity_type)
-          .where('erp_type', '=', c.erp_type)
-          .where('direction', '=', 'IN')
-          .executeTakeFirst();
-        const run = await deps.db
-          .selectFrom('sync_log')
-          .selectAll()
-          .where('tenant_id', '=', tenantId)
-          .where('entity_type', '=', c.entity_type)
-          .where('action', '=', 'PULL')
-          .where('phase', '=', 'process')
-          .orderBy('id', 'desc')
-          .limit(1)
-          .executeTakeFirst();
+        const state = await findSyncState(deps.db, { tenantId, entityType: c.entity_type, erpType: c.erp_type, direction: 'IN' });
+        const run = await lastPullRun(deps.db, tenantId, c.entity_type);
         const m = (run?.metadata ?? {}) as { run_id?: string; read?: number; changed?: number; deleted?: number };
-        const next = c.enabled && c.sync_frequency ? await deps.queue.nextPullAt(c.id) : null;
+        const next = c.enabled && c.sync_frequency ? await deps.pulls.nextPullAt(c.id) : null;
         entities.push({
           entity_type: c.entity_type,
           erp_type: c.erp_type,

@@ -26,8 +26,8 @@ export function registerSchemaRoutes(app: FastifyInstance, deps: { db: Executor 
     async (req) => {
       const tenantId = tenantOf(req);
       const [inbound, outbound] = await Promise.all([
-        findEntityConfig(deps.db, tenantId, req.params.entity, 'IN'),
-        findEntityConfig(deps.db, tenantId, req.params.entity, 'OUT'),
+        findEntityConfig(deps.db, { tenantId, entityType: req.params.entity, flow: 'IN' }),
+        findEntityConfig(deps.db, { tenantId, entityType: req.params.entity, flow: 'OUT' }),
       ]);
       if (!inbound && !outbound) throw new NotFoundError(`entity ${req.params.entity}`);
       return {
