@@ -1,12 +1,11 @@
 -- Issue 17: the queue's hot paths, index by index.
 --
 -- Every sync_queue insert, and every status change (never a HOT update: status is indexed), writes
--- one entry per index. Three indexes become two, and the status index no longer takes finished
--- items (COMPLETED / SUPERSEDED: the bulk of the table), which nothing looks up by status.
--- (tenant_id, entity_type, entity_id) serves what (tenant_id) served (the tenant foreign key,
--- per-tenant scans) and what (entity_type, entity_id) served (a record's items, always per tenant).
+-- one entry per index. The status index no longer takes finished items (COMPLETED / SUPERSEDED: the
+-- bulk of the table), which nothing looks up by status. (tenant_id) widens to (tenant_id,
+-- entity_type, entity_id): the same cost, and a record's items within a tenant found in one probe.
+-- (entity_type, entity_id) stays: seed 000 §1.3 lists it.
 DROP INDEX sync_queue_tenant_idx;
-DROP INDEX sync_queue_entity_idx;
 CREATE INDEX sync_queue_tenant_entity_idx ON sync_queue (tenant_id, entity_type, entity_id);
 -- Alerts and metrics count waiting, failed and dead items by status.
 DROP INDEX sync_queue_status_scheduled_idx;

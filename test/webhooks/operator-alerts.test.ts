@@ -83,7 +83,11 @@ t.test("the operator's receiver gets every tenant's alert.raised / alert.resolve
   await eventually(async () => received.length >= 2, 20_000, 'alert.resolved at the operator');
   t.match(events()[1], { type: 'alert.resolved', data: { tenant_id: 'acme', kind: 'dead_items', entity_type: 'ORDEN_COMPRA' } });
   t.equal(events().length, 2, 'raised once, resolved once');
-  const logs = await db.db.selectFrom('sync_log').select(['status', 'message']).where('action', '=', 'WEBHOOK').orderBy('id').execute();
+  // A delivery's sync_log row is written after the receiver answered: wait for the row, not the request.
+  const webhookLogs = () =>
+    db.db.selectFrom('sync_log').select(['status', 'message']).where('action', '=', 'WEBHOOK').orderBy('id').execute();
+  await eventually(async () => (await webhookLogs()).length >= 2, 20_000, 'both deliveries logged');
+  const logs = await webhookLogs();
   t.same(
     logs.map((l) => l.status),
     ['SUCCESS', 'SUCCESS'],
