@@ -67,6 +67,7 @@ export async function insertLogs(db: Executor, rows: NewLogRow[]): Promise<void>
     response_data: asJson(r.response_data ?? null),
     metadata: asJson(r.metadata ?? null),
   }));
+  // COLUMNS is our own constant list of column names: no caller's text reaches this sql.raw.
   const cols = sql.raw(COLUMNS.join(', '));
   await sql`insert into sync_log (${cols}) select ${cols} from jsonb_to_recordset(${JSON.stringify(records)}::jsonb) as ${RECORD_TYPE}`.execute(
     db,

@@ -1,7 +1,7 @@
 /** `admin run` (a manual run, exactly as POST /api/v1/sync/run queues it) and `admin status`. */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
-import { listEntityOverview } from '../../db/entity-overview.ts';
+import { entityOverview, type EntityOverviewRow } from '../../db/console-overview.ts';
 import { findRunLog } from '../../db/sync-log.ts';
 import { startManualRun } from '../../sync/manual-run.ts';
 import { TenantBusyError, TENANT_LIMITS_DEFAULT } from '../../sync/tenant-limits.ts';
@@ -57,18 +57,24 @@ async function follow(c: CommandContext, q: AdminQueue, o: { tenant: string; run
 
 export async function status(c: CommandContext): Promise<void> {
   const tenant = await tenantArg(c);
-  const rows = await listEntityOverview(c.deps.db, tenant);
-  if (rows.length === 0) return c.deps.out(c.m.statusEmpty(tenant));
+  // One line per entity: its enabled configs (one per ERP type) share the entity's runs and queue items.
+  const byEntity = new Map<string, EntityOverviewRow[]>();
+  for (const r of await entityOverview(c.deps.db, tenant))
+    if (r.enabled) byEntity.set(r.entity_type, [...(byEntity.get(r.entity_type) ?? []), r]);
+  if (byEntity.size === 0) return c.deps.out(c.m.statusEmpty(tenant));
   c.deps.out(c.m.statusHeader);
-  for (const r of rows) {
+  for (const [entity, configs] of byEntity) {
+    const r = configs.find((x) => x.run_status !== null) ?? configs[0]!;
+    const m = (r.run_metadata ?? {}) as { read?: number; changed?: number; deleted?: number };
+    const fresh = configs.map((x) => x.freshness_seconds).filter((f) => f !== null);
     c.deps.out(
       [
-        r.entity_type,
-        r.directions.join('+'),
-        r.last_finished_at?.toISOString() ?? c.m.never,
-        r.last_status ?? '-',
-        `${r.rows_read}/${r.rows_changed}/${r.rows_deleted}`,
-        r.freshness_seconds === null ? c.m.never : c.m.ago(r.freshness_seconds),
+        entity,
+        [...new Set(configs.map((x) => x.direction))].sort().join('+'),
+        r.run_finished_at?.toISOString() ?? c.m.never,
+        r.run_status ?? '-',
+        `${m.read ?? 0}/${m.changed ?? 0}/${m.deleted ?? 0}`,
+        fresh.length ? c.m.ago(Math.floor(Math.min(...fresh))) : c.m.never,
         r.pending,
         r.retry,
         r.dead,

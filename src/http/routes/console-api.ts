@@ -237,7 +237,7 @@ export function registerConsoleApiRoutes(
           freshness_seconds: e.freshness_seconds === null ? null : Math.floor(e.freshness_seconds),
           schedule_period_seconds: schedulePeriodSeconds(e.sync_frequency) ?? null,
           next_run_at: iso(next),
-          waiting: Number(e.waiting),
+          waiting: Number(e.pending) + Number(e.retry),
           dead: Number(e.dead),
           alerts: e.alerts.map((a) => ({ ...a, raised_at: new Date(a.raised_at).toISOString() })),
         });
