@@ -242,10 +242,10 @@ t.test('the console in chromium', async (t) => {
         .executeTakeFirstOrThrow();
     t.equal((await enabled()).enabled, true, 'validating saved nothing');
     await page.click('#config-toggle');
-    await page.waitForSelector('#config-toggle:has-text("Habilitar")');
+    await page.waitForSelector('#config-toggle:text-is("Habilitar")');
     t.equal((await enabled()).enabled, false, 'disabled');
     await page.click('#config-toggle');
-    await page.waitForSelector('#config-toggle:has-text("Deshabilitar")');
+    await page.waitForSelector('#config-toggle:text-is("Deshabilitar")');
     t.equal((await enabled()).enabled, true, 'enabled again');
     await page.close();
   });

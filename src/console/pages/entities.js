@@ -82,6 +82,8 @@ export async function render(main, ctx) {
       }
     };
     const save = async (body, done) => {
+      // A second click while a save is in flight would send the stale `current` again.
+      toggle.disabled = true;
       try {
         await api('PUT', `/api/v1/sync/config/${id}`, body);
         fill(message, notice('ok', done));
@@ -89,6 +91,8 @@ export async function render(main, ctx) {
         await reopen();
       } catch (err) {
         fill(message, notice('error', errorText(err)));
+      } finally {
+        toggle.disabled = ro;
       }
     };
     const reopen = async () => {
