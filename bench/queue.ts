@@ -103,13 +103,20 @@ export default async function run(ctx: BenchContext): Promise<BenchFigure[]> {
   cpu0 = procStats();
   t0 = performance.now();
   await worker.start();
+  // The handler's count is watched every 10 ms (no query), the committed count once it is complete:
+  // a 1 s poll of the table added up to a second to a run of a few seconds.
+  let shown = 0;
   for (;;) {
-    const done = Number(
-      (await sql<{ n: string }>`select count(*) n from sync_queue where status = 'COMPLETED'`.execute(dbh.db)).rows[0]!.n,
-    );
-    if (done >= ITEMS) break;
-    ctx.progress(`processed ${done}/${ITEMS}`);
-    await new Promise((r) => setTimeout(r, 1000));
+    if (seen.size >= ITEMS) {
+      const done = Number(
+        (await sql<{ n: string }>`select count(*) n from sync_queue where status = 'COMPLETED'`.execute(dbh.db)).rows[0]!.n,
+      );
+      if (done >= ITEMS) break;
+    } else if (performance.now() - shown > 1000) {
+      shown = performance.now();
+      ctx.progress(`processed ${seen.size}/${ITEMS}`);
+    }
+    await new Promise((r) => setTimeout(r, 10));
   }
   const processRate = ITEMS / ((performance.now() - t0) / 1000);
   const processProc = procDelta(cpu0, procStats());

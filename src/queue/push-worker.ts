@@ -11,7 +11,7 @@ import type { Logger } from '../config/logger.ts';
 import { timed } from '../core/stage-timing.ts';
 import { AGENT_MODE_TENANTS } from '../db/erp-connections.ts';
 import type { Database, NewLogRow, QueueRow } from '../db/schema.ts';
-import { insertLogs, queueItemLog } from '../db/sync-log.ts';
+import { directionOf, insertLogs, queueItemLog } from '../db/sync-log.ts';
 import { backoffDelayMs, type BackoffPolicy } from './backoff.ts';
 import { isPermanent } from '../core/failure.ts';
 import { isUuid } from './ids.ts';
@@ -189,21 +189,40 @@ export type SettleOptions = Pick<PushWorkerOptions, 'boss' | 'backoff' | 'timing
 export async function settleOutcomes(trx: Transaction<Database>, outcomes: PushOutcome[], opts: SettleOptions): Promise<void> {
   const done = outcomes.filter((o) => !o.error);
   if (done.length) {
-    await sql`
-      update sync_queue q
-         set status = 'COMPLETED', external_id = coalesce(r.external_id, q.external_id), response = r.response,
-             error_message = null, started_at = coalesce(q.started_at, r.started_at), completed_at = now(), updated_at = now()
-        from jsonb_to_recordset(${JSON.stringify(
+    // The COMPLETED update and its audit rows in one statement: the log's who-and-what columns come
+    // from the updated rows, so the parameter carries only what the attempt produced.
+    const now = Date.now();
+    await timed('push.settle.done', () =>
+      sql`
+      with r as (
+        select * from jsonb_to_recordset(${JSON.stringify(
           done.map((o) => ({
             id: o.row.id,
             external_id: o.result?.externalId ?? null,
             response: o.result?.response ?? null,
             started_at: o.startedAt,
+            direction: directionOf(o.row.destination),
+            ms: o.ms,
+            log_started_at: new Date(now - o.ms),
           })),
-        )}::jsonb) as r(id uuid, external_id text, response jsonb, started_at timestamptz)
-       where q.id = r.id`.execute(trx);
+        )}::jsonb) as r(id uuid, external_id text, response jsonb, started_at timestamptz, direction text, ms integer,
+                        log_started_at timestamptz)
+      ), completed as (
+        update sync_queue q
+           set status = 'COMPLETED', external_id = coalesce(r.external_id, q.external_id), response = r.response,
+               error_message = null, started_at = coalesce(q.started_at, r.started_at), completed_at = now(), updated_at = now()
+          from r
+         where q.id = r.id
+        returning q.id, q.tenant_id, q.entity_type, q.entity_id, q.action
+      )
+      insert into sync_log (tenant_id, sync_queue_id, entity_type, entity_id, action, direction, status, message,
+                            response_data, duration_ms, started_at, completed_at)
+      select c.tenant_id, c.id, c.entity_type, c.entity_id, c.action, r.direction, 'SUCCESS', 'delivered',
+             r.response, r.ms, r.log_started_at, ${new Date(now)}::timestamptz
+        from completed c join r on r.id = c.id`.execute(trx),
+    );
   }
-  const logs: NewLogRow[] = done.map((o) => logRow(o, 'SUCCESS', 'delivered'));
+  const logs: NewLogRow[] = [];
   const retryJobs: NewPushJob[] = [];
   const dead: PushDeadLetter[] = [];
   // Failures are settled in one statement for the whole batch, like successes.
@@ -311,6 +330,9 @@ async function claim(trx: Transaction<Database>, pairs: { id: string; job: strin
   const rows = await trx
     .selectFrom('sync_queue')
     .selectAll()
+    // `id = any(...)` first: the planner then looks each id up in the primary key (estimated from the
+    // array's length) instead of hash-joining against every open row of the queue (81 of 98 ms a batch).
+    .where('id', '=', sql<string>`any(${pairs.map((p) => p.id)}::uuid[])`)
     .where(
       sql<boolean>`(id, job_id) in (select p.id, p.job from jsonb_to_recordset(${JSON.stringify(pairs)}::jsonb) as p(id uuid, job uuid))`,
     )
