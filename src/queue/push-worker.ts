@@ -286,7 +286,7 @@ export async function settleOutcomes(trx: Transaction<Database>, outcomes: PushO
   }
   await insertPushJobs(trx, opts, retryJobs);
   await insertDeadLetters(opts.boss, trx, dead);
-  await timed('push.settle.logs', () => insertLogs(trx, logs));
+  await insertLogs(trx, logs);
   if (opts.afterSettle) {
     const deadIds = new Set(dead.map((d) => d.queueId));
     const settled: SettledItem[] = [
