@@ -75,6 +75,14 @@ export async function dequeue(
   stream: { tenantId: string; destination: QueueEndpoint; entityType?: string },
   opts: DequeueOptions,
 ): Promise<{ items: QueueRow[]; leaseExpiresAt: Date }> {
+  // In a transaction of its own, a lease commits without waiting for the WAL flush (which was most of
+  // its time): a lease lost in a crash leaves its items PENDING, and they are leased again — the
+  // redelivery at-least-once already allows. Acknowledgements still commit synchronously.
+  if (!db.isTransaction)
+    return db.transaction().execute(async (trx) => {
+      await sql`set local synchronous_commit = off`.execute(trx);
+      return dequeue(trx, stream, opts);
+    });
   await reclaimExpiredLeases(db, { scope: stream, onDead: opts.onDead });
   // MATERIALIZED: pick (and lock) the rows once, then update exactly those.
   const items = (

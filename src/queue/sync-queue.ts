@@ -8,6 +8,8 @@ import type { Database, QueueEndpoint } from '../db/schema.ts';
 import type { Executor } from '../db/connect.ts';
 import { BACKOFF_DEFAULT, type BackoffPolicy } from './backoff.ts';
 import { enqueue, enqueueMany, type EnqueueInput } from './enqueue.ts';
+import { createEnqueueGroups } from './enqueue-group.ts';
+import { createLeaseGroups } from './lease-group.ts';
 import { JOB_TIMING_DEFAULT, type JobTiming } from './jobs.ts';
 import { acknowledge, dequeue, reclaimExpiredLeases, type AckOutcome, type DequeueOptions, type OnDeadLeases } from './lease.ts';
 import { findOutboundItem, getStatus, listDead, retryItem, type DeadFilter } from './status.ts';
@@ -26,11 +28,25 @@ export function createSyncQueue(opts: {
 }) {
   const deps = { boss: opts.boss, timing: opts.timing ?? JOB_TIMING_DEFAULT };
   const settleDeps = { ...deps, backoff: opts.backoff ?? BACKOFF_DEFAULT, afterSettle: opts.afterSettle };
+  // Group commits per root executor (one per process in practice); inside a caller's transaction calls go straight through.
+  const groups = new WeakMap<Executor, { enqueue: ReturnType<typeof createEnqueueGroups>; lease: ReturnType<typeof createLeaseGroups> }>();
+  const groupsOf = (db: Executor) => {
+    let g = groups.get(db);
+    if (!g) groups.set(db, (g = { enqueue: createEnqueueGroups(db, deps), lease: createLeaseGroups(db) }));
+    return g;
+  };
   return {
-    enqueue: (db: Executor, input: EnqueueInput) => enqueue(db, deps, input),
+    /** Outside a transaction, concurrent calls of one tenant share one (group commit, see enqueue-group.ts). */
+    enqueue: (db: Executor, input: EnqueueInput) => (db.isTransaction ? enqueue(db, deps, input) : groupsOf(db).enqueue.enqueue(input)),
     enqueueMany: (db: Executor, inputs: EnqueueInput[]) => enqueueMany(db, deps, inputs),
-    dequeue: (db: Executor, tenantId: string, destination: QueueEndpoint, entityType: string | undefined, o: DequeueOptions) =>
-      dequeue(db, { tenantId, destination, entityType }, { ...o, onDead: opts.onDeadLeases }),
+    /** Outside a transaction, concurrent leases of one stream share one (see lease-group.ts). */
+    dequeue: (db: Executor, tenantId: string, destination: QueueEndpoint, entityType: string | undefined, o: DequeueOptions) => {
+      const [stream, options] = [
+        { tenantId, destination, entityType },
+        { ...o, onDead: opts.onDeadLeases },
+      ];
+      return db.isTransaction ? dequeue(db, stream, options) : groupsOf(db).lease.dequeue(stream, options);
+    },
     /** Settles attempts made outside the worker (the site agent's ERP writes) exactly as the worker does. */
     settle: (trx: Transaction<Database>, outcomes: PushOutcome[]) => settleOutcomes(trx, outcomes, settleDeps),
     acknowledge: (db: Executor, tenantId: string, outcomes: AckOutcome[], stream?: { destination: QueueEndpoint; entityType: string }) =>

@@ -108,4 +108,35 @@ t.test('outbound endpoints', async (t) => {
     t.equal(tooMany.status, 400);
     t.match(tooMany.body.error.details, [{ path: 'body.items' }]);
   });
+
+  t.test('concurrent POSTs (committed in groups): a reused Idempotency-Key answers 422 to its request only', async (t) => {
+    const first = await api.call('POST', '/api/v1/sync/outbound/ORDEN_COMPRA', {
+      key: hub,
+      body: oc('OC-G0'),
+      headers: { 'idempotency-key': 'g-0' },
+    });
+    t.equal(first.status, 202);
+    const answers = await Promise.all(
+      Array.from({ length: 30 }, (_, n) =>
+        n === 7
+          ? api.call('POST', '/api/v1/sync/outbound/ORDEN_COMPRA', {
+              key: hub,
+              body: { ...oc('OC-G0'), payload: { ...oc('OC-G0').payload, total: '1.00' } },
+              headers: { 'idempotency-key': 'g-0' },
+            })
+          : n === 8
+            ? api.call('POST', '/api/v1/sync/outbound/ORDEN_COMPRA', { key: hub, body: oc('OC-G0'), headers: { 'idempotency-key': 'g-0' } })
+            : api.call('POST', '/api/v1/sync/outbound/ORDEN_COMPRA', { key: hub, body: oc(`OC-G${n + 100}`) }),
+      ),
+    );
+    t.same(
+      answers.map((a) => a.status),
+      answers.map((_, n) => (n === 7 ? 422 : n === 8 ? 200 : 202)),
+    );
+    t.equal(answers[7]!.body.error.code, 'IDEMPOTENCY_KEY_REUSED');
+    t.equal(answers[8]!.body.sync_id, first.body.sync_id, 'the same request again is answered with the first item');
+    const ids = answers.filter((a) => a.status === 202).map((a) => a.body.sync_id);
+    const rows = await api.db.db.selectFrom('sync_queue').select('id').where('id', 'in', ids).execute();
+    t.equal(rows.length, 28, 'every accepted request has its item');
+  });
 });
