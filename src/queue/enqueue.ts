@@ -39,16 +39,6 @@ export interface EnqueueDeps {
   timing: JobTiming;
 }
 
-interface SupersededRow {
-  id: string;
-  job_id: string | null;
-  destination: QueueEndpoint;
-  action: QueueAction;
-  tenant_id: string;
-  entity_type: string;
-  entity_id: string;
-}
-
 /** From this many items on, an enqueue locks its streams exclusively instead of each record. */
 export const STREAM_LOCK_MIN_ITEMS = 64;
 
@@ -106,7 +96,7 @@ export async function enqueueMany(executor: Executor, deps: EnqueueDeps, inputs:
   const fresh = inputs.map((i, n) => ({ input: i, n, id: randomUUID() })).filter((f) => !results[f.n]);
   if (fresh.length === 0) return results as EnqueueResult[];
 
-  // 3's statements go one per (tenant, destination, entity_type) stream.
+  // The records of each (tenant, destination, entity_type) stream: 2 locks streams, 3 supersedes by stream.
   const streams = new Map<string, { i: EnqueueInput; ids: Set<string> }>();
   for (const f of fresh) {
     const k = JSON.stringify([f.input.tenantId, f.input.destination, f.input.entityType]);
@@ -127,50 +117,21 @@ export async function enqueueMany(executor: Executor, deps: EnqueueDeps, inputs:
           from unnest(${lockKeys}::text[]) with ordinality as u(k, o) order by o`.execute(trx),
   );
 
-  // 3. Supersede older waiting items of the same records.
-  // One statement per stream with `entity_id = any(...)`: a plan that
-  // stays an index or hash lookup however stale the table's statistics are (a join against a
-  // recordset degraded into a nested loop over the whole queue).
-  const superseded: SupersededRow[] = [];
-  const supersede = async () => {
-    for (const { i, ids } of streams.values()) {
-      superseded.push(
-        ...(await trx
-          .updateTable('sync_queue')
-          .set({ status: 'SUPERSEDED', updated_at: sql`now()`, completed_at: sql`now()` })
-          .where('tenant_id', '=', i.tenantId)
-          .where('destination', '=', i.destination)
-          .where('entity_type', '=', i.entityType)
-          .where('entity_id', '=', sql<string>`any(${[...ids]}::text[])`)
-          .where('status', 'in', ['PENDING', 'RETRY'])
-          .where('lease_expires_at', 'is', null)
-          .returning(['id', 'job_id', 'destination', 'action', 'tenant_id', 'entity_type', 'entity_id'])
-          .execute()),
-      );
-    }
-  };
-  await timed('queue_insert.supersede', supersede);
-  const createdBefore = new Set(
-    superseded
-      .filter((r) => r.action === 'CREATE')
-      .map((r) => coalesceKey({ tenantId: r.tenant_id, destination: r.destination, entityType: r.entity_type, entityId: r.entity_id })),
-  );
-
-  // Within one batch, the last item of a record wins; earlier ones are stored as SUPERSEDED.
+  // Within one batch, the last item of a record wins; earlier ones are stored as SUPERSEDED, and a
+  // CREATE among them makes the live one a CREATE (the database adds older waiting CREATEs below).
   const lastOfRecord = new Map<string, number>();
   fresh.forEach((f, idx) => lastOfRecord.set(coalesceKey(f.input), idx));
-  const rows = fresh.map((f, idx) => {
-    const key = coalesceKey(f.input);
-    const live = lastOfRecord.get(key) === idx;
-    if (!live && f.input.action === 'CREATE') createdBefore.add(key);
-    return { f, live, key };
-  });
-
+  const createdInBatch = new Set(
+    fresh
+      .filter((f, idx) => f.input.action === 'CREATE' && lastOfRecord.get(coalesceKey(f.input)) !== idx)
+      .map((f) => coalesceKey(f.input)),
+  );
   const now = new Date();
   const jobs: NewPushJob[] = [];
-  const values = rows.map(({ f, live, key }) => {
+  const rows = fresh.map((f, idx) => {
     const i = f.input;
-    const action = live && createdBefore.has(key) && (i.action === 'UPDATE' || i.action === 'UPSERT') ? 'CREATE' : i.action;
+    const live = lastOfRecord.get(coalesceKey(i)) === idx;
+    const upgradable = live && (i.action === 'UPDATE' || i.action === 'UPSERT');
     const push = live && isPushDestination(i.destination);
     const jobId = push ? randomUUID() : null;
     if (push)
@@ -182,46 +143,76 @@ export async function enqueueMany(executor: Executor, deps: EnqueueDeps, inputs:
         startAfter: i.scheduledAt,
       });
     return {
-      id: f.id,
-      tenant_id: i.tenantId,
-      source: i.source,
-      destination: i.destination,
-      entity_type: i.entityType,
-      entity_id: i.entityId,
-      action,
-      // null: copied from the sync_data row below, in the database (no payload round trip).
-      payload: i.payload === undefined && i.dataId ? null : (i.payload ?? {}),
-      data_id: i.dataId ?? null,
-      data_version: i.dataVersion ?? null,
-      status: (live ? 'PENDING' : 'SUPERSEDED') as QueueStatus,
-      priority: i.priority ?? 0,
-      max_retries: i.maxRetries ?? 5,
-      idempotency_key: i.idempotencyKey ?? null,
-      job_id: jobId,
-      scheduled_at: (i.scheduledAt ?? now).toISOString(),
-      completed_at: live ? null : now.toISOString(),
+      f,
+      live,
+      value: {
+        id: f.id,
+        tenant_id: i.tenantId,
+        source: i.source,
+        destination: i.destination,
+        entity_type: i.entityType,
+        entity_id: i.entityId,
+        action: upgradable && createdInBatch.has(coalesceKey(i)) ? 'CREATE' : i.action,
+        upgradable,
+        // null: copied from the sync_data row below, in the database (no payload round trip).
+        payload: i.payload === undefined && i.dataId ? null : (i.payload ?? {}),
+        data_id: i.dataId ?? null,
+        data_version: i.dataVersion ?? null,
+        status: (live ? 'PENDING' : 'SUPERSEDED') as QueueStatus,
+        priority: i.priority ?? 0,
+        max_retries: i.maxRetries ?? 5,
+        idempotency_key: i.idempotencyKey ?? null,
+        job_id: jobId,
+        scheduled_at: (i.scheduledAt ?? now).toISOString(),
+        completed_at: live ? null : now.toISOString(),
+      },
     };
   });
-  // One JSON parameter instead of 17 per row: a 1 000-row VALUES list spent most of an ingest batch in parse/bind.
-  await timed('queue_insert.insert', () =>
-    sql`
-    insert into sync_queue (id, tenant_id, source, destination, entity_type, entity_id, action, payload, data_id, data_version,
-                            status, priority, max_retries, idempotency_key, job_id, scheduled_at, completed_at)
-    select x.id, x.tenant_id, x.source, x.destination, x.entity_type, x.entity_id, x.action, coalesce(x.payload, (select d.payload from sync_data d where d.id = x.data_id), '{}'::jsonb),
-           x.data_id, x.data_version, x.status, x.priority, x.max_retries, x.idempotency_key, x.job_id, x.scheduled_at, x.completed_at
-      from jsonb_to_recordset(${JSON.stringify(values)}::jsonb) as x(
-             id uuid, tenant_id text, source text, destination text, entity_type text, entity_id text, action text, payload jsonb,
-             data_id bigint, data_version integer, status text, priority integer, max_retries integer, idempotency_key text,
-             job_id uuid, scheduled_at timestamptz, completed_at timestamptz)`.execute(trx),
+
+  // 3. One statement supersedes the older waiting items of these records and inserts the new ones
+  // (after the locks: a statement's snapshot is taken before it would wait on one). The supersede
+  // goes by stream with `entity_id = any(...)`, a plan that stays an index lookup however stale the
+  // table's statistics are (a join against a recordset degraded into a scan of the whole queue).
+  // The items go as one JSON parameter, not 17 parameters per row (whose parse/bind
+  // dominated a 1 000-row ingest batch).
+  const byStream = sql.join(
+    [...streams.values()].map(
+      ({ i, ids }) =>
+        sql`(q.tenant_id = ${i.tenantId} and q.destination = ${i.destination} and q.entity_type = ${i.entityType} and q.entity_id = any(${[...ids]}::text[]))`,
+    ),
+    sql` or `,
+  );
+  const staleJobs = await timed(
+    'queue_insert.insert',
+    async () =>
+      (
+        await sql<{ id: string; destination: PushDestination }>`
+      with superseded as (
+        update sync_queue q set status = 'SUPERSEDED', updated_at = now(), completed_at = now()
+         where (${byStream}) and q.status in ('PENDING', 'RETRY') and q.lease_expires_at is null
+        returning q.id, q.job_id, q.destination, q.action, q.tenant_id, q.entity_type, q.entity_id
+      ), created as (
+        select distinct tenant_id, destination, entity_type, entity_id from superseded where action = 'CREATE'
+      ), inserted as (
+        insert into sync_queue (id, tenant_id, source, destination, entity_type, entity_id, action, payload, data_id, data_version,
+                                status, priority, max_retries, idempotency_key, job_id, scheduled_at, completed_at)
+        select x.id, x.tenant_id, x.source, x.destination, x.entity_type, x.entity_id,
+               case when x.upgradable and c.entity_id is not null then 'CREATE' else x.action end,
+               coalesce(x.payload, (select d.payload from sync_data d where d.id = x.data_id), '{}'::jsonb),
+               x.data_id, x.data_version, x.status, x.priority, x.max_retries, x.idempotency_key, x.job_id, x.scheduled_at, x.completed_at
+          from jsonb_to_recordset(${JSON.stringify(rows.map((r) => r.value))}::jsonb) as x(
+                 id uuid, tenant_id text, source text, destination text, entity_type text, entity_id text, action text, upgradable boolean,
+                 payload jsonb, data_id bigint, data_version integer, status text, priority integer, max_retries integer,
+                 idempotency_key text, job_id uuid, scheduled_at timestamptz, completed_at timestamptz)
+          left join created c
+            on c.tenant_id = x.tenant_id and c.destination = x.destination and c.entity_type = x.entity_type and c.entity_id = x.entity_id
+      )
+      -- Their pg-boss jobs are cancelled, so no worker fetches them (only push destinations have jobs).
+      select job_id as id, destination from superseded where job_id is not null`.execute(trx)
+      ).rows,
   );
   await insertPushJobs(trx, deps, jobs);
-  const staleJobs = superseded.filter((r) => r.job_id && isPushDestination(r.destination));
-  if (staleJobs.length)
-    await cancelPushJobs(
-      deps.boss,
-      trx,
-      staleJobs.map((r) => ({ destination: r.destination as NewPushJob['destination'], id: r.job_id! })),
-    );
+  if (staleJobs.length) await cancelPushJobs(deps.boss, trx, staleJobs);
 
   for (const { f, live } of rows) results[f.n] = { id: f.id, status: live ? 'PENDING' : 'SUPERSEDED', created: true };
   return results as EnqueueResult[];
