@@ -1,7 +1,9 @@
 # parse-sync. Every target installs what it needs itself (fresh machine: Node ≥ 18, npm, make).
 SHELL := /bin/bash
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
-NODE := node --import tsx
+# V8 heap sizing for server and worker (and the bench, which runs the ingest in its own process):
+# docs/queue.md "The ingest's memory" explains both flags and what they cost.
+NODE := node --max-semi-space-size=8 --heap-growing-percent=50 --import tsx
 APT_PACKAGES := postgresql-client freetds-bin chromium
 
 .PHONY: install apt run server worker migrate seed admin db-url db-stop bench typecheck lint format test demo erp-sim docs agent agent-test-windows

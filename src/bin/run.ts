@@ -15,7 +15,14 @@ runMain('run', async () => {
   await prepareRuntimeDatabase(runtime, env);
 
   const start = (name: string): ChildProcess =>
-    spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL(`./${name}.ts`, import.meta.url))], { stdio: 'inherit' });
+    // This process's node flags (`make run`: the V8 heap sizing and the tsx loader), not a debugger's port.
+    spawn(
+      process.execPath,
+      [...process.execArgv.filter((a) => !a.startsWith('--inspect')), fileURLToPath(new URL(`./${name}.ts`, import.meta.url))],
+      {
+        stdio: 'inherit',
+      },
+    );
   const children = [start('server'), start('worker')];
   const base = `http://${env.HOST}:${env.PORT}`;
   process.stdout.write(

@@ -14,15 +14,33 @@ export function canonicalJson(value: unknown): string {
     return canonicalJson((value as { toJSON(): unknown }).toJSON());
   }
   if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value))
-    return `[${value.map((v) => (v === undefined || typeof v === 'function' ? 'null' : canonicalJson(v))).join(',')}]`;
-  const entries = Object.entries(value as Record<string, unknown>)
-    .filter(([, v]) => v !== undefined && typeof v !== 'function')
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  // Built by concatenation, without an array per entry (entries/filter/sort/map/join): this runs
+  // once per ingested record, and its garbage was a sixth of what the ingest allocates per row.
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i++) {
+      const v: unknown = value[i];
+      out += (i ? ',' : '') + (v === undefined || typeof v === 'function' ? 'null' : canonicalJson(v));
+    }
+    return out + ']';
+  }
+  const obj = value as Record<string, unknown>;
+  let out = '';
+  // The default sort compares UTF-16 code units.
+  for (const k of Object.keys(obj).sort()) {
+    const v = obj[k];
+    if (v === undefined || typeof v === 'function') continue;
+    out += (out ? ',' : '') + JSON.stringify(k) + ':' + canonicalJson(v);
+  }
+  return '{' + out + '}';
 }
 
 /** sync_data.payload_hash: SHA-256 (lower-case hex, 64 characters) of the canonical JSON. */
 export function payloadHash(value: unknown): string {
-  return createHash('sha256').update(canonicalJson(value)).digest('hex');
+  return canonicalHash(canonicalJson(value));
+}
+
+/** payloadHash of a value whose canonical JSON is already at hand (the ingest stores that same text). */
+export function canonicalHash(json: string): string {
+  return createHash('sha256').update(json).digest('hex');
 }

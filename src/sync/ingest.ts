@@ -8,7 +8,7 @@ import { stageTimings, timed } from '../core/stage-timing.ts';
 import type { Database } from '../db/schema.ts';
 import type { SnapshotKeys } from '../db/snapshot-keys.ts';
 import type { SyncQueue } from '../queue/sync-queue.ts';
-import { payloadHash } from './canonical-json.ts';
+import { canonicalHash, canonicalJson } from './canonical-json.ts';
 import { primaryKeyColumn, type EntityConfig } from './entity-config.ts';
 import { applyTransforms, mapFields, type Row } from './transforms.ts';
 
@@ -17,7 +17,11 @@ export const ingestStages = stageTimings;
 
 export interface PreparedRecord {
   entityId: string;
-  payload: Row;
+  /**
+   * The payload as its canonical JSON: the text hashed is the text stored (jsonb), and a batch
+   * waiting to be written holds one string per record instead of the payload's object graph.
+   */
+  payloadJson: string;
   hash: string;
 }
 
@@ -43,7 +47,8 @@ function prepare(raw: Row, config: EntityConfig, timeZone: string): PreparedReco
   if (id === undefined || id === null || id === '')
     throw new Error(`row has no value in its primary key column ${pk ?? '(primary_key not configured)'}`);
   const payload = applyTransforms(mapFields(raw, config.field_mapping.erp_to_hub), config.transform_rules, { timeZone });
-  return { entityId: String(id), payload, hash: payloadHash(payload) };
+  const payloadJson = canonicalJson(payload);
+  return { entityId: String(id), payloadJson, hash: canonicalHash(payloadJson) };
 }
 
 export interface BatchResult {
@@ -73,7 +78,7 @@ export async function writeBatch(
           sql<{ id: string; entity_id: string; version: number; inserted: boolean }>`
           insert into sync_data (tenant_id, config_id, entity_type, erp_type, entity_id, payload, payload_hash, sync_direction, status, synced_at)
           select ${o.tenantId}, ${o.config.id}, ${o.config.entity_type}, ${o.config.erp_type}, x.entity_id, x.payload, x.hash, 'IN', 'ACTIVE', now()
-            from jsonb_to_recordset(${JSON.stringify(unique.map((r) => ({ entity_id: r.entityId, payload: r.payload, hash: r.hash })))}::jsonb)
+            from jsonb_to_recordset(${`[${unique.map((r) => `{"entity_id":${JSON.stringify(r.entityId)},"payload":${r.payloadJson},"hash":"${r.hash}"}`).join(',')}]`}::jsonb)
                  as x(entity_id text, payload jsonb, hash text)
           on conflict (tenant_id, entity_type, erp_type, entity_id) do update
              set payload = excluded.payload, payload_hash = excluded.payload_hash, version = sync_data.version + 1,

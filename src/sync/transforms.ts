@@ -31,11 +31,16 @@ function put(out: Row, key: string, value: unknown): void {
   Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
+/** A config's mapping as pairs, computed once per mapping object rather than once per record. */
+const mappingPairs = new WeakMap<Record<string, string>, [string, string][]>();
+
 /** Renames columns by `mapping` (source → target); columns it does not name are dropped. No mapping: the row as is. */
 export function mapFields(row: Row, mapping: Record<string, string> | undefined): Row {
-  if (!mapping || Object.keys(mapping).length === 0) return { ...row };
+  let pairs = mapping && mappingPairs.get(mapping);
+  if (mapping && !pairs) mappingPairs.set(mapping, (pairs = Object.entries(mapping)));
+  if (!pairs || pairs.length === 0) return { ...row };
   const out: Row = {};
-  for (const [source, target] of Object.entries(mapping)) if (Object.hasOwn(row, source)) put(out, target, row[source]);
+  for (const [source, target] of pairs) if (Object.hasOwn(row, source)) put(out, target, row[source]);
   return out;
 }
 
