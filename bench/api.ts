@@ -73,9 +73,9 @@ export default async function run(ctx: BenchContext): Promise<BenchFigure[]> {
   const server = spawn(
     process.execPath,
     [
+      // This process's node flags (make bench: the product's V8 heap sizing and the tsx loader), as the server runs.
+      ...process.execArgv,
       ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : []),
-      '--import',
-      'tsx',
       new URL('./api-server.ts', import.meta.url).pathname,
     ],
     {

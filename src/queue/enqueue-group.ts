@@ -10,8 +10,13 @@ import { createGroupCommit } from './group-commit.ts';
 /** Items in one transaction at most: a bound on its duration and on the locks it holds. */
 const MAX_GROUP = 200;
 
+const isIdempotencyCollision = (err: unknown) =>
+  (err as { code?: string; constraint?: string }).code === '23505' &&
+  (err as { constraint?: string }).constraint === 'sync_queue_idempotency_idx';
+
 export function createEnqueueGroups(db: Executor, deps: EnqueueDeps) {
   const groups = createGroupCommit<EnqueueInput, EnqueueResult>({
+    inFlight: 2,
     take: () => MAX_GROUP,
     async write(group) {
       // Set when the failure came from inside the transaction (rolled back, nothing written), not from its commit (outcome unknown).
@@ -25,15 +30,22 @@ export function createEnqueueGroups(db: Executor, deps: EnqueueDeps) {
         );
         return results.map((value) => ({ status: 'fulfilled', value }));
       } catch (err) {
-        if (!rolledBack || group.length === 1) throw err;
+        if (!rolledBack || (group.length === 1 && !isIdempotencyCollision(err))) throw err;
       }
       // One item's fault (an Idempotency-Key reused with another body; two requests with one key,
       // which collide in the unique index) must not fail its neighbours: the group wrote nothing, so
       // each item goes alone, in order — the second of two same-key requests then finds the first.
+      // Alone, an item whose key another transaction inserted meanwhile (the index waited for it to
+      // commit) goes once more and finds that item.
+      const alone = (input: EnqueueInput) =>
+        enqueueMany(db, deps, [input]).catch((err: unknown) => {
+          if (isIdempotencyCollision(err)) return enqueueMany(db, deps, [input]);
+          throw err;
+        });
       const settled: PromiseSettledResult<EnqueueResult>[] = [];
       for (const input of group) {
         settled.push(
-          await enqueueMany(db, deps, [input]).then(
+          await alone(input).then(
             ([value]) => ({ status: 'fulfilled', value: value! }) as const,
             (reason: unknown) => ({ status: 'rejected', reason }) as const,
           ),

@@ -3,13 +3,19 @@
  * written go together into the next one, so under load N requests cost one transaction's statements
  * instead of N times as many, and a lone call waits for nothing (its group starts at once).
  * Keys keep groups apart (a tenant's calls never share a transaction, a failure or a lock wait
- * with another tenant's); each key has at most one group in flight.
+ * with another tenant's).
  */
 export interface GroupCommitOptions<I, R> {
   /** How many of the waiting inputs (≥ 1) the next group takes: a bound on its locks and duration. */
   take(waiting: readonly I[]): number;
   /** Writes one group; the result at position n settles the n-th caller. Throwing rejects them all. */
   write(group: I[]): Promise<PromiseSettledResult<R>[]>;
+  /**
+   * Groups of one key written at once. Two let one group's statements run while the other waits for
+   * its round trips and the server parses requests: on our 2-core machine 1 860 → 2 100–2 500 POST/s
+   * and p99 46 → 42 ms at 50 connections; three were no better.
+   */
+  inFlight: number;
 }
 
 interface Waiting<I, R> {
@@ -19,10 +25,11 @@ interface Waiting<I, R> {
 }
 
 export function createGroupCommit<I, R>(o: GroupCommitOptions<I, R>) {
-  const keys = new Map<string, Waiting<I, R>[]>();
+  const keys = new Map<string, { waiting: Waiting<I, R>[]; writers: number }>();
 
   const drain = async (key: string) => {
-    const waiting = keys.get(key)!;
+    const k = keys.get(key)!;
+    const waiting = k.waiting;
     while (waiting.length) {
       const group = waiting.splice(0, Math.max(1, o.take(waiting.map((w) => w.input))));
       try {
@@ -36,15 +43,17 @@ export function createGroupCommit<I, R>(o: GroupCommitOptions<I, R>) {
         for (const w of group) w.reject(err);
       }
     }
-    keys.delete(key);
+    if (--k.writers === 0) keys.delete(key);
   };
 
   return {
     submit(key: string, input: I): Promise<R> {
       return new Promise((resolve, reject) => {
-        const waiting = keys.get(key);
-        if (waiting) return void waiting.push({ input, resolve, reject });
-        keys.set(key, [{ input, resolve, reject }]);
+        let k = keys.get(key);
+        if (!k) keys.set(key, (k = { waiting: [], writers: 0 }));
+        k.waiting.push({ input, resolve, reject });
+        if (k.writers >= o.inFlight) return;
+        k.writers++;
         // setImmediate: requests parsed in the same turn of the event loop join the first group.
         setImmediate(() => void drain(key));
       });

@@ -20,6 +20,7 @@ type Leased = Awaited<ReturnType<typeof dequeue>>;
 
 export function createLeaseGroups(db: Executor) {
   const groups = createGroupCommit<LeaseCall, Leased>({
+    inFlight: 2,
     take(waiting) {
       let rows = 0;
       const n = waiting.findIndex((c) => (rows += c.opts.limit) > MAX_GROUP_ROWS);

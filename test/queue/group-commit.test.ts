@@ -5,6 +5,7 @@
  */
 import t from 'tap';
 import { sql } from 'kysely';
+import pg from 'pg';
 import { createTenant } from '../../src/db/tenants.ts';
 import { IdempotencyKeyReusedError } from '../../src/queue/errors.ts';
 import { createSyncQueue, type EnqueueInput } from '../../src/queue/sync-queue.ts';
@@ -75,6 +76,32 @@ t.test('group commit of enqueues and leases', async (t) => {
     t.equal(a.id, b.id);
     t.same([a.created, b.created], [true, false]);
     t.equal((await db.selectFrom('sync_queue').select('id').where('idempotency_key', '=', 'dup-1').execute()).length, 1);
+  });
+
+  t.test('a key another transaction inserts while the enqueue waits on it: answered with that item, not an error', async (t) => {
+    // Another server (or a second group of this one) holds the key in a transaction not yet committed.
+    const other = new pg.Client({ connectionString: url });
+    await other.connect();
+    t.teardown(() => other.end());
+    await other.query('begin');
+    const theirs = await other.query<{ id: string }>(
+      `insert into sync_queue (tenant_id, source, destination, entity_type, entity_id, action, payload, idempotency_key)
+       values ('acme', 'HUB', 'ERP', 'ORDEN_COMPRA', 'R-1', 'CREATE', $1, 'race-1') returning id`,
+      [JSON.stringify({ numero: 'R-1', total: '10.10' })],
+    );
+    const ours = queue.enqueue(db, order('acme', 'R-1', { idempotencyKey: 'race-1' }));
+    // Commit once our insert waits on the unique index for the other transaction (a state, not a delay).
+    for (;;) {
+      const waiting = await sql<{ n: string }>`select count(*) n from pg_locks where locktype = 'transactionid' and not granted`.execute(
+        db,
+      );
+      if (Number(waiting.rows[0]!.n) > 0) break;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await other.query('commit');
+    const r = await ours;
+    t.same(r, { id: theirs.rows[0]!.id, status: 'PENDING', created: false });
+    t.equal((await db.selectFrom('sync_queue').select('id').where('idempotency_key', '=', 'race-1').execute()).length, 1);
   });
 
   t.test("concurrent leases of one stream take one UPDATE and deal the items out in order, each caller's limit", async (t) => {
