@@ -1,6 +1,6 @@
 # parse-sync: one image, two processes. Default CMD runs the HTTP server; override with
 # `node --max-semi-space-size=8 --heap-growing-percent=50 --import tsx src/bin/worker.ts` for the worker
-# (the V8 flags: docs/queue.md "The ingest's memory"). Not used by CI: the RUN steps live in
+# (the V8 flags: src/bin/node-flags.ts). Not used by CI: the RUN steps live in
 # docker/build.sh, which test/docker/build-script.test.ts runs without Docker.
 FROM node:24-slim AS deps
 WORKDIR /app
@@ -21,4 +21,4 @@ RUN docker/build.sh check
 USER node
 ENV HOST=0.0.0.0 PORT=3000 NODE_ENV=production
 EXPOSE 3000
-CMD ["node", "--max-semi-space-size=8", "--heap-growing-percent=50", "--import", "tsx", "src/bin/server.ts"]
+CMD ["node", "--import", "tsx", "src/bin/server.ts"]

@@ -1,9 +1,9 @@
 # parse-sync. Every target installs what it needs itself (fresh machine: Node ≥ 18, npm, make).
 SHELL := /bin/bash
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
-# V8 heap sizing for server and worker (and the bench, which runs the ingest in its own process):
-# docs/queue.md "The ingest's memory" explains both flags and what they cost.
-NODE := node --max-semi-space-size=8 --heap-growing-percent=50 --import tsx
+NODE := node --import tsx
+# The worker's V8 heap sizing (src/bin/node-flags.ts says why; test/node-flags.test.ts keeps the copies equal).
+WORKER_NODE_FLAGS := --max-semi-space-size=8 --heap-growing-percent=50
 APT_PACKAGES := postgresql-client freetds-bin chromium
 
 .PHONY: install apt run server worker migrate seed admin db-url db-stop bench typecheck lint format test demo erp-sim docs agent agent-test-windows
@@ -33,7 +33,7 @@ server: install
 	$(NODE) src/bin/server.ts
 
 worker: install
-	$(NODE) src/bin/worker.ts
+	node $(WORKER_NODE_FLAGS) --import tsx src/bin/worker.ts
 
 migrate: install
 	$(NODE) src/bin/migrate.ts

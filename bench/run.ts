@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { WORKER_NODE_FLAGS } from '../src/bin/node-flags.ts';
 import { ensureEmbeddedPostgres } from '../src/db/embedded-postgres.ts';
 import { figure, saveFigures, type BenchFigure } from './results.ts';
 
@@ -28,13 +29,16 @@ const GROUPS = ['queue', 'erp', 'api', 'ingest'];
 const BENCH_ROLE_PASSWORDS = { owner: 'bench-owner-pw', app: 'bench-app-pw' };
 
 /**
- * Several groups run each in a process of its own on the shared cluster, so one group's memory and
- * JIT state do not count in the next one's figures (the ingest's peak RSS began at 487 MB after the
+ * Each group runs in a process of its own on the shared cluster, so one group's memory and JIT
+ * state do not count in the next one's figures (the ingest's peak RSS began at 487 MB after the
  * queue, ERP and API groups had run in the same process). The child writes its figures to a file.
  */
 async function runInChild(group: string, adminUrl: string): Promise<BenchFigure[]> {
   const out = path.join(os.tmpdir(), `parse-sync-bench-${process.pid}-${group}.json`);
-  const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), group], {
+  // The queue, ERP and ingest groups run the worker's code in their own process, so with the worker's
+  // node flags; the API group starts a server, which runs without them (as in production).
+  const flags = group === 'api' ? [] : WORKER_NODE_FLAGS;
+  const child = spawn(process.execPath, [...process.execArgv, ...flags, fileURLToPath(import.meta.url), group], {
     env: { ...process.env, DATABASE_URL: adminUrl, BENCH_FIGURES_OUT: out },
     stdio: 'inherit',
   });
@@ -85,7 +89,7 @@ async function main(): Promise<void> {
   }
   const all: BenchFigure[] = [];
   try {
-    const separate = wanted.length > 1;
+    const separate = !process.env.BENCH_FIGURES_OUT;
     if (separate) for (const group of wanted) all.push(...(await runInChild(group, adminUrl)));
     for (const group of separate ? [] : wanted) {
       const file = new URL(`./${group}.ts`, import.meta.url);

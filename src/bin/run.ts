@@ -8,20 +8,23 @@ import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../config/config.ts';
 import { prepareRuntimeDatabase, resolveRuntime } from './bootstrap.ts';
 import { runMain } from './main.ts';
+import { WORKER_NODE_FLAGS } from './node-flags.ts';
 
 runMain('run', async () => {
   const env = loadConfig();
   const runtime = await resolveRuntime(env, (line) => process.stdout.write(`run: ${line}\n`));
   await prepareRuntimeDatabase(runtime, env);
 
-  const start = (name: string): ChildProcess =>
-    // This process's node flags (`make run`: the V8 heap sizing and the tsx loader), not a debugger's port.
+  // This process's node flags (the tsx loader; not a debugger's port), and the worker's heap sizing.
+  const start = (name: 'server' | 'worker'): ChildProcess =>
     spawn(
       process.execPath,
-      [...process.execArgv.filter((a) => !a.startsWith('--inspect')), fileURLToPath(new URL(`./${name}.ts`, import.meta.url))],
-      {
-        stdio: 'inherit',
-      },
+      [
+        ...process.execArgv.filter((a) => !a.startsWith('--inspect')),
+        ...(name === 'worker' ? WORKER_NODE_FLAGS : []),
+        fileURLToPath(new URL(`./${name}.ts`, import.meta.url)),
+      ],
+      { stdio: 'inherit' },
     );
   const children = [start('server'), start('worker')];
   const base = `http://${env.HOST}:${env.PORT}`;
