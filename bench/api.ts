@@ -51,7 +51,7 @@ export default async function run(ctx: BenchContext): Promise<BenchFigure[]> {
 
   // Enough items that the stream never runs dry during the lease run (an empty lease is cheaper):
   // the figure's detail says how many were leased.
-  const toLease = Math.max(60_000, DURATION_S * 15_000);
+  const toLease = Math.max(60_000, DURATION_S * 20_000);
   ctx.progress(`enqueueing ${toLease} supplier items to lease`);
   const boss = createBoss({ url: ctx.databaseUrl, logger: pino({ level: 'warn' }), supervise: false, schedule: false });
   await boss.start();
