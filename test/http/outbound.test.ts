@@ -110,23 +110,14 @@ t.test('outbound endpoints', async (t) => {
   });
 
   t.test('concurrent POSTs (committed in groups): a reused Idempotency-Key answers 422 to its request only', async (t) => {
-    const first = await api.call('POST', '/api/v1/sync/outbound/ORDEN_COMPRA', {
-      key: hub,
-      body: oc('OC-G0'),
-      headers: { 'idempotency-key': 'g-0' },
-    });
+    const send = (body: ReturnType<typeof oc>, key?: string) =>
+      api.call('POST', '/api/v1/sync/outbound/ORDEN_COMPRA', { key: hub, body, headers: key ? { 'idempotency-key': key } : {} });
+    const first = await send(oc('OC-G0'), 'g-0');
     t.equal(first.status, 202);
+    const changed = { ...oc('OC-G0'), payload: { ...oc('OC-G0').payload, total: '1.00' } };
     const answers = await Promise.all(
       Array.from({ length: 30 }, (_, n) =>
-        n === 7
-          ? api.call('POST', '/api/v1/sync/outbound/ORDEN_COMPRA', {
-              key: hub,
-              body: { ...oc('OC-G0'), payload: { ...oc('OC-G0').payload, total: '1.00' } },
-              headers: { 'idempotency-key': 'g-0' },
-            })
-          : n === 8
-            ? api.call('POST', '/api/v1/sync/outbound/ORDEN_COMPRA', { key: hub, body: oc('OC-G0'), headers: { 'idempotency-key': 'g-0' } })
-            : api.call('POST', '/api/v1/sync/outbound/ORDEN_COMPRA', { key: hub, body: oc(`OC-G${n + 100}`) }),
+        n === 7 ? send(changed, 'g-0') : n === 8 ? send(oc('OC-G0'), 'g-0') : send(oc(`OC-G${n + 100}`)),
       ),
     );
     t.same(
