@@ -10,9 +10,11 @@ import { createGroupCommit } from './group-commit.ts';
 /** Items in one transaction at most: a bound on its duration and on the locks it holds. */
 const MAX_GROUP = 200;
 
-const isIdempotencyCollision = (err: unknown) =>
-  (err as { code?: string; constraint?: string }).code === '23505' &&
-  (err as { constraint?: string }).constraint === 'sync_queue_idempotency_idx';
+/** PostgreSQL's unique violation on the Idempotency-Key index: another transaction stored the key first. */
+const isIdempotencyCollision = (err: unknown) => {
+  const e = err as { code?: string; constraint?: string };
+  return e.code === '23505' && e.constraint === 'sync_queue_idempotency_idx';
+};
 
 export function createEnqueueGroups(db: Executor, deps: EnqueueDeps) {
   const groups = createGroupCommit<EnqueueInput, EnqueueResult>({

@@ -10,11 +10,7 @@ export interface GroupCommitOptions<I, R> {
   take(waiting: readonly I[]): number;
   /** Writes one group; the result at position n settles the n-th caller. Throwing rejects them all. */
   write(group: I[]): Promise<PromiseSettledResult<R>[]>;
-  /**
-   * Groups of one key written at once. Two let one group's statements run while the other waits for
-   * its round trips and the server parses requests: on our 2-core machine 1 860 → 2 100–2 500 POST/s
-   * and p99 46 → 42 ms at 50 connections; three were no better.
-   */
+  /** Groups of one key written at once (one group's statements run while another waits for round trips; docs/queue.md has the figures). */
   inFlight: number;
 }
 

@@ -4,7 +4,7 @@
  * are then dealt out in order, each caller its own `limit`. Same outcome as one after another;
  * a fraction of the statements and commits.
  */
-import type { QueueEndpoint, QueueRow } from '../db/schema.ts';
+import type { QueueEndpoint } from '../db/schema.ts';
 import type { Executor } from '../db/connect.ts';
 import { createGroupCommit } from './group-commit.ts';
 import { dequeue, type DequeueOptions } from './lease.ts';
@@ -32,10 +32,7 @@ export function createLeaseGroups(db: Executor) {
         limit: group.reduce((a, c) => a + c.opts.limit, 0),
       });
       let at = 0;
-      return group.map((c) => {
-        const mine: QueueRow[] = items.slice(at, (at += c.opts.limit));
-        return { status: 'fulfilled', value: { items: mine, leaseExpiresAt } };
-      });
+      return group.map((c) => ({ status: 'fulfilled', value: { items: items.slice(at, (at += c.opts.limit)), leaseExpiresAt } }));
     },
   });
   return {

@@ -77,7 +77,8 @@ export async function dequeue(
 ): Promise<{ items: QueueRow[]; leaseExpiresAt: Date }> {
   // In a transaction of its own, a lease commits without waiting for the WAL flush (which was most of
   // its time): a lease lost in a crash leaves its items PENDING, and they are leased again — the
-  // redelivery at-least-once already allows. Acknowledgements still commit synchronously.
+  // redelivery at-least-once already allows; a lost reclaim is redone by the next lease or sweep.
+  // Acknowledgements still commit synchronously.
   if (!db.isTransaction)
     return db.transaction().execute(async (trx) => {
       await sql`set local synchronous_commit = off`.execute(trx);

@@ -41,10 +41,8 @@ export function createSyncQueue(opts: {
     enqueueMany: (db: Executor, inputs: EnqueueInput[]) => enqueueMany(db, deps, inputs),
     /** Outside a transaction, concurrent leases of one stream share one (see lease-group.ts). */
     dequeue: (db: Executor, tenantId: string, destination: QueueEndpoint, entityType: string | undefined, o: DequeueOptions) => {
-      const [stream, options] = [
-        { tenantId, destination, entityType },
-        { ...o, onDead: opts.onDeadLeases },
-      ];
+      const stream = { tenantId, destination, entityType };
+      const options = { ...o, onDead: opts.onDeadLeases };
       return db.isTransaction ? dequeue(db, stream, options) : groupsOf(db).lease.dequeue(stream, options);
     },
     /** Settles attempts made outside the worker (the site agent's ERP writes) exactly as the worker does. */
