@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import type { PgBoss } from 'pg-boss';
 import { timed } from '../core/stage-timing.ts';
+import { uuidV7 } from '../core/uuid-v7.ts';
 import type { QueueAction, QueueEndpoint, QueueStatus } from '../db/schema.ts';
 import type { Executor } from '../db/connect.ts';
 import { IdempotencyKeyReusedError } from './errors.ts';
@@ -93,7 +93,7 @@ export async function enqueueMany(executor: Executor, deps: EnqueueDeps, inputs:
       results[n] = { id: row.id, status: row.status, created: false };
     }
   }
-  const fresh = inputs.map((i, n) => ({ input: i, n, id: randomUUID() })).filter((f) => !results[f.n]);
+  const fresh = inputs.map((i, n) => ({ input: i, n, id: uuidV7(), key: coalesceKey(i) })).filter((f) => !results[f.n]);
   if (fresh.length === 0) return results as EnqueueResult[];
 
   // The records of each (tenant, destination, entity_type) stream: 2 locks streams, 3 supersedes by stream.
@@ -110,7 +110,7 @@ export async function enqueueMany(executor: Executor, deps: EnqueueDeps, inputs:
   // Keys are sorted within each level: no deadlock between two batches.
   const streamKeys = [...streams.keys()].sort();
   const exclusive = fresh.length >= STREAM_LOCK_MIN_ITEMS;
-  const lockKeys = exclusive ? streamKeys : [...streamKeys, ...[...new Set(fresh.map((f) => coalesceKey(f.input)))].sort()];
+  const lockKeys = exclusive ? streamKeys : [...streamKeys, ...[...new Set(fresh.map((f) => f.key))].sort()];
   await timed('queue_insert.lock', () =>
     sql`select case when u.o > ${streamKeys.length}::int or ${exclusive}::boolean then pg_advisory_xact_lock(hashtextextended(u.k, 0))::text
                     else pg_advisory_xact_lock_shared(hashtextextended(u.k, 0))::text end
@@ -120,20 +120,18 @@ export async function enqueueMany(executor: Executor, deps: EnqueueDeps, inputs:
   // Within one batch, the last item of a record wins; earlier ones are stored as SUPERSEDED, and a
   // CREATE among them makes the live one a CREATE (the database adds older waiting CREATEs below).
   const lastOfRecord = new Map<string, number>();
-  fresh.forEach((f, idx) => lastOfRecord.set(coalesceKey(f.input), idx));
+  fresh.forEach((f, idx) => lastOfRecord.set(f.key, idx));
   const createdInBatch = new Set(
-    fresh
-      .filter((f, idx) => f.input.action === 'CREATE' && lastOfRecord.get(coalesceKey(f.input)) !== idx)
-      .map((f) => coalesceKey(f.input)),
+    fresh.filter((f, idx) => f.input.action === 'CREATE' && lastOfRecord.get(f.key) !== idx).map((f) => f.key),
   );
   const now = new Date();
   const jobs: NewPushJob[] = [];
   const rows = fresh.map((f, idx) => {
     const i = f.input;
-    const live = lastOfRecord.get(coalesceKey(i)) === idx;
+    const live = lastOfRecord.get(f.key) === idx;
     const upgradable = live && (i.action === 'UPDATE' || i.action === 'UPSERT');
     const push = live && isPushDestination(i.destination);
-    const jobId = push ? randomUUID() : null;
+    const jobId = push ? uuidV7() : null;
     if (push)
       jobs.push({
         id: jobId!,
@@ -152,10 +150,10 @@ export async function enqueueMany(executor: Executor, deps: EnqueueDeps, inputs:
         destination: i.destination,
         entity_type: i.entityType,
         entity_id: i.entityId,
-        action: upgradable && createdInBatch.has(coalesceKey(i)) ? 'CREATE' : i.action,
+        action: upgradable && createdInBatch.has(f.key) ? 'CREATE' : i.action,
         upgradable,
         // null: copied from the sync_data row below, in the database (no payload round trip).
-        payload: i.payload === undefined && i.dataId ? null : (i.payload ?? {}),
+        payload: i.payload === undefined && i.dataId ? null : JSON.stringify(i.payload ?? {}),
         data_id: i.dataId ?? null,
         data_version: i.dataVersion ?? null,
         status: (live ? 'PENDING' : 'SUPERSEDED') as QueueStatus,
@@ -168,13 +166,15 @@ export async function enqueueMany(executor: Executor, deps: EnqueueDeps, inputs:
       },
     };
   });
+  const column = <K extends keyof (typeof rows)[number]['value']>(k: K) => rows.map((r) => r.value[k]);
 
   // 3. One statement supersedes the older waiting items of these records and inserts the new ones
   // (after the locks: a statement's snapshot is taken before it would wait on one). The supersede
   // goes by stream with `entity_id = any(...)`, a plan that stays an index lookup however stale the
   // table's statistics are (a join against a recordset degraded into a scan of the whole queue).
-  // The items go as one JSON parameter, not 17 parameters per row (whose parse/bind
-  // dominated a 1 000-row ingest batch).
+  // The items go as one array parameter per column, not 17 parameters per row (whose parse/bind
+  // dominated a 1 000-row ingest batch), nor one JSON recordset (whose per-row key lookups cost a
+  // third more than the arrays' unnest).
   const byStream = sql.join(
     [...streams.values()].map(
       ({ i, ids }) =>
@@ -200,10 +200,13 @@ export async function enqueueMany(executor: Executor, deps: EnqueueDeps, inputs:
                case when x.upgradable and c.entity_id is not null then 'CREATE' else x.action end,
                coalesce(x.payload, (select d.payload from sync_data d where d.id = x.data_id), '{}'::jsonb),
                x.data_id, x.data_version, x.status, x.priority, x.max_retries, x.idempotency_key, x.job_id, x.scheduled_at, x.completed_at
-          from jsonb_to_recordset(${JSON.stringify(rows.map((r) => r.value))}::jsonb) as x(
-                 id uuid, tenant_id text, source text, destination text, entity_type text, entity_id text, action text, upgradable boolean,
-                 payload jsonb, data_id bigint, data_version integer, status text, priority integer, max_retries integer,
-                 idempotency_key text, job_id uuid, scheduled_at timestamptz, completed_at timestamptz)
+          from unnest(${column('id')}::uuid[], ${column('tenant_id')}::text[], ${column('source')}::text[], ${column('destination')}::text[],
+                      ${column('entity_type')}::text[], ${column('entity_id')}::text[], ${column('action')}::text[], ${column('upgradable')}::boolean[],
+                      ${column('payload')}::jsonb[], ${column('data_id')}::bigint[], ${column('data_version')}::integer[], ${column('status')}::text[],
+                      ${column('priority')}::integer[], ${column('max_retries')}::integer[], ${column('idempotency_key')}::text[],
+                      ${column('job_id')}::uuid[], ${column('scheduled_at')}::timestamptz[], ${column('completed_at')}::timestamptz[])
+            as x(id, tenant_id, source, destination, entity_type, entity_id, action, upgradable, payload, data_id, data_version, status,
+                 priority, max_retries, idempotency_key, job_id, scheduled_at, completed_at)
           left join created c
             on c.tenant_id = x.tenant_id and c.destination = x.destination and c.entity_type = x.entity_type and c.entity_id = x.entity_id
       )

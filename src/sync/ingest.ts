@@ -69,6 +69,11 @@ export async function writeBatch(
     records: PreparedRecord[];
     readCount: number;
   },
+  /**
+   * Runs inside the transaction once the sync_data statement has run and before the queue items
+   * are written: a pipelined caller (pull.ts) waits here for the previous batch's commit.
+   */
+  afterData?: () => Promise<void>,
 ): Promise<BatchResult> {
   // The last version of a record within a batch wins (one statement cannot upsert a row twice).
   const unique = [...new Map(o.records.map((r) => [r.entityId, r])).values()];
@@ -88,6 +93,7 @@ export async function writeBatch(
         )
       ).rows
     : [];
+  await afterData?.();
   const enqueued = await timed('queue_insert', () =>
     deps.queue.enqueueMany(
       trx,

@@ -30,9 +30,12 @@ import {
 } from './ingest.ts';
 import { openSnapshotKeys, type SnapshotKeys } from '../db/snapshot-keys.ts';
 import { timed } from '../core/stage-timing.ts';
+import { createBatchPipeline } from './batch-pipeline.ts';
 import { clearRecordErrors, clearRecordErrorsNotIn, keepRecordErrors } from '../db/record-errors.ts';
 
-const PULL_BATCH_SIZE = 1000;
+const PULL_BATCH_SIZE = 2000;
+/** Batch transactions of one run written at once (batch-pipeline.ts). */
+const BATCHES_IN_FLIGHT = 2;
 
 export interface PullDeps {
   db: Kysely<Database>;
@@ -130,30 +133,31 @@ async function pullLocked(
     let keys: string[] = [];
     let cursor: string | undefined;
     let lastId: string | undefined;
+    // Two batch transactions at once, each on a pool connection, in read order (batch-pipeline.ts).
+    const pipeline = createBatchPipeline(BATCHES_IN_FLIGHT);
     const flush = async () => {
       const [records, errors, read] = [batch, refused, keys];
       [batch, refused, keys] = [[], [], []];
-      // The cursor is not checkpointed per batch: a read cut short re-reads from the last committed
-      // cursor, and unchanged rows re-read produce no write and no queue item (hash compare).
-      const r = await conn.transaction().execute(async (trx) => {
-        await seen?.add(trx, read);
-        await keepRecordErrors(trx, key, errors);
-        await clearRecordErrors(
-          trx,
-          key,
-          records.map((x) => x.entityId),
+      await pipeline.add(async (turn) => {
+        // The keys live in the run's own session (a TEMP table), outside the batch transaction.
+        await seen?.add(conn, read);
+        await turn.dataTurn;
+        // The cursor is not checkpointed per batch: a read cut short re-reads from the last committed
+        // cursor, and unchanged rows re-read produce no write and no queue item (hash compare).
+        const r = await deps.db.transaction().execute((trx) =>
+          writeBatch(trx, deps, { tenantId: o.tenantId, config, records, readCount: records.length }, async () => {
+            turn.dataWritten();
+            await turn.previousCommitted;
+            await keepRecordErrors(trx, key, errors);
+            await clearRecordErrors(
+              trx,
+              key,
+              records.map((x) => x.entityId),
+            );
+          }),
         );
-        return writeBatch(trx, deps, { tenantId: o.tenantId, config, records, readCount: records.length });
+        result.changed += r.changed;
       });
-      result.changed += r.changed;
-    };
-    // The next batch is read while the last one is written: ERP read and PostgreSQL write overlap,
-    // and this connection still runs one batch transaction at a time, in order.
-    let writing: Promise<void> | undefined;
-    const flushBehind = async () => {
-      await writing;
-      writing = flush();
-      writing.catch(() => {}); // awaited by the next flush or after the loop
     };
     // Without a configured type, the cursor column's own type is learnt from the result metadata and kept in sync_state.
     let learntType: ErpParamType | undefined;
@@ -182,14 +186,14 @@ async function pullLocked(
           // A refused row still moves the cursor: it stays listed in sync_record_error until it converts.
           if (queries.cursor) cursor = maxCursor(cursor, cursorText(raw[queries.cursor.field]));
         }
-        if (batch.length + refused.length >= (deps.batchSize ?? PULL_BATCH_SIZE)) await flushBehind();
+        if (batch.length + refused.length >= (deps.batchSize ?? PULL_BATCH_SIZE)) await flush();
       }
-      await flushBehind();
+      await flush();
     } finally {
-      // Whatever happened, no batch transaction is left running on this connection.
-      await writing?.catch(() => {});
+      // Whatever happened, no batch transaction is left running when the run ends.
+      await pipeline.settled();
     }
-    await writing;
+    await pipeline.done();
     // The read is complete: deletions (a complete select_all only), then the cursor, in one transaction.
     result.deleted = await timed('snapshot_end', () =>
       conn.transaction().execute(async (trx) => {
