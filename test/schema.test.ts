@@ -97,3 +97,30 @@ t.test('the database rejects duplicates on each UNIQUE key and bad enumeration v
     await t.rejects(exec(q), { code: '23514' }, `bad value rejected on ${column}`);
   }
 });
+
+t.test("deleting a tenant deletes its sync_data records and no one else's (migration 0016's trigger)", async (t) => {
+  const { db } = await createTestDatabase(t);
+  await db
+    .insertInto('sync_tenant')
+    .values([
+      { id: 'gone', name: 'Gone' },
+      { id: 'kept', name: 'Kept' },
+    ])
+    .execute();
+  const record = (tenant: string, id: string) => ({
+    tenant_id: tenant,
+    entity_type: 'PROVEEDOR',
+    erp_type: 'AXIOMA',
+    entity_id: id,
+    payload: JSON.stringify({ id }),
+    payload_hash: '0'.repeat(64),
+    sync_direction: 'IN' as const,
+  });
+  await db
+    .insertInto('sync_data')
+    .values([record('gone', 'P1'), record('gone', 'P2'), record('kept', 'P1')])
+    .execute();
+  await db.deleteFrom('sync_tenant').where('id', '=', 'gone').execute();
+  const left = await db.selectFrom('sync_data').select(['tenant_id', 'entity_id']).orderBy('tenant_id').execute();
+  t.same(left, [{ tenant_id: 'kept', entity_id: 'P1' }]);
+});

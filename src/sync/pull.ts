@@ -199,7 +199,7 @@ async function pullLocked(
       conn.transaction().execute(async (trx) => {
         let deleted = 0;
         if (seen) {
-          await seen.analyze(trx);
+          await seen.index(trx);
           const share = queries.max_delete_share ?? DEFAULT_MAX_DELETE_SHARE;
           const { live, gone } = await countMissing(trx, { tenantId: o.tenantId, config, seen });
           if (gone > 0 && gone > share * live && !o.confirmDeletes) {

@@ -15,7 +15,7 @@ t.test('snapshot keys', async (t) => {
     await conn.transaction().execute((trx) => seen.add(trx, ['A', 'B']));
     await conn.transaction().execute((trx) => seen.add(trx, ['B', 'C']));
     await seen.add(conn, []);
-    await seen.analyze(conn);
+    await seen.index(conn);
     const missing = await sql<{ id: string }>`
       select id from (values ('A'), ('C'), ('D'), ('E')) as v(id) where ${seen.notSeen(sql.ref('v.id'))} order by id`.execute(conn);
     t.same(
