@@ -6,24 +6,13 @@
  */
 import t from 'tap';
 import { sql } from 'kysely';
-import { createErpRegistry } from '../../src/erp/erp-registry.ts';
-import { createSyncQueue } from '../../src/queue/sync-queue.ts';
 import { runPull } from '../../src/sync/pull.ts';
-import { createTestDatabase } from '../helpers/db.ts';
-import { silentLogger, startTestBoss } from '../helpers/boss.ts';
-import { simulatorTarget } from '../helpers/erp-target.ts';
-import { keyring, tenantWithErp } from '../helpers/sync-fixture.ts';
+import { pullStack } from '../helpers/pull-stack.ts';
 
 const ROWS = 100;
 
 t.test('interrupted pulls: every row reaches the Hub queue exactly once', async (t) => {
-  const db = await createTestDatabase(t);
-  const erp = await simulatorTarget(t);
-  await tenantWithErp(db.db, erp);
-  const boss = await startTestBoss(t, db.url);
-  const registry = createErpRegistry({ db: db.db, keyring, destinations: { allowPrivate: true } });
-  t.teardown(() => registry.closeAll());
-  const deps = { db: db.db, queue: createSyncQueue({ boss }), boss, erp: registry, logger: silentLogger, batchSize: 20 };
+  const { db, erp, deps } = await pullStack(t, { batchSize: 20 });
   let run = 0;
 
   /** A table whose heap order is NEWEST first, read by unordered queries: the worst case for a per-batch cursor. */

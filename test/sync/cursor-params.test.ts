@@ -5,23 +5,12 @@
  * (SQL Server 2016+ compares datetime with datetime2 at full precision: .007 is really .00667).
  */
 import t from 'tap';
-import { createErpRegistry } from '../../src/erp/erp-registry.ts';
-import { createSyncQueue } from '../../src/queue/sync-queue.ts';
 import { queriesSchema } from '../../src/sync/entity-config-schema.ts';
 import { runPull } from '../../src/sync/pull.ts';
-import { createTestDatabase } from '../helpers/db.ts';
-import { silentLogger, startTestBoss } from '../helpers/boss.ts';
-import { simulatorTarget } from '../helpers/erp-target.ts';
-import { keyring, tenantWithErp } from '../helpers/sync-fixture.ts';
+import { pullStack } from '../helpers/pull-stack.ts';
 
 t.test('cursor parameter binding', async (t) => {
-  const db = await createTestDatabase(t);
-  const erp = await simulatorTarget(t);
-  await tenantWithErp(db.db, erp);
-  const boss = await startTestBoss(t, db.url);
-  const registry = createErpRegistry({ db: db.db, keyring, destinations: { allowPrivate: true } });
-  t.teardown(() => registry.closeAll());
-  const deps = { db: db.db, queue: createSyncQueue({ boss }), boss, erp: registry, logger: silentLogger };
+  const { db, erp, deps } = await pullStack(t);
   let run = 0;
   const configure = async (entity: string, queries: object) => {
     const c = await db.db

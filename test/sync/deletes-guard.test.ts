@@ -5,24 +5,13 @@
  */
 import t from 'tap';
 import { sql } from 'kysely';
-import { createErpRegistry } from '../../src/erp/erp-registry.ts';
-import { createSyncQueue } from '../../src/queue/sync-queue.ts';
 import { reconcilePullSchedules, PULL_QUEUE, SCHEDULED_PULL_RETRY } from '../../src/queue/jobs.ts';
 import { runPull } from '../../src/sync/pull.ts';
 import { startTestApi } from '../helpers/api.ts';
-import { createTestDatabase } from '../helpers/db.ts';
-import { silentLogger, startTestBoss } from '../helpers/boss.ts';
-import { simulatorTarget } from '../helpers/erp-target.ts';
-import { keyring, tenantWithErp } from '../helpers/sync-fixture.ts';
+import { pullStack } from '../helpers/pull-stack.ts';
 
 t.test('deletes', async (t) => {
-  const db = await createTestDatabase(t);
-  const erp = await simulatorTarget(t);
-  await tenantWithErp(db.db, erp);
-  const boss = await startTestBoss(t, db.url);
-  const registry = createErpRegistry({ db: db.db, keyring, destinations: { allowPrivate: true } });
-  t.teardown(() => registry.closeAll());
-  const deps = { db: db.db, queue: createSyncQueue({ boss }), boss, erp: registry, logger: silentLogger, batchSize: 2 };
+  const { db, erp, boss, deps } = await pullStack(t, { batchSize: 2 });
   let run = 0;
   const configure = async (entity: string, queries: object, rules: object[] = []) => {
     const c = await db.db

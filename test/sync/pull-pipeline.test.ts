@@ -5,22 +5,11 @@
  */
 import t from 'tap';
 import { sql } from 'kysely';
-import { createErpRegistry } from '../../src/erp/erp-registry.ts';
-import { createSyncQueue } from '../../src/queue/sync-queue.ts';
 import { runPull } from '../../src/sync/pull.ts';
-import { createTestDatabase } from '../helpers/db.ts';
-import { silentLogger, startTestBoss } from '../helpers/boss.ts';
-import { simulatorTarget } from '../helpers/erp-target.ts';
-import { keyring, tenantWithErp } from '../helpers/sync-fixture.ts';
+import { pullStack } from '../helpers/pull-stack.ts';
 
 t.test('batches written two at a time apply in read order', async (t) => {
-  const db = await createTestDatabase(t);
-  const erp = await simulatorTarget(t);
-  await tenantWithErp(db.db, erp);
-  const boss = await startTestBoss(t, db.url);
-  const registry = createErpRegistry({ db: db.db, keyring, destinations: { allowPrivate: true } });
-  t.teardown(() => registry.closeAll());
-  const deps = { db: db.db, queue: createSyncQueue({ boss }), boss, erp: registry, logger: silentLogger, batchSize: 2 };
+  const { db, erp, deps } = await pullStack(t, { batchSize: 2 });
   const config = await db.db
     .insertInto('sync_entity_config')
     .values({

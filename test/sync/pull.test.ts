@@ -1,22 +1,11 @@
 import t from 'tap';
 import { sql } from 'kysely';
-import { createErpRegistry } from '../../src/erp/erp-registry.ts';
-import { createSyncQueue } from '../../src/queue/sync-queue.ts';
 import { runPull } from '../../src/sync/pull.ts';
-import { createTestDatabase } from '../helpers/db.ts';
-import { silentLogger, startTestBoss } from '../helpers/boss.ts';
-import { simulatorTarget } from '../helpers/erp-target.ts';
-import { keyring, PROVEEDOR_CONFIG, tenantWithErp } from '../helpers/sync-fixture.ts';
+import { pullStack } from '../helpers/pull-stack.ts';
+import { PROVEEDOR_CONFIG } from '../helpers/sync-fixture.ts';
 
 t.test('pulls from the ERP simulator', async (t) => {
-  const db = await createTestDatabase(t);
-  const erp = await simulatorTarget(t);
-  await tenantWithErp(db.db, erp);
-  const boss = await startTestBoss(t, db.url);
-  const queue = createSyncQueue({ boss });
-  const registry = createErpRegistry({ db: db.db, keyring, destinations: { allowPrivate: true } });
-  t.teardown(() => registry.closeAll());
-  const deps = { db: db.db, queue, boss, erp: registry, logger: silentLogger, batchSize: 20 };
+  const { db, erp, deps } = await pullStack(t, { batchSize: 20 });
   const config = await db.db
     .insertInto('sync_entity_config')
     .values({ tenant_id: 'acme', ...PROVEEDOR_CONFIG })
