@@ -174,7 +174,7 @@ export async function enqueueMany(executor: Executor, deps: EnqueueDeps, inputs:
   // table's statistics are (a join against a recordset degraded into a scan of the whole queue).
   // The items go as one array parameter per column, not 17 parameters per row (whose parse/bind
   // dominated a 1 000-row ingest batch), nor one JSON recordset (whose per-row key lookups cost a
-  // third more than the arrays' unnest).
+  // quarter more than the arrays' unnest).
   const byStream = sql.join(
     [...streams.values()].map(
       ({ i, ids }) =>

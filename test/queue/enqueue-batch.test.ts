@@ -1,5 +1,5 @@
 /**
- * The set-based enqueue path: a whole batch goes in as one JSON parameter, and an item that names
+ * The set-based enqueue path: a whole batch goes in as one array per column, and an item that names
  * its sync_data row without a payload gets that row's payload copied inside the database — byte
  * for byte, decimals as strings.
  */
@@ -80,5 +80,37 @@ t.test('enqueue batches', async (t) => {
     t.equal(rows.filter((r) => r.status === 'PENDING' && r.job_id).length, 990, 'one live item with a job per record');
     t.equal(rows.filter((r) => r.status === 'SUPERSEDED' && !r.job_id).length, 10, 'earlier items of the 10 repeated records superseded');
     t.same(await consistencyProblems(db), [], 'sync_queue and pg-boss agree');
+  });
+
+  t.test('text that means something to an array literal or to JSON arrives as it was sent', async (t) => {
+    const awkward = ['a"b\\c', '{x,y}', 'NULL', ' padded ', 'ñ,\u00e9;--', ''];
+    const results = await queue.enqueueMany(
+      db,
+      awkward.map((s, n) => ({
+        tenantId: 'acme',
+        source: 'HUB' as const,
+        destination: 'ERP' as const,
+        entityType: 'RAW',
+        entityId: s === '' ? 'empty' : s,
+        action: 'CREATE' as const,
+        payload: { s, n, nested: [s, null] },
+        idempotencyKey: `raw-${n}`,
+      })),
+    );
+    const rows = await db
+      .selectFrom('sync_queue')
+      .select(['id', 'entity_id', 'payload', 'idempotency_key'])
+      .where('entity_type', '=', 'RAW')
+      .execute();
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    t.same(
+      results.map((r) => byId.get(r.id)),
+      awkward.map((s, n) => ({
+        id: results[n]!.id,
+        entity_id: s === '' ? 'empty' : s,
+        payload: { s, n, nested: [s, null] },
+        idempotency_key: `raw-${n}`,
+      })),
+    );
   });
 });
