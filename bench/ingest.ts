@@ -124,7 +124,7 @@ export default async function run(ctx: BenchContext): Promise<BenchFigure[]> {
     memory.array_buffers_mb = Math.max(memory.array_buffers_mb, Math.round(m.arrayBuffers / 1048576));
   }, 200);
   /**
-   * Runs one pull with per-stage timings, summed over batches. Two batches are written at once
+   * Runs one pull with per-stage timings, summed over batches. Several batches are written at once
    * (pull.ts), so the stages add up to more than the wall time; `busy_ms` is the sum of the
    * top-level stages, and `busy_ms / wall_ms` how many batch stages ran at once on average.
    */

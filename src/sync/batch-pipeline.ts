@@ -1,10 +1,10 @@
 /**
- * Batch transactions written two at a time yet taking effect in read order (pull.ts). Batch k's
+ * Batch transactions written several at a time yet taking effect in read order (pull.ts). Batch k's
  * sync_data statement starts once batch k-1's has run: k-1 then already holds every row lock k
  * could need, so a record in both waits for k-1's commit and is written on top of it. The rest of
  * batch k (record errors, queue items, checkpoint) starts once k-1 has committed, and fails if k-1
  * failed, so that batch rolls back too. One batch's sync_data rows are written while the previous
- * batch's queue items are: two PostgreSQL backends at work instead of one (issue 17).
+ * batch's queue items are: several PostgreSQL backends at work instead of one (issue 17).
  */
 export interface BatchTurn {
   /** Resolves once the previous batch's data statement has run (or the batch ended). */

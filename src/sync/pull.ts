@@ -35,7 +35,7 @@ import { clearRecordErrors, clearRecordErrorsNotIn, keepRecordErrors } from '../
 
 const PULL_BATCH_SIZE = 2000;
 /** Batch transactions of one run written at once (batch-pipeline.ts). */
-const BATCHES_IN_FLIGHT = 2;
+const BATCHES_IN_FLIGHT = 3;
 
 export interface PullDeps {
   db: Kysely<Database>;
@@ -133,7 +133,7 @@ async function pullLocked(
     let keys: string[] = [];
     let cursor: string | undefined;
     let lastId: string | undefined;
-    // Two batch transactions at once, each on a pool connection, in read order (batch-pipeline.ts).
+    // Several batch transactions at once, each on a pool connection, in read order (batch-pipeline.ts).
     const pipeline = createBatchPipeline(BATCHES_IN_FLIGHT);
     const flush = async () => {
       const [records, errors, read] = [batch, refused, keys];

@@ -1,5 +1,5 @@
 /**
- * Issue 17: a pull writes two batches at once (pull.ts), yet they take effect in read order. A key
+ * Issue 17: a pull writes several batches at once (pull.ts), yet they take effect in read order. A key
  * read again in a later batch ends with its last version, and a record refused in one batch and
  * converted in a later one (or the other way round) ends as the later batch left it.
  */
@@ -8,7 +8,7 @@ import { sql } from 'kysely';
 import { runPull } from '../../src/sync/pull.ts';
 import { pullStack } from '../helpers/pull-stack.ts';
 
-t.test('batches written two at a time apply in read order', async (t) => {
+t.test('batches written several at a time apply in read order', async (t) => {
   const { db, erp, deps } = await pullStack(t, { batchSize: 2 });
   const config = await db.db
     .insertInto('sync_entity_config')
