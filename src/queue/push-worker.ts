@@ -4,7 +4,6 @@
  * transaction — claim (row locks), handlers, outcomes, audit, follow-up jobs — so a crash at
  * any point either commits all of it or none, and pg-boss redelivers what was not completed.
  */
-import { randomUUID } from 'node:crypto';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Job, PgBoss } from 'pg-boss';
 import type { Logger } from '../config/logger.ts';
@@ -15,6 +14,7 @@ import { directionOf, insertLogs, queueItemLog } from '../db/sync-log.ts';
 import { backoffDelayMs, type BackoffPolicy } from './backoff.ts';
 import { isPermanent } from '../core/failure.ts';
 import { isUuid } from './ids.ts';
+import { uuidV7 } from '../core/uuid-v7.ts';
 import {
   DEAD_LETTER_QUEUE,
   insertDeadLetters,
@@ -252,7 +252,7 @@ export async function settleOutcomes(trx: Transaction<Database>, outcomes: PushO
       logs.push(logRow(o, 'DEAD', `${permanent ? 'permanent error' : `gave up after ${attempt} attempts`}: ${errorText(o.error)}`));
     } else {
       const delay = backoffDelayMs(attempt, opts.backoff);
-      const jobId = randomUUID();
+      const jobId = uuidV7();
       const scheduledAt = new Date(Date.now() + delay);
       failed.push({
         id: o.row.id,

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import type { QueueRow } from '../db/schema.ts';
 import type { Executor } from '../db/connect.ts';
@@ -6,6 +5,7 @@ import { insertLogs, queueItemLog } from '../db/sync-log.ts';
 import type { EnqueueDeps } from './enqueue.ts';
 import { QueueItemNotFoundError, QueueItemNotRetryableError } from './errors.ts';
 import { insertPushJobs, isPushDestination, type PushDestination } from './jobs.ts';
+import { uuidV7 } from '../core/uuid-v7.ts';
 
 import { isUuid } from './ids.ts';
 
@@ -64,7 +64,7 @@ export async function retryItem(executor: Executor, deps: EnqueueDeps, item: { t
     throw new QueueItemNotRetryableError(`sync item ${id} is ${current.status}; only DEAD or FAILED items can be retried`);
   }
   const push = isPushDestination(current.destination);
-  const jobId = push ? randomUUID() : null;
+  const jobId = push ? uuidV7() : null;
   const row = await executor
     .updateTable('sync_queue')
     .set({
