@@ -33,6 +33,12 @@ t.test('every table of SPEC §2 exists with its keys and indexes', async (t) => 
     select indexname, indexdef from pg_indexes where schemaname = 'public'`.execute(db);
   const defs = indexes.rows.map((r) => r.indexdef).join('\n');
   t.match(defs, /sync_data_codprov_idx ON public\.sync_data USING btree \(+payload ->> 'CodProv'::text\)+/, 'JSONB expression index');
+  // Partial (records with a CodProv): a search by value must still find it, a parameter included.
+  const plan = await db.transaction().execute(async (trx) => {
+    await sql`set local enable_seqscan = off`.execute(trx);
+    return sql<{ 'QUERY PLAN': string }>`explain select id from sync_data where payload->>'CodProv' = ${'PRV-1'}`.execute(trx);
+  });
+  t.match(plan.rows.map((r) => r['QUERY PLAN']).join('\n'), /sync_data_codprov_idx/, 'a search by CodProv uses the index');
   t.match(defs, /UNIQUE INDEX \S+ ON public\.sync_entity_config USING btree \(tenant_id, entity_type, erp_type\)/);
   t.match(defs, /UNIQUE INDEX \S+ ON public\.sync_data USING btree \(tenant_id, entity_type, erp_type, entity_id\)/);
   t.match(defs, /UNIQUE INDEX \S+ ON public\.sync_state USING btree \(tenant_id, entity_type, erp_type, direction\)/);
@@ -48,7 +54,6 @@ t.test('every table of SPEC §2 exists with its keys and indexes', async (t) => 
   for (const p of [
     'sync_data->sync_entity_config',
     'sync_log->sync_queue',
-    'sync_queue->sync_tenant',
     'sync_api_key->sync_tenant',
     'sync_erp_connection->sync_tenant',
   ]) {
@@ -96,9 +101,29 @@ t.test('the database rejects duplicates on each UNIQUE key and bad enumeration v
   for (const [column, q] of Object.entries(badEnums)) {
     await t.rejects(exec(q), { code: '23514' }, `bad value rejected on ${column}`);
   }
+
+  // sync_data.payload_hash: 64 lower-case hex digits (migration 0017's check, without a regex).
+  const withHash = (id: string, hash: string) =>
+    exec(
+      `insert into sync_data (tenant_id, entity_type, erp_type, entity_id, payload, payload_hash, sync_direction) values ('acme','P','A','${id}','{}', '${hash}', 'IN')`,
+    );
+  const hex = '0123456789abcdef'.repeat(4);
+  for (const [why, hash] of Object.entries({
+    '63 digits': hex.slice(1),
+    '65 digits': hex + '0',
+    'upper case': hex.slice(1) + 'A',
+    'not hex': hex.slice(1) + 'g',
+    'a non-ASCII letter': hex.slice(1) + 'é',
+    'a space': hex.slice(1) + ' ',
+    empty: '',
+  })) {
+    await t.rejects(withHash(`h-${why}`, hash), { code: '23514' }, `payload_hash with ${why} rejected`);
+  }
+  await withHash('h-ok', hex);
+  t.equal((await sql<{ n: string }>`select count(*) n from sync_data where entity_id like 'h-%'`.execute(db)).rows[0]!.n, '1');
 });
 
-t.test("deleting a tenant deletes its sync_data records and no one else's (migration 0016's trigger)", async (t) => {
+t.test("deleting a tenant deletes its records, queue items and log lines, and no one else's (migration 0018's trigger)", async (t) => {
   const { db } = await createTestDatabase(t);
   await db
     .insertInto('sync_tenant')
@@ -120,7 +145,27 @@ t.test("deleting a tenant deletes its sync_data records and no one else's (migra
     .insertInto('sync_data')
     .values([record('gone', 'P1'), record('gone', 'P2'), record('kept', 'P1')])
     .execute();
+  const item = (tenant: string, id: string) => ({
+    tenant_id: tenant,
+    source: 'ERP' as const,
+    destination: 'HUB' as const,
+    entity_type: 'PROVEEDOR',
+    entity_id: id,
+    action: 'CREATE' as const,
+  });
+  const items = await db
+    .insertInto('sync_queue')
+    .values([item('gone', 'P1'), item('gone', 'P2'), item('kept', 'P1')])
+    .returning(['id', 'tenant_id'])
+    .execute();
+  await db
+    .insertInto('sync_log')
+    .values(items.map((i) => ({ tenant_id: i.tenant_id, sync_queue_id: i.id, action: 'CREATE', direction: 'OUT', status: 'SUCCESS' })))
+    .execute();
   await db.deleteFrom('sync_tenant').where('id', '=', 'gone').execute();
-  const left = await db.selectFrom('sync_data').select(['tenant_id', 'entity_id']).orderBy('tenant_id').execute();
-  t.same(left, [{ tenant_id: 'kept', entity_id: 'P1' }]);
+  const left = async (table: 'sync_data' | 'sync_queue' | 'sync_log') =>
+    (await db.selectFrom(table).select('tenant_id').execute()).map((r) => r.tenant_id);
+  t.same(await left('sync_data'), ['kept'], 'records');
+  t.same(await left('sync_queue'), ['kept'], 'queue items');
+  t.same(await left('sync_log'), ['kept'], 'log lines');
 });

@@ -178,11 +178,14 @@ export async function countMissing(
   trx: Transaction<Database>,
   o: { tenantId: string; config: EntityConfig; seen: SnapshotKeys },
 ): Promise<{ live: number; gone: number }> {
+  const live = sql`sync_data.tenant_id = ${o.tenantId} and sync_data.entity_type = ${o.config.entity_type}
+    and sync_data.erp_type = ${o.config.erp_type} and sync_data.sync_direction = 'IN' and sync_data.status <> 'DELETED'`;
+  // Two counts, not one with `count(*) filter (where not exists …)`: a NOT EXISTS in a WHERE clause
+  // becomes a hash anti-join, one inside an aggregate's FILTER a probe per record (4.3 s against
+  // 2.5 s for 1M records, and quadratic if the keys had no index).
   const r = await sql<{ live: string; gone: string }>`
-    select count(*) as live, count(*) filter (where ${o.seen.notSeen(sql.ref('sync_data.entity_id'))}) as gone
-      from sync_data
-     where tenant_id = ${o.tenantId} and entity_type = ${o.config.entity_type} and erp_type = ${o.config.erp_type}
-       and sync_direction = 'IN' and status <> 'DELETED'`.execute(trx);
+    select (select count(*) from sync_data where ${live}) as live,
+           (select count(*) from sync_data where ${live} and ${o.seen.notSeen(sql.ref('sync_data.entity_id'))}) as gone`.execute(trx);
   return { live: Number(r.rows[0]!.live), gone: Number(r.rows[0]!.gone) };
 }
 
