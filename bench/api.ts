@@ -1,7 +1,7 @@
 /**
- * API latency and throughput with autocannon (50 connections, 10 s each) against a server in its
- * own process: POST /outbound/:entity and GET /inbound/:entity (leases), beside a bare route of
- * the same server, in the same run.
+ * API latency and throughput with autocannon (50 connections, 10 s each, three rounds) against a
+ * server in its own process: POST /outbound/:entity and GET /inbound/:entity (leases), beside a
+ * bare route of the same server, in the same run.
  */
 import { spawn } from 'node:child_process';
 import autocannon from 'autocannon';
@@ -20,6 +20,8 @@ import { sql } from 'kysely';
 
 const CONNECTIONS = 50;
 const DURATION_S = Number(process.env.BENCH_API_SECONDS ?? 10);
+/** Bare route, POST and lease take turns this many times; each figure is the median of its rounds. */
+const ROUNDS = Number(process.env.BENCH_API_ROUNDS ?? 3);
 const PORT = 3900 + (process.pid % 90);
 
 /** The latency distribution beside each p99: a tail and a slow middle call for different fixes. */
@@ -52,7 +54,7 @@ export default async function run(ctx: BenchContext): Promise<BenchFigure[]> {
 
   // Enough items that the stream never runs dry during the lease run (an empty lease is cheaper):
   // the figure's detail says how many were leased.
-  const toLease = Math.max(60_000, DURATION_S * 20_000);
+  const toLease = Math.max(60_000, DURATION_S * 20_000) * ROUNDS;
   ctx.progress(`enqueueing ${toLease} supplier items to lease`);
   const boss = createBoss({ url: ctx.databaseUrl, logger: pino({ level: 'warn' }), supervise: false, schedule: false });
   await boss.start();
@@ -96,30 +98,26 @@ export default async function run(ctx: BenchContext): Promise<BenchFigure[]> {
   const base = `http://127.0.0.1:${PORT}`;
   const headers = { 'x-api-key': key.raw, 'content-type': 'application/json' };
   try {
-    // CPU ms and peak RSS of the server process over each load run, beside its figures.
-    const serverStats: Record<string, ReturnType<typeof procDelta>> = {};
-    // What the server's database sessions were doing (pg_stat_activity samples every 100 ms): CPU, a lock, I/O, the client…
-    const waits: Record<string, Record<string, number>> = {};
-    const measured = async (name: string, fn: () => Promise<autocannon.Result>) => {
+    // CPU ms and peak RSS of the server process over each load run, and what the server's database
+    // sessions were doing (pg_stat_activity samples every 100 ms: CPU, a lock, I/O, the client…).
+    const measured = async (fn: () => Promise<autocannon.Result>): Promise<Run> => {
       await su.query('CHECKPOINT');
       const before = procStats(server.pid);
-      const sampled: Record<string, number> = (waits[name] = {});
+      const waits: Record<string, number> = {};
       let sampling = true;
       const sampler = (async () => {
         while (sampling) {
           const rows = await sql<{ w: string; n: string }>`
             select coalesce(wait_event_type || ':' || wait_event, 'CPU') w, count(*) n from pg_stat_activity
              where application_name = 'parse-sync' and state = 'active' and pid <> pg_backend_pid() group by 1`.execute(dbh.db);
-          for (const r of rows.rows) sampled[r.w] = (sampled[r.w] ?? 0) + Number(r.n);
+          for (const r of rows.rows) waits[r.w] = (waits[r.w] ?? 0) + Number(r.n);
           await new Promise((r) => setTimeout(r, 100));
         }
       })();
-      const r = await fn();
+      const result = await fn();
       sampling = false;
       await sampler;
-      serverStats[name] = procDelta(before, procStats(server.pid));
-      ctx.progress(`${name}: database sessions sampled ${JSON.stringify(sampled)}`);
-      return r;
+      return { result, server: procDelta(before, procStats(server.pid)), waits };
     };
     // Each route answers 2xx once before it is timed: a figure of error answers would mean nothing.
     for (const [path, init] of [
@@ -132,60 +130,73 @@ export default async function run(ctx: BenchContext): Promise<BenchFigure[]> {
       const res = await fetch(`${base}${path}`, { ...init, headers });
       if (!res.ok) throw new Error(`bench api: ${init.method} ${path} answered ${res.status}: ${await res.text()}`);
     }
-    ctx.progress(`api.bare_route: ${CONNECTIONS} connections, ${DURATION_S} s`);
-    const bare = await measured('bare', () => load(`${base}/bench/bare`, {}));
-    ctx.progress(`api.outbound_post: ${CONNECTIONS} connections, ${DURATION_S} s`);
     let n = 0;
-    // A distinct purchase order per request (autocannon 8's idReplacement sends nothing with a body).
-    const post = await measured('post', () =>
-      load(`${base}/api/v1/sync/outbound/ORDEN_COMPRA`, {
-        method: 'POST',
-        headers,
-        requests: [
-          {
-            setupRequest: (req) => {
-              const id = `OC-${++n}`;
-              return { ...req, body: JSON.stringify({ entity_id: id, action: 'CREATE', payload: { numero: id, total: '1234.50' } }) };
+    const routes = {
+      bare: () => load(`${base}/bench/bare`, {}),
+      // A distinct purchase order per request (autocannon 8's idReplacement sends nothing with a body).
+      post: () =>
+        load(`${base}/api/v1/sync/outbound/ORDEN_COMPRA`, {
+          method: 'POST',
+          headers,
+          requests: [
+            {
+              setupRequest: (req) => {
+                const id = `OC-${++n}`;
+                return { ...req, body: JSON.stringify({ entity_id: id, action: 'CREATE', payload: { numero: id, total: '1234.50' } }) };
+              },
             },
-          },
-        ],
-      }),
-    );
-    ctx.progress(`api.inbound_lease: ${CONNECTIONS} connections, ${DURATION_S} s`);
-    const lease = await measured('lease', () => load(`${base}/api/v1/sync/inbound/PROVEEDOR?limit=5&lease_seconds=600`, { headers }));
+          ],
+        }),
+      lease: () => load(`${base}/api/v1/sync/inbound/PROVEEDOR?limit=5&lease_seconds=600`, { headers }),
+    };
+    // The three routes take turns, ROUNDS times: one 10 s run's p99 moved 30 % with whatever else the
+    // 2-core machine did, so each figure is the median of its rounds, every round kept in its detail.
+    const runs: Record<keyof typeof routes, Run[]> = { bare: [], post: [], lease: [] };
+    for (let round = 1; round <= ROUNDS; round++) {
+      for (const name of Object.keys(routes) as (keyof typeof routes)[]) {
+        ctx.progress(`round ${round}/${ROUNDS}: ${name}, ${CONNECTIONS} connections, ${DURATION_S} s`);
+        const run = await measured(routes[name]);
+        runs[name].push(run);
+        const r = run.result;
+        ctx.progress(
+          `round ${round}/${ROUNDS}: ${name}: ${r.requests.total} requests (${r.non2xx} non-2xx, ${r.errors} errors, ${r.timeouts} timeouts), ` +
+            `p99 ${r.latency.p99} ms; database sessions sampled ${JSON.stringify(run.waits)}`,
+        );
+      }
+    }
     const leased = Number(
       (await sql<{ n: string }>`select count(*) n from sync_queue where status = 'IN_FLIGHT'`.execute(dbh.db)).rows[0]!.n,
     );
     if (leased >= toLease)
       ctx.progress(`lease: the stream ran dry (${leased} of ${toLease} items leased): the figure includes empty leases`);
-    for (const [name, r] of [
-      ['bare', bare],
-      ['post', post],
-      ['lease', lease],
-    ] as const) {
-      ctx.progress(`${name}: ${r.requests.total} requests, ${r.non2xx} non-2xx, ${r.errors} errors, ${r.timeouts} timeouts`);
-    }
-    const bareRps = { name: 'api.bare_route', value: bare.requests.average };
-    const bareP99 = { name: 'api.bare_route.p99', value: bare.latency.p99 };
+    const median = (name: keyof typeof routes, pick: (r: autocannon.Result) => number) => {
+      const v = runs[name].map((x) => pick(x.result)).sort((a, b) => a - b);
+      return v[(v.length - 1) >> 1]!;
+    };
+    const rps = (name: keyof typeof routes) => median(name, (r) => r.requests.average);
+    const p99 = (name: keyof typeof routes) => median(name, (r) => r.latency.p99);
+    const rounds = (name: keyof typeof routes) =>
+      runs[name].map((x) => ({
+        requests: x.result.requests.total,
+        non2xx: x.result.non2xx,
+        req_s: x.result.requests.average,
+        latency_ms: spread(x.result),
+        server: x.server,
+        db_waits: x.waits,
+      }));
+    const bareRps = { name: 'api.bare_route', value: rps('bare') };
+    const bareP99 = { name: 'api.bare_route.p99', value: p99('bare') };
     return [
-      figure('api.bare_route', bare.requests.average, 'req/s', null, { requests: bare.requests.total, server: serverStats.bare }),
-      figure('api.bare_route.p99', bare.latency.p99, 'ms', null, { latency_ms: spread(bare) }),
-      figure('api.outbound_post', post.requests.average, 'req/s', bareRps, {
-        requests: post.requests.total,
-        non2xx: post.non2xx,
-        server: serverStats.post,
-        db_waits: waits.post,
-      }),
-      figure('api.outbound_post.p99', post.latency.p99, 'ms', bareP99, { latency_ms: spread(post) }),
-      figure('api.inbound_lease', lease.requests.average, 'req/s', bareRps, {
-        requests: lease.requests.total,
-        non2xx: lease.non2xx,
+      figure('api.bare_route', rps('bare'), 'req/s', null, { rounds: rounds('bare') }),
+      figure('api.bare_route.p99', p99('bare'), 'ms', null, { rounds_p99: runs.bare.map((x) => x.result.latency.p99) }),
+      figure('api.outbound_post', rps('post'), 'req/s', bareRps, { rounds: rounds('post') }),
+      figure('api.outbound_post.p99', p99('post'), 'ms', bareP99, { rounds_p99: runs.post.map((x) => x.result.latency.p99) }),
+      figure('api.inbound_lease', rps('lease'), 'req/s', bareRps, {
         items_leased: leased,
         items_available: toLease,
-        server: serverStats.lease,
-        db_waits: waits.lease,
+        rounds: rounds('lease'),
       }),
-      figure('api.inbound_lease.p99', lease.latency.p99, 'ms', bareP99, { latency_ms: spread(lease) }),
+      figure('api.inbound_lease.p99', p99('lease'), 'ms', bareP99, { rounds_p99: runs.lease.map((x) => x.result.latency.p99) }),
     ];
   } finally {
     const exited = new Promise((r) => server.once('exit', r));
@@ -194,4 +205,10 @@ export default async function run(ctx: BenchContext): Promise<BenchFigure[]> {
     await su.end();
     await dbh.close();
   }
+}
+
+interface Run {
+  result: autocannon.Result;
+  server: ReturnType<typeof procDelta>;
+  waits: Record<string, number>;
 }
