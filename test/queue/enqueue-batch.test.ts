@@ -1,5 +1,6 @@
 /**
- * The set-based enqueue path: a whole batch goes in as one array per column, and an item that names
+ * The set-based enqueue path: a whole batch goes in as one array per column (one value when the
+ * batch shares it), and an item that names
  * its sync_data row without a payload gets that row's payload copied inside the database — byte
  * for byte, decimals as strings.
  */
@@ -110,6 +111,46 @@ t.test('enqueue batches', async (t) => {
         entity_id: s === '' ? 'empty' : s,
         payload: { s, n, nested: [s, null] },
         idempotency_key: `raw-${n}`,
+      })),
+    );
+  });
+
+  t.test('a value the whole batch shares (sent once, not per item) arrives in every row as sent', async (t) => {
+    const shared = { s: 'a"b\\c {x,y} NULL ñ', total: '0.10', nested: [null, '{}'] };
+    const at = new Date('2099-02-03T04:05:06.789Z');
+    const results = await queue.enqueueMany(
+      db,
+      ['S-1', 'S-2', 'S-3'].map((entityId) => ({
+        tenantId: 'acme',
+        source: 'HUB' as const,
+        destination: 'ERP' as const,
+        entityType: 'SHARED',
+        entityId,
+        action: 'UPSERT' as const,
+        payload: shared,
+        priority: 7,
+        maxRetries: 2,
+        scheduledAt: at,
+      })),
+    );
+    const rows = await db
+      .selectFrom('sync_queue')
+      .select(['id', 'tenant_id', 'entity_id', 'action', 'payload', 'priority', 'max_retries', 'scheduled_at', 'status'])
+      .where('entity_type', '=', 'SHARED')
+      .orderBy('entity_id')
+      .execute();
+    t.same(
+      rows.map((r) => ({ ...r, scheduled_at: r.scheduled_at.toISOString() })),
+      ['S-1', 'S-2', 'S-3'].map((entityId, n) => ({
+        id: results[n]!.id,
+        tenant_id: 'acme',
+        entity_id: entityId,
+        action: 'UPSERT',
+        payload: shared,
+        priority: 7,
+        max_retries: 2,
+        scheduled_at: at.toISOString(),
+        status: 'PENDING',
       })),
     );
   });
