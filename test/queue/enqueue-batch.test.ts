@@ -1,8 +1,7 @@
 /**
  * The set-based enqueue path: a whole batch goes in as one array per column (one value when the
- * batch shares it), and an item that names
- * its sync_data row without a payload gets that row's payload copied inside the database — byte
- * for byte, decimals as strings.
+ * batch shares it), and an item that names its sync_data row without a payload gets that row's
+ * payload copied inside the database — byte for byte, decimals as strings.
  */
 import t from 'tap';
 import { sql } from 'kysely';
