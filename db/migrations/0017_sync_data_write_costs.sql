@@ -2,7 +2,7 @@
 --
 -- The same rule for payload_hash (64 lower-case hex digits), without the regex `^[0-9a-f]{64}$`.
 -- PostgreSQL builds that pattern's DFA states afresh in every match: 13.5 µs a row, a third of a
--- 400 000-row INSERT … SELECT into a copy of sync_data (13.4 s against 8.0 s), and 12 % of the
+-- 400 000-row INSERT … SELECT into a copy of sync_data (13.4 s against 8.0 s), and ~15 % of the
 -- database's CPU in a full sync (perf: the regex engine's `miss` / `getvacant`). A length test and a
 -- one-state character class accept exactly the same values.
 ALTER TABLE sync_data DROP CONSTRAINT sync_data_payload_hash_check;
