@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import type { BenchContext } from './run.ts';
-import { figure, type BenchFigure } from './results.ts';
+import { figure, median, type BenchFigure } from './results.ts';
 import { procDelta, procStats } from './proc-stats.ts';
 import { insertApiKey } from '../src/db/api-keys.ts';
 import { createDb } from '../src/db/connect.ts';
@@ -169,12 +169,8 @@ export default async function run(ctx: BenchContext): Promise<BenchFigure[]> {
     );
     if (leased >= toLease)
       ctx.progress(`lease: the stream ran dry (${leased} of ${toLease} items leased): the figure includes empty leases`);
-    const median = (name: keyof typeof routes, pick: (r: autocannon.Result) => number) => {
-      const v = runs[name].map((x) => pick(x.result)).sort((a, b) => a - b);
-      return v[(v.length - 1) >> 1]!;
-    };
-    const rps = (name: keyof typeof routes) => median(name, (r) => r.requests.average);
-    const p99 = (name: keyof typeof routes) => median(name, (r) => r.latency.p99);
+    const rps = (name: keyof typeof routes) => median(runs[name].map((x) => x.result.requests.average));
+    const p99 = (name: keyof typeof routes) => median(runs[name].map((x) => x.result.latency.p99));
     const rounds = (name: keyof typeof routes) =>
       runs[name].map((x) => ({
         requests: x.result.requests.total,

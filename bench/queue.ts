@@ -8,7 +8,7 @@ import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { sql } from 'kysely';
 import pino from 'pino';
 import type { BenchContext } from './run.ts';
-import { figure, type BenchFigure } from './results.ts';
+import { figure, median, type BenchFigure } from './results.ts';
 import { procDelta, procStats } from './proc-stats.ts';
 import { createDb } from '../src/db/connect.ts';
 import { createTenant } from '../src/db/tenants.ts';
@@ -146,48 +146,44 @@ export default async function run(ctx: BenchContext): Promise<BenchFigure[]> {
   const duplicated = [...seen.values()].filter((n) => n > 1).length;
   await boss.stop({ graceful: false });
   await dbh.close();
-  const median = (pick: (r: Round) => number) => {
-    const v = rounds.map(pick).sort((a, b) => a - b);
-    return v[(v.length - 1) >> 1]!;
-  };
+  const middle = (pick: (r: Round) => number) => median(rounds.map(pick));
   // Each round's figures (and where its time went) stay in the results beside the medians.
-  const perRound = (pick: (r: Round) => unknown) => rounds.map(pick);
   return [
     figure(
       'pgboss.insert_rate',
-      median((r) => r.rawInsert),
+      middle((r) => r.rawInsert),
       'items/s',
       null,
-      { rounds: perRound((r) => Math.round(r.rawInsert)) },
+      { rounds: rounds.map((r) => Math.round(r.rawInsert)) },
     ),
     figure(
       'pgboss.fetch_complete',
-      median((r) => r.rawFetch),
+      middle((r) => r.rawFetch),
       'items/s',
       null,
       {
-        rounds: perRound((r) => Math.round(r.rawFetch)),
-        worker_process: perRound((r) => r.rawFetchProc),
+        rounds: rounds.map((r) => Math.round(r.rawFetch)),
+        worker_process: rounds.map((r) => r.rawFetchProc),
       },
     ),
     figure(
       'queue.enqueue_rate',
-      median((r) => r.enqueueRate),
+      middle((r) => r.enqueueRate),
       'items/s',
-      { name: 'pgboss.insert_rate', value: median((r) => r.rawInsert) },
-      { items: ITEMS, rounds: perRound((r) => Math.round(r.enqueueRate)), enqueue_process: perRound((r) => r.enqueueProc) },
+      { name: 'pgboss.insert_rate', value: middle((r) => r.rawInsert) },
+      { items: ITEMS, rounds: rounds.map((r) => Math.round(r.enqueueRate)), enqueue_process: rounds.map((r) => r.enqueueProc) },
     ),
     figure(
       'queue.process_rate',
-      median((r) => r.processRate),
+      middle((r) => r.processRate),
       'items/s',
-      { name: 'pgboss.fetch_complete', value: median((r) => r.rawFetch) },
+      { name: 'pgboss.fetch_complete', value: middle((r) => r.rawFetch) },
       {
         items: ITEMS,
-        rounds: perRound((r) => Math.round(r.processRate)),
-        ratio_per_round: perRound((r) => Number((r.processRate / r.rawFetch).toFixed(3))),
-        worker_process: perRound((r) => r.processProc),
-        stages_ms: perRound((r) => r.stages),
+        rounds: rounds.map((r) => Math.round(r.processRate)),
+        ratio_per_round: rounds.map((r) => Number((r.processRate / r.rawFetch).toFixed(3))),
+        worker_process: rounds.map((r) => r.processProc),
+        stages_ms: rounds.map((r) => r.stages),
       },
     ),
     figure('queue.lost', lost, 'items'),

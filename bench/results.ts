@@ -34,6 +34,12 @@ export function figure(
   return detail ? { ...f, detail } : f;
 }
 
+/** The middle value (the lower of the two middle ones for an even count): a round's outlier does not move it. */
+export function median(values: number[]): number {
+  const v = [...values].sort((a, b) => a - b);
+  return v[(v.length - 1) >> 1]!;
+}
+
 /** Merges figures into bench/results.json, replacing earlier figures of the same name. */
 export async function saveFigures(figures: BenchFigure[]): Promise<void> {
   let existing: BenchFigure[] = [];
