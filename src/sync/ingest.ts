@@ -173,13 +173,17 @@ export async function recordPullError(db: Kysely<Database>, k: StateKey, error: 
   );
 }
 
+/** SQL: a sync_data row is one of the entity's live records read from the ERP (what a snapshot may delete). */
+const liveRecord = (o: { tenantId: string; config: EntityConfig }) =>
+  sql<boolean>`sync_data.tenant_id = ${o.tenantId} and sync_data.entity_type = ${o.config.entity_type}
+    and sync_data.erp_type = ${o.config.erp_type} and sync_data.sync_direction = 'IN' and sync_data.status <> 'DELETED'`;
+
 /** How many live records the entity has, and how many of them a complete snapshot did not contain. */
 export async function countMissing(
   trx: Transaction<Database>,
   o: { tenantId: string; config: EntityConfig; seen: SnapshotKeys },
 ): Promise<{ live: number; gone: number }> {
-  const live = sql`sync_data.tenant_id = ${o.tenantId} and sync_data.entity_type = ${o.config.entity_type}
-    and sync_data.erp_type = ${o.config.erp_type} and sync_data.sync_direction = 'IN' and sync_data.status <> 'DELETED'`;
+  const live = liveRecord(o);
   // Two counts, not one with `count(*) filter (where not exists …)`: a NOT EXISTS in a WHERE clause
   // becomes a hash anti-join, one inside an aggregate's FILTER a probe per record (4.3 s against
   // 2.5 s for 1M records, and quadratic if the keys had no index).
@@ -198,8 +202,7 @@ export async function markMissingDeleted(
   const gone = (
     await sql<{ id: string; entity_id: string; version: number }>`
       update sync_data set status = 'DELETED', version = version + 1, updated_at = now(), synced_at = now()
-       where tenant_id = ${o.tenantId} and entity_type = ${o.config.entity_type} and erp_type = ${o.config.erp_type}
-         and sync_direction = 'IN' and status <> 'DELETED' and ${o.seen.notSeen(sql.ref('sync_data.entity_id'))}
+       where ${liveRecord(o)} and ${o.seen.notSeen(sql.ref('sync_data.entity_id'))}
    returning id, entity_id, version`.execute(trx)
   ).rows;
   await deps.queue.enqueueMany(
