@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /**
  * Canonical JSON: object keys sorted by UTF-16 code units (recursively), no whitespace, values
@@ -25,14 +25,33 @@ export function canonicalJson(value: unknown): string {
     return out + ']';
   }
   const obj = value as Record<string, unknown>;
+  const keys = Object.keys(obj);
+  const order = sortedKeys(keys);
   let out = '';
-  // The default sort compares UTF-16 code units.
-  for (const k of Object.keys(obj).sort()) {
-    const v = obj[k];
+  for (let i = 0; i < order.length; i++) {
+    const v = obj[keys[order[i]!]!];
     if (v === undefined || typeof v === 'function') continue;
-    out += (out ? ',' : '') + JSON.stringify(k) + ':' + canonicalJson(v);
+    out += (out ? ',' : '') + order.prefixes[i] + canonicalJson(v);
   }
   return '{' + out + '}';
+}
+
+/** An object's key positions in canonical order, with each key's `"key":` text. */
+type KeyOrder = number[] & { prefixes: string[] };
+/**
+ * The order of the last key list seen: the records of one pull share their keys (in the same
+ * order, as the mapping builds them), so sorting and quoting them once serves the whole batch.
+ */
+let lastKeys: string[] = [];
+let lastOrder: KeyOrder = Object.assign([], { prefixes: [] });
+
+function sortedKeys(keys: string[]): KeyOrder {
+  if (keys.length === lastKeys.length && keys.every((k, i) => k === lastKeys[i])) return lastOrder;
+  // The default comparison of two strings is by UTF-16 code units.
+  const order = keys.map((_, i) => i).sort((a, b) => (keys[a]! < keys[b]! ? -1 : keys[a]! > keys[b]! ? 1 : 0));
+  lastKeys = keys;
+  lastOrder = Object.assign(order, { prefixes: order.map((i) => JSON.stringify(keys[i]) + ':') });
+  return lastOrder;
 }
 
 /** sync_data.payload_hash: SHA-256 (lower-case hex, 64 characters) of the canonical JSON. */
@@ -42,5 +61,6 @@ export function payloadHash(value: unknown): string {
 
 /** payloadHash of a value whose canonical JSON is already at hand (the ingest stores that same text). */
 export function canonicalHash(json: string): string {
-  return createHash('sha256').update(json).digest('hex');
+  // One-shot: no Hash object per record (creating one cost more than hashing a payload).
+  return hash('sha256', json, 'hex');
 }

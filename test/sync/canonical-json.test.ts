@@ -31,3 +31,21 @@ t.test('the hash depends on values, never on key order', async (t) => {
   t.equal(payloadHash({ b: 'x', a: [1, true, null] }), createHash('sha256').update('{"a":[1,true,null],"b":"x"}').digest('hex'));
   t.equal(payloadHash({}), '44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a');
 });
+
+t.test('records in a row: one key list, a different one of the same length, then the first again', async (t) => {
+  // canonicalJson reuses the order of the last key list it sorted; every switch must re-sort.
+  const byMapping = (i: number) => ({ id: `P${i}`, nombre: 'Acme', saldo: '1.50' });
+  const seen: string[] = [];
+  for (let i = 0; i < 3; i++) seen.push(canonicalJson(byMapping(i)));
+  seen.push(canonicalJson({ saldo: '1.50', id: 'P9', nombre: 'Acme' }), canonicalJson({ zz: 1, aa: 2, mm: 3 }));
+  seen.push(canonicalJson({ id: 'P3', nombre: { saldo: 2, id: 1, nombre: 0 }, saldo: '1.50' }), canonicalJson(byMapping(4)));
+  t.same(seen, [
+    '{"id":"P0","nombre":"Acme","saldo":"1.50"}',
+    '{"id":"P1","nombre":"Acme","saldo":"1.50"}',
+    '{"id":"P2","nombre":"Acme","saldo":"1.50"}',
+    '{"id":"P9","nombre":"Acme","saldo":"1.50"}',
+    '{"aa":2,"mm":3,"zz":1}',
+    '{"id":"P3","nombre":{"id":1,"nombre":0,"saldo":2},"saldo":"1.50"}',
+    '{"id":"P4","nombre":"Acme","saldo":"1.50"}',
+  ]);
+});

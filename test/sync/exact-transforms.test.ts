@@ -84,3 +84,33 @@ t.test('one wall-clock parser: shapes, zones, impossible dates', async (t) => {
   t.throws(() => parseWallClock('2026-02-30'), RangeError);
   t.throws(() => parseWallClock('2026-03-01T24:00:00'), RangeError);
 });
+
+t.test('decimals already in normal form come back as they are; every other spelling is normalised', async (t) => {
+  const cases: [unknown, string | undefined][] = [
+    ['1234.50', '1234.50'],
+    ['-0.01', '-0.01'],
+    ['0', '0'],
+    ['-0.00', '0.00'],
+    ['-0', '0'],
+    ['007.5', '7.5'],
+    ['+1', '1'],
+    ['1.', '1'],
+    ['.5', '0.5'],
+    [' 12.30 ', '12.30'],
+    ['1e2', '100'],
+    ['12.3.4', undefined],
+    ['', undefined],
+  ];
+  t.same(
+    cases.map(([v]) => normalizeDecimal(v)),
+    cases.map(([, want]) => want),
+  );
+  t.same(
+    ['19.99', '-0.00', '5', '-7', '1.005', '0.5'].map((v) => roundDecimal(v, 2)),
+    ['19.99', '0.00', '5.00', '-7.00', '1.01', '0.50'],
+  );
+  t.same(
+    ['5', '-0', '2.5'].map((v) => roundDecimal(v, 0)),
+    ['5', '0', '3'],
+  );
+});
