@@ -3,75 +3,89 @@
  * reader for TDS messages, written from the MS-TDS specification.
  */
 export class TdsWriter {
-  private chunks: Buffer[] = [];
+  // One growing buffer rather than a Buffer per field: the simulator serves a million rows in the
+  // ingest bench, on the same two cores as the pipeline it measures.
+  private buf = Buffer.allocUnsafe(256);
   length = 0;
 
-  private push(b: Buffer): this {
-    this.chunks.push(b);
-    this.length += b.length;
-    return this;
+  /** Reserves `n` bytes and returns where they start; read `this.buf` only after (it may be replaced). */
+  private room(n: number): number {
+    if (this.length + n > this.buf.length) {
+      const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.length + n));
+      this.buf.copy(next, 0, 0, this.length);
+      this.buf = next;
+    }
+    const at = this.length;
+    this.length += n;
+    return at;
   }
   u8(v: number): this {
-    const b = Buffer.alloc(1);
-    b.writeUInt8(v);
-    return this.push(b);
+    const at = this.room(1);
+    this.buf.writeUInt8(v, at);
+    return this;
   }
   u16(v: number): this {
-    const b = Buffer.alloc(2);
-    b.writeUInt16LE(v);
-    return this.push(b);
+    const at = this.room(2);
+    this.buf.writeUInt16LE(v, at);
+    return this;
   }
   u16be(v: number): this {
-    const b = Buffer.alloc(2);
-    b.writeUInt16BE(v);
-    return this.push(b);
+    const at = this.room(2);
+    this.buf.writeUInt16BE(v, at);
+    return this;
   }
   i16(v: number): this {
-    const b = Buffer.alloc(2);
-    b.writeInt16LE(v);
-    return this.push(b);
+    const at = this.room(2);
+    this.buf.writeInt16LE(v, at);
+    return this;
   }
   u32(v: number): this {
-    const b = Buffer.alloc(4);
-    b.writeUInt32LE(v >>> 0);
-    return this.push(b);
+    const at = this.room(4);
+    this.buf.writeUInt32LE(v >>> 0, at);
+    return this;
   }
   u32be(v: number): this {
-    const b = Buffer.alloc(4);
-    b.writeUInt32BE(v >>> 0);
-    return this.push(b);
+    const at = this.room(4);
+    this.buf.writeUInt32BE(v >>> 0, at);
+    return this;
   }
   i32(v: number): this {
-    const b = Buffer.alloc(4);
-    b.writeInt32LE(v);
-    return this.push(b);
+    const at = this.room(4);
+    this.buf.writeInt32LE(v, at);
+    return this;
   }
   u64(v: bigint): this {
-    const b = Buffer.alloc(8);
-    b.writeBigUInt64LE(v);
-    return this.push(b);
+    const at = this.room(8);
+    this.buf.writeBigUInt64LE(v, at);
+    return this;
   }
   i64(v: bigint): this {
-    const b = Buffer.alloc(8);
-    b.writeBigInt64LE(v);
-    return this.push(b);
+    const at = this.room(8);
+    this.buf.writeBigInt64LE(v, at);
+    return this;
   }
   f64(v: number): this {
-    const b = Buffer.alloc(8);
-    b.writeDoubleLE(v);
-    return this.push(b);
+    const at = this.room(8);
+    this.buf.writeDoubleLE(v, at);
+    return this;
   }
   bytes(b: Buffer): this {
-    return this.push(b);
+    const at = this.room(b.length);
+    b.copy(this.buf, at);
+    return this;
   }
-  /** Unsigned little-endian integer of `n` bytes (for 3- and 5-byte date/time fields). */
+  /** Unsigned little-endian integer of `n` bytes (3- and 5-byte date/time fields, 4–16-byte decimals). */
   uintN(v: bigint, n: number): this {
-    const b = Buffer.alloc(n);
-    for (let i = 0; i < n; i++) b[i] = Number((v >> BigInt(8 * i)) & 0xffn);
-    return this.push(b);
+    const at = this.room(n);
+    // Up to 6 bytes a double holds the value exactly; wider ones go 4 bytes at a time.
+    if (n <= 6) this.buf.writeUIntLE(Number(v), at, n);
+    else for (let i = 0; i < n; i += 4) this.buf.writeUIntLE(Number((v >> BigInt(8 * i)) & 0xffffffffn), at + i, Math.min(4, n - i));
+    return this;
   }
   ucs2(s: string): this {
-    return this.push(Buffer.from(s, 'ucs2'));
+    const at = this.room(2 * s.length);
+    this.buf.write(s, at, 2 * s.length, 'ucs2');
+    return this;
   }
   /** B_VARCHAR: 1-byte character count, UCS-2. */
   bVarchar(s: string): this {
@@ -82,7 +96,7 @@ export class TdsWriter {
     return this.u16(s.length).ucs2(s);
   }
   toBuffer(): Buffer {
-    return Buffer.concat(this.chunks, this.length);
+    return this.buf.subarray(0, this.length);
   }
 }
 

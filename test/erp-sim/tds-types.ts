@@ -108,12 +108,22 @@ export function writeTypeInfo(w: TdsWriter, c: ColumnKind): void {
 }
 
 /** "2026-03-01 09:30:00.123456" (PostgreSQL text) → [days since 0001-01-01, 100 ns ticks since midnight]. */
+/**
+ * Days from 1970-01-01 to a proleptic Gregorian date, by arithmetic (H. Hinnant's days_from_civil):
+ * no Date per encoded value, and no Date.UTC mapping of years 0–99.
+ */
+function civilDays(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5) + day - 1;
+  return era * 146_097 + yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy - 719_468;
+}
+
 function splitTimestamp(text: string): { days: number; ticks: bigint } {
   const m = /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,7}))?)?/.exec(text);
   if (!m) throw new Error(`ERP simulator cannot encode timestamp '${text}'`);
-  const day = new Date(0);
-  day.setUTCFullYear(+m[1]!, +m[2]! - 1, +m[3]!);
-  const days = Math.round((day.getTime() - EPOCH_0001) / DAY_MS);
+  const days = civilDays(+m[1]!, +m[2]!, +m[3]!) - civilDays(1, 1, 1);
   const secs = +(m[4] ?? 0) * 3600 + +(m[5] ?? 0) * 60 + +(m[6] ?? 0);
   const ticks = BigInt(secs) * 10_000_000n + BigInt((m[7] ?? '').padEnd(7, '0'));
   return { days, ticks };
