@@ -123,15 +123,24 @@ export interface NewPushJob {
   startAfter?: Date;
 }
 
+/** Jobs by push queue, in order (appended in place: copying a list per job made a 500-job batch quadratic). */
+function byDestination<T extends { destination: PushDestination }>(jobs: T[]): Map<PushDestination, T[]> {
+  const out = new Map<PushDestination, T[]>();
+  for (const j of jobs) {
+    const list = out.get(j.destination);
+    if (list) list.push(j);
+    else out.set(j.destination, [j]);
+  }
+  return out;
+}
+
 /** Inserts push jobs (ids chosen by the caller and already stored on the rows). */
 export async function insertPushJobs(
   executor: Executor,
   { boss, timing }: { boss: PgBoss; timing: JobTiming },
   jobs: NewPushJob[],
 ): Promise<void> {
-  const byQueue = new Map<PushDestination, NewPushJob[]>();
-  for (const j of jobs) byQueue.set(j.destination, [...(byQueue.get(j.destination) ?? []), j]);
-  for (const [destination, list] of byQueue) {
+  for (const [destination, list] of byDestination(jobs)) {
     await boss.insert(
       pushQueueName(destination),
       list.map((j) => ({
@@ -154,9 +163,12 @@ export async function cancelPushJobs(
   executor: Executor,
   jobs: { destination: PushDestination; id: string }[],
 ): Promise<void> {
-  const byQueue = new Map<PushDestination, string[]>();
-  for (const j of jobs) byQueue.set(j.destination, [...(byQueue.get(j.destination) ?? []), j.id]);
-  for (const [destination, ids] of byQueue) await boss.cancel(pushQueueName(destination), ids, { db: bossDb(executor) });
+  for (const [destination, list] of byDestination(jobs))
+    await boss.cancel(
+      pushQueueName(destination),
+      list.map((j) => j.id),
+      { db: bossDb(executor) },
+    );
 }
 
 /** Records an item that ran out of retries in pg-boss's dead-letter queue (where pg-boss tooling can see it). */
