@@ -208,7 +208,8 @@ async function pullLocked(
                 `If the deletions are real, confirm with POST /api/v1/sync/run?entity=${config.entity_type}&mode=full&confirm_deletes=true`,
             );
           }
-          deleted = await markMissingDeleted(trx, deps, { tenantId: o.tenantId, config, seen });
+          // Nothing gone (the usual snapshot): no second anti-join over the entity's records to find it again.
+          if (gone > 0) deleted = await markMissingDeleted(trx, deps, { tenantId: o.tenantId, config, seen });
           await clearRecordErrorsNotIn(trx, key, seen);
         }
         await commitCursor(trx, key, { cursor, lastEntityId: lastId, cursorSqlType: queries.cursor?.sql_type ?? learntType });
