@@ -4,9 +4,10 @@
  * driver boundary (src/erp/tedious-exact.ts) and the transform rules share one definition.
  */
 const DECIMAL = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d{1,4}))?$/;
-/** What normalizeDecimal returns: no sign but `-`, no leading zeros, no exponent, digits after a point. */
 const NORMAL = /^-?(?:0|[1-9]\d*)(?:\.\d+)?$/;
 const NEGATIVE_ZERO = /^-0(?:\.0+)?$/;
+/** Already what normalizeDecimal returns: no sign but `-`, no leading zeros, no exponent, digits after a point, no `-0`. */
+const isNormal = (v: string) => NORMAL.test(v) && !NEGATIVE_ZERO.test(v);
 
 /** `"1.5e3"` → `"1500"`: shifts the point by the exponent with string operations only. */
 function shiftPoint(int: string, frac: string, exp: number): [string, string] {
@@ -27,7 +28,7 @@ export function normalizeDecimal(v: unknown): string | undefined {
   if (typeof v === 'bigint') return v.toString();
   if (typeof v !== 'string') return undefined;
   // Already normal (what the ERP driver hands over): returned as is, without the regex's groups.
-  if (NORMAL.test(v) && !NEGATIVE_ZERO.test(v)) return v;
+  if (isNormal(v)) return v;
   const m = DECIMAL.exec(v.trim());
   if (!m || (!m[2] && !m[3])) return undefined;
   const [rawInt, frac] = shiftPoint(m[2] ?? '', m[3] ?? '', Number(m[4] ?? 0));
@@ -40,7 +41,7 @@ export function normalizeDecimal(v: unknown): string | undefined {
 export function roundDecimal(value: string, digits: number): string {
   const point = value.indexOf('.');
   // Already at that scale (a DECIMAL(14,2) column under `scale: 2`): nothing to round or pad.
-  if (NORMAL.test(value) && !NEGATIVE_ZERO.test(value) && (point < 0 ? digits === 0 : value.length - point - 1 === digits)) return value;
+  if (isNormal(value) && (point < 0 ? digits === 0 : value.length - point - 1 === digits)) return value;
   return fromScaled(toScaled(value, digits), digits);
 }
 

@@ -119,7 +119,7 @@ export async function enqueueMany(executor: Executor, deps: EnqueueDeps, inputs:
   }
   // Per item, once: its id, its record's key and its stream (consecutive items of one stream, as in
   // an ingest batch, share the stream's entry). This loop and the column loop below run for every
-  // ingested record, so they build arrays rather than an object per item.
+  // ingested record: each item's values go straight into the column arrays, in one pass.
   const fresh: { input: EnqueueInput; n: number; id: string; key: string }[] = [];
   const streams = new Map<string, { i: EnqueueInput; ids: Set<string> }>();
   let stream: { i: EnqueueInput; ids: Set<string> } | undefined;
