@@ -5,7 +5,7 @@ import { uuidV7 } from '../core/uuid-v7.ts';
 import type { QueueAction, QueueEndpoint, QueueStatus } from '../db/schema.ts';
 import type { Executor } from '../db/connect.ts';
 import { IdempotencyKeyReusedError } from './errors.ts';
-import { cancelPushJobs, insertPushJobs, isPushDestination, type JobTiming, type NewPushJob, type PushDestination } from './jobs.ts';
+import { cancelPushJobs, insertPushJobs, PUSH_JOB_MAX_ITEMS, type JobTiming, type NewPushJob, type PushDestination } from './jobs.ts';
 
 export interface EnqueueInput {
   tenantId: string;
@@ -160,21 +160,26 @@ export async function enqueueMany(executor: Executor, deps: EnqueueDeps, inputs:
   const now = new Date();
   const nowIso = now.toISOString();
   const jobs: NewPushJob[] = [];
+  // The live items of one tenant, queue, priority and start time share a job, PUSH_JOB_MAX_ITEMS at most.
+  const openJobs = new Map<string, NewPushJob>();
+  const jobFor = (i: EnqueueInput, destination: PushDestination, queueId: string): string => {
+    const key = JSON.stringify([i.tenantId, destination, i.priority ?? 0, i.scheduledAt?.getTime() ?? null]);
+    let job = openJobs.get(key);
+    if (!job || job.queueIds.length >= PUSH_JOB_MAX_ITEMS) {
+      job = { id: uuidV7(), destination, queueIds: [], priority: i.priority ?? 0, startAfter: i.scheduledAt };
+      openJobs.set(key, job);
+      jobs.push(job);
+    }
+    job.queueIds.push(queueId);
+    return job.id;
+  };
   const live: boolean[] = [];
   const values = Object.fromEntries(COLUMNS.map((k) => [k, [] as unknown[]])) as Record<Column, unknown[]>;
   fresh.forEach((f, idx) => {
     const i = f.input;
     const isLive = lastOfRecord.get(f.key) === idx;
     const upgradable = isLive && (i.action === 'UPDATE' || i.action === 'UPSERT');
-    const jobId = isLive && isPushDestination(i.destination) ? uuidV7() : null;
-    if (jobId)
-      jobs.push({
-        id: jobId,
-        destination: i.destination as NewPushJob['destination'],
-        queueId: f.id,
-        priority: i.priority ?? 0,
-        startAfter: i.scheduledAt,
-      });
+    const jobId = isLive && i.destination !== 'HUB' ? jobFor(i, i.destination, f.id) : null;
     live.push(isLive);
     // Typed as a whole row, so a column left out fails to compile (unnest would pad it with NULLs).
     const value: Record<Column, unknown> = {

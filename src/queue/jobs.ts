@@ -62,17 +62,27 @@ export function isPushDestination(d: QueueEndpoint): d is PushDestination {
   return (PUSH_DESTINATIONS as readonly string[]).includes(d);
 }
 
-/** Payload of a push job: which sync_queue row, and the job id the row must still carry (a fence against stale jobs). */
-export interface PushJobData {
-  queueId: string;
-  jobId: string;
+/**
+ * Payload of a push job: the sync_queue rows it delivers, and the job id each row must still carry
+ * (a fence against stale jobs). The items of one enqueue share a job, up to PUSH_JOB_MAX_ITEMS:
+ * a job fetched and completed per item cost pg-boss more than the delivery itself (issue 17).
+ * Jobs queued before grouping name one row as `queueId`.
+ */
+export type PushJobData = { jobId: string } & ({ queueIds: string[] } | { queueId: string });
+
+/** Rows per push job at most: a bound on what one fetched job brings (a fetch takes up to the worker's batch size of jobs). */
+export const PUSH_JOB_MAX_ITEMS = 10;
+
+/** The rows a push job (or a dead letter of one) names, whichever shape it was queued in. */
+export function pushJobRows(data: PushJobData): string[] {
+  return 'queueIds' in data ? data.queueIds : [data.queueId];
 }
 
-/** A push item that ran out of attempts: its row and the job the row must still carry (pg-boss copies a push job's own data here). */
-export interface PushDeadLetter extends PushJobData {
-  kind?: 'push';
-  reason?: string;
-}
+/**
+ * A push item that ran out of attempts: its row and the job the row must still carry. pg-boss
+ * dead-letters a job it gave up on with the job's own data (PushJobData, possibly several rows).
+ */
+export type PushDeadLetter = PushJobData & { kind?: 'push'; reason?: string };
 
 /** A webhook event whose retry schedule ran out: no queue row, kept for inspection. */
 export interface WebhookDeadLetter {
@@ -117,7 +127,7 @@ function bossDb(executor: Executor) {
 export interface NewPushJob {
   id: string;
   destination: PushDestination;
-  queueId: string;
+  queueIds: string[];
   priority: number;
   /** Omit for "now": pg-boss then uses the database clock and wakes workers through NOTIFY at once. */
   startAfter?: Date;
@@ -145,7 +155,7 @@ export async function insertPushJobs(
       pushQueueName(destination),
       list.map((j) => ({
         id: j.id,
-        data: { queueId: j.queueId, jobId: j.id } satisfies PushJobData,
+        data: { jobId: j.id, queueIds: j.queueIds } satisfies PushJobData,
         priority: j.priority,
         ...(j.startAfter ? { startAfter: j.startAfter } : {}),
         expireInSeconds: timing.expireInSeconds,
@@ -157,18 +167,38 @@ export async function insertPushJobs(
   }
 }
 
-/** Cancels jobs whose rows were superseded, so no worker fetches them. */
+/** A push job's rows, in SQL (`j` a pgboss.job row, either shape of PushJobData). */
+const PUSH_JOB_ROWS = sql`array(select jsonb_array_elements_text(coalesce(j.data->'queueIds', jsonb_build_array(j.data->'queueId'))))::uuid[]`;
+
+/**
+ * Cancels the jobs of superseded rows that have nothing left to deliver, so no worker fetches them.
+ * A job that still has a waiting row stays (its superseded rows are fenced off at claim). The jobs
+ * are locked first and checked in a statement of their own: of two transactions superseding the
+ * last rows of one job, the second to lock it sees the first's rows gone and cancels it.
+ */
 export async function cancelPushJobs(
   boss: PgBoss,
   executor: Executor,
   jobs: { destination: PushDestination; id: string }[],
 ): Promise<void> {
-  for (const [destination, list] of byDestination(jobs))
-    await boss.cancel(
-      pushQueueName(destination),
-      list.map((j) => j.id),
-      { db: bossDb(executor) },
+  for (const [destination, list] of byDestination(jobs)) {
+    const name = pushQueueName(destination);
+    const ids = [...new Set(list.map((j) => j.id))].sort();
+    await sql`select 1 from pgboss.job where name = ${name} and id = any(${ids}::uuid[]) order by id for update`.execute(executor);
+    const idle = await sql<{ id: string }>`
+      select j.id from pgboss.job j
+       where j.name = ${name} and j.id = any(${ids}::uuid[])
+         and not exists (select 1 from sync_queue q
+                          where q.id = any(${PUSH_JOB_ROWS}) and q.job_id = j.id and q.status in ('PENDING', 'RETRY', 'PROCESSING'))`.execute(
+      executor,
     );
+    if (idle.rows.length)
+      await boss.cancel(
+        name,
+        idle.rows.map((j) => j.id),
+        { db: bossDb(executor) },
+      );
+  }
 }
 
 /** Records an item that ran out of retries in pg-boss's dead-letter queue (where pg-boss tooling can see it). */

@@ -21,6 +21,7 @@ import {
   insertPushJobs,
   PUSH_DESTINATIONS,
   PUSH_POLL_SECONDS,
+  pushJobRows,
   pushQueueName,
   type DeadLetterJobData,
   type PushDeadLetter,
@@ -94,8 +95,13 @@ const errorText = (e: unknown) => (e instanceof Error ? e.message : String(e)).s
 export function createPushWorker(opts: PushWorkerOptions) {
   const handlers = new Map(opts.handlers.map((h) => [`${h.destination}\u0000${h.entityType}`, h]));
 
-  async function processBatch(jobs: Job<PushJobData>[]): Promise<void> {
-    const pairs = jobs.map((j) => ({ id: j.data.queueId, job: j.data.jobId }));
+  /** A fetch: up to batchSize jobs, each naming up to PUSH_JOB_MAX_ITEMS rows, settled batchSize rows a transaction. */
+  async function processJobs(jobs: Job<PushJobData>[]): Promise<void> {
+    const pairs = jobs.flatMap((j) => pushJobRows(j.data).map((id) => ({ id, job: j.data.jobId })));
+    for (let n = 0; n < pairs.length; n += opts.batchSize) await processBatch(pairs.slice(n, n + opts.batchSize));
+  }
+
+  async function processBatch(pairs: { id: string; job: string }[]): Promise<void> {
     if (opts.handlers.some((h) => h.markProcessing)) await markProcessing(opts.db, pairs);
     await timed('push', () =>
       opts.db.transaction().execute(async (trx) => {
@@ -126,10 +132,12 @@ export function createPushWorker(opts: PushWorkerOptions) {
   /** A job pg-boss itself gave up on (its worker kept dying): the row becomes DEAD unless it moved on. */
   async function processDeadLetters(all: Job<DeadLetterJobData>[]): Promise<void> {
     // Dead letters of webhooks (and anything else not naming a queue row) are kept for inspection only.
-    const jobs = all
+    const pairs = all
       .map((j) => j.data)
-      .filter((d): d is PushDeadLetter => Boolean(d) && d.kind !== 'webhook' && isUuid(String(d.queueId)) && isUuid(String(d.jobId)));
-    if (jobs.length === 0) return;
+      .filter((d): d is PushDeadLetter => Boolean(d) && d.kind !== 'webhook')
+      .flatMap((d) => pushJobRows(d).map((id) => ({ id: String(id), job: String(d.jobId) })))
+      .filter((p) => isUuid(p.id) && isUuid(p.job));
+    if (pairs.length === 0) return;
     const rows = await opts.db
       .updateTable('sync_queue')
       .set({
@@ -139,7 +147,7 @@ export function createPushWorker(opts: PushWorkerOptions) {
         updated_at: sql`now()`,
       })
       .where(
-        sql<boolean>`(id, job_id) in (select (x->>'queueId')::uuid, (x->>'jobId')::uuid from jsonb_array_elements(${JSON.stringify(jobs)}::jsonb) x)`,
+        sql<boolean>`(id, job_id) in (select p.id, p.job from jsonb_to_recordset(${JSON.stringify(pairs)}::jsonb) as p(id uuid, job uuid))`,
       )
       .where('status', 'in', ['PENDING', 'RETRY', 'PROCESSING'])
       .returningAll()
@@ -164,7 +172,7 @@ export function createPushWorker(opts: PushWorkerOptions) {
           pollingIntervalSeconds: PUSH_POLL_SECONDS,
           notifyPollingIntervalSeconds: PUSH_POLL_SECONDS,
         };
-        workers.push({ name, id: await opts.boss.work<PushJobData>(name, options, processBatch) });
+        workers.push({ name, id: await opts.boss.work<PushJobData>(name, options, processJobs) });
       }
       const options = { batchSize: 50, pollingIntervalSeconds: 5 };
       workers.push({
@@ -224,7 +232,7 @@ export async function settleOutcomes(trx: Transaction<Database>, outcomes: PushO
   }
   const logs: NewLogRow[] = [];
   const retryJobs: NewPushJob[] = [];
-  const dead: PushDeadLetter[] = [];
+  const dead: { queueId: string; jobId: string; reason: string }[] = [];
   // Failures are settled in one statement for the whole batch, like successes.
   const failed: {
     id: string;
@@ -266,7 +274,7 @@ export async function settleOutcomes(trx: Transaction<Database>, outcomes: PushO
       retryJobs.push({
         id: jobId,
         destination: o.row.destination as PushDestination,
-        queueId: o.row.id,
+        queueIds: [o.row.id],
         priority: o.row.priority,
         startAfter: scheduledAt,
       });

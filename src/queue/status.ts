@@ -83,7 +83,7 @@ export async function retryItem(executor: Executor, deps: EnqueueDeps, item: { t
     .executeTakeFirstOrThrow();
   if (push) {
     await insertPushJobs(executor, deps, [
-      { id: jobId!, destination: row.destination as PushDestination, queueId: id, priority: row.priority },
+      { id: jobId!, destination: row.destination as PushDestination, queueIds: [id], priority: row.priority },
     ]);
   }
   await insertLogs(executor, [queueItemLog(row, { status: 'INFO', message: `manual retry (was ${current.status})` })]);

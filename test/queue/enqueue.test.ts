@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import { createTenant } from '../../src/db/tenants.ts';
 import { createSyncQueue, type EnqueueInput } from '../../src/queue/sync-queue.ts';
 import { createTestDatabase } from '../helpers/db.ts';
-import { consistencyProblems, jobState, startTestBoss } from '../helpers/boss.ts';
+import { consistencyProblems, eventually, jobState, startTestBoss } from '../helpers/boss.ts';
 
 const po = (over: Partial<EnqueueInput> = {}): EnqueueInput => ({
   tenantId: 'acme',
@@ -111,6 +111,83 @@ t.test('enqueue', async (t) => {
     t.equal(await count(), before + 3);
     const live = await db.selectFrom('sync_queue').select(['action', 'payload']).where('id', '=', res[2]!.id).executeTakeFirstOrThrow();
     t.same(live, { action: 'CREATE', payload: { v: 2 } });
+    t.same(await consistencyProblems(db), []);
+  });
+
+  t.test('shared push jobs: per tenant, priority and start, ten rows at most; each job names exactly its rows', async (t) => {
+    const later = new Date(Date.now() + 3_600_000);
+    const res = await queue.enqueueMany(db, [
+      ...Array.from({ length: 23 }, (_, n) => po({ entityId: `SJ-${n}` })),
+      po({ entityId: 'SJ-P', priority: 5 }),
+      po({ entityId: 'SJ-S', scheduledAt: later }),
+      po({ tenantId: 'other', entityId: 'SJ-O' }),
+      po({ destination: 'HUB', source: 'ERP', entityType: 'PROVEEDOR', entityId: 'SJ-H', action: 'UPSERT' }),
+    ]);
+    const rows = await sql<{ id: string; entity_id: string; tenant_id: string; job_id: string | null; queue_ids: string[] | null }>`
+      select q.id, q.entity_id, q.tenant_id, q.job_id, array(select jsonb_array_elements_text(j.data->'queueIds')) as queue_ids
+        from sync_queue q left join pgboss.job j on j.id = q.job_id
+       where q.id = any(${res.map((r) => r.id)}::uuid[])`.execute(db);
+    const byJob = new Map<string | null, typeof rows.rows>();
+    for (const r of rows.rows) byJob.set(r.job_id, [...(byJob.get(r.job_id) ?? []), r]);
+    t.same(
+      byJob.get(null)?.map((r) => r.entity_id),
+      ['SJ-H'],
+      'the Hub item has no job',
+    );
+    const sizes = [...byJob.entries()].filter(([job]) => job).map(([, list]) => list.length);
+    t.same(
+      sizes.sort((a, b) => b - a),
+      [10, 10, 3, 1, 1, 1],
+      '23 plain items in jobs of ten; priority, start and tenant apart',
+    );
+    for (const [job, list] of byJob) {
+      if (!job) continue;
+      t.same(list[0]!.queue_ids!.sort(), list.map((r) => r.id).sort(), `job ${job} names exactly its rows`);
+      t.equal(new Set(list.map((r) => r.tenant_id)).size, 1, 'one tenant per job');
+    }
+    t.same(await consistencyProblems(db), []);
+  });
+
+  t.test('a shared job stays while one of its rows waits, and is cancelled when the last is superseded', async (t) => {
+    const [a, b] = await queue.enqueueMany(db, [po({ entityId: 'SC-A' }), po({ entityId: 'SC-B' })]);
+    const job = (await db.selectFrom('sync_queue').select('job_id').where('id', '=', a!.id).executeTakeFirstOrThrow()).job_id!;
+    await queue.enqueue(db, po({ entityId: 'SC-A', action: 'UPDATE' }));
+    t.equal(await jobState(db, job), 'created', 'SC-B still waits for the job');
+    t.same(await consistencyProblems(db), []);
+    await queue.enqueue(db, po({ entityId: 'SC-B', action: 'UPDATE' }));
+    t.equal(await jobState(db, job), 'cancelled', 'no row left for it');
+    t.equal((await queue.getStatus(db, 'acme', b!.id))!.status, 'SUPERSEDED');
+    t.same(await consistencyProblems(db), []);
+  });
+
+  t.test('two transactions superseding the last rows of one job at once: the second to commit cancels it', async (t) => {
+    const [a] = await queue.enqueueMany(db, [po({ entityId: 'RC-A' }), po({ entityId: 'RC-B' })]);
+    const job = (await db.selectFrom('sync_queue').select('job_id').where('id', '=', a!.id).executeTakeFirstOrThrow()).job_id!;
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let firstDone!: () => void;
+    const firstWritten = new Promise<void>((r) => (firstDone = r));
+    const first = db.transaction().execute(async (trx) => {
+      await queue.enqueue(trx, po({ entityId: 'RC-A', action: 'UPDATE' }));
+      firstDone();
+      await held;
+    });
+    await firstWritten;
+    // The second supersedes RC-B, then waits for the first's lock on the job; the first commits.
+    const second = queue.enqueue(db, po({ entityId: 'RC-B', action: 'UPDATE' }));
+    await eventually(
+      async () =>
+        (
+          await sql<{
+            n: string;
+          }>`select count(*) n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`.execute(db)
+        ).rows[0]!.n !== '0',
+      10_000,
+      'the second transaction to wait for the job',
+    );
+    release();
+    await Promise.all([first, second]);
+    t.equal(await jobState(db, job), 'cancelled');
     t.same(await consistencyProblems(db), []);
   });
 });

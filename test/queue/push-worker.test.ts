@@ -187,4 +187,51 @@ t.test('push worker', async (t) => {
     for (const i of items) await settled(i.id, ['COMPLETED']);
     t.same(calls, ['P-high', 'P-mid', 'P-low']);
   });
+
+  t.test('shared jobs: a fetch of more rows than the batch size is settled batch by batch, each item once', async (t) => {
+    await worker.stop();
+    calls.length = 0;
+    const items = await queue.enqueueMany(
+      db,
+      Array.from({ length: 35 }, (_, n) => order(`SH-${n}`)),
+    );
+    await worker.start();
+    for (const i of items) await settled(i.id, ['COMPLETED']);
+    t.same([...calls].sort(), items.map((_, n) => `SH-${n}`).sort(), 'each item delivered once');
+    // xmin: the transaction that last wrote a row, i.e. the batch that settled it.
+    const batches = await sql<{ n: number }>`
+      select count(*)::int n from sync_queue where id = any(${items.map((i) => i.id)}::uuid[]) group by xmin::text`.execute(db);
+    t.ok(batches.rows.length >= 4 && batches.rows.every((b) => b.n <= 10), `batches of at most 10: ${batches.rows.map((b) => b.n)}`);
+  });
+
+  t.test('a job queued before grouping ({ queueId, jobId }) is still delivered', async (t) => {
+    await worker.stop();
+    const { id } = await queue.enqueue(db, order('LEGACY-1'));
+    const old = (await db.selectFrom('sync_queue').select('job_id').where('id', '=', id).executeTakeFirstOrThrow()).job_id!;
+    await boss.cancel('sync-push-erp', old);
+    const jobId = crypto.randomUUID();
+    await db.updateTable('sync_queue').set({ job_id: jobId }).where('id', '=', id).execute();
+    await boss.insert('sync-push-erp', [{ id: jobId, data: { queueId: id, jobId } }]);
+    await worker.start();
+    t.match(await settled(id, ['COMPLETED']), { external_id: 'ERP-LEGACY-1' });
+  });
+
+  t.test('a push job pg-boss dead-lettered (either shape): its rows still carrying it become DEAD', async (t) => {
+    await worker.stop();
+    const [a, b, moved] = await queue.enqueueMany(db, [order('DL-A'), order('DL-B'), order('DL-C')]);
+    const job = (await db.selectFrom('sync_queue').select('job_id').where('id', '=', a!.id).executeTakeFirstOrThrow()).job_id!;
+    const single = await queue.enqueue(db, order('DL-D'));
+    const singleJob = (await db.selectFrom('sync_queue').select('job_id').where('id', '=', single.id).executeTakeFirstOrThrow()).job_id!;
+    await boss.cancel('sync-push-erp', [job, singleJob]);
+    // DL-C moved on to another job (an operator's retry, say): the dead letter must not touch it.
+    await db.updateTable('sync_queue').set({ job_id: crypto.randomUUID() }).where('id', '=', moved!.id).execute();
+    await boss.insert('sync-dead-letter', [
+      { data: { jobId: job, queueIds: [a!.id, b!.id, moved!.id] } },
+      { data: { jobId: singleJob, queueId: single.id } },
+    ]);
+    await worker.start();
+    for (const id of [a!.id, b!.id, single.id])
+      t.match(await settled(id, ['DEAD']), { error_message: 'the worker failed repeatedly while processing this item' });
+    t.equal((await queue.getStatus(db, 'acme', moved!.id))!.status, 'PENDING', 'a row that moved on is left alone');
+  });
 });
