@@ -67,7 +67,7 @@ const envSchema = z.object({
   WORKER_HEARTBEAT_SECONDS: z.coerce.number().int().min(1).max(3600).default(10),
   /** Health answers 503 when no worker has beaten for this long, seconds (keep it a few heartbeats long). */
   WORKER_STALE_SECONDS: z.coerce.number().int().min(2).max(86_400).default(45),
-  /** Jobs fetched and settled per worker round trip. */
+  /** Push jobs fetched at once (each up to PUSH_JOB_MAX_ITEMS queue items), and items settled per transaction. */
   WORKER_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(50),
   /** How long a fetched job may run before pg-boss assumes its worker died and redelivers it, seconds. */
   JOB_EXPIRE_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),

@@ -23,6 +23,7 @@ import {
   commitCursor,
   recordPullError,
   countMissing,
+  freshEntity,
   markMissingDeleted,
   prepareRecord,
   writeBatch,
@@ -128,6 +129,7 @@ async function pullLocked(
     const cursorValue = incremental ? lookBack(state!.last_timestamp!, queries.cursor!.lookback_seconds ?? 0) : null;
     const params = statement === queries.select_all ? {} : cursorParams(statement, { type: cursorType, value: cursorValue });
     const pool = await deps.erp.forTenant(o.tenantId, config.erp_type);
+    const entity = await freshEntity(conn, key);
     let batch: PreparedRecord[] = [];
     let refused: { entityId: string; message: string }[] = [];
     let keys: string[] = [];
@@ -145,7 +147,7 @@ async function pullLocked(
         // The cursor is not checkpointed per batch: a read cut short re-reads from the last committed
         // cursor, and unchanged rows re-read produce no write and no queue item (hash compare).
         const r = await deps.db.transaction().execute((trx) =>
-          writeBatch(trx, deps, { tenantId: o.tenantId, config, records, readCount: records.length }, async () => {
+          writeBatch(trx, deps, { tenantId: o.tenantId, config, records, readCount: records.length, entity }, async () => {
             turn.dataWritten();
             await turn.previousCommitted;
             await keepRecordErrors(trx, key, errors);
