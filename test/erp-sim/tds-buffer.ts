@@ -59,6 +59,13 @@ export class TdsWriter {
     this.buf.writeBigUInt64LE(v, at);
     return this;
   }
+  /** u64 of a length or count (below 2^53): two 32-bit halves, no BigInt per value. */
+  u64n(v: number): this {
+    const at = this.room(8);
+    this.buf.writeUInt32LE(v % 0x1_0000_0000, at);
+    this.buf.writeUInt32LE(Math.floor(v / 0x1_0000_0000), at + 4);
+    return this;
+  }
   i64(v: bigint): this {
     const at = this.room(8);
     this.buf.writeBigInt64LE(v, at);
@@ -75,11 +82,13 @@ export class TdsWriter {
     return this;
   }
   /** Unsigned little-endian integer of `n` bytes (3- and 5-byte date/time fields, 4–16-byte decimals). */
-  uintN(v: bigint, n: number): this {
+  uintN(v: bigint | number, n: number): this {
     const at = this.room(n);
     // Up to 6 bytes a double holds the value exactly; wider ones go 4 bytes at a time.
     if (n <= 6) this.buf.writeUIntLE(Number(v), at, n);
-    else for (let i = 0; i < n; i += 4) this.buf.writeUIntLE(Number((v >> BigInt(8 * i)) & 0xffffffffn), at + i, Math.min(4, n - i));
+    else if (typeof v === 'number') throw new Error(`uintN: a ${n}-byte value must be a bigint`);
+    else
+      for (let i = 0; i < n; i += 4) this.buf.writeUIntLE(Number((BigInt(v) >> BigInt(8 * i)) & 0xffffffffn), at + i, Math.min(4, n - i));
     return this;
   }
   ucs2(s: string): this {

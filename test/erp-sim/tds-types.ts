@@ -120,12 +120,13 @@ function civilDays(year: number, month: number, day: number): number {
   return era * 146_097 + yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy - 719_468;
 }
 
-function splitTimestamp(text: string): { days: number; ticks: bigint } {
+function splitTimestamp(text: string): { days: number; ticks: number } {
   const m = /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,7}))?)?/.exec(text);
   if (!m) throw new Error(`ERP simulator cannot encode timestamp '${text}'`);
   const days = civilDays(+m[1]!, +m[2]!, +m[3]!) - civilDays(1, 1, 1);
   const secs = +(m[4] ?? 0) * 3600 + +(m[5] ?? 0) * 60 + +(m[6] ?? 0);
-  const ticks = BigInt(secs) * 10_000_000n + BigInt((m[7] ?? '').padEnd(7, '0'));
+  // At most 864 000 000 000 ticks a day: exact in a double.
+  const ticks = secs * 10_000_000 + +(m[7] ?? '').padEnd(7, '0');
   return { days, ticks };
 }
 
@@ -143,10 +144,21 @@ function scaledInteger(text: string, scale: number): bigint {
 }
 
 function plpBytes(w: TdsWriter, data: Buffer): void {
-  w.u64(BigInt(data.length));
+  w.u64n(data.length);
   if (data.length) w.u32(data.length).bytes(data);
   w.u32(0);
 }
+
+/** plpBytes of a string's UCS-2 bytes, written straight into the message. */
+function plpText(w: TdsWriter, text: string): void {
+  const n = 2 * text.length;
+  w.u64n(n);
+  if (n) w.u32(n).ucs2(text);
+  w.u32(0);
+}
+
+/** 10^0 … 10^38 (decimal precisions), computed once. */
+const POW10 = Array.from({ length: 39 }, (_, p) => 10n ** BigInt(p));
 
 /** The value bytes of one cell (`null` → the type's NULL form). `text` is PostgreSQL's text output. */
 export function writeValue(w: TdsWriter, c: ColumnKind, text: string | null): void {
@@ -167,8 +179,7 @@ export function writeValue(w: TdsWriter, c: ColumnKind, text: string | null): vo
     case 'decimal': {
       const v = scaledInteger(text, c.scale);
       const magnitude = v < 0n ? -v : v;
-      if (magnitude >= 10n ** BigInt(c.precision))
-        throw new Error(`Arithmetic overflow converting ${text} to numeric(${c.precision},${c.scale})`);
+      if (magnitude >= POW10[c.precision]!) throw new Error(`Arithmetic overflow converting ${text} to numeric(${c.precision},${c.scale})`);
       const size = decimalSize(c.precision);
       w.u8(size)
         .u8(v < 0n ? 0 : 1)
@@ -192,7 +203,7 @@ export function writeValue(w: TdsWriter, c: ColumnKind, text: string | null): vo
       return;
     }
     case 'nvarchar':
-      plpBytes(w, Buffer.from(text, 'ucs2'));
+      plpText(w, text);
       return;
     case 'varchar': {
       const b = encodeCp1252(text).subarray(0, 8000);
@@ -201,13 +212,13 @@ export function writeValue(w: TdsWriter, c: ColumnKind, text: string | null): vo
     }
     case 'datetime2': {
       const { days, ticks } = splitTimestamp(text);
-      w.u8(8).uintN(ticks, 5).uintN(BigInt(days), 3);
+      w.u8(8).uintN(ticks, 5).uintN(days, 3);
       return;
     }
     case 'datetimeoffset': {
       // PostgreSQL text with the session in UTC: "2026-03-01 12:30:00.5+00".
       const { days, ticks } = splitTimestamp(text);
-      w.u8(10).uintN(ticks, 5).uintN(BigInt(days), 3).i16(0);
+      w.u8(10).uintN(ticks, 5).uintN(days, 3).i16(0);
       return;
     }
     case 'datetime': {
@@ -216,11 +227,11 @@ export function writeValue(w: TdsWriter, c: ColumnKind, text: string | null): vo
       // 1/300 s ticks: the legacy type's precision (…0, …3, …7 ms).
       w.u8(8)
         .i32(d1900)
-        .u32(Math.round((Number(ticks) / 10_000_000) * 300));
+        .u32(Math.round((ticks / 10_000_000) * 300));
       return;
     }
     case 'date':
-      w.u8(3).uintN(BigInt(splitTimestamp(text).days), 3);
+      w.u8(3).uintN(splitTimestamp(text).days, 3);
       return;
     case 'bit':
       w.u8(1).u8(text === 't' || text === 'true' || text === '1' ? 1 : 0);
