@@ -34,7 +34,8 @@ import { timed } from '../core/stage-timing.ts';
 import { createBatchPipeline } from './batch-pipeline.ts';
 import { clearRecordErrors, clearRecordErrorsNotIn, keepRecordErrors } from '../db/record-errors.ts';
 
-const PULL_BATCH_SIZE = 2000;
+/** Rows per batch transaction: fewer statements per record than 2 000, peak RSS still well under 256 MB (docs/queue.md). */
+const PULL_BATCH_SIZE = 4000;
 /** Batch transactions of one run written at once (batch-pipeline.ts). */
 const BATCHES_IN_FLIGHT = 3;
 
