@@ -129,7 +129,7 @@ export function createPushWorker(opts: PushWorkerOptions) {
     }
   }
 
-  /** A job pg-boss itself gave up on (its worker kept dying): the row becomes DEAD unless it moved on. */
+  /** A job pg-boss itself gave up on (its worker kept dying): its rows become DEAD, except those that moved on. */
   async function processDeadLetters(all: Job<DeadLetterJobData>[]): Promise<void> {
     // Dead letters of webhooks (and anything else not naming a queue row) are kept for inspection only.
     const pairs = all
