@@ -87,8 +87,7 @@ export class TdsWriter {
     // Up to 6 bytes a double holds the value exactly; wider ones go 4 bytes at a time.
     if (n <= 6) this.buf.writeUIntLE(Number(v), at, n);
     else if (typeof v === 'number') throw new Error(`uintN: a ${n}-byte value must be a bigint`);
-    else
-      for (let i = 0; i < n; i += 4) this.buf.writeUIntLE(Number((BigInt(v) >> BigInt(8 * i)) & 0xffffffffn), at + i, Math.min(4, n - i));
+    else for (let i = 0; i < n; i += 4) this.buf.writeUIntLE(Number((v >> BigInt(8 * i)) & 0xffffffffn), at + i, Math.min(4, n - i));
     return this;
   }
   ucs2(s: string): this {

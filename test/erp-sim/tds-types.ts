@@ -143,17 +143,13 @@ function scaledInteger(text: string, scale: number): bigint {
   return m[1] === '-' ? -v : v;
 }
 
-function plpBytes(w: TdsWriter, data: Buffer): void {
-  w.u64n(data.length);
-  if (data.length) w.u32(data.length).bytes(data);
-  w.u32(0);
-}
-
-/** plpBytes of a string's UCS-2 bytes, written straight into the message. */
-function plpText(w: TdsWriter, text: string): void {
-  const n = 2 * text.length;
-  w.u64n(n);
-  if (n) w.u32(n).ucs2(text);
+/** A PLP value of `length` bytes in one chunk, its bytes written by `body` (a Buffer's, or a string's UCS-2 straight into the message). */
+function plp(w: TdsWriter, length: number, body: () => void): void {
+  w.u64n(length);
+  if (length) {
+    w.u32(length);
+    body();
+  }
   w.u32(0);
 }
 
@@ -203,7 +199,7 @@ export function writeValue(w: TdsWriter, c: ColumnKind, text: string | null): vo
       return;
     }
     case 'nvarchar':
-      plpText(w, text);
+      plp(w, 2 * text.length, () => w.ucs2(text));
       return;
     case 'varchar': {
       const b = encodeCp1252(text).subarray(0, 8000);
@@ -239,9 +235,11 @@ export function writeValue(w: TdsWriter, c: ColumnKind, text: string | null): vo
     case 'guid':
       w.u8(16).bytes(guidToBytes(text));
       return;
-    case 'varbinary':
-      plpBytes(w, Buffer.from(text.startsWith('\\x') ? text.slice(2) : text, 'hex'));
+    case 'varbinary': {
+      const data = Buffer.from(text.startsWith('\\x') ? text.slice(2) : text, 'hex');
+      plp(w, data.length, () => w.bytes(data));
       return;
+    }
     case 'float':
       w.u8(8).f64(Number(text));
       return;
