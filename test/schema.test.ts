@@ -1,5 +1,6 @@
 import t from 'tap';
 import { sql } from 'kysely';
+import { eventually } from './helpers/boss.ts';
 import { createTestDatabase } from './helpers/db.ts';
 
 const TABLES = [
@@ -168,4 +169,121 @@ t.test("deleting a tenant deletes its records, queue items and log lines, and no
   t.same(await left('sync_data'), ['kept'], 'records');
   t.same(await left('sync_queue'), ['kept'], 'queue items');
   t.same(await left('sync_log'), ['kept'], 'log lines');
+});
+
+t.test("sync_data's key to its config holds, checked once per statement (migration 0019's triggers)", async (t) => {
+  const { db } = await createTestDatabase(t);
+  await db.insertInto('sync_tenant').values({ id: 'acme', name: 'Acme' }).execute();
+  const config = async (entity: string) =>
+    (
+      await db
+        .insertInto('sync_entity_config')
+        .values({ tenant_id: 'acme', entity_type: entity, erp_type: 'AXIOMA', direction: 'IN' })
+        .returning('id')
+        .executeTakeFirstOrThrow()
+    ).id;
+  const [kept, gone] = [await config('PROVEEDOR'), await config('CENTRO_COSTO')];
+  const record = (id: string, configId: string | null) => ({
+    tenant_id: 'acme',
+    config_id: configId,
+    entity_type: 'PROVEEDOR',
+    erp_type: 'AXIOMA',
+    entity_id: id,
+    payload: JSON.stringify({ id }),
+    payload_hash: '0'.repeat(64),
+    sync_direction: 'IN' as const,
+  });
+  const configOf = async () =>
+    Object.fromEntries(
+      (await db.selectFrom('sync_data').select(['entity_id', 'config_id']).orderBy('entity_id').execute()).map((r) => [
+        r.entity_id,
+        r.config_id,
+      ]),
+    );
+  const violation = { code: '23503', constraint: 'sync_data_config_id_fkey' };
+
+  await t.rejects(
+    db
+      .insertInto('sync_data')
+      .values([record('P1', kept), record('P2', '999999')])
+      .execute(),
+    { ...violation, detail: /\(config_id\)=\(999999\)/ },
+    'a statement naming a config that does not exist fails',
+  );
+  t.same(await configOf(), {}, 'and writes none of its rows');
+  await db
+    .insertInto('sync_data')
+    .values([record('P1', kept), record('P2', gone), record('P3', gone), record('P4', null)])
+    .execute();
+  await t.rejects(
+    db.updateTable('sync_data').set({ config_id: '999999' }).where('entity_id', '=', 'P1').execute(),
+    violation,
+    'an update too',
+  );
+
+  await t.rejects(
+    sql`update sync_entity_config set id = default where id = ${kept}`.execute(db),
+    { code: '23503', constraint: 'sync_data_config_id_fkey' },
+    "a named config's id cannot change",
+  );
+  await db.deleteFrom('sync_entity_config').where('id', '=', gone).execute();
+  t.same(await configOf(), { P1: kept, P2: null, P3: null, P4: null }, 'deleting a config clears its records (ON DELETE SET NULL)');
+
+  t.test('a config deleted while a transaction writes records naming it', async (t) => {
+    const victim = await config('PAGO');
+    // The writer's statement has run (its check locked the config); the delete waits for its commit, then clears the row.
+    let commit!: () => void;
+    const held = new Promise<void>((r) => (commit = r));
+    let written!: () => void;
+    const wrote = new Promise<void>((r) => (written = r));
+    const writer = db.transaction().execute(async (trx) => {
+      await trx.insertInto('sync_data').values(record('W1', victim)).execute();
+      written();
+      await held;
+    });
+    await wrote;
+    const deleting = db.deleteFrom('sync_entity_config').where('id', '=', victim).execute();
+    await eventually(
+      async () =>
+        (
+          await sql<{
+            n: string;
+          }>`select count(*) n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`.execute(db)
+        ).rows[0]!.n !== '0',
+      10_000,
+      'the delete to wait for the writer',
+    );
+    commit();
+    await Promise.all([writer, deleting]);
+    t.equal((await configOf()).W1, null, 'the record written first is cleared by the delete');
+
+    // The other order: the delete is not committed yet when a writer names the config; the writer fails once it commits.
+    const victim2 = await config('ORDEN_COMPRA');
+    let deleteCommit!: () => void;
+    const deleteHeld = new Promise<void>((r) => (deleteCommit = r));
+    let deleted!: () => void;
+    const didDelete = new Promise<void>((r) => (deleted = r));
+    const deleter = db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('sync_entity_config').where('id', '=', victim2).execute();
+      deleted();
+      await deleteHeld;
+    });
+    await didDelete;
+    const late = db.insertInto('sync_data').values(record('W2', victim2)).execute();
+    late.catch(() => {});
+    await eventually(
+      async () =>
+        (
+          await sql<{
+            n: string;
+          }>`select count(*) n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`.execute(db)
+        ).rows[0]!.n !== '0',
+      10_000,
+      'the writer to wait for the delete',
+    );
+    deleteCommit();
+    await deleter;
+    await t.rejects(late, violation, 'the writer finds the config gone');
+    t.notOk('W2' in (await configOf()), 'and writes nothing');
+  });
 });
