@@ -4,6 +4,7 @@
  */
 import { isSqlIdentifier } from '../core/sql-identifier.ts';
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { setImmediate as yieldToIo } from 'node:timers/promises';
 import { Pool } from 'tarn';
 import { Connection, Request } from 'tedious';
 import { bulkColumnType } from './erp-column-types.ts';
@@ -41,6 +42,12 @@ export const ERP_CONNECT_TIMEOUT_DEFAULT_MS = 15_000;
 const ERP_REQUEST_TIMEOUT_DEFAULT_MS = 30 * 60_000;
 /** Rows buffered before the driver is paused (back-pressure towards the ERP). */
 const HIGH_WATER = 500;
+/**
+ * Rows handed to the consumer between two turns of the event loop. Buffered rows are delivered as
+ * promise continuations, which run before any I/O: a consumer slower than the ERP never let the
+ * process read anything else (the answers to a pull's statements waited up to 300 ms behind it).
+ */
+const ROWS_PER_TURN = 128;
 
 export interface StatementOptions {
   /** The configured statement's name (`select_since`, `insert`), carried by errors. */
@@ -136,6 +143,7 @@ function sessionOn(conn: Conn, timeZone: string, release?: (broken: boolean) => 
         wake?.();
       });
       conn.execSql(request);
+      let handed = 0;
       try {
         for (;;) {
           const row = rows.shift();
@@ -144,6 +152,7 @@ function sessionOn(conn: Conn, timeZone: string, release?: (broken: boolean) => 
               paused = false;
               request.resume();
             }
+            if (++handed % ROWS_PER_TURN === 0) await yieldToIo();
             yield row;
           } else if (finished) break;
           else await new Promise<void>((r) => (wake = r));

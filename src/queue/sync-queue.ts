@@ -7,7 +7,7 @@ import type { PgBoss } from 'pg-boss';
 import type { Database, QueueEndpoint } from '../db/schema.ts';
 import type { Executor } from '../db/connect.ts';
 import { BACKOFF_DEFAULT, type BackoffPolicy } from './backoff.ts';
-import { enqueue, enqueueMany, type EnqueueInput } from './enqueue.ts';
+import { enqueue, enqueueMany, enqueuePlanned, planEnqueue, type EnqueueInput, type EnqueuePlan } from './enqueue.ts';
 import { createEnqueueGroups } from './enqueue-group.ts';
 import { createLeaseGroups } from './lease-group.ts';
 import { JOB_TIMING_DEFAULT, type JobTiming } from './jobs.ts';
@@ -39,6 +39,9 @@ export function createSyncQueue(opts: {
     /** Outside a transaction, concurrent calls of one tenant share one (group commit, see enqueue-group.ts). */
     enqueue: (db: Executor, input: EnqueueInput) => (db.isTransaction ? enqueue(db, deps, input) : groupsOf(db).enqueue.enqueue(input)),
     enqueueMany: (db: Executor, inputs: EnqueueInput[]) => enqueueMany(db, deps, inputs),
+    /** enqueueMany in two steps: its Node-side work first (see EnqueuePlan), its statements later. */
+    planEnqueue: (inputs: EnqueueInput[]) => planEnqueue(inputs),
+    enqueuePlanned: (db: Executor, plan: EnqueuePlan) => enqueuePlanned(db, deps, plan),
     /** Outside a transaction, concurrent leases of one stream share one (see lease-group.ts). */
     dequeue: (db: Executor, tenantId: string, destination: QueueEndpoint, entityType: string | undefined, o: DequeueOptions) => {
       const stream = { tenantId, destination, entityType };

@@ -4,7 +4,9 @@
  * could need, so a record in both waits for k-1's commit and is written on top of it. The rest of
  * batch k (record errors, queue items, checkpoint) starts once k-1 has committed, and fails if k-1
  * failed, so that batch rolls back too. One batch's sync_data rows are written while the previous
- * batch's queue items are: several PostgreSQL backends at work instead of one (issue 17).
+ * batch's queue items are: several PostgreSQL backends at work instead of one (issue 17). The queue
+ * items' turns follow one another, so what needs no turn is done before it comes: the statements'
+ * parameters are built, and errors of records no earlier batch refused are cleared (pull.ts).
  */
 export interface BatchTurn {
   /** Resolves once the previous batch's data statement has run (or the batch ended). */

@@ -3,6 +3,7 @@
  * canonical hash, then per batch ONE transaction that upserts sync_data (unchanged rows are not
  * written at all), enqueues the changed ones for the Hub, and checkpoints sync_state.
  */
+import { setImmediate as yieldToIo } from 'node:timers/promises';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { stageTimings, timed } from '../core/stage-timing.ts';
 import type { Database } from '../db/schema.ts';
@@ -98,31 +99,37 @@ export async function writeBatch(
     entity?: FreshEntity;
   },
   /**
-   * Runs inside the transaction once the sync_data statement has run and before the queue items
-   * are written: a pipelined caller (pull.ts) waits here for the previous batch's commit.
+   * A pipelined caller's turns (pull.ts): `beforeData` resolves when the sync_data statement may
+   * run, `dataWritten` is told once it has, and `beforeQueue` resolves when the queue items may be
+   * written. The work between them is done while waiting, off the pipeline's critical path.
    */
-  afterData?: () => Promise<void>,
+  turns: { beforeData?: () => Promise<void>; dataWritten?: () => void; beforeQueue?: () => Promise<void> } = {},
 ): Promise<BatchResult> {
   // The last version of a record within a batch wins (one statement cannot upsert a row twice).
   const unique = [...new Map(o.records.map((r) => [r.entityId, r])).values()];
-  const changed = unique.length ? await timed('db_write', () => writeRecords(trx, o, unique)) : [];
-  await afterData?.();
-  const enqueued = await timed('queue_insert', () =>
-    deps.queue.enqueueMany(
-      trx,
-      changed.map((r) => ({
-        tenantId: o.tenantId,
-        source: 'ERP',
-        destination: 'HUB',
-        entityType: o.config.entity_type,
-        entityId: r.entity_id,
-        // No payload: enqueueMany copies it from the row just written, inside the database.
-        action: r.inserted ? 'CREATE' : 'UPDATE',
-        dataId: r.id,
-        dataVersion: r.version,
-      })),
-    ),
+  const recordset = `[${unique.map((r) => `{"entity_id":${JSON.stringify(r.entityId)},"payload":${r.payloadJson},"hash":"${r.hash}"}`).join(',')}]`;
+  await turns.beforeData?.();
+  const changed = unique.length ? await timed('db_write', () => writeRecords(trx, o, recordset)) : [];
+  if (turns.dataWritten) {
+    turns.dataWritten();
+    // The next batch's data statement goes out before this batch plans its items (synchronous work).
+    await yieldToIo();
+  }
+  const plan = deps.queue.planEnqueue(
+    changed.map((r) => ({
+      tenantId: o.tenantId,
+      source: 'ERP',
+      destination: 'HUB',
+      entityType: o.config.entity_type,
+      entityId: r.entity_id,
+      // No payload: the queue copies it from the row just written, inside the database.
+      action: r.inserted ? 'CREATE' : 'UPDATE',
+      dataId: r.id,
+      dataVersion: r.version,
+    })),
   );
+  await turns.beforeQueue?.();
+  const enqueued = await timed('queue_insert', () => deps.queue.enqueuePlanned(trx, plan));
   await timed('checkpoint', () =>
     checkpoint(trx, { tenantId: o.tenantId, config: o.config, changed: changed.length, batchSize: o.readCount }),
   );
@@ -133,13 +140,14 @@ export async function writeBatch(
 async function writeRecords(
   trx: Transaction<Database>,
   o: { tenantId: string; config: EntityConfig; entity?: FreshEntity },
-  records: PreparedRecord[],
+  /** The batch's records as one JSON array of { entity_id, payload, hash }. */
+  recordset: string,
 ): Promise<{ id: string; entity_id: string; version: number; inserted: boolean }[]> {
   const write = (upsert: boolean) =>
     sql<{ id: string; entity_id: string; version: number; inserted: boolean }>`
       insert into sync_data (tenant_id, config_id, entity_type, erp_type, entity_id, payload, payload_hash, sync_direction, status, synced_at)
       select ${o.tenantId}, ${o.config.id}, ${o.config.entity_type}, ${o.config.erp_type}, x.entity_id, x.payload, x.hash, 'IN', 'ACTIVE', now()
-        from jsonb_to_recordset(${`[${records.map((r) => `{"entity_id":${JSON.stringify(r.entityId)},"payload":${r.payloadJson},"hash":"${r.hash}"}`).join(',')}]`}::jsonb)
+        from jsonb_to_recordset(${recordset}::jsonb)
              as x(entity_id text, payload jsonb, hash text)
       ${
         upsert

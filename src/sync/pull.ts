@@ -138,27 +138,38 @@ async function pullLocked(
     let lastId: string | undefined;
     // Several batch transactions at once, each on a pool connection, in read order (batch-pipeline.ts).
     const pipeline = createBatchPipeline(BATCHES_IN_FLIGHT);
+    // Whether a batch of this run refused a record: from then on, a batch clears its converted
+    // records' errors only after the batches before it have committed (their refusals included).
+    let refusedSoFar = false;
     const flush = async () => {
       const [records, errors, read] = [batch, refused, keys];
       [batch, refused, keys] = [[], [], []];
+      refusedSoFar ||= errors.length > 0;
+      const clearEarly = !refusedSoFar;
       await pipeline.add(async (turn) => {
         // The keys live in the run's own session (a TEMP table), outside the batch transaction.
         await seen?.add(conn, read);
-        await turn.dataTurn;
+        const converted = records.map((x) => x.entityId);
         // The cursor is not checkpointed per batch: a read cut short re-reads from the last committed
         // cursor, and unchanged rows re-read produce no write and no queue item (hash compare).
-        const r = await deps.db.transaction().execute((trx) =>
-          writeBatch(trx, deps, { tenantId: o.tenantId, config, records, readCount: records.length, entity }, async () => {
-            turn.dataWritten();
-            await turn.previousCommitted;
-            await keepRecordErrors(trx, key, errors);
-            await clearRecordErrors(
-              trx,
-              key,
-              records.map((x) => x.entityId),
-            );
-          }),
-        );
+        const r = await deps.db.transaction().execute(async (trx) => {
+          // Statements that need no turn run before this batch's turns come: off the pipeline's critical path.
+          if (clearEarly) await clearRecordErrors(trx, key, converted);
+          return writeBatch(
+            trx,
+            deps,
+            { tenantId: o.tenantId, config, records, readCount: records.length, entity },
+            {
+              beforeData: () => turn.dataTurn,
+              dataWritten: turn.dataWritten,
+              beforeQueue: async () => {
+                await turn.previousCommitted;
+                await keepRecordErrors(trx, key, errors);
+                if (!clearEarly) await clearRecordErrors(trx, key, converted);
+              },
+            },
+          );
+        });
         result.changed += r.changed;
       });
     };

@@ -149,3 +149,31 @@ eachTarget(
     t.ok(peak < 20 * 1024 * 1024, `live heap grew at most ${(peak / 1048576).toFixed(1)} MB (the result set is ~90 MB as JS strings)`);
   },
 );
+
+eachTarget(
+  t,
+  'a consumer slower than the ERP still lets the process read its other sockets (an event-loop turn every 128 rows)',
+  simulatorOnly("the rows are made in the simulator's PostgreSQL"),
+  async (t, { pool, db }) => {
+    await db!.pool.query(`create table turnos as select g as id from generate_series(1, 5000) g`);
+    // Rows handed over between two turns of the event loop (where sockets are read and timers run).
+    let n = 0;
+    let atTurn = 0;
+    let longest = 0;
+    let reading = true;
+    const turn = () => {
+      longest = Math.max(longest, n - atTurn);
+      atTurn = n;
+      if (reading) setImmediate(turn);
+    };
+    setImmediate(turn);
+    for await (const r of pool.query('SELECT id FROM turnos ORDER BY id')) {
+      n++;
+      // Slower than the driver, so rows are always buffered: without the turns they would all run back to back.
+      for (const end = performance.now() + 0.05; performance.now() < end;) void r;
+    }
+    reading = false;
+    t.equal(n, 5000);
+    t.ok(longest <= 128, `at most ${longest} rows between two turns`);
+  },
+);

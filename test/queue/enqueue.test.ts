@@ -60,6 +60,28 @@ t.test('enqueue', async (t) => {
     t.not(c.id, a.id, 'keys are per tenant');
   });
 
+  t.test('a batch with a key already used answers that item from the existing row and creates the others', async (t) => {
+    const first = await queue.enqueue(db, po({ entityId: 'MK-1', idempotencyKey: 'mk-1' }));
+    const before = await count();
+    const [again, x, y] = await queue.enqueueMany(db, [
+      po({ entityId: 'MK-1', idempotencyKey: 'mk-1' }),
+      po({ entityId: 'MK-2', idempotencyKey: 'mk-2' }),
+      po({ entityId: 'MK-3' }),
+    ]);
+    t.same(again, { id: first.id, status: 'PENDING', created: false });
+    t.match(
+      [x, y],
+      [
+        { status: 'PENDING', created: true },
+        { status: 'PENDING', created: true },
+      ],
+    );
+    t.equal(await count(), before + 2, 'two rows written, not three');
+    const rows = await db.selectFrom('sync_queue').select(['id', 'job_id']).where('id', 'in', [x!.id, y!.id]).execute();
+    t.equal(new Set(rows.map((r) => r.job_id)).size, 1, 'the two new items share one job');
+    t.same(await consistencyProblems(db), [], 'and that job names exactly them');
+  });
+
   t.test('coalescing: a newer item supersedes a waiting one; a superseded CREATE keeps the newer one a CREATE', async (t) => {
     const first = await queue.enqueue(db, po({ entityId: 'CO-1', action: 'CREATE', payload: { v: 1 } }));
     const second = await queue.enqueue(db, po({ entityId: 'CO-1', action: 'UPDATE', payload: { v: 2 } }));
