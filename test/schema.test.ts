@@ -1,7 +1,7 @@
 import t from 'tap';
 import { sql } from 'kysely';
-import { eventually } from './helpers/boss.ts';
 import { createTestDatabase } from './helpers/db.ts';
+import { heldTransaction, someoneWaitsOnALock } from './helpers/held-transaction.ts';
 
 const TABLES = [
   'sync_tenant',
@@ -232,57 +232,23 @@ t.test("sync_data's key to its config holds, checked once per statement (migrati
   t.test('a config deleted while a transaction writes records naming it', async (t) => {
     const victim = await config('PAGO');
     // The writer's statement has run (its check locked the config); the delete waits for its commit, then clears the row.
-    let commit!: () => void;
-    const held = new Promise<void>((r) => (commit = r));
-    let written!: () => void;
-    const wrote = new Promise<void>((r) => (written = r));
-    const writer = db.transaction().execute(async (trx) => {
-      await trx.insertInto('sync_data').values(record('W1', victim)).execute();
-      written();
-      await held;
-    });
-    await wrote;
+    const writer = heldTransaction(db, (trx) => trx.insertInto('sync_data').values(record('W1', victim)).execute());
+    await writer.ran;
     const deleting = db.deleteFrom('sync_entity_config').where('id', '=', victim).execute();
-    await eventually(
-      async () =>
-        (
-          await sql<{
-            n: string;
-          }>`select count(*) n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`.execute(db)
-        ).rows[0]!.n !== '0',
-      10_000,
-      'the delete to wait for the writer',
-    );
-    commit();
-    await Promise.all([writer, deleting]);
+    await someoneWaitsOnALock(db, 'the delete to wait for the writer');
+    writer.commit();
+    await Promise.all([writer.done, deleting]);
     t.equal((await configOf()).W1, null, 'the record written first is cleared by the delete');
 
     // The other order: the delete is not committed yet when a writer names the config; the writer fails once it commits.
     const victim2 = await config('ORDEN_COMPRA');
-    let deleteCommit!: () => void;
-    const deleteHeld = new Promise<void>((r) => (deleteCommit = r));
-    let deleted!: () => void;
-    const didDelete = new Promise<void>((r) => (deleted = r));
-    const deleter = db.transaction().execute(async (trx) => {
-      await trx.deleteFrom('sync_entity_config').where('id', '=', victim2).execute();
-      deleted();
-      await deleteHeld;
-    });
-    await didDelete;
+    const deleter = heldTransaction(db, (trx) => trx.deleteFrom('sync_entity_config').where('id', '=', victim2).execute());
+    await deleter.ran;
     const late = db.insertInto('sync_data').values(record('W2', victim2)).execute();
     late.catch(() => {});
-    await eventually(
-      async () =>
-        (
-          await sql<{
-            n: string;
-          }>`select count(*) n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`.execute(db)
-        ).rows[0]!.n !== '0',
-      10_000,
-      'the writer to wait for the delete',
-    );
-    deleteCommit();
-    await deleter;
+    await someoneWaitsOnALock(db, 'the writer to wait for the delete');
+    deleter.commit();
+    await deleter.done;
     await t.rejects(late, violation, 'the writer finds the config gone');
     t.notOk('W2' in (await configOf()), 'and writes nothing');
   });

@@ -4,13 +4,13 @@
  * while coalescing stays exact against a concurrent single enqueue of the same record.
  */
 import t from 'tap';
-import { sql } from 'kysely';
 import { createTenant } from '../../src/db/tenants.ts';
 import { STREAM_LOCK_MIN_ITEMS } from '../../src/queue/enqueue.ts';
 import { ensureQueues, pushQueueName, PUSH_DESTINATIONS } from '../../src/queue/jobs.ts';
 import { createSyncQueue, type EnqueueInput } from '../../src/queue/sync-queue.ts';
 import { createTestDatabase } from '../helpers/db.ts';
-import { consistencyProblems, eventually, startTestBoss } from '../helpers/boss.ts';
+import { consistencyProblems, startTestBoss } from '../helpers/boss.ts';
+import { heldTransaction, someoneWaitsOnALock } from '../helpers/held-transaction.ts';
 
 const po = (entityId: string): EnqueueInput => ({
   tenantId: 'acme',
@@ -36,24 +36,13 @@ t.test('enqueue locking', async (t) => {
 
   t.test('a large batch holds its stream: a single enqueue of one of its records waits, then supersedes it', async (t) => {
     const batch = Array.from({ length: STREAM_LOCK_MIN_ITEMS }, (_, i) => po(`L-${i}`));
-    let release!: () => void;
-    const held = new Promise<void>((r) => (release = r));
-    let enqueued!: () => void;
-    const batchIn = new Promise<void>((r) => (enqueued = r));
-    const big = db.transaction().execute(async (trx) => {
-      await queue.enqueueMany(trx, batch);
-      enqueued();
-      await held;
-    });
-    await batchIn;
+    const big = heldTransaction(db, (trx) => queue.enqueueMany(trx, batch));
+    await big.ran;
     const single = queue.enqueue(db, po('L-7'));
     // The single enqueue is blocked on the stream lock the batch holds.
-    await eventually(async () => {
-      const r = await sql<{ n: string }>`select count(*) n from pg_locks where locktype = 'advisory' and not granted`.execute(db);
-      return Number(r.rows[0]!.n) > 0;
-    });
-    release();
-    await big;
+    await someoneWaitsOnALock(db, 'the single enqueue to wait for the stream lock');
+    big.commit();
+    await big.done;
     const res = await single;
     t.equal(res.status, 'PENDING');
     const rows = await db.selectFrom('sync_queue').select(['id', 'status']).where('entity_id', '=', 'L-7').orderBy('created_at').execute();

@@ -3,7 +3,8 @@ import { sql } from 'kysely';
 import { createTenant } from '../../src/db/tenants.ts';
 import { createSyncQueue, type EnqueueInput } from '../../src/queue/sync-queue.ts';
 import { createTestDatabase } from '../helpers/db.ts';
-import { consistencyProblems, eventually, jobState, startTestBoss } from '../helpers/boss.ts';
+import { consistencyProblems, jobState, startTestBoss } from '../helpers/boss.ts';
+import { heldTransaction, someoneWaitsOnALock } from '../helpers/held-transaction.ts';
 
 const po = (over: Partial<EnqueueInput> = {}): EnqueueInput => ({
   tenantId: 'acme',
@@ -185,30 +186,13 @@ t.test('enqueue', async (t) => {
   t.test('two transactions superseding the last rows of one job at once: the second to commit cancels it', async (t) => {
     const [a] = await queue.enqueueMany(db, [po({ entityId: 'RC-A' }), po({ entityId: 'RC-B' })]);
     const job = (await db.selectFrom('sync_queue').select('job_id').where('id', '=', a!.id).executeTakeFirstOrThrow()).job_id!;
-    let release!: () => void;
-    const held = new Promise<void>((r) => (release = r));
-    let firstDone!: () => void;
-    const firstWritten = new Promise<void>((r) => (firstDone = r));
-    const first = db.transaction().execute(async (trx) => {
-      await queue.enqueue(trx, po({ entityId: 'RC-A', action: 'UPDATE' }));
-      firstDone();
-      await held;
-    });
-    await firstWritten;
+    const first = heldTransaction(db, (trx) => queue.enqueue(trx, po({ entityId: 'RC-A', action: 'UPDATE' })));
+    await first.ran;
     // The second supersedes RC-B, then waits for the first's lock on the job; the first commits.
     const second = queue.enqueue(db, po({ entityId: 'RC-B', action: 'UPDATE' }));
-    await eventually(
-      async () =>
-        (
-          await sql<{
-            n: string;
-          }>`select count(*) n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`.execute(db)
-        ).rows[0]!.n !== '0',
-      10_000,
-      'the second transaction to wait for the job',
-    );
-    release();
-    await Promise.all([first, second]);
+    await someoneWaitsOnALock(db, 'the second transaction to wait for the job');
+    first.commit();
+    await Promise.all([first.done, second]);
     t.equal(await jobState(db, job), 'cancelled');
     t.same(await consistencyProblems(db), []);
   });
