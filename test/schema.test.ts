@@ -24,6 +24,18 @@ const TABLES = [
   'sync_record_error',
 ];
 
+/** A sync_data row of a supplier, as the tests below insert it (config_id only when given). */
+const supplierRecord = (o: { tenant: string; id: string; configId?: string | null }) => ({
+  tenant_id: o.tenant,
+  ...(o.configId === undefined ? {} : { config_id: o.configId }),
+  entity_type: 'PROVEEDOR',
+  erp_type: 'AXIOMA',
+  entity_id: o.id,
+  payload: JSON.stringify({ id: o.id }),
+  payload_hash: '0'.repeat(64),
+  sync_direction: 'IN' as const,
+});
+
 t.test('every table of SPEC §2 exists with its keys and indexes', async (t) => {
   const { db } = await createTestDatabase(t);
   const tables = await sql<{ table_name: string }>`
@@ -133,15 +145,7 @@ t.test("deleting a tenant deletes its records, queue items and log lines, and no
       { id: 'kept', name: 'Kept' },
     ])
     .execute();
-  const record = (tenant: string, id: string) => ({
-    tenant_id: tenant,
-    entity_type: 'PROVEEDOR',
-    erp_type: 'AXIOMA',
-    entity_id: id,
-    payload: JSON.stringify({ id }),
-    payload_hash: '0'.repeat(64),
-    sync_direction: 'IN' as const,
-  });
+  const record = (tenant: string, id: string) => supplierRecord({ tenant, id });
   await db
     .insertInto('sync_data')
     .values([record('gone', 'P1'), record('gone', 'P2'), record('kept', 'P1')])
@@ -183,16 +187,7 @@ t.test("sync_data's key to its config holds, checked once per statement (migrati
         .executeTakeFirstOrThrow()
     ).id;
   const [kept, gone] = [await config('PROVEEDOR'), await config('CENTRO_COSTO')];
-  const record = (id: string, configId: string | null) => ({
-    tenant_id: 'acme',
-    config_id: configId,
-    entity_type: 'PROVEEDOR',
-    erp_type: 'AXIOMA',
-    entity_id: id,
-    payload: JSON.stringify({ id }),
-    payload_hash: '0'.repeat(64),
-    sync_direction: 'IN' as const,
-  });
+  const record = (id: string, configId: string | null) => supplierRecord({ tenant: 'acme', id, configId });
   const configOf = async () =>
     Object.fromEntries(
       (await db.selectFrom('sync_data').select(['entity_id', 'config_id']).orderBy('entity_id').execute()).map((r) => [
